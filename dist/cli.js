@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+import { createRequire as __durableCreateRequire } from 'node:module';
+import { fileURLToPath as __durableFileURLToPath } from 'node:url';
+import { dirname as __durableDirname } from 'node:path';
+const require = __durableCreateRequire(import.meta.url);
+const __filename = __durableFileURLToPath(import.meta.url);
+const __dirname = __durableDirname(__filename);
+import {
+  INPUT_NAMES,
+  SettingsError,
+  readSettings,
+  runPipeline,
+  terminalLog
+} from "./chunks/chunk-5BR6KM3R.js";
+import "./chunks/chunk-WTQS4JXK.js";
+
+// src/cli/run-command.ts
+import { createHash } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+var SECRET_FROM_ENV = {
+  anthropic_api_key: "ANTHROPIC_API_KEY",
+  claude_code_oauth_token: "CLAUDE_CODE_OAUTH_TOKEN",
+  github_token: "GITHUB_TOKEN"
+};
+var FLAG_INPUTS = INPUT_NAMES.filter((name) => !(name in SECRET_FROM_ENV));
+function flagName(input) {
+  return input.replaceAll("_", "-");
+}
+var RUN_HELP = `Usage: durable-agent run --prompt TEXT [options] [-- extra agent arguments]
+
+Runs Claude Code or OpenCode under durable-agent outside GitHub Actions.
+
+Options (each is the action input of the same name, with dashes):
+  --agent claude|opencode           agent CLI to run (default claude)
+  --prompt TEXT                     the task
+  --prompt-file FILE                read the task from a file instead
+  --claude-args ARGS                extra arguments for claude, split like a shell would
+  --opencode-args ARGS              extra arguments for opencode run
+  --model NAME                      model to use
+  --working-directory DIR           where the agent works (default: current folder)
+  --claude-code-version V           version installed when claude is not on PATH (default pinned)
+  --opencode-version V              version installed when opencode is not on PATH (default pinned)
+  --path-to-claude-code-executable FILE
+  --path-to-opencode-executable FILE
+  --attempt-timeout DURATION        longest one agent run may take (90s, 15m, 2h; default 6h)
+  --idle-timeout DURATION           end the agent after this long without output (default 15m)
+  --home DIR                        folder for the agent's state and the execution file
+                                    (default: a folder per working directory in the OS temp folder)
+  -h, --help                        this help
+
+Secrets come from the environment: ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, GITHUB_TOKEN.
+Arguments after -- go to the agent CLI as they are.
+Exit status: 0 when the agent succeeded, 1 when it failed, 2 for bad arguments.`;
+async function runCommand(argv, env) {
+  const options = Object.fromEntries(FLAG_INPUTS.map((name) => [flagName(name), { type: "string" }]));
+  const { values: parsed, positionals } = parseArgs({
+    args: [...argv],
+    options: { ...options, home: { type: "string" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+    strict: true
+  });
+  const values = parsed;
+  if (values.help) {
+    process.stdout.write(`${RUN_HELP}
+`);
+    return 0;
+  }
+  const flag = (name) => {
+    const value = values[name];
+    return typeof value === "string" ? value : void 0;
+  };
+  const workingDirectory = path.resolve(flag("working-directory") ?? ".");
+  const home = flag("home") ?? path.join(os.tmpdir(), `durable-agent-${createHash("sha256").update(workingDirectory).digest("hex").slice(0, 12)}`);
+  const settings = readSettings(
+    (name) => {
+      const fromEnv = SECRET_FROM_ENV[name];
+      if (fromEnv) return env[fromEnv];
+      const agentArgs = name === "claude_args" || name === "opencode_args";
+      const given = flag(flagName(name));
+      if (agentArgs && positionals.length > 0) return [given ?? "", ...positionals.map(quoteWord)].join(" ");
+      return given;
+    },
+    { baseDir: process.cwd(), tempDir: home }
+  );
+  const log = terminalLog();
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await runPipeline({ settings, log, env, signal: controller.signal });
+    const lines = [
+      `conclusion=${result.conclusion}`,
+      `attempts=${result.attempts.length}`,
+      `session_id=${result.sessionId ?? ""}`,
+      `execution_file=${result.executionFile}`,
+      `failure_reason=${result.failureReason}`
+    ];
+    process.stdout.write(`${lines.join("\n")}
+`);
+    if (result.conclusion === "failure") log.error(`${result.failureReason}: ${result.failureMessage}`);
+    return result.conclusion === "success" ? 0 : 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+function quoteWord(word) {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+// src/cli/main.ts
+var HELP = `Usage: durable-agent <command> [options]
+
+Commands:
+  run        run an agent with retries (durable-agent run --help)
+
+durable-agent runs Claude Code or OpenCode so that transient API failures cost seconds, not hours.`;
+async function cliMain(argv, env) {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "run":
+        return await runCommand(rest, env);
+      case void 0:
+      case "-h":
+      case "--help":
+      case "help":
+        process.stdout.write(`${HELP}
+`);
+        return command === void 0 ? 2 : 0;
+      default:
+        process.stderr.write(`durable-agent: unknown command '${command}'
+
+${HELP}
+`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof SettingsError || error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`durable-agent: ${error.message}
+`);
+      if (command === "run" && !(error instanceof SettingsError)) process.stderr.write(`
+${RUN_HELP}
+`);
+      return 2;
+    }
+    process.stderr.write(`durable-agent: ${error instanceof Error ? error.stack ?? error.message : String(error)}
+`);
+    return 1;
+  }
+}
+
+// src/cli.ts
+process.exitCode = await cliMain(process.argv.slice(2), process.env);

@@ -1,0 +1,30 @@
+// Bundles the action's entry points and the CLI into dist/ (committed: a JavaScript action runs
+// from the repository as it is). Output is deterministic, so CI can tell a stale dist/ by diffing.
+import { chmod, rm } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+await rm('dist', { recursive: true, force: true });
+await build({
+  entryPoints: { main: 'src/main.ts', post: 'src/post.ts', cli: 'src/cli.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  legalComments: 'eof',
+  logLevel: 'warning',
+  // Some dependencies are CommonJS and call require() or read __dirname; give them both in ESM.
+  banner: {
+    js: [
+      "import { createRequire as __durableCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __durableFileURLToPath } from 'node:url';",
+      "import { dirname as __durableDirname } from 'node:path';",
+      'const require = __durableCreateRequire(import.meta.url);',
+      'const __filename = __durableFileURLToPath(import.meta.url);',
+      'const __dirname = __durableDirname(__filename);',
+    ].join('\n'),
+  },
+});
+await chmod('dist/cli.js', 0o755);

@@ -1,0 +1,41 @@
+import type { AgentName, Settings } from '../settings/settings.js';
+import type { AgentEvent } from './events.js';
+
+export interface LaunchRequest {
+  /** `fresh` starts a new session (with this id where the agent lets us choose it); `resume` continues one. */
+  readonly mode: 'fresh' | 'resume';
+  readonly prompt: string;
+  readonly sessionId: string | undefined;
+}
+
+export interface AgentLaunch {
+  readonly args: readonly string[];
+  /** Variables the adapter sets on top of the step's environment (undefined: leave as it is). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Variables set only where the step's environment has none. */
+  readonly envDefaults: Readonly<Record<string, string>>;
+}
+
+/** What one agent CLI needs from durable-agent; everything agent-specific lives behind it. */
+export interface AgentAdapter {
+  readonly name: AgentName;
+  readonly label: string;
+  /** npm package that provides the CLI, and the name of its executable. */
+  readonly npmPackage: string;
+  readonly executableName: string;
+  /** Folder the action owns where the agent keeps its sessions; checkpoints copy it. */
+  readonly stateDir: string;
+  /** Creates the state folder and any configuration the agent reads from it. */
+  prepare(): Promise<void>;
+  /** The id to pin on a fresh session, when the agent accepts one up front. */
+  newSessionId(): string | undefined;
+  launch(request: LaunchRequest): AgentLaunch;
+  /** One stdout line to typed events; never throws, unknown kinds come back as `other`. */
+  parseLine(line: string): AgentEvent[];
+}
+
+export interface AdapterContext {
+  readonly settings: Settings;
+  /** Base URL of the Messages API the agent must call (the retry proxy, or the upstream). */
+  readonly apiBaseUrl: string | undefined;
+}

@@ -1,0 +1,184 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
+import { parseJsonLine, type AgentEvent } from './events.js';
+
+export const OPENCODE_PROVIDER_ID = 'durable';
+export const OPENCODE_DEFAULT_MODEL = 'claude-sonnet-4-5';
+const DEFAULT_ANTHROPIC_URL = 'https://api.anthropic.com';
+
+const base = z.object({ type: z.string(), sessionID: z.string().optional() }).loose();
+const textLine = base.extend({ type: z.literal('text'), part: z.object({ text: z.string() }).loose() });
+const toolLine = base.extend({
+  type: z.literal('tool_use'),
+  part: z.object({
+    tool: z.string(),
+    callID: z.string(),
+    state: z.object({ status: z.string(), input: z.unknown().optional(), output: z.string().optional(), error: z.string().optional() }).loose(),
+  }).loose(),
+});
+const stepFinishLine = base.extend({
+  type: z.literal('step_finish'),
+  part: z.object({ reason: z.string().optional(), cost: z.number().optional() }).loose(),
+});
+const errorLine = base.extend({
+  type: z.literal('error'),
+  error: z.object({
+    name: z.string().optional(),
+    data: z.object({
+      message: z.string().optional(),
+      statusCode: z.number().optional(),
+      isRetryable: z.boolean().optional(),
+      responseBody: z.string().optional(),
+    }).loose().optional(),
+  }).loose(),
+});
+
+export function parseOpenCodeLine(line: string): AgentEvent[] {
+  const json = parseJsonLine(line);
+  if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
+  const event = base.safeParse(json.value);
+  if (!event.success) return [{ type: 'other', kind: 'unknown' }];
+  const sessionId = event.data.sessionID;
+  const events: AgentEvent[] = [];
+
+  switch (event.data.type) {
+    case 'step_start':
+      if (sessionId) events.push({ type: 'init', sessionId });
+      break;
+    case 'text': {
+      const text = textLine.safeParse(json.value);
+      if (text.success) events.push({ type: 'text', text: text.data.part.text });
+      break;
+    }
+    case 'tool_use': {
+      const tool = toolLine.safeParse(json.value);
+      if (!tool.success) break;
+      const { part } = tool.data;
+      events.push({ type: 'tool_call', id: part.callID, name: part.tool, input: part.state.input });
+      if (part.state.status === 'completed' || part.state.status === 'error') {
+        events.push({
+          type: 'tool_result',
+          id: part.callID,
+          name: part.tool,
+          ok: part.state.status === 'completed',
+          output: part.state.output ?? part.state.error ?? '',
+        });
+      }
+      break;
+    }
+    case 'step_finish': {
+      const step = stepFinishLine.safeParse(json.value);
+      if (step.success) events.push({ type: 'turn', reason: step.data.part.reason ?? 'unknown', costUsd: step.data.part.cost });
+      break;
+    }
+    case 'error': {
+      const error = errorLine.safeParse(json.value);
+      if (!error.success) {
+        events.push({ type: 'error', message: 'unreadable error event' });
+        break;
+      }
+      const { name, data } = error.data.error;
+      events.push({
+        type: 'error',
+        message: data?.message ?? name ?? 'error',
+        status: data?.statusCode ?? null,
+        errorType: name,
+        retryable: data?.isRetryable,
+      });
+      break;
+    }
+  }
+  if (events.length === 0) events.push({ type: 'other', kind: event.data.type });
+  return events;
+}
+
+/**
+ * OpenCode's config for the Anthropic Messages API at a base URL of our choosing (the retry proxy,
+ * a user's gateway, or api.anthropic.com). A custom provider id works offline; the built-in
+ * `anthropic` provider needs OpenCode's online model catalog. The key stays in the environment.
+ */
+export function openCodeConfig(options: { baseUrl: string; model: string }): object {
+  return {
+    $schema: 'https://opencode.ai/config.json',
+    autoupdate: false,
+    share: 'disabled',
+    model: `${OPENCODE_PROVIDER_ID}/${options.model}`,
+    small_model: `${OPENCODE_PROVIDER_ID}/${options.model}`,
+    provider: {
+      [OPENCODE_PROVIDER_ID]: {
+        npm: '@ai-sdk/anthropic',
+        name: 'Anthropic (durable-agent)',
+        options: { baseURL: `${options.baseUrl.replace(/\/+$/, '')}/v1`, apiKey: '{env:ANTHROPIC_API_KEY}' },
+        models: {
+          [options.model]: { name: options.model, tool_call: true, limit: { context: 200000, output: 8192 } },
+        },
+      },
+    },
+  };
+}
+
+export class OpenCodeAdapter implements AgentAdapter {
+  readonly name = 'opencode' as const;
+  readonly label = 'OpenCode';
+  readonly npmPackage = 'opencode-ai';
+  readonly executableName = 'opencode';
+  /** XDG_DATA_HOME: OpenCode keeps its SQLite session store in `opencode/` below it. */
+  readonly stateDir: string;
+  private readonly configHome: string;
+  private readonly cacheHome: string;
+
+  constructor(private readonly context: AdapterContext) {
+    const root = path.join(context.settings.homeDir, 'opencode');
+    this.stateDir = path.join(root, 'data');
+    this.configHome = path.join(root, 'config');
+    this.cacheHome = path.join(root, 'cache');
+  }
+
+  private get configFile(): string {
+    return path.join(this.configHome, 'opencode', 'opencode.json');
+  }
+
+  async prepare(): Promise<void> {
+    await mkdir(this.stateDir, { recursive: true });
+    await mkdir(path.dirname(this.configFile), { recursive: true });
+    await mkdir(this.cacheHome, { recursive: true });
+    const baseUrl = this.context.apiBaseUrl ?? process.env.ANTHROPIC_BASE_URL ?? DEFAULT_ANTHROPIC_URL;
+    const model = this.context.settings.model ?? OPENCODE_DEFAULT_MODEL;
+    await writeFile(this.configFile, JSON.stringify(openCodeConfig({ baseUrl, model }), null, 2) + '\n');
+  }
+
+  newSessionId(): undefined {
+    return undefined;
+  }
+
+  launch(request: LaunchRequest): AgentLaunch {
+    const { settings } = this.context;
+    const args = ['run', '--format', 'json'];
+    if (request.mode === 'resume' && request.sessionId) args.push('--session', request.sessionId);
+    // A title skips the title-generation request and names the session for people looking later.
+    else args.push('--title', 'durable-agent');
+    args.push(...settings.agentArgs, request.prompt);
+    return {
+      args,
+      env: {
+        XDG_DATA_HOME: this.stateDir,
+        XDG_CONFIG_HOME: this.configHome,
+        XDG_CACHE_HOME: this.cacheHome,
+        OPENCODE_CONFIG: this.configFile,
+        ANTHROPIC_API_KEY: settings.secrets.anthropicApiKey,
+        GITHUB_TOKEN: settings.secrets.githubToken,
+        GH_TOKEN: settings.secrets.githubToken,
+        // OpenCode reads $PWD before the spawn's cwd.
+        PWD: settings.workingDirectory,
+        OPENCODE_DISABLE_AUTOUPDATE: '1',
+      },
+      envDefaults: { OPENCODE_DISABLE_MODELS_FETCH: '1' },
+    };
+  }
+
+  parseLine(line: string): AgentEvent[] {
+    return parseOpenCodeLine(line);
+  }
+}

@@ -1,0 +1,36 @@
+import { SettingsError } from '../settings/settings.js';
+import { RUN_HELP, runCommand } from './run-command.js';
+
+const HELP = `Usage: durable-agent <command> [options]
+
+Commands:
+  run        run an agent with retries (durable-agent run --help)
+
+durable-agent runs Claude Code or OpenCode so that transient API failures cost seconds, not hours.`;
+
+export async function cliMain(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, env);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(`${HELP}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`durable-agent: unknown command '${command}'\n\n${HELP}\n`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof SettingsError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`durable-agent: ${error.message}\n`);
+      if (command === 'run' && !(error instanceof SettingsError)) process.stderr.write(`\n${RUN_HELP}\n`);
+      return 2;
+    }
+    process.stderr.write(`durable-agent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}

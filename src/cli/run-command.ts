@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runPipeline } from '../pipeline.js';
+import { terminalLog } from '../report/log.js';
+import { INPUT_NAMES, readSettings, type InputName } from '../settings/settings.js';
+
+/** Inputs that are secrets come from the environment, never from flags (shell history, ps). */
+const SECRET_FROM_ENV: Partial<Record<InputName, string>> = {
+  anthropic_api_key: 'ANTHROPIC_API_KEY',
+  claude_code_oauth_token: 'CLAUDE_CODE_OAUTH_TOKEN',
+  github_token: 'GITHUB_TOKEN',
+};
+
+export const FLAG_INPUTS = INPUT_NAMES.filter((name) => !(name in SECRET_FROM_ENV));
+
+export function flagName(input: InputName): string {
+  return input.replaceAll('_', '-');
+}
+
+export const RUN_HELP = `Usage: durable-agent run --prompt TEXT [options] [-- extra agent arguments]
+
+Runs Claude Code or OpenCode under durable-agent outside GitHub Actions.
+
+Options (each is the action input of the same name, with dashes):
+  --agent claude|opencode           agent CLI to run (default claude)
+  --prompt TEXT                     the task
+  --prompt-file FILE                read the task from a file instead
+  --claude-args ARGS                extra arguments for claude, split like a shell would
+  --opencode-args ARGS              extra arguments for opencode run
+  --model NAME                      model to use
+  --working-directory DIR           where the agent works (default: current folder)
+  --claude-code-version V           version installed when claude is not on PATH (default pinned)
+  --opencode-version V              version installed when opencode is not on PATH (default pinned)
+  --path-to-claude-code-executable FILE
+  --path-to-opencode-executable FILE
+  --attempt-timeout DURATION        longest one agent run may take (90s, 15m, 2h; default 6h)
+  --idle-timeout DURATION           end the agent after this long without output (default 15m)
+  --home DIR                        folder for the agent's state and the execution file
+                                    (default: a folder per working directory in the OS temp folder)
+  -h, --help                        this help
+
+Secrets come from the environment: ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, GITHUB_TOKEN.
+Arguments after -- go to the agent CLI as they are.
+Exit status: 0 when the agent succeeded, 1 when it failed, 2 for bad arguments.`;
+
+export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const options = Object.fromEntries(FLAG_INPUTS.map((name) => [flagName(name), { type: 'string' as const }]));
+  const { values: parsed, positionals } = parseArgs({
+    args: [...argv],
+    options: { ...options, home: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const values: Record<string, unknown> = parsed;
+  if (values.help) {
+    process.stdout.write(`${RUN_HELP}\n`);
+    return 0;
+  }
+  const flag = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const workingDirectory = path.resolve(flag('working-directory') ?? '.');
+  const home = flag('home') ?? path.join(os.tmpdir(), `durable-agent-${createHash('sha256').update(workingDirectory).digest('hex').slice(0, 12)}`);
+  const settings = readSettings(
+    (name) => {
+      const fromEnv = SECRET_FROM_ENV[name];
+      if (fromEnv) return env[fromEnv];
+      const agentArgs = name === 'claude_args' || name === 'opencode_args';
+      const given = flag(flagName(name));
+      // Arguments after `--` belong to whichever agent runs.
+      if (agentArgs && positionals.length > 0) return [given ?? '', ...positionals.map(quoteWord)].join(' ');
+      return given;
+    },
+    { baseDir: process.cwd(), tempDir: home },
+  );
+
+  const log = terminalLog();
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await runPipeline({ settings, log, env, signal: controller.signal });
+    const lines = [
+      `conclusion=${result.conclusion}`,
+      `attempts=${result.attempts.length}`,
+      `session_id=${result.sessionId ?? ''}`,
+      `execution_file=${result.executionFile}`,
+      `failure_reason=${result.failureReason}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (result.conclusion === 'failure') log.error(`${result.failureReason}: ${result.failureMessage}`);
+    return result.conclusion === 'success' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Quotes a word so that splitting it again like a shell gives it back unchanged. */
+function quoteWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,28 @@
+// Every output, state and environment name the action reads or writes, so that main, post and the
+// tests agree on one spelling.
+
+export const Outputs = {
+  conclusion: 'conclusion',
+  sessionId: 'session_id',
+  executionFile: 'execution_file',
+  failureReason: 'failure_reason',
+  attempts: 'attempts',
+  resumedSessions: 'resumed_sessions',
+} as const;
+export type OutputName = (typeof Outputs)[keyof typeof Outputs];
+
+export const States = {
+  mainStarted: 'durable_main_started',
+  mainFinished: 'durable_main_finished',
+  stateDir: 'durable_state_dir',
+} as const;
+
+/** Variables of the runner that grant access to the run's own services; the agent never sees them. */
+export const RUNNER_CREDENTIAL_VARIABLES = [
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_RUNTIME_URL',
+  'ACTIONS_RESULTS_URL',
+  'ACTIONS_CACHE_URL',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
+] as const;

@@ -1,0 +1,26 @@
+import { RUNNER_CREDENTIAL_VARIABLES } from '../names.js';
+
+/**
+ * The agent's environment: the step's own, less the runner's credentials and the action's inputs
+ * (INPUT_* holds secrets such as the API key in clear), then `defaults` where the step set nothing,
+ * then `overrides` (an undefined value leaves the variable as it is).
+ */
+export function childEnvironment(
+  base: NodeJS.ProcessEnv,
+  overrides: Readonly<Record<string, string | undefined>>,
+  defaults: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  const dropped = new Set<string>(RUNNER_CREDENTIAL_VARIABLES);
+  for (const [name, value] of Object.entries(base)) {
+    if (value === undefined || dropped.has(name) || name.startsWith('INPUT_')) continue;
+    env[name] = value;
+  }
+  for (const [name, value] of Object.entries(defaults)) {
+    env[name] ??= value;
+  }
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}

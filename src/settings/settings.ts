@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { splitShellWords } from './shell-words.js';
+
+export const AGENTS = ['claude', 'opencode'] as const;
+export type AgentName = (typeof AGENTS)[number];
+
+/** The CLI versions the action installs when none is on PATH; the ones the tests run. */
+export const PINNED_VERSIONS: Record<AgentName, string> = {
+  claude: '2.1.331',
+  opencode: '1.18.33',
+};
+
+/**
+ * Defaults of every input, shared by the action (action.yml repeats them; a test keeps the two
+ * equal) and the CLI.
+ */
+export const INPUT_DEFAULTS = {
+  agent: 'claude',
+  prompt: '',
+  prompt_file: '',
+  claude_args: '',
+  opencode_args: '',
+  model: '',
+  anthropic_api_key: '',
+  claude_code_oauth_token: '',
+  github_token: '',
+  working_directory: '.',
+  claude_code_version: PINNED_VERSIONS.claude,
+  opencode_version: PINNED_VERSIONS.opencode,
+  path_to_claude_code_executable: '',
+  path_to_opencode_executable: '',
+  attempt_timeout: '6h',
+  idle_timeout: '15m',
+} as const;
+export type InputName = keyof typeof INPUT_DEFAULTS;
+export const INPUT_NAMES = Object.keys(INPUT_DEFAULTS) as InputName[];
+
+export interface Secrets {
+  readonly anthropicApiKey: string | undefined;
+  readonly claudeCodeOauthToken: string | undefined;
+  readonly githubToken: string | undefined;
+}
+
+export interface Settings {
+  readonly agent: AgentName;
+  readonly prompt: string;
+  readonly agentArgs: readonly string[];
+  readonly model: string | undefined;
+  readonly secrets: Secrets;
+  readonly workingDirectory: string;
+  readonly cliVersion: string;
+  readonly cliPath: string | undefined;
+  readonly attemptTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  /** Grace between SIGTERM and SIGKILL; GitHub allows 7.5 s after its SIGINT, so stay below. */
+  readonly killGraceMs: number;
+  /** Folder the action owns: the agent's state, the execution file, installed CLIs. */
+  readonly homeDir: string;
+}
+
+/** Where raw input values come from: action inputs (`core.getInput`) or CLI flags. */
+export type InputSource = (name: InputName) => string | undefined;
+
+export interface SettingsContext {
+  /** Folder relative working directories resolve against (GITHUB_WORKSPACE or the shell's cwd). */
+  readonly baseDir: string;
+  /** Folder for the action's own files (RUNNER_TEMP or the OS temp folder). */
+  readonly tempDir: string;
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+function isOneOf<T extends string>(values: readonly T[], value: string): value is T {
+  return (values as readonly string[]).includes(value);
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return z.string().transform((value, ctx): T => {
+    const trimmed = value.trim();
+    if (isOneOf(values, trimmed)) return trimmed;
+    ctx.addIssue({ code: 'custom', message: `'${value}' is not one of ${values.join(', ')}` });
+    return z.NEVER;
+  });
+}
+
+function duration(options: { min: number }) {
+  return z.string().transform((value, ctx): number => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is not a duration (a number with s, m or h, such as 90s, 15m, 2h)` });
+      return z.NEVER;
+    }
+    if (ms < options.min) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is shorter than the minimum of ${options.min} ms` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+const optionalText = z.string().transform((value) => (value.trim() === '' ? undefined : value.trim()));
+
+const shellWords = z.string().transform((value, ctx): string[] => {
+  try {
+    return splitShellWords(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `'${value}' cannot be split into arguments: ${(error as Error).message}` });
+    return z.NEVER;
+  }
+});
+
+const rawSchema = z.object({
+  agent: oneOf(AGENTS),
+  prompt: z.string(),
+  prompt_file: optionalText,
+  claude_args: shellWords,
+  opencode_args: shellWords,
+  model: optionalText,
+  anthropic_api_key: optionalText,
+  claude_code_oauth_token: optionalText,
+  github_token: optionalText,
+  working_directory: z.string().transform((value) => value.trim() || '.'),
+  claude_code_version: z.string().regex(/^[\w.+-]+$/, 'is not a version (such as 2.1.331 or latest)'),
+  opencode_version: z.string().regex(/^[\w.+-]+$/, 'is not a version (such as 1.18.33 or latest)'),
+  path_to_claude_code_executable: optionalText,
+  path_to_opencode_executable: optionalText,
+  attempt_timeout: duration({ min: 1000 }),
+  idle_timeout: duration({ min: 100 }),
+});
+
+function formatIssues(error: z.ZodError, raw: Record<string, string>): string {
+  return error.issues
+    .map((issue) => {
+      const name = String(issue.path[0] ?? 'input');
+      // Custom messages already quote the value; built-in ones (regex) do not.
+      return issue.code === 'custom' ? `${name}: ${issue.message}` : `${name}: '${raw[name] ?? ''}' ${issue.message}`;
+    })
+    .join('\n');
+}
+
+/** Turns raw inputs into validated, readonly settings; throws SettingsError naming each bad input. */
+export function readSettings(source: InputSource, context: SettingsContext): Settings {
+  const raw = Object.fromEntries(INPUT_NAMES.map((name) => [name, source(name) || INPUT_DEFAULTS[name]])) as Record<InputName, string>;
+  const parsed = rawSchema.safeParse(raw);
+  if (!parsed.success) throw new SettingsError(formatIssues(parsed.error, raw));
+  const input = parsed.data;
+
+  const workingDirectory = path.resolve(context.baseDir, input.working_directory);
+  const prompt = resolvePrompt(input.prompt, input.prompt_file, workingDirectory);
+  const agent = input.agent;
+
+  return Object.freeze({
+    agent,
+    prompt,
+    agentArgs: Object.freeze(agent === 'claude' ? input.claude_args : input.opencode_args),
+    model: input.model,
+    secrets: Object.freeze({
+      anthropicApiKey: input.anthropic_api_key,
+      claudeCodeOauthToken: input.claude_code_oauth_token,
+      githubToken: input.github_token,
+    }),
+    workingDirectory,
+    cliVersion: agent === 'claude' ? input.claude_code_version : input.opencode_version,
+    cliPath: agent === 'claude' ? input.path_to_claude_code_executable : input.path_to_opencode_executable,
+    attemptTimeoutMs: input.attempt_timeout,
+    idleTimeoutMs: input.idle_timeout,
+    killGraceMs: 5000,
+    homeDir: path.join(context.tempDir, 'durable-agent'),
+  });
+}
+
+function resolvePrompt(prompt: string, promptFile: string | undefined, workingDirectory: string): string {
+  if (prompt.trim() !== '' && promptFile) {
+    throw new SettingsError('prompt, prompt_file: give one of them, not both');
+  }
+  if (promptFile) {
+    const file = path.resolve(workingDirectory, promptFile);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new SettingsError(`prompt_file: '${promptFile}' cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (text.trim() === '') throw new SettingsError(`prompt_file: '${promptFile}' is empty`);
+    return text;
+  }
+  if (prompt.trim() === '') throw new SettingsError('prompt: a prompt is required (give prompt or prompt_file)');
+  return prompt;
+}
+
+/** Every secret value the step knows, for masking and (later) scanning checkpoints. */
+export function secretValues(settings: Settings): string[] {
+  return Object.values(settings.secrets).filter((value): value is string => typeof value === 'string' && value.length > 0);
+}
