@@ -11,7 +11,7 @@ import {
   readSettings,
   runPipeline,
   terminalLog
-} from "./chunks/chunk-5BR6KM3R.js";
+} from "./chunks/chunk-PT27N5KN.js";
 import "./chunks/chunk-WTQS4JXK.js";
 
 // src/cli/run-command.ts

@@ -10,7 +10,7 @@ import {
   readSettings,
   runPipeline,
   secretValues
-} from "./chunks/chunk-5BR6KM3R.js";
+} from "./chunks/chunk-PT27N5KN.js";
 import {
   Outputs,
   States,

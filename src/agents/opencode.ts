@@ -106,6 +106,9 @@ export function openCodeConfig(options: { baseUrl: string; model: string }): obj
     share: 'disabled',
     model: `${OPENCODE_PROVIDER_ID}/${options.model}`,
     small_model: `${OPENCODE_PROVIDER_ID}/${options.model}`,
+    // In `opencode run` nobody answers a permission prompt: it is rejected and the run ends as if
+    // done. A CI agent is allowed to work; a project's own opencode.json still takes precedence.
+    permission: { bash: 'allow', edit: 'allow' },
     provider: {
       [OPENCODE_PROVIDER_ID]: {
         npm: '@ai-sdk/anthropic',
@@ -128,12 +131,14 @@ export class OpenCodeAdapter implements AgentAdapter {
   readonly stateDir: string;
   private readonly configHome: string;
   private readonly cacheHome: string;
+  private readonly stateHome: string;
 
   constructor(private readonly context: AdapterContext) {
     const root = path.join(context.settings.homeDir, 'opencode');
     this.stateDir = path.join(root, 'data');
     this.configHome = path.join(root, 'config');
     this.cacheHome = path.join(root, 'cache');
+    this.stateHome = path.join(root, 'state');
   }
 
   private get configFile(): string {
@@ -166,6 +171,7 @@ export class OpenCodeAdapter implements AgentAdapter {
         XDG_DATA_HOME: this.stateDir,
         XDG_CONFIG_HOME: this.configHome,
         XDG_CACHE_HOME: this.cacheHome,
+        XDG_STATE_HOME: this.stateHome,
         OPENCODE_CONFIG: this.configFile,
         ANTHROPIC_API_KEY: settings.secrets.anthropicApiKey,
         GITHUB_TOKEN: settings.secrets.githubToken,

@@ -20471,6 +20471,9 @@ function openCodeConfig(options) {
     share: "disabled",
     model: `${OPENCODE_PROVIDER_ID}/${options.model}`,
     small_model: `${OPENCODE_PROVIDER_ID}/${options.model}`,
+    // In `opencode run` nobody answers a permission prompt: it is rejected and the run ends as if
+    // done. A CI agent is allowed to work; a project's own opencode.json still takes precedence.
+    permission: { bash: "allow", edit: "allow" },
     provider: {
       [OPENCODE_PROVIDER_ID]: {
         npm: "@ai-sdk/anthropic",
@@ -20490,6 +20493,7 @@ var OpenCodeAdapter = class {
     this.stateDir = path2.join(root, "data");
     this.configHome = path2.join(root, "config");
     this.cacheHome = path2.join(root, "cache");
+    this.stateHome = path2.join(root, "state");
   }
   context;
   name = "opencode";
@@ -20500,6 +20504,7 @@ var OpenCodeAdapter = class {
   stateDir;
   configHome;
   cacheHome;
+  stateHome;
   get configFile() {
     return path2.join(this.configHome, "opencode", "opencode.json");
   }
@@ -20526,6 +20531,7 @@ var OpenCodeAdapter = class {
         XDG_DATA_HOME: this.stateDir,
         XDG_CONFIG_HOME: this.configHome,
         XDG_CACHE_HOME: this.cacheHome,
+        XDG_STATE_HOME: this.stateHome,
         OPENCODE_CONFIG: this.configFile,
         ANTHROPIC_API_KEY: settings.secrets.anthropicApiKey,
         GITHUB_TOKEN: settings.secrets.githubToken,

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Workspace } from './workspace.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = path.join(REPO_ROOT, 'node_modules', '.bin');
+export const CLAUDE = path.join(BIN, 'claude');
+export const OPENCODE = path.join(BIN, 'opencode');
+
+export interface ActionRun {
+  readonly child: ChildProcess;
+  readonly done: Promise<ActionResult>;
+}
+
+export interface ActionResult {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outputs: Record<string, string>;
+  readonly state: Record<string, string>;
+}
+
+/** Parses the `name<<delimiter` blocks @actions/core writes to GITHUB_OUTPUT and GITHUB_STATE. */
+export function parseCommandFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
+    if (!match?.[1] || !match[2]) continue;
+    const body: string[] = [];
+    for (i++; i < lines.length && lines[i] !== match[2]; i++) body.push(lines[i] ?? '');
+    values[match[1]] = body.join('\n');
+  }
+  return values;
+}
+
+/** Environment for the agents in tests: offline, short own retries, no user config. */
+export function agentTestEnv(ws: Workspace, modelApiUrl: string): Record<string, string> {
+  return {
+    PATH: `${BIN}:${process.env.PATH ?? ''}`,
+    HOME: ws.home,
+    ANTHROPIC_BASE_URL: modelApiUrl,
+    // Keep the CLIs' own retries short: the tests are about what happens when they give up.
+    CLAUDE_CODE_MAX_RETRIES: '0',
+    // OpenCode installs a plugin package in the background; offline that fails at once, harmlessly.
+    npm_config_offline: 'true',
+  };
+}
+
+/**
+ * Runs the built action as the runner does: a fresh `node dist/main.js` (or post.js) with INPUT_*
+ * variables and the command files.
+ */
+export function startAction(
+  ws: Workspace,
+  inputs: Record<string, string>,
+  options: { env?: Record<string, string>; entry?: 'main' | 'post'; runAttempt?: number } = {},
+): ActionRun {
+  const files = {
+    GITHUB_OUTPUT: path.join(ws.root, 'github-output'),
+    GITHUB_STATE: path.join(ws.root, 'github-state'),
+    GITHUB_STEP_SUMMARY: path.join(ws.root, 'github-step-summary'),
+    GITHUB_ENV: path.join(ws.root, 'github-env'),
+    GITHUB_PATH: path.join(ws.root, 'github-path'),
+  };
+  if ((options.entry ?? 'main') === 'main') for (const file of Object.values(files)) writeFileSync(file, '');
+  const env: Record<string, string> = {
+    ...files,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: ws.repo,
+    GITHUB_REPOSITORY: 'octo/demo',
+    GITHUB_WORKFLOW: 'agent',
+    GITHUB_JOB: 'agent',
+    GITHUB_RUN_ID: '1001',
+    GITHUB_RUN_ATTEMPT: String(options.runAttempt ?? 1),
+    GITHUB_SHA: 'HEAD',
+    RUNNER_TEMP: ws.runnerTemp,
+    ACTIONS_RUNTIME_TOKEN: 'runner-secret-token',
+    ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/',
+    ...options.env,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', `${options.entry ?? 'main'}.js`)], {
+    cwd: ws.repo,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const done = new Promise<ActionResult>((resolve) => {
+    child.on('close', (exitCode, signal) => {
+      resolve({
+        exitCode,
+        signal,
+        stdout,
+        stderr,
+        outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+        state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')),
+      });
+    });
+  });
+  return { child, done };
+}
+
+export function runAction(...args: Parameters<typeof startAction>): Promise<ActionResult> {
+  return startAction(...args).done;
+}
