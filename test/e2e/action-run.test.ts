@@ -18,6 +18,7 @@ describe.each(AGENTS)('the action running $agent', ({ agent, inputs }) => {
   });
   afterEach(async () => {
     await api?.close();
+    api = undefined;
     await ws.dispose();
   });
 

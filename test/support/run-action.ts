@@ -4,7 +4,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Workspace } from './workspace.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The project's root, found upwards from this module (it also runs bundled from node_modules/.cache). */
+function findRepoRoot(start: string): string {
+  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'durable-agent') return dir;
+    } catch {
+      // no package.json here
+    }
+  }
+  throw new Error(`durable-agent's package.json not found above ${start}`);
+}
+
+export const REPO_ROOT = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const BIN = path.join(REPO_ROOT, 'node_modules', '.bin');
 export const CLAUDE = path.join(BIN, 'claude');
 export const OPENCODE = path.join(BIN, 'opencode');
@@ -51,6 +63,20 @@ export function agentTestEnv(ws: Workspace, modelApiUrl: string): Record<string,
 }
 
 /**
+ * The machine's environment as a runner would pass it on (CA certificates, locale, PATH), without
+ * anything that would make a test depend on who runs it: the host's own GitHub, Actions, agent and
+ * npm-script variables.
+ */
+export function hostEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined || /^(INPUT_|GITHUB_|ACTIONS_|RUNNER_|ANTHROPIC_|CLAUDE_|OPENCODE_|npm_|VITEST|XDG_)/.test(name)) continue;
+    env[name] = value;
+  }
+  return env;
+}
+
+/**
  * Runs the built action as the runner does: a fresh `node dist/main.js` (or post.js) with INPUT_*
  * variables and the command files.
  */
@@ -68,6 +94,7 @@ export function startAction(
   };
   if ((options.entry ?? 'main') === 'main') for (const file of Object.values(files)) writeFileSync(file, '');
   const env: Record<string, string> = {
+    ...hostEnvironment(),
     ...files,
     GITHUB_ACTIONS: 'true',
     GITHUB_WORKSPACE: ws.repo,
