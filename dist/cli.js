@@ -11,8 +11,8 @@ import {
   readSettings,
   runPipeline,
   terminalLog
-} from "./chunks/chunk-PT27N5KN.js";
-import "./chunks/chunk-WTQS4JXK.js";
+} from "./chunks/chunk-QSP3UGXC.js";
+import "./chunks/chunk-N7H2WA27.js";
 
 // src/cli/run-command.ts
 import { createHash } from "node:crypto";
@@ -46,6 +46,22 @@ Options (each is the action input of the same name, with dashes):
   --path-to-opencode-executable FILE
   --attempt-timeout DURATION        longest one agent run may take (90s, 15m, 2h; default 6h)
   --idle-timeout DURATION           end the agent after this long without output (default 15m)
+
+Retry (process retry resumes the same session):
+  --max-attempts N                  agent starts allowed, the first included (default 5)
+  --initial-delay DURATION          backoff before the first retry (default 10s, full jitter)
+  --max-delay DURATION              longest wait between attempts (default 5m)
+  --backoff-factor X                backoff growth (default 2)
+  --max-retry-time DURATION         overall retry budget (default 2h)
+  --retry-on REGEXES                newline-separated patterns that make a failure transient
+  --never-retry-on REGEXES          newline-separated patterns that make a failure fatal
+  --retry-unknown true|false        retry exits with no evidence of their cause (default true)
+  --resume-prompt TEXT              message sent when resuming a session
+  --api-proxy true|false            local API retry proxy in front of the model API (default true)
+  --api-retry-attempts N            tries per API request in the proxy (default 5)
+  --api-max-delay DURATION          longest wait of the proxy between tries (default 30s)
+
+Other:
   --home DIR                        folder for the agent's state and the execution file
                                     (default: a folder per working directory in the OS temp folder)
   -h, --help                        this help

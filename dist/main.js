@@ -10,7 +10,7 @@ import {
   readSettings,
   runPipeline,
   secretValues
-} from "./chunks/chunk-PT27N5KN.js";
+} from "./chunks/chunk-QSP3UGXC.js";
 import {
   Outputs,
   States,
@@ -20,7 +20,7 @@ import {
   setOutput,
   setSecret,
   warning
-} from "./chunks/chunk-WTQS4JXK.js";
+} from "./chunks/chunk-N7H2WA27.js";
 
 // src/action/run-action.ts
 import os from "node:os";
@@ -31,6 +31,7 @@ function setOutputs(result) {
   setOutput(Outputs.failureReason, result.failureReason);
   setOutput(Outputs.attempts, String(result.attempts.length));
   setOutput(Outputs.resumedSessions, String(result.attempts.filter((a) => a.mode === "resume").length));
+  setOutput(Outputs.freshSessionFallbacks, String(result.freshAfterLostSession));
 }
 async function runAction() {
   saveState(States.mainStarted, "true");

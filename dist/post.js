@@ -9,7 +9,7 @@ import {
   getState,
   info,
   warning
-} from "./chunks/chunk-WTQS4JXK.js";
+} from "./chunks/chunk-N7H2WA27.js";
 
 // src/action/run-post.ts
 function runPost() {

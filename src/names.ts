@@ -8,6 +8,7 @@ export const Outputs = {
   failureReason: 'failure_reason',
   attempts: 'attempts',
   resumedSessions: 'resumed_sessions',
+  freshSessionFallbacks: 'fresh_session_fallbacks',
 } as const;
 export type OutputName = (typeof Outputs)[keyof typeof Outputs];
 

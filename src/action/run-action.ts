@@ -12,6 +12,7 @@ function setOutputs(result: RunResult): void {
   core.setOutput(Outputs.failureReason, result.failureReason);
   core.setOutput(Outputs.attempts, String(result.attempts.length));
   core.setOutput(Outputs.resumedSessions, String(result.attempts.filter((a) => a.mode === 'resume').length));
+  core.setOutput(Outputs.freshSessionFallbacks, String(result.freshAfterLostSession));
 }
 
 /** The action's main step. Never throws: every failure ends as a failed step with a clear message. */

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_RESUME_PROMPT } from '../runner/next-launch.js';
+import type { RetryPolicy } from '../runner/retry-policy.js';
 import { parseDuration } from './duration.js';
 import { splitShellWords } from './shell-words.js';
 
@@ -34,6 +36,18 @@ export const INPUT_DEFAULTS = {
   path_to_opencode_executable: '',
   attempt_timeout: '6h',
   idle_timeout: '15m',
+  max_attempts: '5',
+  initial_delay: '10s',
+  max_delay: '5m',
+  backoff_factor: '2',
+  max_retry_time: '2h',
+  retry_on: '',
+  never_retry_on: '',
+  retry_unknown: 'true',
+  resume_prompt: '',
+  api_proxy: 'true',
+  api_retry_attempts: '5',
+  api_max_delay: '30s',
 } as const;
 export type InputName = keyof typeof INPUT_DEFAULTS;
 export const INPUT_NAMES = Object.keys(INPUT_DEFAULTS) as InputName[];
@@ -59,6 +73,17 @@ export interface Settings {
   readonly killGraceMs: number;
   /** Folder the action owns: the agent's state, the execution file, installed CLIs. */
   readonly homeDir: string;
+  readonly retry: RetryPolicy;
+  readonly retryOn: readonly RegExp[];
+  readonly neverRetryOn: readonly RegExp[];
+  readonly retryUnknown: boolean;
+  readonly resumePrompt: string;
+  readonly apiProxy: {
+    readonly enabled: boolean;
+    /** Tries per API request, the first included. */
+    readonly attempts: number;
+    readonly maxDelayMs: number;
+  };
 }
 
 /** Where raw input values come from: action inputs (`core.getInput`) or CLI flags. */
@@ -103,6 +128,52 @@ function duration(options: { min: number }) {
   });
 }
 
+function integer(options: { min: number; max: number }) {
+  return z.string().transform((value, ctx): number => {
+    const number = Number(value.trim());
+    if (!/^\s*\d+\s*$/.test(value) || number < options.min || number > options.max) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is not a whole number from ${options.min} to ${options.max}` });
+      return z.NEVER;
+    }
+    return number;
+  });
+}
+
+function decimal(options: { min: number; max: number }) {
+  return z.string().transform((value, ctx): number => {
+    const number = Number(value.trim());
+    if (value.trim() === '' || !Number.isFinite(number) || number < options.min || number > options.max) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is not a number from ${options.min} to ${options.max}` });
+      return z.NEVER;
+    }
+    return number;
+  });
+}
+
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, yes: true, no: false, on: true, off: false, '1': true, '0': false };
+const boolean = z.string().transform((value, ctx): boolean => {
+  const parsed = BOOLEANS[value.trim().toLowerCase()];
+  if (parsed === undefined) {
+    ctx.addIssue({ code: 'custom', message: `'${value}' is not one of true, false` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+/** Newline-separated regular expressions, each checked here so a typo fails at start, not mid-run. */
+const patterns = z.string().transform((value, ctx): RegExp[] => {
+  const result: RegExp[] = [];
+  for (const line of value.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    try {
+      result.push(new RegExp(line, 'i'));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `'${line}' is not a valid regular expression (${(error as Error).message})` });
+      return z.NEVER;
+    }
+  }
+  return result;
+});
+
 const optionalText = z.string().transform((value) => (value.trim() === '' ? undefined : value.trim()));
 
 const shellWords = z.string().transform((value, ctx): string[] => {
@@ -131,6 +202,18 @@ const rawSchema = z.object({
   path_to_opencode_executable: optionalText,
   attempt_timeout: duration({ min: 1000 }),
   idle_timeout: duration({ min: 100 }),
+  max_attempts: integer({ min: 1, max: 100 }),
+  initial_delay: duration({ min: 0 }),
+  max_delay: duration({ min: 0 }),
+  backoff_factor: decimal({ min: 1, max: 10 }),
+  max_retry_time: duration({ min: 0 }),
+  retry_on: patterns,
+  never_retry_on: patterns,
+  retry_unknown: boolean,
+  resume_prompt: optionalText,
+  api_proxy: boolean,
+  api_retry_attempts: integer({ min: 1, max: 20 }),
+  api_max_delay: duration({ min: 0 }),
 });
 
 function formatIssues(error: z.ZodError, raw: Record<string, string>): string {
@@ -171,6 +254,18 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
     idleTimeoutMs: input.idle_timeout,
     killGraceMs: 5000,
     homeDir: path.join(context.tempDir, 'durable-agent'),
+    retry: Object.freeze({
+      maxAttempts: input.max_attempts,
+      initialDelayMs: input.initial_delay,
+      maxDelayMs: Math.max(input.max_delay, input.initial_delay),
+      backoffFactor: input.backoff_factor,
+      maxRetryTimeMs: input.max_retry_time,
+    }),
+    retryOn: Object.freeze(input.retry_on),
+    neverRetryOn: Object.freeze(input.never_retry_on),
+    retryUnknown: input.retry_unknown,
+    resumePrompt: input.resume_prompt ?? DEFAULT_RESUME_PROMPT,
+    apiProxy: Object.freeze({ enabled: input.api_proxy, attempts: input.api_retry_attempts, maxDelayMs: input.api_max_delay }),
   });
 }
 

@@ -52,12 +52,20 @@ interface Context {
   script: ScriptConfig;
   schedule: FaultSchedule;
   requests: RecordedRequest[];
+  onRequest: ((request: RecordedRequest) => void) | undefined;
 }
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } as const;
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
-export async function startModelApi(options: { script: ScriptOptions; faults?: Fault[] }): Promise<ModelApi> {
+export interface ModelApiOptions {
+  script: ScriptOptions;
+  faults?: Fault[];
+  /** Called as each request is recorded, before its answer is sent: lets a test react without polling. */
+  onRequest?: (request: RecordedRequest) => void;
+}
+
+export async function startModelApi(options: ModelApiOptions): Promise<ModelApi> {
   const { steps } = options.script;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`script.steps must be a non-negative integer, got ${steps}`);
   const context: Context = {
@@ -68,6 +76,7 @@ export async function startModelApi(options: { script: ScriptOptions; faults?: F
     },
     schedule: new FaultSchedule(options.faults ?? []),
     requests: [],
+    onRequest: options.onRequest,
   };
 
   const server = createServer((req, res) => {
@@ -132,6 +141,7 @@ function record(context: Context, req: IncomingMessage, body: unknown, fields: P
   if (fields.step !== undefined) entry.step = fields.step;
   if (fields.fault !== undefined) entry.fault = fields.fault;
   context.requests.push(entry);
+  context.onRequest?.(entry);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
@@ -233,7 +243,9 @@ function serveFault(context: Context, req: IncomingMessage, res: ServerResponse,
   if (isHttpFault(kind)) {
     const error = HTTP_ERRORS[kind];
     note(error.status);
-    const extra: OutgoingHttpHeaders = kind === 'http429' ? { 'retry-after': String(fault.retryAfterSeconds ?? 1) } : {};
+    // The real API sends retry-after with 429s; any other status gets one only when the fault asks.
+    const retryAfter = fault.retryAfterSeconds ?? (kind === 'http429' ? 1 : undefined);
+    const extra: OutgoingHttpHeaders = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
     sendJson(res, error.status, errorBody(error), extra);
     return;
   }

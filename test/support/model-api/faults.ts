@@ -13,6 +13,7 @@ export interface Fault {
   kind: FaultKind;
   at: { request: number } | { step: number };
   count: number;
+  /** Sent as `retry-after` with any HTTP fault; a 429 without it still gets `retry-after: 1`. */
   retryAfterSeconds?: number;
 }
 

@@ -16,7 +16,7 @@ import {
   info,
   warning,
   which
-} from "./chunk-WTQS4JXK.js";
+} from "./chunk-N7H2WA27.js";
 
 // node_modules/shell-quote/quote.js
 var require_quote = __commonJS({
@@ -4263,8 +4263,8 @@ var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
   });
   defineLazyInternal(inst, "pattern", (zod) => {
     if (zod.def.options.every((o) => o._zod.pattern)) {
-      const patterns = zod.def.options.map((o) => o._zod.pattern);
-      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+      const patterns2 = zod.def.options.map((o) => o._zod.pattern);
+      return new RegExp(`^(${patterns2.map((p) => cleanRegex(p.source)).join("|")})$`);
     }
     return void 0;
   });
@@ -16742,7 +16742,7 @@ var exactPattern = (p) => exactPatterns.get(p) ?? p;
 var stringProcessor = (schema, ctx, _json, _params) => {
   const json2 = _json;
   json2.type = "string";
-  const { minimum, maximum, format, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
+  const { minimum, maximum, format, patterns: patterns2, contentEncoding, laxFormat } = aggregateChecks(schema);
   if (typeof minimum === "number")
     json2.minLength = minimum;
   if (typeof maximum === "number")
@@ -16757,8 +16757,8 @@ var stringProcessor = (schema, ctx, _json, _params) => {
   }
   if (contentEncoding)
     json2.contentEncoding = contentEncoding;
-  if (patterns && patterns.size > 0) {
-    const patternList = [...patterns].map(exactPattern);
+  if (patterns2 && patterns2.size > 0) {
+    const patternList = [...patterns2].map(exactPattern);
     if (patternList.length === 1)
       json2.pattern = patternList[0].source;
     else if (patternList.length > 1) {
@@ -17173,14 +17173,14 @@ var recordProcessor = (schema, ctx, _json, params) => {
   const def = schema._zod.def;
   json2.type = "object";
   const keyType = def.keyType;
-  const patterns = aggregateChecks(keyType).patterns;
-  if (def.mode === "loose" && patterns && patterns.size > 0) {
+  const patterns2 = aggregateChecks(keyType).patterns;
+  if (def.mode === "loose" && patterns2 && patterns2.size > 0) {
     const valueSchema = processSchema(def.valueType, ctx, {
       ...params,
       path: [...params.path, "patternProperties", "*"]
     });
     json2.patternProperties = {};
-    for (const pattern of patterns) {
+    for (const pattern of patterns2) {
       assignProp(json2.patternProperties, exactPattern(pattern).source, valueSchema);
     }
   } else {
@@ -19784,7 +19784,7 @@ function convertBaseSchema(schema, ctx) {
         }
         if (schema.additionalProperties === false) {
           const propertyKeys = Object.keys(shape);
-          const patterns = patternKeys.map((p) => new RegExp(p));
+          const patterns2 = patternKeys.map((p) => new RegExp(p));
           const basePatternSchema = zodSchema;
           zodSchema = zodSchema.check((payload) => {
             if (!isPlainObject(payload.value))
@@ -19793,7 +19793,7 @@ function convertBaseSchema(schema, ctx) {
             for (const key of Object.keys(payload.value)) {
               if (propertyKeys.includes(key))
                 continue;
-              if (patterns.some((regex) => regex.test(key)))
+              if (patterns2.some((regex) => regex.test(key)))
                 continue;
               unrecognized.push(key);
             }
@@ -21002,63 +21002,428 @@ async function runAttempt(options) {
   };
 }
 
+// src/runner/next-launch.ts
+var DEFAULT_RESUME_PROMPT = "The previous run of this session was interrupted by a transient error (for example the model API failing or the process being stopped). Nothing in the workspace was reset. Check what is already done (files, git status, earlier tool results) and continue the task from where it stopped; do not redo finished steps.";
+var FRESH_AFTER_LOST_SESSION_NOTE = "Note: an earlier attempt at this task was interrupted and its conversation could not be resumed. Work may already be present in the workspace: check the current state (files, git status and log) first and continue from there instead of starting over.";
+function nextLaunch(options) {
+  const { previous } = options;
+  const lost = previous.classification.reason === "session_not_found";
+  if (previous.sessionId && !lost) {
+    return { request: { mode: "resume", prompt: options.resumePrompt, sessionId: previous.sessionId }, note: void 0 };
+  }
+  const note = lost ? `session ${previous.sessionId ?? ""} could not be resumed (${previous.classification.message}); starting a fresh session` : "the agent never reported a session; starting a fresh session";
+  return {
+    request: { mode: "fresh", prompt: `${options.prompt}
+
+${FRESH_AFTER_LOST_SESSION_NOTE}`, sessionId: options.newSessionId() },
+    note
+  };
+}
+
+// src/runner/retry-loop.ts
+import { setTimeout as sleep } from "node:timers/promises";
+
+// node_modules/is-network-error/index.js
+var objectToString = Object.prototype.toString;
+var isError = (value) => objectToString.call(value) === "[object Error]";
+var errorMessages = /* @__PURE__ */ new Set([
+  "network error",
+  // Chrome
+  "NetworkError when attempting to fetch resource.",
+  // Firefox
+  "The Internet connection appears to be offline.",
+  // Safari 16
+  "Network request failed",
+  // `cross-fetch`
+  "fetch failed",
+  // Undici (Node.js)
+  "terminated",
+  // Undici (Node.js)
+  " A network error occurred.",
+  // Bun (WebKit)
+  "Network connection lost"
+  // Cloudflare Workers (fetch)
+]);
+function isNetworkError(error63) {
+  const isValid = error63 && isError(error63) && error63.name === "TypeError" && typeof error63.message === "string";
+  if (!isValid) {
+    return false;
+  }
+  const { message, stack } = error63;
+  if (message === "Load failed" || message.startsWith("Load failed (") && message.endsWith(")")) {
+    return stack === void 0 || "__sentry_captured__" in error63;
+  }
+  if (message.startsWith("error sending request for url")) {
+    return true;
+  }
+  if (message === "Failed to fetch" || message.startsWith("Failed to fetch (") && message.endsWith(")")) {
+    return true;
+  }
+  return errorMessages.has(message);
+}
+
+// node_modules/p-retry/index.js
+function validateRetries(retries) {
+  if (typeof retries === "number") {
+    if (retries < 0) {
+      throw new TypeError("Expected `retries` to be a non-negative number.");
+    }
+    if (Number.isNaN(retries)) {
+      throw new TypeError("Expected `retries` to be a valid number or Infinity, got NaN.");
+    }
+  } else if (retries !== void 0) {
+    throw new TypeError("Expected `retries` to be a number or Infinity.");
+  }
+}
+function validateNumberOption(name, value, { min = 0, allowInfinity = false } = {}) {
+  if (value === void 0) {
+    return;
+  }
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`Expected \`${name}\` to be a number${allowInfinity ? " or Infinity" : ""}.`);
+  }
+  if (!allowInfinity && !Number.isFinite(value)) {
+    throw new TypeError(`Expected \`${name}\` to be a finite number.`);
+  }
+  if (value < min) {
+    throw new TypeError(`Expected \`${name}\` to be \u2265 ${min}.`);
+  }
+}
+function validateFunctionOption(name, value) {
+  if (value === void 0) {
+    return;
+  }
+  if (typeof value !== "function") {
+    throw new TypeError(`Expected \`${name}\` to be a function.`);
+  }
+}
+var AbortError = class extends Error {
+  constructor(message) {
+    super();
+    if (message instanceof Error) {
+      this.originalError = message;
+      ({ message } = message);
+    } else {
+      this.originalError = new Error(message);
+      this.originalError.stack = this.stack;
+    }
+    this.name = "AbortError";
+    this.message = message;
+  }
+};
+function calculateDelay(retriesConsumed, options) {
+  const attempt = Math.max(1, retriesConsumed + 1);
+  const random = options.randomize ? Math.random() + 1 : 1;
+  let timeout = Math.round(random * options.minTimeout * options.factor ** (attempt - 1));
+  timeout = Math.min(timeout, options.maxTimeout);
+  return timeout;
+}
+function calculateRemainingTime(start, max) {
+  if (!Number.isFinite(max)) {
+    return max;
+  }
+  return max - (performance.now() - start);
+}
+async function delayForRetry(delay, options) {
+  if (delay <= 0) {
+    return;
+  }
+  await new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timeoutToken);
+      options.signal?.removeEventListener("abort", onAbort);
+      reject(options.signal.reason);
+    };
+    const timeoutToken = setTimeout(() => {
+      options.signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, delay);
+    if (options.unref) {
+      timeoutToken.unref?.();
+    }
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+async function onAttemptFailure({ error: error63, attemptNumber, retriesConsumed, startTime, options }) {
+  const normalizedError = error63 instanceof Error ? error63 : new TypeError(`Non-error was thrown: "${error63}". You should only throw errors.`);
+  if (normalizedError instanceof AbortError) {
+    throw normalizedError.originalError;
+  }
+  const retriesLeft = Number.isFinite(options.retries) ? Math.max(0, options.retries - retriesConsumed) : options.retries;
+  const maxRetryTime = options.maxRetryTime ?? Number.POSITIVE_INFINITY;
+  const delayTime = calculateDelay(retriesConsumed, options);
+  const remainingTimeBeforeCallbacks = calculateRemainingTime(startTime, maxRetryTime);
+  if (remainingTimeBeforeCallbacks <= 0) {
+    const context2 = Object.freeze({
+      error: normalizedError,
+      attemptNumber,
+      retriesLeft,
+      retriesConsumed,
+      retryDelay: 0
+    });
+    await options.onFailedAttempt(context2);
+    throw normalizedError;
+  }
+  const consumeRetryContext = Object.freeze({
+    error: normalizedError,
+    attemptNumber,
+    retriesLeft,
+    retriesConsumed,
+    retryDelay: retriesLeft > 0 ? delayTime : 0
+  });
+  const consumeRetry = await options.shouldConsumeRetry(consumeRetryContext);
+  const effectiveDelay = consumeRetry && retriesLeft > 0 ? delayTime : 0;
+  const context = Object.freeze({
+    error: normalizedError,
+    attemptNumber,
+    retriesLeft,
+    retriesConsumed,
+    retryDelay: effectiveDelay
+  });
+  await options.onFailedAttempt(context);
+  if (calculateRemainingTime(startTime, maxRetryTime) <= 0) {
+    throw normalizedError;
+  }
+  const remainingTime = calculateRemainingTime(startTime, maxRetryTime);
+  if (remainingTime <= 0 || retriesLeft <= 0) {
+    throw normalizedError;
+  }
+  if (normalizedError instanceof TypeError && !isNetworkError(normalizedError)) {
+    throw normalizedError;
+  }
+  if (!await options.shouldRetry(context)) {
+    throw normalizedError;
+  }
+  const remainingTimeAfterShouldRetry = calculateRemainingTime(startTime, maxRetryTime);
+  if (remainingTimeAfterShouldRetry <= 0) {
+    throw normalizedError;
+  }
+  if (!consumeRetry) {
+    options.signal?.throwIfAborted();
+    return false;
+  }
+  const finalDelay = Math.min(effectiveDelay, remainingTimeAfterShouldRetry);
+  options.signal?.throwIfAborted();
+  await delayForRetry(finalDelay, options);
+  options.signal?.throwIfAborted();
+  return true;
+}
+async function pRetry(input2, options = {}) {
+  options = { ...options };
+  validateRetries(options.retries);
+  if (Object.hasOwn(options, "forever")) {
+    throw new Error("The `forever` option is no longer supported. For many use-cases, you can set `retries: Infinity` instead.");
+  }
+  options.retries ??= 10;
+  options.factor ??= 2;
+  options.minTimeout ??= 1e3;
+  options.maxTimeout ??= Number.POSITIVE_INFINITY;
+  options.maxRetryTime ??= Number.POSITIVE_INFINITY;
+  options.randomize ??= false;
+  options.onFailedAttempt ??= () => {
+  };
+  options.shouldRetry ??= () => true;
+  options.shouldConsumeRetry ??= () => true;
+  validateFunctionOption("onFailedAttempt", options.onFailedAttempt);
+  validateFunctionOption("shouldRetry", options.shouldRetry);
+  validateFunctionOption("shouldConsumeRetry", options.shouldConsumeRetry);
+  validateNumberOption("factor", options.factor, { min: 0, allowInfinity: false });
+  validateNumberOption("minTimeout", options.minTimeout, { min: 0, allowInfinity: false });
+  validateNumberOption("maxTimeout", options.maxTimeout, { min: 0, allowInfinity: true });
+  validateNumberOption("maxRetryTime", options.maxRetryTime, { min: 0, allowInfinity: true });
+  if (!(options.factor > 0)) {
+    options.factor = 1;
+  }
+  options.signal?.throwIfAborted();
+  let attemptNumber = 0;
+  let retriesConsumed = 0;
+  const startTime = performance.now();
+  while (Number.isFinite(options.retries) ? retriesConsumed <= options.retries : true) {
+    attemptNumber++;
+    try {
+      options.signal?.throwIfAborted();
+      const result = await input2(attemptNumber);
+      options.signal?.throwIfAborted();
+      return result;
+    } catch (error63) {
+      if (await onAttemptFailure({
+        error: error63,
+        attemptNumber,
+        retriesConsumed,
+        startTime,
+        options
+      })) {
+        retriesConsumed++;
+      }
+    }
+  }
+  throw new Error("Retry attempts exhausted without throwing an error.");
+}
+
+// src/runner/retry-policy.ts
+function retryDelayMs(policy, retry, hintMs, random = Math.random) {
+  const floor = Math.min(1e3, policy.maxDelayMs, policy.initialDelayMs);
+  if (hintMs !== void 0 && hintMs >= 0) return Math.max(floor, Math.min(policy.maxDelayMs, hintMs));
+  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoffFactor ** Math.max(0, retry - 1));
+  return Math.max(floor, Math.round(random() * ceiling));
+}
+
+// src/runner/retry-loop.ts
+var AttemptFailed = class extends Error {
+  constructor(record2) {
+    super(`${record2.classification.reason}: ${record2.classification.message}`);
+    this.record = record2;
+  }
+  record;
+};
+async function runWithRetries(options) {
+  const { policy, log } = options;
+  const attempts = [];
+  const waits = [];
+  let plan = options.first;
+  let stoppedBecause;
+  const run = async (attemptNumber) => {
+    const record2 = await options.attempt(attemptNumber, plan);
+    attempts.push(record2);
+    if (record2.classification.kind === "success") return;
+    if (record2.classification.kind === "fatal" && record2.classification.reason !== "session_not_found") {
+      throw new AbortError(new AttemptFailed(record2));
+    }
+    if (record2.classification.reason === "session_not_found" && record2.mode === "fresh") throw new AbortError(new AttemptFailed(record2));
+    const refusal = options.mayRetry?.(record2);
+    if (refusal) {
+      stoppedBecause = refusal;
+      throw new AbortError(new AttemptFailed(record2));
+    }
+    throw new AttemptFailed(record2);
+  };
+  try {
+    await pRetry(run, {
+      retries: Math.max(0, policy.maxAttempts - 1),
+      // The delay is ours (full jitter, retry-after); p-retry keeps count and the overall budget.
+      minTimeout: 0,
+      maxTimeout: 0,
+      maxRetryTime: policy.maxRetryTimeMs,
+      signal: options.signal,
+      shouldRetry: async ({ error: error63, retriesConsumed }) => {
+        if (!(error63 instanceof AttemptFailed)) return false;
+        const record2 = error63.record;
+        const lostSession = record2.classification.reason === "session_not_found";
+        const ms = lostSession ? 0 : retryDelayMs(policy, retriesConsumed + 1, options.delayHint?.(record2), options.random);
+        plan = options.next(record2);
+        const reason = `${record2.classification.reason}: ${record2.classification.message}`;
+        if (ms > 0) {
+          log.info(`Attempt ${record2.number} ended with ${reason}. Waiting ${formatDuration(ms)} before attempt ${record2.number + 1} (${plan.request.mode === "resume" ? `resuming session ${plan.request.sessionId ?? ""}` : "new session"}).`);
+          waits.push({ afterAttempt: record2.number, startedAt: /* @__PURE__ */ new Date(), ms, reason: record2.classification.reason });
+          await sleep(ms, void 0, { signal: options.signal });
+        } else {
+          log.info(`Attempt ${record2.number} ended with ${reason}.`);
+        }
+        if (plan.note) log.warning(plan.note);
+        return true;
+      }
+    });
+  } catch (error63) {
+    const failed = error63 instanceof AttemptFailed ? error63 : error63 instanceof AbortError && error63.originalError instanceof AttemptFailed ? error63.originalError : void 0;
+    if (!failed) {
+      if (options.signal?.aborted) {
+        log.warning("Cancelled while waiting to retry.");
+        stoppedBecause = "cancelled";
+      } else {
+        throw error63;
+      }
+    } else if (failed.record.classification.kind === "transient" && !stoppedBecause) {
+      stoppedBecause = attempts.length >= policy.maxAttempts ? `max_attempts (${policy.maxAttempts}) reached` : "max_retry_time reached";
+    }
+  }
+  return { attempts, waits, stoppedBecause };
+}
+
 // src/pipeline.ts
+async function setUp(adapter, options) {
+  const { settings, log } = options;
+  const location = await locateCli(
+    adapter,
+    {
+      explicitPath: settings.cliPath,
+      version: settings.cliVersion,
+      toolsDir: path5.join(settings.homeDir, "tools"),
+      searchPath: options.searchPath ?? true
+    },
+    log
+  );
+  log.info(`Agent: ${adapter.label} (${location.executable}, from ${location.source})`);
+  await adapter.prepare();
+  log.info(`Agent state folder: ${adapter.stateDir}`);
+  const executionFile = await ExecutionFile.open(path5.join(settings.homeDir, "execution.ndjson"));
+  log.info(`Execution file: ${executionFile.path}`);
+  const { retry } = settings;
+  log.info(
+    `Retry policy: up to ${retry.maxAttempts} attempts, backoff ${retry.initialDelayMs} ms \xD7 ${retry.backoffFactor} up to ${retry.maxDelayMs} ms with full jitter, within ${retry.maxRetryTimeMs} ms`
+  );
+  return { executable: location.executable, executionFile };
+}
+function describePlan(adapter, plan) {
+  const { request } = plan;
+  if (request.mode === "resume") return `${adapter.label}, resuming session ${request.sessionId ?? ""}`;
+  return `${adapter.label}, new session${request.sessionId ? ` ${request.sessionId}` : ""}`;
+}
 async function runPipeline(options) {
   const { settings, log } = options;
   const adapter = createAdapter({ settings, apiBaseUrl: void 0 });
-  const { executable, executionFile } = await log.group("Set up", async () => {
-    const location = await locateCli(
-      adapter,
-      {
-        explicitPath: settings.cliPath,
-        version: settings.cliVersion,
-        toolsDir: path5.join(settings.homeDir, "tools"),
-        searchPath: options.searchPath ?? true
-      },
-      log
-    );
-    log.info(`Agent: ${adapter.label} (${location.executable}, from ${location.source})`);
-    await adapter.prepare();
-    log.info(`Agent state folder: ${adapter.stateDir}`);
-    const file2 = await ExecutionFile.open(path5.join(settings.homeDir, "execution.ndjson"));
-    log.info(`Execution file: ${file2.path}`);
-    return { executable: location.executable, executionFile: file2 };
-  });
-  const attempts = [];
-  try {
-    const sessionId = adapter.newSessionId();
-    const attempt = await log.group(
-      `Attempt 1: ${adapter.label}, new session${sessionId ? ` ${sessionId}` : ""}`,
-      () => runAttempt({
-        number: 1,
-        adapter,
-        executable,
-        request: { mode: "fresh", prompt: settings.prompt, sessionId },
-        cwd: settings.workingDirectory,
-        baseEnv: options.env,
-        attemptTimeoutMs: settings.attemptTimeoutMs,
-        idleTimeoutMs: settings.idleTimeoutMs,
-        killGraceMs: settings.killGraceMs,
-        classify: {},
-        executionFile,
+  const { executable, executionFile } = await log.group("Set up", () => setUp(adapter, options));
+  let freshAfterLostSession = 0;
+  const loop = await (async () => {
+    try {
+      return await runWithRetries({
+        policy: settings.retry,
+        first: { request: { mode: "fresh", prompt: settings.prompt, sessionId: adapter.newSessionId() }, note: void 0 },
         log,
-        signal: options.signal
-      })
-    );
-    attempts.push(attempt);
-  } finally {
-    await executionFile.close();
-  }
+        signal: options.signal,
+        attempt: (number4, plan) => log.group(
+          `Attempt ${number4}: ${describePlan(adapter, plan)}`,
+          () => runAttempt({
+            number: number4,
+            adapter,
+            executable,
+            request: plan.request,
+            cwd: settings.workingDirectory,
+            baseEnv: options.env,
+            attemptTimeoutMs: settings.attemptTimeoutMs,
+            idleTimeoutMs: settings.idleTimeoutMs,
+            killGraceMs: settings.killGraceMs,
+            classify: { retryOn: settings.retryOn, neverRetryOn: settings.neverRetryOn, retryUnknown: settings.retryUnknown },
+            executionFile,
+            log,
+            signal: options.signal
+          })
+        ),
+        next: (previous) => {
+          const plan = nextLaunch({ previous, prompt: settings.prompt, resumePrompt: settings.resumePrompt, newSessionId: () => adapter.newSessionId() });
+          if (plan.request.mode === "fresh") freshAfterLostSession += 1;
+          return plan;
+        }
+      });
+    } finally {
+      await executionFile.close();
+    }
+  })();
+  const attempts = loop.attempts;
   const last = attempts.at(-1);
   const verdict2 = last?.classification;
   const success2 = verdict2?.kind === "success";
+  const cancelled = loop.stoppedBecause === "cancelled";
+  let failureMessage = success2 ? "" : verdict2?.message ?? "the agent did not run";
+  if (!success2 && loop.stoppedBecause && !cancelled) failureMessage = `${failureMessage} (gave up: ${loop.stoppedBecause})`;
   return {
     conclusion: success2 ? "success" : "failure",
-    failureReason: verdict2 === void 0 ? "unknown" : verdict2.kind === "success" ? "" : verdict2.reason,
-    failureMessage: success2 ? "" : verdict2?.message ?? "the agent did not run",
-    sessionId: last?.sessionId,
+    failureReason: cancelled ? "cancelled" : verdict2 === void 0 ? "unknown" : verdict2.kind === "success" ? "" : verdict2.reason,
+    failureMessage: cancelled ? "the run was cancelled" : failureMessage,
+    sessionId: [...attempts].reverse().find((attempt) => attempt.sessionId)?.sessionId,
     executionFile: executionFile.path,
-    attempts
+    attempts,
+    waits: loop.waits,
+    freshAfterLostSession
   };
 }
 
@@ -21135,7 +21500,19 @@ var INPUT_DEFAULTS = {
   path_to_claude_code_executable: "",
   path_to_opencode_executable: "",
   attempt_timeout: "6h",
-  idle_timeout: "15m"
+  idle_timeout: "15m",
+  max_attempts: "5",
+  initial_delay: "10s",
+  max_delay: "5m",
+  backoff_factor: "2",
+  max_retry_time: "2h",
+  retry_on: "",
+  never_retry_on: "",
+  retry_unknown: "true",
+  resume_prompt: "",
+  api_proxy: "true",
+  api_retry_attempts: "5",
+  api_max_delay: "30s"
 };
 var INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
 var SettingsError = class extends Error {
@@ -21166,6 +21543,47 @@ function duration3(options) {
     return ms;
   });
 }
+function integer2(options) {
+  return external_exports.string().transform((value, ctx) => {
+    const number4 = Number(value.trim());
+    if (!/^\s*\d+\s*$/.test(value) || number4 < options.min || number4 > options.max) {
+      ctx.addIssue({ code: "custom", message: `'${value}' is not a whole number from ${options.min} to ${options.max}` });
+      return external_exports.NEVER;
+    }
+    return number4;
+  });
+}
+function decimal(options) {
+  return external_exports.string().transform((value, ctx) => {
+    const number4 = Number(value.trim());
+    if (value.trim() === "" || !Number.isFinite(number4) || number4 < options.min || number4 > options.max) {
+      ctx.addIssue({ code: "custom", message: `'${value}' is not a number from ${options.min} to ${options.max}` });
+      return external_exports.NEVER;
+    }
+    return number4;
+  });
+}
+var BOOLEANS = { true: true, false: false, yes: true, no: false, on: true, off: false, "1": true, "0": false };
+var boolean4 = external_exports.string().transform((value, ctx) => {
+  const parsed = BOOLEANS[value.trim().toLowerCase()];
+  if (parsed === void 0) {
+    ctx.addIssue({ code: "custom", message: `'${value}' is not one of true, false` });
+    return external_exports.NEVER;
+  }
+  return parsed;
+});
+var patterns = external_exports.string().transform((value, ctx) => {
+  const result = [];
+  for (const line of value.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    try {
+      result.push(new RegExp(line, "i"));
+    } catch (error63) {
+      ctx.addIssue({ code: "custom", message: `'${line}' is not a valid regular expression (${error63.message})` });
+      return external_exports.NEVER;
+    }
+  }
+  return result;
+});
 var optionalText = external_exports.string().transform((value) => value.trim() === "" ? void 0 : value.trim());
 var shellWords = external_exports.string().transform((value, ctx) => {
   try {
@@ -21191,7 +21609,19 @@ var rawSchema = external_exports.object({
   path_to_claude_code_executable: optionalText,
   path_to_opencode_executable: optionalText,
   attempt_timeout: duration3({ min: 1e3 }),
-  idle_timeout: duration3({ min: 100 })
+  idle_timeout: duration3({ min: 100 }),
+  max_attempts: integer2({ min: 1, max: 100 }),
+  initial_delay: duration3({ min: 0 }),
+  max_delay: duration3({ min: 0 }),
+  backoff_factor: decimal({ min: 1, max: 10 }),
+  max_retry_time: duration3({ min: 0 }),
+  retry_on: patterns,
+  never_retry_on: patterns,
+  retry_unknown: boolean4,
+  resume_prompt: optionalText,
+  api_proxy: boolean4,
+  api_retry_attempts: integer2({ min: 1, max: 20 }),
+  api_max_delay: duration3({ min: 0 })
 });
 function formatIssues(error63, raw) {
   return error63.issues.map((issue2) => {
@@ -21223,7 +21653,19 @@ function readSettings(source, context) {
     attemptTimeoutMs: input2.attempt_timeout,
     idleTimeoutMs: input2.idle_timeout,
     killGraceMs: 5e3,
-    homeDir: path6.join(context.tempDir, "durable-agent")
+    homeDir: path6.join(context.tempDir, "durable-agent"),
+    retry: Object.freeze({
+      maxAttempts: input2.max_attempts,
+      initialDelayMs: input2.initial_delay,
+      maxDelayMs: Math.max(input2.max_delay, input2.initial_delay),
+      backoffFactor: input2.backoff_factor,
+      maxRetryTimeMs: input2.max_retry_time
+    }),
+    retryOn: Object.freeze(input2.retry_on),
+    neverRetryOn: Object.freeze(input2.never_retry_on),
+    retryUnknown: input2.retry_unknown,
+    resumePrompt: input2.resume_prompt ?? DEFAULT_RESUME_PROMPT,
+    apiProxy: Object.freeze({ enabled: input2.api_proxy, attempts: input2.api_retry_attempts, maxDelayMs: input2.api_max_delay })
   });
 }
 function resolvePrompt(prompt, promptFile, workingDirectory) {

@@ -20430,7 +20430,8 @@ var Outputs = {
   executionFile: "execution_file",
   failureReason: "failure_reason",
   attempts: "attempts",
-  resumedSessions: "resumed_sessions"
+  resumedSessions: "resumed_sessions",
+  freshSessionFallbacks: "fresh_session_fallbacks"
 };
 var States = {
   mainStarted: "durable_main_started",

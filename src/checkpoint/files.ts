@@ -1,0 +1,69 @@
+// File-system helpers shared by the archive and store code.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { SecretScanner } from './secret-scan.js';
+
+export type TreeEntryKind = 'file' | 'directory' | 'symlink';
+
+export interface TreeEntry {
+  /** '/'-separated path relative to the walked root. */
+  readonly rel: string;
+  readonly kind: TreeEntryKind;
+}
+
+/**
+ * Every file, folder and symlink under `root`, parents before children, in a stable order; links are
+ * not followed. Sockets, FIFOs and devices are skipped. `skip` prunes a path (and, for a folder,
+ * everything below it).
+ */
+export async function walkTree(root: string, skip: (rel: string, kind: TreeEntryKind) => boolean = () => false): Promise<TreeEntry[]> {
+  const entries: TreeEntry[] = [];
+  const visit = async (relDir: string): Promise<void> => {
+    const dirents = await readdir(path.join(root, relDir), { withFileTypes: true });
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const dirent of dirents) {
+      const rel = relDir === '' ? dirent.name : `${relDir}/${dirent.name}`;
+      const kind: TreeEntryKind | undefined = dirent.isSymbolicLink() ? 'symlink' : dirent.isDirectory() ? 'directory' : dirent.isFile() ? 'file' : undefined;
+      if (kind === undefined || skip(rel, kind)) continue;
+      entries.push({ rel, kind });
+      if (kind === 'directory') await visit(rel);
+    }
+  };
+  await visit('');
+  return entries;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Whether a file (or, for a symlink, its target text) contains one of the needles. */
+export async function fileHasSecret(file: string, needles: readonly Buffer[]): Promise<boolean> {
+  if (needles.length === 0) return false;
+  const stat = await lstat(file);
+  if (stat.isSymbolicLink()) {
+    const target = Buffer.from(await readlink(file), 'utf8');
+    return needles.some((needle) => target.includes(needle));
+  }
+  if (!stat.isFile()) return false;
+  const scanner = new SecretScanner(needles);
+  for await (const chunk of createReadStream(file)) {
+    scanner.update(chunk as Buffer);
+    if (scanner.found) return true;
+  }
+  return false;
+}
+
+/** lstat that answers undefined for a path that does not exist. */
+export async function lstatOrUndefined(file: string): Promise<Awaited<ReturnType<typeof lstat>> | undefined> {
+  try {
+    return await lstat(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,530 @@
+/**
+ * Layer 1 of durable-agent: a reverse proxy on 127.0.0.1 between the agent and the model API that
+ * retries a failed call before the agent ever sees it, so one 500 does not cost the agent its turn.
+ * It only retries while nothing of the answer has reached the agent; after that the agent's own
+ * retry is the right one, because only the agent knows what it has already consumed.
+ */
+import { Agent as HttpAgent, createServer, request as httpRequest } from 'node:http';
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions, ServerResponse } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import pRetry from 'p-retry';
+import { agentResponseHeaders, pathForLog, upstreamPath, upstreamRequestHeaders } from './headers.js';
+import {
+  breakerRecord,
+  CLOSED_BREAKER,
+  decideRetry,
+  describeFailure,
+  errorTypeOf,
+  failureKey,
+  formatDuration,
+  isLoopbackAddress,
+  isRetryableStatus,
+  parseRetryAfterMs,
+} from './retry-decision.js';
+import type { BreakerChange, BreakerState, PassOnReason, ProxyRetryPolicy, UpstreamFailureKind } from './retry-decision.js';
+import { StatsRecorder } from './stats.js';
+import type { ProxyStats } from './stats.js';
+
+export type { ProxyRetryPolicy } from './retry-decision.js';
+export type { ProxyStats } from './stats.js';
+
+export interface ProxyLog {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+}
+
+export interface ApiProxy {
+  /** `http://127.0.0.1:PORT`: what ANTHROPIC_BASE_URL becomes. */
+  readonly url: string;
+  /** Totals since start. */
+  stats(): ProxyStats;
+  /** Stats since the previous call (per agent attempt); starts a new window. */
+  takeAttemptStats(): ProxyStats;
+  /** Prompt, even with open streams. */
+  close(): Promise<void>;
+}
+
+export interface ApiProxyOptions {
+  /** e.g. https://api.anthropic.com or http://127.0.0.1:1234; may have a path prefix. */
+  upstream: string;
+  policy: ProxyRetryPolicy;
+  /** No response headers from the upstream for this long counts as a stall and is retried. Default 120000. */
+  firstByteTimeoutMs?: number;
+  /** Global bound on requests in backoff at once; beyond it failures go straight back. Default 8. */
+  maxConcurrentRetries?: number;
+  /** Consecutive requests that failed even after their retries before the breaker opens. Default 5. */
+  breakerThreshold?: number;
+  log: ProxyLog;
+  /** Aborting ends backoff waits at once and answers pending requests with 503. */
+  signal?: AbortSignal;
+}
+
+interface Settings {
+  policy: ProxyRetryPolicy;
+  firstByteTimeoutMs: number;
+  maxConcurrentRetries: number;
+  breakerThreshold: number;
+  log: ProxyLog;
+}
+
+interface Upstream {
+  url: URL;
+  agent: HttpAgent;
+  send: (options: RequestOptions) => ClientRequest;
+}
+
+interface Outgoing {
+  method: string;
+  path: string;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+}
+
+/** The upstream's answer, kept whole so the agent can get it exactly as sent when retrying gives up. */
+interface BufferedAnswer {
+  status: number;
+  statusMessage: string;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+}
+
+/** One failed upstream try; thrown into p-retry. */
+class UpstreamFailure extends Error {
+  constructor(
+    readonly failure: UpstreamFailureKind,
+    readonly answer?: BufferedAnswer,
+    readonly hintMs?: number,
+  ) {
+    super(describeFailure(failure));
+    this.name = 'UpstreamFailure';
+  }
+}
+
+interface RequestState {
+  readonly label: string;
+  retries: number;
+  passOn: PassOnReason | undefined;
+}
+
+export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy> {
+  const settings = validate(options);
+  const url = new URL(options.upstream);
+  const https = url.protocol === 'https:';
+  const upstream: Upstream = {
+    url,
+    // Keep-alive, like the agent's own client, so retries and the next turn skip the handshake.
+    agent: https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true }),
+    send: https ? (requestOptions) => httpsRequest(requestOptions) : (requestOptions) => httpRequest(requestOptions),
+  };
+  const lifetime = new AbortController();
+  const onExternalAbort = (): void => lifetime.abort(options.signal?.reason);
+  if (options.signal?.aborted) onExternalAbort();
+  else options.signal?.addEventListener('abort', onExternalAbort, { once: true });
+
+  const core = new ProxyCore(settings, upstream, lifetime.signal);
+  const server = createServer((req, res) => {
+    core.handle(req, res).catch((error: unknown) => {
+      settings.log.debug(`API proxy: ${req.method ?? 'GET'} ${pathForLog(req.url ?? '/')} ended inside the proxy (${errorCode(error)})`);
+      res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  settings.log.debug(`API proxy: listening on 127.0.0.1:${port} for ${url.origin}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stats: () => core.stats.total(),
+    takeAttemptStats: () => core.stats.take(),
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        options.signal?.removeEventListener('abort', onExternalAbort);
+        lifetime.abort(new Error('API proxy closed'));
+        server.close(() => resolve());
+        // Streams to the agent and idle keep-alive sockets would otherwise hold close() open.
+        server.closeAllConnections();
+        upstream.agent.destroy();
+      });
+      return closing;
+    },
+  };
+}
+
+function validate(options: ApiProxyOptions): Settings {
+  const { policy } = options;
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new RangeError(`API proxy: ${what}`);
+  };
+  check(Number.isInteger(policy.attempts) && policy.attempts >= 1, `policy.attempts must be an integer >= 1, got ${policy.attempts}`);
+  check(Number.isFinite(policy.initialDelayMs) && policy.initialDelayMs >= 0, `policy.initialDelayMs must be >= 0, got ${policy.initialDelayMs}`);
+  check(Number.isFinite(policy.maxDelayMs) && policy.maxDelayMs >= 0, `policy.maxDelayMs must be >= 0, got ${policy.maxDelayMs}`);
+  check(Number.isFinite(policy.factor) && policy.factor > 0, `policy.factor must be > 0, got ${policy.factor}`);
+  const settings: Settings = {
+    policy: { ...policy },
+    firstByteTimeoutMs: options.firstByteTimeoutMs ?? 120_000,
+    maxConcurrentRetries: options.maxConcurrentRetries ?? 8,
+    breakerThreshold: options.breakerThreshold ?? 5,
+    log: options.log,
+  };
+  check(Number.isFinite(settings.firstByteTimeoutMs) && settings.firstByteTimeoutMs > 0, `firstByteTimeoutMs must be > 0, got ${settings.firstByteTimeoutMs}`);
+  check(Number.isInteger(settings.maxConcurrentRetries) && settings.maxConcurrentRetries >= 0, `maxConcurrentRetries must be an integer >= 0`);
+  check(Number.isInteger(settings.breakerThreshold) && settings.breakerThreshold >= 1, `breakerThreshold must be an integer >= 1`);
+  let url: URL;
+  try {
+    url = new URL(options.upstream);
+  } catch {
+    throw new RangeError(`API proxy: upstream is not a URL: ${options.upstream}`);
+  }
+  check(url.protocol === 'http:' || url.protocol === 'https:', `upstream must be http or https, got ${url.protocol}`);
+  return settings;
+}
+
+class ProxyCore {
+  readonly stats = new StatsRecorder();
+  // Shared by every request of this proxy: that is what makes them a bound and a breaker.
+  #breaker: BreakerState = CLOSED_BREAKER;
+  #waiting = 0;
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly upstream: Upstream,
+    private readonly lifetime: AbortSignal,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { log, policy } = this.settings;
+    if (!isLoopbackAddress(req.socket.remoteAddress)) {
+      log.warning(`API proxy: refused a request from ${req.socket.remoteAddress ?? 'an unknown address'} (loopback only)`);
+      req.resume();
+      sendError(res, 403, 'permission_error', 'The durable-agent API proxy serves loopback clients only.');
+      return;
+    }
+    this.stats.request();
+    const method = req.method ?? 'GET';
+    const request: RequestState = { label: `${method} ${pathForLog(req.url ?? '/')}`, retries: 0, passOn: undefined };
+    // Buffered once: every retry has to send the same bytes again.
+    const body = await readAll(req);
+    if (this.lifetime.aborted) {
+      this.#shutdownAnswer(res, request);
+      return;
+    }
+    const clientGone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) clientGone.abort(new Error('the agent closed the connection'));
+    });
+    const signal = AbortSignal.any([this.lifetime, clientGone.signal]);
+    const outgoing: Outgoing = {
+      method,
+      path: upstreamPath(this.upstream.url.pathname, req.url ?? '/'),
+      headers: upstreamRequestHeaders(req.headers, this.upstream.url.host, body.length),
+      body,
+    };
+
+    let response: IncomingMessage;
+    try {
+      response = await pRetry(() => this.#tryOnce(outgoing, signal), {
+        retries: policy.attempts - 1,
+        // The waits are ours (full jitter, retry-after, the concurrency bound), taken in shouldRetry.
+        minTimeout: 0,
+        factor: 1,
+        signal,
+        shouldRetry: ({ error, attemptNumber }) => this.#retryAfterWait(error, attemptNumber, request, signal),
+      });
+    } catch (error) {
+      if (clientGone.signal.aborted) return;
+      if (this.lifetime.aborted) {
+        this.#shutdownAnswer(res, request);
+        return;
+      }
+      if (error instanceof UpstreamFailure) {
+        this.#passOn(error, request, res);
+        return;
+      }
+      throw error;
+    }
+    await this.#forward(response, res, request, clientGone.signal);
+  }
+
+  async #tryOnce(outgoing: Outgoing, signal: AbortSignal): Promise<IncomingMessage> {
+    try {
+      const response = await sendUpstream(this.upstream, outgoing, this.settings.firstByteTimeoutMs, signal);
+      const status = response.statusCode ?? 0;
+      if (!isRetryableStatus(status)) {
+        if (status >= 400) this.stats.failure(String(status));
+        return response;
+      }
+      const body = await readAnswer(response, this.settings.firstByteTimeoutMs, signal);
+      const hintMs = parseRetryAfterMs(response.headers, Date.now());
+      const errorType = errorTypeOf(decodeForLog(body, response.headers['content-encoding']));
+      const answer: BufferedAnswer = { status, statusMessage: response.statusMessage ?? '', headers: agentResponseHeaders(response.headers), body };
+      throw new UpstreamFailure({ kind: 'status', status, errorType }, answer, hintMs);
+    } catch (error) {
+      if (error instanceof UpstreamFailure) {
+        this.stats.failure(failureKey(error.failure));
+        if (error.hintMs !== undefined) this.stats.retryAfterHint(error.hintMs);
+      }
+      throw error;
+    }
+  }
+
+  /** p-retry's shouldRetry: decides, logs, and waits out the backoff before saying yes. */
+  async #retryAfterWait(error: Error, attemptNumber: number, request: RequestState, signal: AbortSignal): Promise<boolean> {
+    if (!(error instanceof UpstreamFailure) || signal.aborted) return false;
+    const { policy, log, maxConcurrentRetries } = this.settings;
+    const { decision, breaker, change } = decideRetry({
+      failure: error.failure,
+      retry: attemptNumber,
+      hintMs: error.hintMs,
+      policy,
+      breaker: this.#breaker,
+      now: Date.now(),
+      waiting: this.#waiting,
+      maxConcurrentRetries,
+      random: Math.random,
+    });
+    this.#setBreaker(breaker, change);
+    if (!decision.retry) {
+      request.passOn = decision.reason;
+      return false;
+    }
+    this.stats.retry(request.retries === 0);
+    request.retries += 1;
+    const hinted = decision.fromHint ? ' (retry-after)' : '';
+    log.info(`API proxy: ${request.label} ${describeFailure(error.failure)}; retry ${attemptNumber}/${policy.attempts - 1} in ${formatDuration(decision.delayMs)}${hinted}`);
+    this.#waiting += 1;
+    const started = performance.now();
+    try {
+      await delay(decision.delayMs, undefined, { signal });
+      this.stats.waited(decision.delayMs);
+    } catch (abort) {
+      this.stats.waited(Math.round(performance.now() - started));
+      throw abort;
+    } finally {
+      this.#waiting -= 1;
+    }
+    return true;
+  }
+
+  #passOn(error: UpstreamFailure, request: RequestState, res: ServerResponse): void {
+    const { log, policy, maxConcurrentRetries } = this.settings;
+    const why: Record<PassOnReason, string> = {
+      'not-retryable': '',
+      exhausted: policy.attempts > 1 ? ` on attempt ${request.retries + 1} of ${policy.attempts}` : '',
+      busy: `; ${maxConcurrentRetries === 1 ? 'a request is' : `${maxConcurrentRetries} requests are`} already waiting to retry`,
+      'breaker-open': '; the circuit breaker is open',
+    };
+    this.stats.passedOn();
+    this.#record('failure');
+    log.warning(`API proxy: ${request.label} ${describeFailure(error.failure)}${why[request.passOn ?? 'exhausted']}; passing it on to the agent`);
+    const { answer } = error;
+    if (answer === undefined) {
+      // What the agent would have seen talking to the upstream itself.
+      resetAgentConnection(res);
+      return;
+    }
+    if (answer.statusMessage === '') res.writeHead(answer.status, answer.headers);
+    else res.writeHead(answer.status, answer.statusMessage, answer.headers);
+    res.end(answer.body);
+  }
+
+  async #forward(response: IncomingMessage, res: ServerResponse, request: RequestState, clientGone: AbortSignal): Promise<void> {
+    const { log } = this.settings;
+    const status = response.statusCode ?? 502;
+    this.#record('success');
+    if (request.retries > 0 && status < 400) {
+      this.stats.recovered();
+      log.info(`API proxy: ${request.label} recovered after ${request.retries} ${request.retries === 1 ? 'retry' : 'retries'} (${status})`);
+    } else {
+      log.debug(`API proxy: ${request.label} answered ${status}`);
+    }
+    response.once('error', (error) => {
+      // When the agent left first, the pipeline tears the upstream down: no upstream failure.
+      if (clientGone.aborted) return;
+      this.stats.failure('network');
+      this.stats.passedOn();
+      this.#record('failure');
+      log.warning(`API proxy: ${request.label} broke off after the answer had started (${errorCode(error)}); passing the break on to the agent, which retries itself`);
+      resetAgentConnection(res);
+    });
+    if (response.statusMessage) res.writeHead(status, response.statusMessage, agentResponseHeaders(response.headers));
+    else res.writeHead(status, agentResponseHeaders(response.headers));
+    // Headers now, so the agent's own first-byte timer is satisfied even before the first event.
+    res.flushHeaders();
+    try {
+      await pipeline(response, res);
+    } catch {
+      // Both sides are torn down by now; the listeners above already said which one broke.
+    }
+  }
+
+  #shutdownAnswer(res: ServerResponse, request: RequestState): void {
+    this.stats.passedOn();
+    this.settings.log.debug(`API proxy: ${request.label} answered 503: the proxy is shutting down`);
+    sendError(res, 503, 'api_error', 'The durable-agent API proxy is shutting down.');
+  }
+
+  #record(outcome: 'success' | 'failure'): void {
+    const { state, change } = breakerRecord(this.#breaker, outcome, Date.now(), this.settings.breakerThreshold);
+    this.#setBreaker(state, change);
+  }
+
+  #setBreaker(state: BreakerState, change: BreakerChange | undefined): void {
+    this.#breaker = state;
+    const { log, policy } = this.settings;
+    switch (change) {
+      case 'opened':
+        log.warning(
+          `API proxy: circuit breaker open after ${state.failures} consecutive failed requests; failures go straight to the agent for ${formatDuration(policy.maxDelayMs)}`,
+        );
+        break;
+      case 'half-open':
+        log.info('API proxy: circuit breaker half-open; letting one request retry');
+        break;
+      case 'closed':
+        log.info('API proxy: circuit breaker closed; the upstream answered again');
+        break;
+      case undefined:
+        break;
+    }
+  }
+}
+
+function sendUpstream(upstream: Upstream, outgoing: Outgoing, timeoutMs: number, signal: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const { url } = upstream;
+    const request = upstream.send({
+      protocol: url.protocol,
+      // URL keeps IPv6 literals in brackets; the socket layer wants them bare.
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port,
+      method: outgoing.method,
+      path: outgoing.path,
+      headers: outgoing.headers,
+      agent: upstream.agent,
+    });
+    // Only until the headers arrive: the abort must not cut a stream the agent is already reading.
+    const onAbort = (): void => {
+      done();
+      request.destroy();
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      done();
+      request.destroy();
+      reject(new UpstreamFailure({ kind: 'timeout', afterMs: timeoutMs }));
+    }, timeoutMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    // Stays attached for the request's life: a late error after the response must not go unhandled.
+    request.on('error', (error) => {
+      done();
+      reject(new UpstreamFailure({ kind: 'network', code: errorCode(error) }));
+    });
+    request.once('response', (response) => {
+      done();
+      resolve(response);
+    });
+    request.end(outgoing.body);
+  });
+}
+
+/** The body of a retryable answer (small error JSON), bounded in time like the headers were. */
+function readAnswer(response: IncomingMessage, timeoutMs: number, signal: AbortSignal): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const settle = (action: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      action();
+    };
+    const onAbort = (): void =>
+      settle(() => {
+        response.destroy();
+        reject(signal.reason as Error);
+      });
+    const timer = setTimeout(
+      () =>
+        settle(() => {
+          response.destroy();
+          reject(new UpstreamFailure({ kind: 'timeout', afterMs: timeoutMs }));
+        }),
+      timeoutMs,
+    );
+    signal.addEventListener('abort', onAbort, { once: true });
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.once('end', () => settle(() => resolve(Buffer.concat(chunks))));
+    response.on('error', (error) => settle(() => reject(new UpstreamFailure({ kind: 'network', code: errorCode(error) }))));
+  });
+}
+
+async function readAll(stream: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The error body as text for the log's error type; the agent always gets the bytes untouched. */
+function decodeForLog(body: Buffer, encoding: string | undefined): string {
+  try {
+    switch (encoding?.trim().toLowerCase()) {
+      case undefined:
+      case '':
+      case 'identity':
+        return body.toString('utf8');
+      case 'gzip':
+      case 'x-gzip':
+        return gunzipSync(body).toString('utf8');
+      case 'deflate':
+        return inflateSync(body).toString('utf8');
+      case 'br':
+        return brotliDecompressSync(body).toString('utf8');
+      default:
+        return '';
+    }
+  } catch {
+    return '';
+  }
+}
+
+function sendError(res: ServerResponse, status: number, type: string, message: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify({ type: 'error', error: { type, message } });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function resetAgentConnection(res: ServerResponse): void {
+  const { socket } = res;
+  if (socket && !socket.destroyed) socket.resetAndDestroy();
+  else res.destroy();
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof Error) {
+    const { code } = error as NodeJS.ErrnoException;
+    return typeof code === 'string' ? code : error.name;
+  }
+  return 'unknown error';
+}
