@@ -1,9 +1,9 @@
 import type { AgentAdapter, LaunchRequest } from '../agents/adapter.js';
-import type { ErrorEvent, ResultEvent } from '../agents/events.js';
 import type { ExecutionFile } from '../report/execution-file.js';
 import type { Log } from '../report/log.js';
 import { renderEvent } from '../report/transcript.js';
 import { childEnvironment } from './child-env.js';
+import { EvidenceCollector } from './evidence.js';
 import { classifyAttempt, type Classification, type ClassifyOptions } from './classify.js';
 import { supervise, type ChildOutcome } from './supervise.js';
 
@@ -46,13 +46,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
   const launch = adapter.launch(options.request);
   const env = childEnvironment(options.baseEnv, launch.env, launch.envDefaults);
 
-  let sessionId = options.request.sessionId;
-  let result: ResultEvent | undefined;
-  const errors: ErrorEvent[] = [];
-  let finishedAfterLastError = false;
-  let agentRetries = 0;
-  let costUsd: number | undefined;
-  let turns = 0;
+  const evidence = new EvidenceCollector(options.request.sessionId);
   const toolNames = new Map<string, string>();
 
   const outcome: ChildOutcome = await supervise({
@@ -68,34 +62,9 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
     onLine: async (line) => {
       await options.executionFile.write(line);
       for (const event of adapter.parseLine(line)) {
-        switch (event.type) {
-          case 'init':
-            sessionId = event.sessionId;
-            break;
-          case 'result':
-            result = event;
-            costUsd = event.costUsd ?? costUsd;
-            break;
-          case 'error':
-            errors.push(event);
-            finishedAfterLastError = false;
-            break;
-          case 'turn':
-            turns += 1;
-            if (event.costUsd !== undefined) costUsd = (costUsd ?? 0) + event.costUsd;
-            if (['stop', 'end_turn'].includes(event.reason)) finishedAfterLastError = true;
-            options.onProgress?.();
-            break;
-          case 'api_retry':
-            agentRetries += 1;
-            break;
-          case 'tool_call':
-            toolNames.set(event.id, event.name);
-            break;
-          case 'tool_result':
-            options.onProgress?.();
-            break;
-        }
+        evidence.add(event);
+        if (event.type === 'tool_call') toolNames.set(event.id, event.name);
+        if (event.type === 'tool_result' || event.type === 'turn') options.onProgress?.();
         const text = renderEvent(event.type === 'tool_result' && !event.name ? { ...event, name: toolNames.get(event.id) } : event);
         if (text !== undefined) log.info(text);
       }
@@ -108,9 +77,9 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
       signal: outcome.signal,
       stoppedBy: outcome.stoppedBy,
       spawnError: outcome.spawnError,
-      result,
-      errors,
-      finishedAfterLastError,
+      result: evidence.result,
+      errors: evidence.errors,
+      finishedAfterLastError: evidence.finishedAfterLastError,
       tail: outcome.tail,
     },
     options.classify,
@@ -119,14 +88,14 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
   return {
     number: options.number,
     mode: options.request.mode,
-    sessionId: result?.sessionId ?? sessionId,
+    sessionId: evidence.sessionId,
     startedAt,
     durationMs: outcome.durationMs,
     classification,
     exitCode: outcome.exitCode,
     signal: outcome.signal,
-    agentRetries,
-    numTurns: result?.numTurns ?? (turns || undefined),
-    costUsd,
+    agentRetries: evidence.agentRetries,
+    numTurns: evidence.numTurns,
+    costUsd: evidence.costUsd,
   };
 }

@@ -64,7 +64,7 @@ describe('runWithRetries', () => {
       policy, first, next, log: quiet,
       attempt: (n, plan) => {
         modes.push(plan.request.mode);
-        return Promise.resolve(record(n, verdicts[n - 1] ?? verdicts[2]!, plan.request.mode));
+        return Promise.resolve(record(n, verdicts[n - 1] ?? { kind: 'success', reason: 'success', message: '' }, plan.request.mode));
       },
     });
     expect(result.attempts.map((a) => a.classification.kind)).toEqual(['transient', 'transient', 'success']);
@@ -110,7 +110,7 @@ describe('runWithRetries', () => {
       { kind: 'fatal', reason: 'session_not_found', message: 'No conversation found' },
       { kind: 'success', reason: 'success', message: '' },
     ];
-    const result = await runWithRetries({ policy, first, next, log: quiet, attempt: (n, plan) => Promise.resolve(record(n, verdicts[n - 1]!, plan.request.mode)) });
+    const result = await runWithRetries({ policy, first, next, log: quiet, attempt: (n, plan) => Promise.resolve(record(n, verdicts[n - 1] ?? { kind: 'success', reason: 'success', message: '' }, plan.request.mode)) });
     expect(result.attempts).toHaveLength(3);
     expect(result.waits).toHaveLength(1);
   });
