@@ -1,0 +1,168 @@
+import { formatDuration } from '../settings/duration.js';
+
+export interface SummaryAttempt {
+  readonly number: number;
+  readonly startedAt: Date;
+  readonly durationMs: number;
+  readonly mode: 'fresh' | 'resume';
+  readonly outcome: 'success' | 'transient' | 'fatal';
+  readonly reason: string;
+  readonly apiRetries: number;
+  readonly costUsd?: number | undefined;
+  readonly turns?: number | undefined;
+  /** The job's run attempt (GITHUB_RUN_ATTEMPT) this agent attempt belonged to. */
+  readonly runAttempt?: number | undefined;
+}
+
+export interface SummaryWait {
+  readonly startedAt: Date;
+  readonly ms: number;
+  readonly reason: string;
+}
+
+export interface SummaryCheckpoint {
+  readonly kind: 'saved' | 'restored';
+  readonly at: Date;
+  readonly sequence: number;
+  readonly sizeBytes: number;
+  readonly store: string;
+  readonly durationMs?: number | undefined;
+}
+
+export interface SummaryInput {
+  readonly conclusion: 'success' | 'failure';
+  readonly failureReason: string;
+  readonly failureMessage: string;
+  readonly agent: string;
+  readonly sessionId: string | undefined;
+  readonly attempts: readonly SummaryAttempt[];
+  readonly waits: readonly SummaryWait[];
+  readonly checkpoints: readonly SummaryCheckpoint[];
+  /** Totals over every attempt of the lineage, when the agent reports them. */
+  readonly totalCostUsd?: number | undefined;
+  readonly totalTurns?: number | undefined;
+}
+
+/** Rows kept of a long history: the first and the last ones, with a line saying what was left out. */
+const KEEP_HEAD = 20;
+const KEEP_TAIL = 30;
+
+function elide<T>(items: readonly T[]): { head: readonly T[]; skipped: number; tail: readonly T[] } {
+  if (items.length <= KEEP_HEAD + KEEP_TAIL) return { head: items, skipped: 0, tail: [] };
+  return { head: items.slice(0, KEEP_HEAD), skipped: items.length - KEEP_HEAD - KEEP_TAIL, tail: items.slice(-KEEP_TAIL) };
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').slice(0, 300);
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit] ?? 'GiB'}`;
+}
+
+function time(date: Date): string {
+  return date.toISOString().slice(11, 19);
+}
+
+function table<T>(header: readonly string[], rows: readonly T[], render: (row: T) => readonly string[]): string {
+  const { head, skipped, tail } = elide(rows);
+  const line = (cells: readonly string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+  const out = [line(header), `|${header.map(() => '---').join('|')}|`, ...head.map((row) => line(render(row)))];
+  if (skipped > 0) out.push(line([`… ${skipped} more …`, ...header.slice(1).map(() => '')]));
+  out.push(...tail.map((row) => line(render(row))));
+  return out.join('\n');
+}
+
+/** Mermaid task names may not hold `:` `#` `;` or line breaks. */
+function label(text: string): string {
+  return text.replace(/[:#;,\n\r]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 60) || 'step';
+}
+
+/** A gantt chart of attempts, backoff waits and checkpoints, in wall-clock milliseconds. */
+export function mermaidTimeline(input: SummaryInput): string {
+  const lines = ['gantt', '  title durable-agent timeline', '  dateFormat x', '  axisFormat %H:%M:%S'];
+  const attempts = elide(input.attempts);
+  lines.push('  section Attempts');
+  for (const attempt of [...attempts.head, ...attempts.tail]) {
+    const tag = attempt.outcome === 'success' ? 'done, ' : attempt.outcome === 'fatal' ? 'crit, ' : 'active, ';
+    const start = attempt.startedAt.getTime();
+    lines.push(`  Attempt ${attempt.number} ${label(attempt.reason)} :${tag}a${attempt.number}, ${start}, ${start + Math.max(1, attempt.durationMs)}`);
+  }
+  const waits = elide(input.waits);
+  if (waits.head.length > 0) {
+    lines.push('  section Backoff');
+    [...waits.head, ...waits.tail].forEach((wait, index) => {
+      const start = wait.startedAt.getTime();
+      lines.push(`  Wait ${formatDuration(wait.ms)} ${label(wait.reason)} :w${index + 1}, ${start}, ${start + Math.max(1, wait.ms)}`);
+    });
+  }
+  const checkpoints = elide(input.checkpoints);
+  if (checkpoints.head.length > 0) {
+    lines.push('  section Checkpoints');
+    [...checkpoints.head, ...checkpoints.tail].forEach((checkpoint, index) => {
+      const start = checkpoint.at.getTime();
+      lines.push(`  ${checkpoint.kind === 'saved' ? 'Saved' : 'Restored'} ${checkpoint.sequence} ${label(checkpoint.store)} :milestone, c${index + 1}, ${start}, ${start + 1}`);
+    });
+  }
+  return lines.join('\n');
+}
+
+/** The job summary: what happened, in tables a person reads at a glance, and a timeline. */
+export function renderSummary(input: SummaryInput): string {
+  const parts: string[] = [];
+  const icon = input.conclusion === 'success' ? '✅' : '❌';
+  parts.push(`## ${icon} durable-agent: ${input.conclusion}${input.failureReason ? ` (${input.failureReason})` : ''}`);
+  if (input.failureMessage) parts.push(`> ${cell(input.failureMessage)}`);
+
+  const waited = input.waits.reduce((sum, wait) => sum + wait.ms, 0);
+  const apiRetries = input.attempts.reduce((sum, attempt) => sum + attempt.apiRetries, 0);
+  const facts = [
+    `Agent: **${input.agent}**${input.sessionId ? `, session \`${input.sessionId}\`` : ''}`,
+    `Attempts: **${input.attempts.length}** (${input.attempts.filter((a) => a.mode === 'resume').length} resumed a session)`,
+    `API calls retried by the proxy: **${apiRetries}**`,
+    `Time waiting on backoff: **${formatDuration(waited)}**`,
+  ];
+  if (input.totalCostUsd !== undefined) facts.push(`Cost: **$${input.totalCostUsd.toFixed(4)}**`);
+  if (input.totalTurns !== undefined) facts.push(`Turns: **${input.totalTurns}**`);
+  parts.push(facts.map((fact) => `- ${fact}`).join('\n'));
+
+  parts.push('### Attempts');
+  parts.push(
+    table(['#', 'started', 'length', 'ended', 'reason', 'session', 'API retries', 'cost'], input.attempts, (attempt) => [
+      `${attempt.runAttempt !== undefined ? `${attempt.runAttempt}.` : ''}${attempt.number}`,
+      time(attempt.startedAt),
+      formatDuration(attempt.durationMs),
+      attempt.outcome,
+      attempt.reason,
+      attempt.mode === 'resume' ? 'resumed' : 'new',
+      String(attempt.apiRetries),
+      attempt.costUsd !== undefined ? `$${attempt.costUsd.toFixed(4)}` : '',
+    ]),
+  );
+
+  if (input.checkpoints.length > 0) {
+    parts.push('### Checkpoints');
+    parts.push(
+      table(['', 'time', 'sequence', 'size', 'store', 'took'], input.checkpoints, (checkpoint) => [
+        checkpoint.kind,
+        time(checkpoint.at),
+        String(checkpoint.sequence),
+        formatBytes(checkpoint.sizeBytes),
+        checkpoint.store,
+        checkpoint.durationMs !== undefined ? formatDuration(checkpoint.durationMs) : '',
+      ]),
+    );
+  }
+
+  parts.push('### Timeline');
+  parts.push(['```mermaid', mermaidTimeline(input), '```'].join('\n'));
+  return `${parts.join('\n\n')}\n`;
+}
