@@ -73,6 +73,7 @@ describe('renderSummary', () => {
     const chart = mermaidTimeline(input);
     await expect(mermaid.parse(chart)).resolves.toMatchObject({ diagramType: 'gantt' });
     // Gantt parsing is lenient; the chart's own model (what GitHub renders from) dates each task.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- parse() does not expose the chart model
     const diagram = await mermaid.mermaidAPI.getDiagramFromText(chart);
     const db = diagram.db as { getTasks(): Array<{ task: string; startTime: Date; endTime: Date }> };
     const tasks = db.getTasks();
