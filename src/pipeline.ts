@@ -13,6 +13,8 @@ import type { Settings } from './settings/settings.js';
 export interface RunResult {
   readonly conclusion: 'success' | 'failure';
   readonly failureReason: FailureReason | '';
+  /** Whether the failure was transient (a re-run may succeed) or fatal; empty on success. */
+  readonly failureKind: 'transient' | 'fatal' | '';
   readonly failureMessage: string;
   readonly sessionId: string | undefined;
   readonly executionFile: string;
@@ -114,6 +116,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResult> 
   return {
     conclusion: success ? 'success' : 'failure',
     failureReason: cancelled ? 'cancelled' : verdict === undefined ? 'unknown' : verdict.kind === 'success' ? '' : verdict.reason,
+    failureKind: success ? '' : cancelled || verdict === undefined ? 'fatal' : verdict.kind === 'transient' ? 'transient' : 'fatal',
     failureMessage: cancelled ? 'the run was cancelled' : failureMessage,
     sessionId: [...attempts].reverse().find((attempt) => attempt.sessionId)?.sessionId,
     executionFile: executionFile.path,

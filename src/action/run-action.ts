@@ -2,7 +2,9 @@ import os from 'node:os';
 import * as core from '@actions/core';
 import { Outputs, States } from '../names.js';
 import { runPipeline, type RunResult } from '../pipeline.js';
+import { failureMarker } from '../report/failure-marker.js';
 import { actionsLog } from '../report/log.js';
+import { renderSummary } from '../report/summary.js';
 import { readSettings, secretValues, SettingsError, type InputName } from '../settings/settings.js';
 
 function setOutputs(result: RunResult): void {
@@ -13,6 +15,41 @@ function setOutputs(result: RunResult): void {
   core.setOutput(Outputs.attempts, String(result.attempts.length));
   core.setOutput(Outputs.resumedSessions, String(result.attempts.filter((a) => a.mode === 'resume').length));
   core.setOutput(Outputs.freshSessionFallbacks, String(result.freshAfterLostSession));
+}
+
+async function writeSummary(agent: string, result: RunResult): Promise<void> {
+  try {
+    const markdown = renderSummary({
+      conclusion: result.conclusion,
+      failureReason: result.failureReason,
+      failureMessage: result.failureMessage,
+      agent,
+      sessionId: result.sessionId,
+      attempts: result.attempts.map((attempt) => ({
+        number: attempt.number,
+        startedAt: attempt.startedAt,
+        durationMs: attempt.durationMs,
+        mode: attempt.mode,
+        outcome: attempt.classification.kind,
+        reason: attempt.classification.reason,
+        apiRetries: attempt.apiRetries,
+        costUsd: attempt.costUsd,
+        turns: attempt.numTurns,
+      })),
+      waits: result.waits,
+      checkpoints: [],
+      totalCostUsd: sumDefined(result.attempts.map((attempt) => attempt.costUsd)),
+      totalTurns: sumDefined(result.attempts.map((attempt) => attempt.numTurns)),
+    });
+    await core.summary.addRaw(markdown).write();
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function sumDefined(values: ReadonlyArray<number | undefined>): number | undefined {
+  const known = values.filter((value): value is number => value !== undefined);
+  return known.length > 0 ? known.reduce((sum, value) => sum + value, 0) : undefined;
 }
 
 /** The action's main step. Never throws: every failure ends as a failed step with a clear message. */
@@ -36,7 +73,11 @@ export async function runAction(): Promise<void> {
 
     const result = await runPipeline({ settings, log: actionsLog(), env: process.env, signal: controller.signal });
     setOutputs(result);
-    if (result.conclusion === 'failure') core.setFailed(`${result.failureReason}: ${result.failureMessage}`);
+    await writeSummary(settings.agent, result);
+    if (result.conclusion === 'failure') {
+      const marker = result.failureKind ? ` ${failureMarker(result.failureKind, result.failureReason)}` : '';
+      core.setFailed(`${result.failureReason}: ${result.failureMessage}${marker}`);
+    }
   } catch (error) {
     if (error instanceof SettingsError) {
       core.setOutput(Outputs.conclusion, 'failure');

@@ -65,6 +65,7 @@ export interface ApiProxyOptions {
 }
 
 interface Settings {
+  upstream: URL;
   policy: ProxyRetryPolicy;
   firstByteTimeoutMs: number;
   maxConcurrentRetries: number;
@@ -113,7 +114,7 @@ interface RequestState {
 
 export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy> {
   const settings = validate(options);
-  const url = new URL(options.upstream);
+  const url = settings.upstream;
   const https = url.protocol === 'https:';
   const upstream: Upstream = {
     url,
@@ -171,7 +172,16 @@ function validate(options: ApiProxyOptions): Settings {
   check(Number.isFinite(policy.initialDelayMs) && policy.initialDelayMs >= 0, `policy.initialDelayMs must be >= 0, got ${policy.initialDelayMs}`);
   check(Number.isFinite(policy.maxDelayMs) && policy.maxDelayMs >= 0, `policy.maxDelayMs must be >= 0, got ${policy.maxDelayMs}`);
   check(Number.isFinite(policy.factor) && policy.factor > 0, `policy.factor must be > 0, got ${policy.factor}`);
+  let upstream: URL;
+  try {
+    upstream = new URL(options.upstream);
+  } catch {
+    // Not echoed: a gateway URL can carry credentials.
+    throw new RangeError('API proxy: upstream is not a valid URL');
+  }
+  check(upstream.protocol === 'http:' || upstream.protocol === 'https:', `upstream must be http or https, got ${upstream.protocol}`);
   const settings: Settings = {
+    upstream,
     policy: { ...policy },
     firstByteTimeoutMs: options.firstByteTimeoutMs ?? 120_000,
     maxConcurrentRetries: options.maxConcurrentRetries ?? 8,
@@ -181,13 +191,6 @@ function validate(options: ApiProxyOptions): Settings {
   check(Number.isFinite(settings.firstByteTimeoutMs) && settings.firstByteTimeoutMs > 0, `firstByteTimeoutMs must be > 0, got ${settings.firstByteTimeoutMs}`);
   check(Number.isInteger(settings.maxConcurrentRetries) && settings.maxConcurrentRetries >= 0, `maxConcurrentRetries must be an integer >= 0`);
   check(Number.isInteger(settings.breakerThreshold) && settings.breakerThreshold >= 1, `breakerThreshold must be an integer >= 1`);
-  let url: URL;
-  try {
-    url = new URL(options.upstream);
-  } catch {
-    throw new RangeError(`API proxy: upstream is not a URL: ${options.upstream}`);
-  }
-  check(url.protocol === 'http:' || url.protocol === 'https:', `upstream must be http or https, got ${url.protocol}`);
   return settings;
 }
 
@@ -417,6 +420,8 @@ function sendUpstream(upstream: Upstream, outgoing: Outgoing, timeoutMs: number,
       path: outgoing.path,
       headers: outgoing.headers,
       agent: upstream.agent,
+      // A gateway may take basic auth in its URL; URL keeps the parts percent-encoded.
+      ...(url.username === '' ? {} : { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }),
     });
     // Only until the headers arrive: the abort must not cut a stream the agent is already reading.
     const onAbort = (): void => {
@@ -468,7 +473,7 @@ function readAnswer(response: IncomingMessage, timeoutMs: number, signal: AbortS
       () =>
         settle(() => {
           response.destroy();
-          reject(new UpstreamFailure({ kind: 'timeout', afterMs: timeoutMs }));
+          reject(new UpstreamFailure({ kind: 'timeout', afterMs: timeoutMs, phase: 'body' }));
         }),
       timeoutMs,
     );

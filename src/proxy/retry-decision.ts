@@ -15,7 +15,8 @@ export interface ProxyRetryPolicy {
 export type UpstreamFailureKind =
   | { kind: 'status'; status: number; errorType?: string | undefined }
   | { kind: 'network'; code: string }
-  | { kind: 'timeout'; afterMs: number };
+  /** `body`: the headers came, then the rest of a retryable answer did not. */
+  | { kind: 'timeout'; afterMs: number; phase?: 'headers' | 'body' };
 
 // 529 is Anthropic's "overloaded"; 429 carries a retry-after we honour. Other 4xx say the
 // request itself is wrong, and repeating it cannot help.
@@ -42,7 +43,9 @@ export function describeFailure(failure: UpstreamFailureKind): string {
     case 'network':
       return `failed before a response (${failure.code})`;
     case 'timeout':
-      return `sent no response headers within ${formatDuration(failure.afterMs)} (timeout)`;
+      return failure.phase === 'body'
+        ? `answered, then sent nothing more for ${formatDuration(failure.afterMs)} (timeout)`
+        : `sent no response headers within ${formatDuration(failure.afterMs)} (timeout)`;
   }
 }
 

@@ -34,7 +34,10 @@ export interface AttemptRecord {
   readonly classification: Classification;
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** API calls the agent CLI retried on its own. */
   readonly agentRetries: number;
+  /** API calls the retry proxy retried during this attempt. */
+  readonly apiRetries: number;
   readonly numTurns: number | undefined;
   readonly costUsd: number | undefined;
 }
@@ -95,6 +98,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
     exitCode: outcome.exitCode,
     signal: outcome.signal,
     agentRetries: evidence.agentRetries,
+    apiRetries: 0,
     numTurns: evidence.numTurns,
     costUsd: evidence.costUsd,
   };

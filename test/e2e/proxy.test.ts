@@ -5,10 +5,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, request } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -23,6 +25,7 @@ const FAST: ProxyRetryPolicy = { attempts: 4, initialDelayMs: 10, maxDelayMs: 20
 const BASH_TOOL = { name: 'Bash', description: 'Run a command', input_schema: { type: 'object' } };
 const API_KEY = 'sk-proxy-test-secret';
 const PROMPT_TEXT = 'a prompt that must never show in the log';
+const run = promisify(execFile);
 
 interface RecordingLog {
   log: ProxyLog;
@@ -262,6 +265,27 @@ describe('the API proxy over HTTP', () => {
     expect(log.lines).toContainEqual(expect.stringMatching(/sent no response headers within 100ms \(timeout\); retry 1\/3/));
   });
 
+  it('retries an error answer whose body stalls, and sends basic auth from the upstream URL', async () => {
+    const seen: (string | undefined)[] = [];
+    const upstream = await customUpstream((req, res) => {
+      seen.push(req.headers.authorization);
+      void readBody(req).then(() => {
+        if (seen.length > 1) res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        // Headers and half a body, then nothing: only the proxy's timer can end this.
+        else res.writeHead(503, { 'content-type': 'application/json' }).write('{"type":"err');
+      });
+    });
+    cleanups.push(() => upstream.close());
+    const { proxy, log } = await proxyTo(upstream.url.replace('http://', 'http://gw-user:p%40ss@'), { firstByteTimeoutMs: 100 });
+
+    const response = await post(proxy, { stream: false });
+    expect(response.status).toBe(200);
+    expect(proxy.stats()).toMatchObject({ retries: 1, recovered: 1, failuresByStatus: { timeout: 1 } });
+    expect(log.lines).toContainEqual(expect.stringMatching(/answered, then sent nothing more for 100ms \(timeout\); retry 1\/3/));
+    expect(seen).toEqual([`Basic ${Buffer.from('gw-user:p@ss').toString('base64')}`, `Basic ${Buffer.from('gw-user:p@ss').toString('base64')}`]);
+    expect(log.lines.join('\n')).not.toContain('p%40ss');
+  });
+
   it('streams SSE through without buffering', async () => {
     let releaseRest: () => void = () => undefined;
     const rest = new Promise<void>((resolve) => (releaseRest = resolve));
@@ -327,6 +351,44 @@ describe('the API proxy over HTTP', () => {
     expect(seen[0]?.body).toBe(conversation(true));
   });
 
+  it('talks to an https upstream, retrying there too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'proxy-tls-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const [keyFile, certFile] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    await run('openssl', [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile],
+      ...['-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    ]);
+    const cert = await readFile(certFile, 'utf8');
+    // Trusted the way a real CA is, so the proxy's certificate checks stay on.
+    const defaults = getCACertificates('default');
+    setDefaultCACertificates([...defaults, cert]);
+    cleanups.push(() => Promise.resolve(setDefaultCACertificates(defaults)));
+    let calls = 0;
+    const server = createHttpsServer({ key: await readFile(keyFile), cert }, (req, res) => {
+      calls += 1;
+      void readBody(req).then(() => {
+        if (calls === 1) res.writeHead(503, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"api_error","message":"x"}}');
+        else res.writeHead(200, { 'content-type': 'application/json' }).end(`{"host":"${req.headers.host ?? ''}"}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+    const { proxy } = await proxyTo(`https://127.0.0.1:${port}`);
+
+    const response = await post(proxy, { stream: false });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ host: `127.0.0.1:${port}` });
+    expect(proxy.stats()).toMatchObject({ retries: 1, recovered: 1, failuresByStatus: { '503': 1 } });
+  });
+
   it('bounds how many requests wait at once, and the abort signal answers the waiting one with 503', async () => {
     const api = await modelApi([{ kind: 'http500', at: { request: 1 }, count: 100, retryAfterSeconds: 60 }]);
     const controller = new AbortController();
@@ -373,6 +435,13 @@ describe('the API proxy over HTTP', () => {
     expect(proxy.takeAttemptStats()).toMatchObject({ requests: 2, retries: 1, recovered: 1, passedOnFailures: 0 });
   });
 
+  it('refuses options it cannot work with', async () => {
+    const log = recordingLog().log;
+    await expect(startApiProxy({ upstream: 'ftp://127.0.0.1/', policy: FAST, log })).rejects.toThrow(/http or https/);
+    await expect(startApiProxy({ upstream: 'not a url', policy: FAST, log })).rejects.toThrow(RangeError);
+    await expect(startApiProxy({ upstream: 'http://127.0.0.1:1', policy: { ...FAST, attempts: 0 }, log })).rejects.toThrow(/attempts/);
+  });
+
   it('closes promptly with a stream still open', async () => {
     const api = await modelApi([{ kind: 'stall', at: { request: 1 }, count: 1 }]);
     const { proxy } = await proxyTo(api.url);
@@ -389,7 +458,6 @@ describe('the API proxy over HTTP', () => {
 const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 const OPENCODE = fileURLToPath(new URL('../../node_modules/.bin/opencode', import.meta.url));
 const RUN_TIMEOUT_MS = 90_000;
-const git = promisify(execFile);
 
 type Event = Record<string, unknown>;
 
@@ -451,8 +519,8 @@ describe('the real CLIs through the API proxy', () => {
     await mkdir(repo);
     await mkdir(home);
     const env = { PATH: process.env.PATH ?? '', HOME: home, GIT_CONFIG_NOSYSTEM: '1' };
-    await git('git', ['init', '-q'], { cwd: repo, env });
-    await git('git', ['-c', 'user.name=Proxy', '-c', 'user.email=proxy@example.com', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: repo, env });
+    await run('git', ['init', '-q'], { cwd: repo, env });
+    await run('git', ['-c', 'user.name=Proxy', '-c', 'user.email=proxy@example.com', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: repo, env });
     const api = await startModelApi({ script: { steps: 3 }, faults });
     cleanups.push(() => api.close());
     const log = recordingLog();

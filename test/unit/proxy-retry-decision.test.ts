@@ -42,6 +42,7 @@ describe('failure descriptions', () => {
     expect(describeFailure({ kind: 'status', status: 502 })).toBe('answered 502');
     expect(describeFailure({ kind: 'network', code: 'ECONNRESET' })).toBe('failed before a response (ECONNRESET)');
     expect(describeFailure({ kind: 'timeout', afterMs: 120_000 })).toBe('sent no response headers within 120s (timeout)');
+    expect(describeFailure({ kind: 'timeout', afterMs: 500, phase: 'body' })).toBe('answered, then sent nothing more for 500ms (timeout)');
   });
 
   it('formats durations for humans', () => {
