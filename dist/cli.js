@@ -11,8 +11,8 @@ import {
   readSettings,
   runPipeline,
   terminalLog
-} from "./chunks/chunk-QSP3UGXC.js";
-import "./chunks/chunk-N7H2WA27.js";
+} from "./chunks/chunk-UUH5A5AX.js";
+import "./chunks/chunk-574JSCTU.js";
 
 // src/cli/run-command.ts
 import { createHash } from "node:crypto";

@@ -9,7 +9,7 @@ import {
   getState,
   info,
   warning
-} from "./chunks/chunk-N7H2WA27.js";
+} from "./chunks/chunk-574JSCTU.js";
 
 // src/action/run-post.ts
 function runPost() {

@@ -9,6 +9,7 @@ export const Outputs = {
   attempts: 'attempts',
   resumedSessions: 'resumed_sessions',
   freshSessionFallbacks: 'fresh_session_fallbacks',
+  apiRetries: 'api_retries',
 } as const;
 export type OutputName = (typeof Outputs)[keyof typeof Outputs];
 

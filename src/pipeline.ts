@@ -8,6 +8,7 @@ import { runAttempt, type AttemptRecord } from './runner/attempt.js';
 import type { FailureReason } from './runner/classify.js';
 import { nextLaunch, type LaunchPlan } from './runner/next-launch.js';
 import { runWithRetries, type Wait } from './runner/retry-loop.js';
+import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
 import type { Settings } from './settings/settings.js';
 
 export interface RunResult {
@@ -22,6 +23,8 @@ export interface RunResult {
   readonly waits: readonly Wait[];
   /** Attempts that started a fresh session because the previous one could not be resumed. */
   readonly freshAfterLostSession: number;
+  /** Model API calls the proxy had to retry, over all attempts. */
+  readonly apiRetries: number;
 }
 
 export interface PipelineOptions {
@@ -66,7 +69,38 @@ function describePlan(adapter: AgentAdapter, plan: LaunchPlan): string {
 /** One run of the agent as the action and the CLI both do it: set up, then attempts with retries. */
 export async function runPipeline(options: PipelineOptions): Promise<RunResult> {
   const { settings, log } = options;
-  const adapter = createAdapter({ settings, apiBaseUrl: undefined });
+  const proxy = await startProxy(options);
+  try {
+    return await runAgent(options, proxy);
+  } finally {
+    await proxy?.close();
+  }
+}
+
+const DEFAULT_ANTHROPIC_URL = 'https://api.anthropic.com';
+
+async function startProxy(options: PipelineOptions): Promise<ApiProxy | undefined> {
+  const { settings, log } = options;
+  if (!settings.apiProxy.enabled) return undefined;
+  const upstream = options.env.ANTHROPIC_BASE_URL || DEFAULT_ANTHROPIC_URL;
+  const proxy = await startApiProxy({
+    upstream,
+    policy: {
+      attempts: settings.apiProxy.attempts,
+      initialDelayMs: Math.min(1000, settings.apiProxy.maxDelayMs),
+      maxDelayMs: settings.apiProxy.maxDelayMs,
+      factor: 2,
+    },
+    log,
+    signal: options.signal,
+  });
+  log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${settings.apiProxy.attempts} tries per request, waits up to ${settings.apiProxy.maxDelayMs} ms)`);
+  return proxy;
+}
+
+async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): Promise<RunResult> {
+  const { settings, log } = options;
+  const adapter = createAdapter({ settings, apiBaseUrl: proxy?.url });
   const { executable, executionFile } = await log.group('Set up', () => setUp(adapter, options));
 
   let freshAfterLostSession = 0;
@@ -93,8 +127,10 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResult> 
               executionFile,
               log,
               signal: options.signal,
+              takeProxyStats: proxy ? () => proxy.takeAttemptStats() : undefined,
             }),
           ),
+        delayHint: (record) => record.retryAfterMs,
         next: (previous) => {
           const plan = nextLaunch({ previous, prompt: settings.prompt, resumePrompt: settings.resumePrompt, newSessionId: () => adapter.newSessionId() });
           if (plan.request.mode === 'fresh') freshAfterLostSession += 1;
@@ -123,5 +159,6 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResult> 
     attempts,
     waits: loop.waits,
     freshAfterLostSession,
+    apiRetries: attempts.reduce((sum, attempt) => sum + attempt.apiRetries, 0),
   };
 }

@@ -15,6 +15,7 @@ function setOutputs(result: RunResult): void {
   core.setOutput(Outputs.attempts, String(result.attempts.length));
   core.setOutput(Outputs.resumedSessions, String(result.attempts.filter((a) => a.mode === 'resume').length));
   core.setOutput(Outputs.freshSessionFallbacks, String(result.freshAfterLostSession));
+  core.setOutput(Outputs.apiRetries, String(result.apiRetries));
 }
 
 async function writeSummary(agent: string, result: RunResult): Promise<void> {

@@ -1,4 +1,5 @@
 import type { AgentAdapter, LaunchRequest } from '../agents/adapter.js';
+import type { ProxyStats } from '../proxy/api-proxy.js';
 import type { ExecutionFile } from '../report/execution-file.js';
 import type { Log } from '../report/log.js';
 import { renderEvent } from '../report/transcript.js';
@@ -21,6 +22,8 @@ export interface AttemptOptions {
   readonly executionFile: ExecutionFile;
   readonly log: Log;
   readonly signal?: AbortSignal | undefined;
+  /** The API proxy's statistics for this attempt (taken once, when it ends). */
+  readonly takeProxyStats?: (() => ProxyStats) | undefined;
   /** Called after each completed turn or tool result (checkpoint scheduling hooks in here). */
   readonly onProgress?: (() => void) | undefined;
 }
@@ -38,6 +41,8 @@ export interface AttemptRecord {
   readonly agentRetries: number;
   /** API calls the retry proxy retried during this attempt. */
   readonly apiRetries: number;
+  /** The last retry-after hint the model API gave during this attempt. */
+  readonly retryAfterMs: number | undefined;
   readonly numTurns: number | undefined;
   readonly costUsd: number | undefined;
 }
@@ -74,6 +79,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
     },
   });
 
+  const proxy = options.takeProxyStats?.();
   const classification = classifyAttempt(
     {
       exitCode: outcome.exitCode,
@@ -84,6 +90,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
       errors: evidence.errors,
       finishedAfterLastError: evidence.finishedAfterLastError,
       tail: outcome.tail,
+      proxy,
     },
     options.classify,
   );
@@ -98,7 +105,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
     exitCode: outcome.exitCode,
     signal: outcome.signal,
     agentRetries: evidence.agentRetries,
-    apiRetries: 0,
+    apiRetries: proxy?.retriedRequests ?? 0,
+    retryAfterMs: proxy?.lastRetryAfterMs,
     numTurns: evidence.numTurns,
     costUsd: evidence.costUsd,
   };

@@ -37,6 +37,8 @@ export interface AttemptEvidence {
   readonly finishedAfterLastError: boolean;
   /** The last 64 KiB of stdout and stderr. */
   readonly tail: string;
+  /** What the API proxy saw during the attempt: upstream failures by status, and those handed on. */
+  readonly proxy?: { readonly failuresByStatus: Readonly<Record<string, number>>; readonly passedOnFailures: number } | undefined;
 }
 
 export interface ClassifyOptions {
@@ -145,7 +147,19 @@ function classifyEvidence(evidence: AttemptEvidence, retryUnknown: boolean): Cla
   const byText = reasonFromText(evidence.tail);
   const ending = evidence.signal ? `the agent was killed by ${evidence.signal}` : `the agent exited with code ${evidence.exitCode}`;
   if (byText) return verdict(byText, `${ending}: ${lastMatchingLine(evidence.tail)}`);
+  const byProxy = reasonFromProxy(evidence.proxy);
+  if (byProxy) return verdict(byProxy.reason, `${ending}; the model API had just answered ${byProxy.what}`);
   return unknown(`${ending} without saying why`, retryUnknown);
+}
+
+/** When the agent says nothing, the failures the proxy had to hand on tell what it was facing. */
+function reasonFromProxy(proxy: AttemptEvidence['proxy']): { reason: FailureReason; what: string } | undefined {
+  if (!proxy || proxy.passedOnFailures === 0) return undefined;
+  const [status] = Object.entries(proxy.failuresByStatus).sort((a, b) => b[1] - a[1])[0] ?? [];
+  if (status === undefined) return undefined;
+  if (status === 'network' || status === 'timeout') return { reason: 'network', what: `with ${status} failures` };
+  const reason = reasonFromStatus(Number(status));
+  return reason ? { reason, what: `HTTP ${status}` } : undefined;
 }
 
 function unknown(message: string, retryUnknown: boolean): Classification {

@@ -45,7 +45,7 @@ describe('nextLaunch', () => {
 });
 
 function record(number: number, classification: Classification, mode: 'fresh' | 'resume' = 'fresh'): AttemptRecord {
-  return { number, mode, sessionId: 's', startedAt: new Date(), durationMs: 1, classification, exitCode: 1, signal: null, agentRetries: 0, apiRetries: 0, numTurns: undefined, costUsd: undefined };
+  return { number, mode, sessionId: 's', startedAt: new Date(), durationMs: 1, classification, exitCode: 1, signal: null, agentRetries: 0, apiRetries: 0, retryAfterMs: undefined, numTurns: undefined, costUsd: undefined };
 }
 
 describe('runWithRetries', () => {

@@ -16,7 +16,7 @@ import {
   info,
   warning,
   which
-} from "./chunk-N7H2WA27.js";
+} from "./chunk-574JSCTU.js";
 
 // node_modules/shell-quote/quote.js
 var require_quote = __commonJS({
@@ -20709,6 +20709,50 @@ function childEnvironment(base2, overrides, defaults = {}) {
   return env;
 }
 
+// src/runner/evidence.ts
+var EvidenceCollector = class {
+  sessionId;
+  result;
+  errors = [];
+  finishedAfterLastError = false;
+  agentRetries = 0;
+  turns = 0;
+  /** Summed from per-turn costs (OpenCode) unless the agent reports a total (Claude's result). */
+  costUsd;
+  constructor(sessionId) {
+    this.sessionId = sessionId;
+  }
+  add(event) {
+    switch (event.type) {
+      case "init":
+        this.sessionId = event.sessionId;
+        break;
+      case "result":
+        this.result = event;
+        if (event.costUsd !== void 0) this.costUsd = event.costUsd;
+        if (event.sessionId) this.sessionId = event.sessionId;
+        break;
+      case "error":
+        this.errors.push(event);
+        this.finishedAfterLastError = false;
+        break;
+      case "turn":
+        this.turns += 1;
+        if (event.costUsd !== void 0 && this.result === void 0) this.costUsd = (this.costUsd ?? 0) + event.costUsd;
+        if (event.reason === "stop" || event.reason === "end_turn") this.finishedAfterLastError = true;
+        break;
+      case "api_retry":
+        this.agentRetries += 1;
+        break;
+      default:
+        break;
+    }
+  }
+  get numTurns() {
+    return this.result?.numTurns ?? (this.turns || void 0);
+  }
+};
+
 // src/runner/classify.ts
 var TRANSIENT = /* @__PURE__ */ new Set([
   "server_error",
@@ -20812,7 +20856,17 @@ function classifyEvidence(evidence, retryUnknown) {
   const byText = reasonFromText(evidence.tail);
   const ending = evidence.signal ? `the agent was killed by ${evidence.signal}` : `the agent exited with code ${evidence.exitCode}`;
   if (byText) return verdict(byText, `${ending}: ${lastMatchingLine(evidence.tail)}`);
+  const byProxy = reasonFromProxy(evidence.proxy);
+  if (byProxy) return verdict(byProxy.reason, `${ending}; the model API had just answered ${byProxy.what}`);
   return unknown2(`${ending} without saying why`, retryUnknown);
+}
+function reasonFromProxy(proxy) {
+  if (!proxy || proxy.passedOnFailures === 0) return void 0;
+  const [status] = Object.entries(proxy.failuresByStatus).sort((a, b) => b[1] - a[1])[0] ?? [];
+  if (status === void 0) return void 0;
+  if (status === "network" || status === "timeout") return { reason: "network", what: `with ${status} failures` };
+  const reason = reasonFromStatus(Number(status));
+  return reason ? { reason, what: `HTTP ${status}` } : void 0;
 }
 function unknown2(message, retryUnknown) {
   return { kind: retryUnknown ? "transient" : "fatal", reason: "unknown", message };
@@ -20920,13 +20974,7 @@ async function runAttempt(options) {
   const startedAt = /* @__PURE__ */ new Date();
   const launch = adapter.launch(options.request);
   const env = childEnvironment(options.baseEnv, launch.env, launch.envDefaults);
-  let sessionId = options.request.sessionId;
-  let result;
-  const errors = [];
-  let finishedAfterLastError = false;
-  let agentRetries = 0;
-  let costUsd;
-  let turns = 0;
+  const evidence = new EvidenceCollector(options.request.sessionId);
   const toolNames = /* @__PURE__ */ new Map();
   const outcome = await supervise({
     file: options.executable,
@@ -20941,64 +20989,43 @@ async function runAttempt(options) {
     onLine: async (line) => {
       await options.executionFile.write(line);
       for (const event of adapter.parseLine(line)) {
-        switch (event.type) {
-          case "init":
-            sessionId = event.sessionId;
-            break;
-          case "result":
-            result = event;
-            costUsd = event.costUsd ?? costUsd;
-            break;
-          case "error":
-            errors.push(event);
-            finishedAfterLastError = false;
-            break;
-          case "turn":
-            turns += 1;
-            if (event.costUsd !== void 0) costUsd = (costUsd ?? 0) + event.costUsd;
-            if (["stop", "end_turn"].includes(event.reason)) finishedAfterLastError = true;
-            options.onProgress?.();
-            break;
-          case "api_retry":
-            agentRetries += 1;
-            break;
-          case "tool_call":
-            toolNames.set(event.id, event.name);
-            break;
-          case "tool_result":
-            options.onProgress?.();
-            break;
-        }
+        evidence.add(event);
+        if (event.type === "tool_call") toolNames.set(event.id, event.name);
+        if (event.type === "tool_result" || event.type === "turn") options.onProgress?.();
         const text = renderEvent(event.type === "tool_result" && !event.name ? { ...event, name: toolNames.get(event.id) } : event);
         if (text !== void 0) log.info(text);
       }
     }
   });
+  const proxy = options.takeProxyStats?.();
   const classification = classifyAttempt(
     {
       exitCode: outcome.exitCode,
       signal: outcome.signal,
       stoppedBy: outcome.stoppedBy,
       spawnError: outcome.spawnError,
-      result,
-      errors,
-      finishedAfterLastError,
-      tail: outcome.tail
+      result: evidence.result,
+      errors: evidence.errors,
+      finishedAfterLastError: evidence.finishedAfterLastError,
+      tail: outcome.tail,
+      proxy
     },
     options.classify
   );
   return {
     number: options.number,
     mode: options.request.mode,
-    sessionId: result?.sessionId ?? sessionId,
+    sessionId: evidence.sessionId,
     startedAt,
     durationMs: outcome.durationMs,
     classification,
     exitCode: outcome.exitCode,
     signal: outcome.signal,
-    agentRetries,
-    numTurns: result?.numTurns ?? (turns || void 0),
-    costUsd
+    agentRetries: evidence.agentRetries,
+    apiRetries: proxy?.retriedRequests ?? 0,
+    retryAfterMs: proxy?.lastRetryAfterMs,
+    numTurns: evidence.numTurns,
+    costUsd: evidence.costUsd
   };
 }
 
@@ -21124,8 +21151,8 @@ function calculateRemainingTime(start, max) {
   }
   return max - (performance.now() - start);
 }
-async function delayForRetry(delay, options) {
-  if (delay <= 0) {
+async function delayForRetry(delay2, options) {
+  if (delay2 <= 0) {
     return;
   }
   await new Promise((resolve, reject) => {
@@ -21137,7 +21164,7 @@ async function delayForRetry(delay, options) {
     const timeoutToken = setTimeout(() => {
       options.signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, delay);
+    }, delay2);
     if (options.unref) {
       timeoutToken.unref?.();
     }
@@ -21339,6 +21366,615 @@ async function runWithRetries(options) {
   return { attempts, waits, stoppedBecause };
 }
 
+// src/proxy/api-proxy.ts
+import { Agent as HttpAgent, createServer, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { pipeline } from "node:stream/promises";
+import { setTimeout as delay } from "node:timers/promises";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
+
+// src/proxy/headers.ts
+var HOP_BY_HOP = /* @__PURE__ */ new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade"
+]);
+function withoutHopByHop(headers, alsoDrop) {
+  const listed = (headers.connection ?? "").split(",").map((name) => name.trim().toLowerCase()).filter((name) => name !== "");
+  const drop = /* @__PURE__ */ new Set([...HOP_BY_HOP, ...listed, ...alsoDrop]);
+  const result = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === void 0 || drop.has(name)) continue;
+    result[name] = value;
+  }
+  return result;
+}
+function upstreamRequestHeaders(agentHeaders, upstreamHost, bodyLength) {
+  const hadBody = agentHeaders["content-length"] !== void 0 || agentHeaders["transfer-encoding"] !== void 0;
+  const headers = withoutHopByHop(agentHeaders, ["host", "content-length", "expect"]);
+  headers.host = upstreamHost;
+  if (hadBody || bodyLength > 0) headers["content-length"] = String(bodyLength);
+  return headers;
+}
+function agentResponseHeaders(upstreamHeaders) {
+  return withoutHopByHop(upstreamHeaders, []);
+}
+function pathForLog(url2) {
+  const path7 = url2.split("?")[0] ?? "/";
+  return path7 === "" ? "/" : path7;
+}
+function upstreamPath(upstreamPathname, agentUrl) {
+  const prefix = upstreamPathname.replace(/\/+$/, "");
+  const path7 = agentUrl.startsWith("/") ? agentUrl : `/${agentUrl}`;
+  return `${prefix}${path7}`;
+}
+
+// src/proxy/retry-decision.ts
+var RETRYABLE_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504, 529]);
+function isRetryableStatus(status) {
+  return RETRYABLE_STATUSES.has(status);
+}
+function isRetryableFailure(failure2) {
+  return failure2.kind !== "status" || isRetryableStatus(failure2.status);
+}
+function failureKey(failure2) {
+  return failure2.kind === "status" ? String(failure2.status) : failure2.kind;
+}
+function describeFailure(failure2) {
+  switch (failure2.kind) {
+    case "status":
+      return failure2.errorType === void 0 ? `answered ${failure2.status}` : `answered ${failure2.status} (${failure2.errorType})`;
+    case "network":
+      return `failed before a response (${failure2.code})`;
+    case "timeout":
+      return failure2.phase === "body" ? `answered, then sent nothing more for ${formatDuration2(failure2.afterMs)} (timeout)` : `sent no response headers within ${formatDuration2(failure2.afterMs)} (timeout)`;
+  }
+}
+function formatDuration2(ms) {
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  if (ms < 1e4) return `${(ms / 1e3).toFixed(1)}s`;
+  return `${Math.round(ms / 1e3)}s`;
+}
+function headerValue(value) {
+  const text = Array.isArray(value) ? value[0] : value;
+  const trimmed = text?.trim();
+  return trimmed === void 0 || trimmed === "" ? void 0 : trimmed;
+}
+function parseRetryAfterMs(headers, nowMs) {
+  const ms = headerValue(headers["retry-after-ms"]);
+  if (ms !== void 0 && /^\d+(\.\d+)?$/.test(ms)) return Number(ms);
+  const after = headerValue(headers["retry-after"]);
+  if (after === void 0) return void 0;
+  if (/^\d+(\.\d+)?$/.test(after)) return Number(after) * 1e3;
+  if (!/^[A-Za-z]/.test(after)) return void 0;
+  const date5 = Date.parse(after);
+  return Number.isNaN(date5) ? void 0 : Math.max(0, date5 - nowMs);
+}
+function backoffCeilingMs(policy, retry) {
+  return Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** Math.max(0, retry - 1));
+}
+function retryDelayMs2(policy, retry, hintMs, random) {
+  if (hintMs !== void 0) return { delayMs: Math.min(policy.maxDelayMs, Math.max(0, hintMs)), fromHint: true };
+  return { delayMs: Math.round(random() * backoffCeilingMs(policy, retry)), fromHint: false };
+}
+var CLOSED_BREAKER = Object.freeze({ mode: "closed", failures: 0 });
+function breakerAllowsRetry(state, now, cooldownMs) {
+  if (state.mode === "closed") return { allowed: true, state };
+  if (now - state.since < cooldownMs) return { allowed: false, state };
+  return { allowed: true, state: { mode: "half-open", failures: state.failures, since: now }, change: "half-open" };
+}
+function breakerRecord(state, outcome, now, threshold) {
+  if (outcome === "success") {
+    return state.mode === "closed" ? { state: CLOSED_BREAKER } : { state: CLOSED_BREAKER, change: "closed" };
+  }
+  const failures = state.failures + 1;
+  switch (state.mode) {
+    case "closed":
+      return failures >= threshold ? { state: { mode: "open", failures, since: now }, change: "opened" } : { state: { mode: "closed", failures } };
+    case "half-open":
+      return { state: { mode: "open", failures, since: now }, change: "opened" };
+    case "open":
+      return { state: { mode: "open", failures, since: state.since } };
+  }
+}
+function decideRetry(question) {
+  const { breaker: breaker2 } = question;
+  if (!isRetryableFailure(question.failure)) return { decision: { retry: false, reason: "not-retryable" }, breaker: breaker2 };
+  if (question.retry > question.policy.attempts - 1) return { decision: { retry: false, reason: "exhausted" }, breaker: breaker2 };
+  if (question.waiting >= question.maxConcurrentRetries) return { decision: { retry: false, reason: "busy" }, breaker: breaker2 };
+  const gate = breakerAllowsRetry(breaker2, question.now, question.policy.maxDelayMs);
+  if (!gate.allowed) return { decision: { retry: false, reason: "breaker-open" }, breaker: gate.state };
+  const { delayMs, fromHint } = retryDelayMs2(question.policy, question.retry, question.hintMs, question.random);
+  return { decision: { retry: true, delayMs, fromHint }, breaker: gate.state, ...gate.change ? { change: gate.change } : {} };
+}
+function isLoopbackAddress(address) {
+  if (address === void 0) return false;
+  const v4 = address.startsWith("::ffff:") ? address.slice("::ffff:".length) : address;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)) return true;
+  return address === "::1" || address === "0:0:0:0:0:0:0:1";
+}
+function errorTypeOf(body) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return void 0;
+  }
+  if (typeof parsed !== "object" || parsed === null) return void 0;
+  const error63 = parsed.error;
+  const type = typeof error63 === "object" && error63 !== null ? error63.type : void 0;
+  return typeof type === "string" && /^[a-z_]{1,64}$/.test(type) ? type : void 0;
+}
+
+// src/proxy/stats.ts
+function emptyStats() {
+  return {
+    requests: 0,
+    retriedRequests: 0,
+    retries: 0,
+    recovered: 0,
+    failuresByStatus: {},
+    passedOnFailures: 0,
+    waitMs: 0,
+    lastRetryAfterMs: void 0
+  };
+}
+function copy(stats) {
+  return { ...stats, failuresByStatus: { ...stats.failuresByStatus } };
+}
+var StatsRecorder = class {
+  #total = emptyStats();
+  #window = emptyStats();
+  #apply(change) {
+    change(this.#total);
+    change(this.#window);
+  }
+  request() {
+    this.#apply((stats) => stats.requests += 1);
+  }
+  failure(key) {
+    this.#apply((stats) => stats.failuresByStatus[key] = (stats.failuresByStatus[key] ?? 0) + 1);
+  }
+  retryAfterHint(ms) {
+    this.#apply((stats) => stats.lastRetryAfterMs = ms);
+  }
+  /** `first`: this request's first retry. */
+  retry(first) {
+    this.#apply((stats) => {
+      stats.retries += 1;
+      if (first) stats.retriedRequests += 1;
+    });
+  }
+  waited(ms) {
+    this.#apply((stats) => stats.waitMs += ms);
+  }
+  recovered() {
+    this.#apply((stats) => stats.recovered += 1);
+  }
+  passedOn() {
+    this.#apply((stats) => stats.passedOnFailures += 1);
+  }
+  total() {
+    return copy(this.#total);
+  }
+  /** The window since the previous call, then a fresh one. */
+  take() {
+    const window = this.#window;
+    this.#window = emptyStats();
+    return window;
+  }
+};
+
+// src/proxy/api-proxy.ts
+var UpstreamFailure = class extends Error {
+  constructor(failure2, answer, hintMs) {
+    super(describeFailure(failure2));
+    this.failure = failure2;
+    this.answer = answer;
+    this.hintMs = hintMs;
+    this.name = "UpstreamFailure";
+  }
+  failure;
+  answer;
+  hintMs;
+};
+async function startApiProxy(options) {
+  const settings = validate2(options);
+  const url2 = settings.upstream;
+  const https = url2.protocol === "https:";
+  const upstream = {
+    url: url2,
+    // Keep-alive, like the agent's own client, so retries and the next turn skip the handshake.
+    agent: https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true }),
+    send: https ? (requestOptions) => httpsRequest(requestOptions) : (requestOptions) => httpRequest(requestOptions)
+  };
+  const lifetime = new AbortController();
+  const onExternalAbort = () => lifetime.abort(options.signal?.reason);
+  if (options.signal?.aborted) onExternalAbort();
+  else options.signal?.addEventListener("abort", onExternalAbort, { once: true });
+  const core = new ProxyCore(settings, upstream, lifetime.signal);
+  const server = createServer((req, res) => {
+    core.handle(req, res).catch((error63) => {
+      settings.log.debug(`API proxy: ${req.method ?? "GET"} ${pathForLog(req.url ?? "/")} ended inside the proxy (${errorCode(error63)})`);
+      res.destroy();
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address();
+  settings.log.debug(`API proxy: listening on 127.0.0.1:${port} for ${url2.origin}`);
+  let closing;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stats: () => core.stats.total(),
+    takeAttemptStats: () => core.stats.take(),
+    close() {
+      closing ??= new Promise((resolve) => {
+        options.signal?.removeEventListener("abort", onExternalAbort);
+        lifetime.abort(new Error("API proxy closed"));
+        server.close(() => resolve());
+        server.closeAllConnections();
+        upstream.agent.destroy();
+      });
+      return closing;
+    }
+  };
+}
+function validate2(options) {
+  const { policy } = options;
+  const check2 = (ok, what) => {
+    if (!ok) throw new RangeError(`API proxy: ${what}`);
+  };
+  check2(Number.isInteger(policy.attempts) && policy.attempts >= 1, `policy.attempts must be an integer >= 1, got ${policy.attempts}`);
+  check2(Number.isFinite(policy.initialDelayMs) && policy.initialDelayMs >= 0, `policy.initialDelayMs must be >= 0, got ${policy.initialDelayMs}`);
+  check2(Number.isFinite(policy.maxDelayMs) && policy.maxDelayMs >= 0, `policy.maxDelayMs must be >= 0, got ${policy.maxDelayMs}`);
+  check2(Number.isFinite(policy.factor) && policy.factor > 0, `policy.factor must be > 0, got ${policy.factor}`);
+  let upstream;
+  try {
+    upstream = new URL(options.upstream);
+  } catch {
+    throw new RangeError("API proxy: upstream is not a valid URL");
+  }
+  check2(upstream.protocol === "http:" || upstream.protocol === "https:", `upstream must be http or https, got ${upstream.protocol}`);
+  const settings = {
+    upstream,
+    policy: { ...policy },
+    firstByteTimeoutMs: options.firstByteTimeoutMs ?? 12e4,
+    maxConcurrentRetries: options.maxConcurrentRetries ?? 8,
+    breakerThreshold: options.breakerThreshold ?? 5,
+    log: options.log
+  };
+  check2(Number.isFinite(settings.firstByteTimeoutMs) && settings.firstByteTimeoutMs > 0, `firstByteTimeoutMs must be > 0, got ${settings.firstByteTimeoutMs}`);
+  check2(Number.isInteger(settings.maxConcurrentRetries) && settings.maxConcurrentRetries >= 0, `maxConcurrentRetries must be an integer >= 0`);
+  check2(Number.isInteger(settings.breakerThreshold) && settings.breakerThreshold >= 1, `breakerThreshold must be an integer >= 1`);
+  return settings;
+}
+var ProxyCore = class {
+  constructor(settings, upstream, lifetime) {
+    this.settings = settings;
+    this.upstream = upstream;
+    this.lifetime = lifetime;
+  }
+  settings;
+  upstream;
+  lifetime;
+  stats = new StatsRecorder();
+  // Shared by every request of this proxy: that is what makes them a bound and a breaker.
+  #breaker = CLOSED_BREAKER;
+  #waiting = 0;
+  async handle(req, res) {
+    const { log, policy } = this.settings;
+    if (!isLoopbackAddress(req.socket.remoteAddress)) {
+      log.warning(`API proxy: refused a request from ${req.socket.remoteAddress ?? "an unknown address"} (loopback only)`);
+      req.resume();
+      sendError(res, 403, "permission_error", "The durable-agent API proxy serves loopback clients only.");
+      return;
+    }
+    this.stats.request();
+    const method = req.method ?? "GET";
+    const request = { label: `${method} ${pathForLog(req.url ?? "/")}`, retries: 0, passOn: void 0 };
+    const body = await readAll(req);
+    if (this.lifetime.aborted) {
+      this.#shutdownAnswer(res, request);
+      return;
+    }
+    const clientGone = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) clientGone.abort(new Error("the agent closed the connection"));
+    });
+    const signal = AbortSignal.any([this.lifetime, clientGone.signal]);
+    const outgoing = {
+      method,
+      path: upstreamPath(this.upstream.url.pathname, req.url ?? "/"),
+      headers: upstreamRequestHeaders(req.headers, this.upstream.url.host, body.length),
+      body
+    };
+    let response;
+    try {
+      response = await pRetry(() => this.#tryOnce(outgoing, signal), {
+        retries: policy.attempts - 1,
+        // The waits are ours (full jitter, retry-after, the concurrency bound), taken in shouldRetry.
+        minTimeout: 0,
+        factor: 1,
+        signal,
+        shouldRetry: ({ error: error63, attemptNumber }) => this.#retryAfterWait(error63, attemptNumber, request, signal)
+      });
+    } catch (error63) {
+      if (clientGone.signal.aborted) return;
+      if (this.lifetime.aborted) {
+        this.#shutdownAnswer(res, request);
+        return;
+      }
+      if (error63 instanceof UpstreamFailure) {
+        this.#passOn(error63, request, res);
+        return;
+      }
+      throw error63;
+    }
+    await this.#forward(response, res, request, clientGone.signal);
+  }
+  async #tryOnce(outgoing, signal) {
+    try {
+      const response = await sendUpstream(this.upstream, outgoing, this.settings.firstByteTimeoutMs, signal);
+      const status = response.statusCode ?? 0;
+      if (!isRetryableStatus(status)) {
+        if (status >= 400) this.stats.failure(String(status));
+        return response;
+      }
+      const body = await readAnswer(response, this.settings.firstByteTimeoutMs, signal);
+      const hintMs = parseRetryAfterMs(response.headers, Date.now());
+      const errorType = errorTypeOf(decodeForLog(body, response.headers["content-encoding"]));
+      const answer = { status, statusMessage: response.statusMessage ?? "", headers: agentResponseHeaders(response.headers), body };
+      throw new UpstreamFailure({ kind: "status", status, errorType }, answer, hintMs);
+    } catch (error63) {
+      if (error63 instanceof UpstreamFailure) {
+        this.stats.failure(failureKey(error63.failure));
+        if (error63.hintMs !== void 0) this.stats.retryAfterHint(error63.hintMs);
+      }
+      throw error63;
+    }
+  }
+  /** p-retry's shouldRetry: decides, logs, and waits out the backoff before saying yes. */
+  async #retryAfterWait(error63, attemptNumber, request, signal) {
+    if (!(error63 instanceof UpstreamFailure) || signal.aborted) return false;
+    const { policy, log, maxConcurrentRetries } = this.settings;
+    const { decision, breaker: breaker2, change } = decideRetry({
+      failure: error63.failure,
+      retry: attemptNumber,
+      hintMs: error63.hintMs,
+      policy,
+      breaker: this.#breaker,
+      now: Date.now(),
+      waiting: this.#waiting,
+      maxConcurrentRetries,
+      random: Math.random
+    });
+    this.#setBreaker(breaker2, change);
+    if (!decision.retry) {
+      request.passOn = decision.reason;
+      return false;
+    }
+    this.stats.retry(request.retries === 0);
+    request.retries += 1;
+    const hinted = decision.fromHint ? " (retry-after)" : "";
+    log.info(`API proxy: ${request.label} ${describeFailure(error63.failure)}; retry ${attemptNumber}/${policy.attempts - 1} in ${formatDuration2(decision.delayMs)}${hinted}`);
+    this.#waiting += 1;
+    const started = performance.now();
+    try {
+      await delay(decision.delayMs, void 0, { signal });
+      this.stats.waited(decision.delayMs);
+    } catch (abort) {
+      this.stats.waited(Math.round(performance.now() - started));
+      throw abort;
+    } finally {
+      this.#waiting -= 1;
+    }
+    return true;
+  }
+  #passOn(error63, request, res) {
+    const { log, policy, maxConcurrentRetries } = this.settings;
+    const why = {
+      "not-retryable": "",
+      exhausted: policy.attempts > 1 ? ` on attempt ${request.retries + 1} of ${policy.attempts}` : "",
+      busy: `; ${maxConcurrentRetries === 1 ? "a request is" : `${maxConcurrentRetries} requests are`} already waiting to retry`,
+      "breaker-open": "; the circuit breaker is open"
+    };
+    this.stats.passedOn();
+    this.#record("failure");
+    log.warning(`API proxy: ${request.label} ${describeFailure(error63.failure)}${why[request.passOn ?? "exhausted"]}; passing it on to the agent`);
+    const { answer } = error63;
+    if (answer === void 0) {
+      resetAgentConnection(res);
+      return;
+    }
+    if (answer.statusMessage === "") res.writeHead(answer.status, answer.headers);
+    else res.writeHead(answer.status, answer.statusMessage, answer.headers);
+    res.end(answer.body);
+  }
+  async #forward(response, res, request, clientGone) {
+    const { log } = this.settings;
+    const status = response.statusCode ?? 502;
+    this.#record("success");
+    if (request.retries > 0 && status < 400) {
+      this.stats.recovered();
+      log.info(`API proxy: ${request.label} recovered after ${request.retries} ${request.retries === 1 ? "retry" : "retries"} (${status})`);
+    } else {
+      log.debug(`API proxy: ${request.label} answered ${status}`);
+    }
+    response.once("error", (error63) => {
+      if (clientGone.aborted) return;
+      this.stats.failure("network");
+      this.stats.passedOn();
+      this.#record("failure");
+      log.warning(`API proxy: ${request.label} broke off after the answer had started (${errorCode(error63)}); passing the break on to the agent, which retries itself`);
+      resetAgentConnection(res);
+    });
+    if (response.statusMessage) res.writeHead(status, response.statusMessage, agentResponseHeaders(response.headers));
+    else res.writeHead(status, agentResponseHeaders(response.headers));
+    res.flushHeaders();
+    try {
+      await pipeline(response, res);
+    } catch {
+    }
+  }
+  #shutdownAnswer(res, request) {
+    this.stats.passedOn();
+    this.settings.log.debug(`API proxy: ${request.label} answered 503: the proxy is shutting down`);
+    sendError(res, 503, "api_error", "The durable-agent API proxy is shutting down.");
+  }
+  #record(outcome) {
+    const { state, change } = breakerRecord(this.#breaker, outcome, Date.now(), this.settings.breakerThreshold);
+    this.#setBreaker(state, change);
+  }
+  #setBreaker(state, change) {
+    this.#breaker = state;
+    const { log, policy } = this.settings;
+    switch (change) {
+      case "opened":
+        log.warning(
+          `API proxy: circuit breaker open after ${state.failures} consecutive failed requests; failures go straight to the agent for ${formatDuration2(policy.maxDelayMs)}`
+        );
+        break;
+      case "half-open":
+        log.info("API proxy: circuit breaker half-open; letting one request retry");
+        break;
+      case "closed":
+        log.info("API proxy: circuit breaker closed; the upstream answered again");
+        break;
+      case void 0:
+        break;
+    }
+  }
+};
+function sendUpstream(upstream, outgoing, timeoutMs, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const { url: url2 } = upstream;
+    const request = upstream.send({
+      protocol: url2.protocol,
+      // URL keeps IPv6 literals in brackets; the socket layer wants them bare.
+      hostname: url2.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: url2.port,
+      method: outgoing.method,
+      path: outgoing.path,
+      headers: outgoing.headers,
+      agent: upstream.agent,
+      // A gateway may take basic auth in its URL; URL keeps the parts percent-encoded.
+      ...url2.username === "" ? {} : { auth: `${decodeURIComponent(url2.username)}:${decodeURIComponent(url2.password)}` }
+    });
+    const onAbort = () => {
+      done();
+      request.destroy();
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      done();
+      request.destroy();
+      reject(new UpstreamFailure({ kind: "timeout", afterMs: timeoutMs }));
+    }, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    request.on("error", (error63) => {
+      done();
+      reject(new UpstreamFailure({ kind: "network", code: errorCode(error63) }));
+    });
+    request.once("response", (response) => {
+      done();
+      resolve(response);
+    });
+    request.end(outgoing.body);
+  });
+}
+function readAnswer(response, timeoutMs, signal) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let settled = false;
+    const settle2 = (action) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      action();
+    };
+    const onAbort = () => settle2(() => {
+      response.destroy();
+      reject(signal.reason);
+    });
+    const timer = setTimeout(
+      () => settle2(() => {
+        response.destroy();
+        reject(new UpstreamFailure({ kind: "timeout", afterMs: timeoutMs, phase: "body" }));
+      }),
+      timeoutMs
+    );
+    signal.addEventListener("abort", onAbort, { once: true });
+    response.on("data", (chunk) => chunks.push(chunk));
+    response.once("end", () => settle2(() => resolve(Buffer.concat(chunks))));
+    response.on("error", (error63) => settle2(() => reject(new UpstreamFailure({ kind: "network", code: errorCode(error63) }))));
+  });
+}
+async function readAll(stream) {
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+function decodeForLog(body, encoding) {
+  try {
+    switch (encoding?.trim().toLowerCase()) {
+      case void 0:
+      case "":
+      case "identity":
+        return body.toString("utf8");
+      case "gzip":
+      case "x-gzip":
+        return gunzipSync(body).toString("utf8");
+      case "deflate":
+        return inflateSync(body).toString("utf8");
+      case "br":
+        return brotliDecompressSync(body).toString("utf8");
+      default:
+        return "";
+    }
+  } catch {
+    return "";
+  }
+}
+function sendError(res, status, type, message) {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify({ type: "error", error: { type, message } });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+function resetAgentConnection(res) {
+  const { socket } = res;
+  if (socket && !socket.destroyed) socket.resetAndDestroy();
+  else res.destroy();
+}
+function errorCode(error63) {
+  if (error63 instanceof Error) {
+    const { code } = error63;
+    return typeof code === "string" ? code : error63.name;
+  }
+  return "unknown error";
+}
+
 // src/pipeline.ts
 async function setUp(adapter, options) {
   const { settings, log } = options;
@@ -21370,7 +22006,35 @@ function describePlan(adapter, plan) {
 }
 async function runPipeline(options) {
   const { settings, log } = options;
-  const adapter = createAdapter({ settings, apiBaseUrl: void 0 });
+  const proxy = await startProxy(options);
+  try {
+    return await runAgent(options, proxy);
+  } finally {
+    await proxy?.close();
+  }
+}
+var DEFAULT_ANTHROPIC_URL2 = "https://api.anthropic.com";
+async function startProxy(options) {
+  const { settings, log } = options;
+  if (!settings.apiProxy.enabled) return void 0;
+  const upstream = options.env.ANTHROPIC_BASE_URL || DEFAULT_ANTHROPIC_URL2;
+  const proxy = await startApiProxy({
+    upstream,
+    policy: {
+      attempts: settings.apiProxy.attempts,
+      initialDelayMs: Math.min(1e3, settings.apiProxy.maxDelayMs),
+      maxDelayMs: settings.apiProxy.maxDelayMs,
+      factor: 2
+    },
+    log,
+    signal: options.signal
+  });
+  log.info(`API retry proxy: ${proxy.url} \u2192 ${new URL(upstream).origin} (${settings.apiProxy.attempts} tries per request, waits up to ${settings.apiProxy.maxDelayMs} ms)`);
+  return proxy;
+}
+async function runAgent(options, proxy) {
+  const { settings, log } = options;
+  const adapter = createAdapter({ settings, apiBaseUrl: proxy?.url });
   const { executable, executionFile } = await log.group("Set up", () => setUp(adapter, options));
   let freshAfterLostSession = 0;
   const loop = await (async () => {
@@ -21395,9 +22059,11 @@ async function runPipeline(options) {
             classify: { retryOn: settings.retryOn, neverRetryOn: settings.neverRetryOn, retryUnknown: settings.retryUnknown },
             executionFile,
             log,
-            signal: options.signal
+            signal: options.signal,
+            takeProxyStats: proxy ? () => proxy.takeAttemptStats() : void 0
           })
         ),
+        delayHint: (record2) => record2.retryAfterMs,
         next: (previous) => {
           const plan = nextLaunch({ previous, prompt: settings.prompt, resumePrompt: settings.resumePrompt, newSessionId: () => adapter.newSessionId() });
           if (plan.request.mode === "fresh") freshAfterLostSession += 1;
@@ -21418,12 +22084,14 @@ async function runPipeline(options) {
   return {
     conclusion: success2 ? "success" : "failure",
     failureReason: cancelled ? "cancelled" : verdict2 === void 0 ? "unknown" : verdict2.kind === "success" ? "" : verdict2.reason,
+    failureKind: success2 ? "" : cancelled || verdict2 === void 0 ? "fatal" : verdict2.kind === "transient" ? "transient" : "fatal",
     failureMessage: cancelled ? "the run was cancelled" : failureMessage,
     sessionId: [...attempts].reverse().find((attempt) => attempt.sessionId)?.sessionId,
     executionFile: executionFile.path,
     attempts,
     waits: loop.waits,
-    freshAfterLostSession
+    freshAfterLostSession,
+    apiRetries: attempts.reduce((sum, attempt) => sum + attempt.apiRetries, 0)
   };
 }
 
@@ -21691,6 +22359,7 @@ function secretValues(settings) {
 }
 
 export {
+  formatDuration,
   runPipeline,
   actionsLog,
   terminalLog,

@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startModelApi, type Fault, type ModelApi } from '../support/model-api.js';
+import { agentTestEnv, CLAUDE, OPENCODE, runAction } from '../support/run-action.js';
+import { createWorkspace, type Workspace } from '../support/workspace.js';
+
+// The proxy tries each request PROXY_TRIES times; the CLI itself tries cliTries times (Claude with
+// CLAUDE_CODE_MAX_RETRIES=0 once; OpenCode 1 + 5 times, immediately when told retry-after 0).
+const PROXY_TRIES = 2;
+const AGENTS = [
+  { agent: 'claude', inputs: { path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash' }, cliTries: 1, idleTimeout: '3s' },
+  { agent: 'opencode', inputs: { path_to_opencode_executable: OPENCODE, model: 'claude-test' }, cliTries: 6, idleTimeout: '12s' },
+] as const;
+const STEPS = ['step-1', 'step-2', 'step-3', 'step-4'];
+
+describe.each(AGENTS)('$agent through the API retry proxy', ({ agent, inputs, cliTries, idleTimeout }) => {
+  let ws: Workspace;
+  let api: ModelApi | undefined;
+  beforeEach(async () => {
+    ws = await createWorkspace();
+  });
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+    await ws.dispose();
+  });
+
+  const run = async (faults: Fault[], extra: Record<string, string> = {}) => {
+    api = await startModelApi({ script: { steps: 4 }, faults });
+    const result = await runAction(
+      ws,
+      {
+        agent,
+        prompt: 'Work through the task step by step.',
+        anthropic_api_key: 'sk-test',
+        api_retry_attempts: String(PROXY_TRIES),
+        api_max_delay: '300ms',
+        initial_delay: '100ms',
+        max_delay: '500ms',
+        ...inputs,
+        ...extra,
+      },
+      { env: agentTestEnv(ws, api.url) },
+    );
+    expect(await ws.marks(), result.stdout.slice(-4000)).toEqual(STEPS);
+    expect(result.outputs.conclusion).toBe('success');
+    return result;
+  };
+
+  it('absorbs a 500 burst: the agent never notices', async () => {
+    const result = await run([{ kind: 'http500', at: { step: 2 }, count: PROXY_TRIES - 1, retryAfterSeconds: 0 }]);
+    expect(result.outputs.attempts).toBe('1');
+    expect(result.outputs.api_retries).toBe('1');
+    expect(result.stdout).toMatch(/API proxy: POST \/v1\/messages\S* answered 500/);
+  });
+
+  it('resumes the session when a 500 burst outlasts the proxy and the CLI together', async () => {
+    const result = await run([{ kind: 'http500', at: { step: 2 }, count: PROXY_TRIES * cliTries, retryAfterSeconds: 0 }]);
+    expect(result.outputs.attempts).toBe('2');
+    expect(result.outputs.resumed_sessions).toBe('1');
+    expect(Number(result.outputs.api_retries)).toBeGreaterThanOrEqual(cliTries);
+  });
+
+  it('gets through a 529 storm', async () => {
+    const result = await run([{ kind: 'http529', at: { step: 3 }, count: PROXY_TRIES * cliTries + 1, retryAfterSeconds: 0 }]);
+    expect(result.outputs.attempts).toBe('2');
+    expect(result.outputs.resumed_sessions).toBe('1');
+  });
+
+  it('honours retry-after on a 429', async () => {
+    const result = await run([{ kind: 'http429', at: { step: 2 }, count: 1, retryAfterSeconds: 0.2 }]);
+    expect(result.outputs.attempts).toBe('1');
+    expect(result.stdout).toMatch(/answered 429.*in 200ms/);
+  });
+
+  it('retries a connection reset before the response', async () => {
+    const result = await run([{ kind: 'reset-before-response', at: { step: 3 }, count: 1 }]);
+    expect(result.outputs.attempts).toBe('1');
+    expect(result.outputs.api_retries).toBe('1');
+  });
+
+  it('survives a reset mid-stream (the agent retries it; the proxy must not)', async () => {
+    const result = await run([{ kind: 'reset-mid-stream', at: { step: 2 }, count: 1 }]);
+    expect(result.outputs.api_retries).toBe('0');
+  });
+
+  it('resumes after a stall longer than idle_timeout', async () => {
+    const result = await run([{ kind: 'stall', at: { step: 3 }, count: 1 }], { idle_timeout: idleTimeout });
+    expect(result.outputs.attempts).toBe('2');
+    expect(result.stdout).toMatch(/Attempt 1 ended with stalled/);
+  });
+});
