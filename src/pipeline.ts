@@ -68,7 +68,6 @@ function describePlan(adapter: AgentAdapter, plan: LaunchPlan): string {
 
 /** One run of the agent as the action and the CLI both do it: set up, then attempts with retries. */
 export async function runPipeline(options: PipelineOptions): Promise<RunResult> {
-  const { settings, log } = options;
   const proxy = await startProxy(options);
   try {
     return await runAgent(options, proxy);
