@@ -11,7 +11,7 @@ import {
   readSettings,
   runPipeline,
   terminalLog
-} from "./chunks/chunk-UUH5A5AX.js";
+} from "./chunks/chunk-LP5R7REO.js";
 import "./chunks/chunk-574JSCTU.js";
 
 // src/cli/run-command.ts
@@ -112,7 +112,10 @@ async function runCommand(argv, env) {
       `attempts=${result.attempts.length}`,
       `session_id=${result.sessionId ?? ""}`,
       `execution_file=${result.executionFile}`,
-      `failure_reason=${result.failureReason}`
+      `failure_reason=${result.failureReason}`,
+      `resumed_sessions=${result.attempts.filter((attempt) => attempt.mode === "resume").length}`,
+      `fresh_session_fallbacks=${result.freshAfterLostSession}`,
+      `api_retries=${result.apiRetries}`
     ];
     process.stdout.write(`${lines.join("\n")}
 `);

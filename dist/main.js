@@ -11,7 +11,7 @@ import {
   readSettings,
   runPipeline,
   secretValues
-} from "./chunks/chunk-UUH5A5AX.js";
+} from "./chunks/chunk-LP5R7REO.js";
 import {
   Outputs,
   States,

@@ -106,6 +106,9 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
       `session_id=${result.sessionId ?? ''}`,
       `execution_file=${result.executionFile}`,
       `failure_reason=${result.failureReason}`,
+      `resumed_sessions=${result.attempts.filter((attempt) => attempt.mode === 'resume').length}`,
+      `fresh_session_fallbacks=${result.freshAfterLostSession}`,
+      `api_retries=${result.apiRetries}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     if (result.conclusion === 'failure') log.error(`${result.failureReason}: ${result.failureMessage}`);

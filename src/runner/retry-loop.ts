@@ -85,7 +85,7 @@ export async function runWithRetries(options: RetryLoopOptions): Promise<RetryLo
         const lostSession = record.classification.reason === 'session_not_found';
         const ms = lostSession ? 0 : retryDelayMs(policy, retriesConsumed + 1, options.delayHint?.(record), options.random);
         plan = options.next(record);
-        const reason = `${record.classification.reason}: ${record.classification.message}`;
+        const reason = `${record.classification.reason}: ${record.classification.message.replace(/\.+$/, '')}`;
         if (ms > 0) {
           log.info(`Attempt ${record.number} ended with ${reason}. Waiting ${formatDuration(ms)} before attempt ${record.number + 1} (${plan.request.mode === 'resume' ? `resuming session ${plan.request.sessionId ?? ''}` : 'new session'}).`);
           waits.push({ afterAttempt: record.number, startedAt: new Date(), ms, reason: record.classification.reason });

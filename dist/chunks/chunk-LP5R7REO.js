@@ -21338,7 +21338,7 @@ async function runWithRetries(options) {
         const lostSession = record2.classification.reason === "session_not_found";
         const ms = lostSession ? 0 : retryDelayMs(policy, retriesConsumed + 1, options.delayHint?.(record2), options.random);
         plan = options.next(record2);
-        const reason = `${record2.classification.reason}: ${record2.classification.message}`;
+        const reason = `${record2.classification.reason}: ${record2.classification.message.replace(/\.+$/, "")}`;
         if (ms > 0) {
           log.info(`Attempt ${record2.number} ended with ${reason}. Waiting ${formatDuration(ms)} before attempt ${record2.number + 1} (${plan.request.mode === "resume" ? `resuming session ${plan.request.sessionId ?? ""}` : "new session"}).`);
           waits.push({ afterAttempt: record2.number, startedAt: /* @__PURE__ */ new Date(), ms, reason: record2.classification.reason });
@@ -22005,7 +22005,6 @@ function describePlan(adapter, plan) {
   return `${adapter.label}, new session${request.sessionId ? ` ${request.sessionId}` : ""}`;
 }
 async function runPipeline(options) {
-  const { settings, log } = options;
   const proxy = await startProxy(options);
   try {
     return await runAgent(options, proxy);
