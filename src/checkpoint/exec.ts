@@ -36,7 +36,7 @@ export function run(file: string, args: readonly string[], options: RunOptions =
     const child = spawn(file, [...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     let err = '';
@@ -50,11 +50,9 @@ export function run(file: string, args: readonly string[], options: RunOptions =
       if (code === null || !okCodes.includes(code)) reject(new CommandError(label, code, err));
       else resolve({ stdout: Buffer.concat(out), stderr: err, code });
     });
-    if (options.input !== undefined && child.stdin) {
-      // A child that exits early closes the pipe; its exit code tells the story, not EPIPE.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(options.input);
-    }
+    // A child that exits early closes the pipe; its exit code tells the story, not EPIPE.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
   });
 }
 

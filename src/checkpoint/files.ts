@@ -1,6 +1,6 @@
 // File-system helpers shared by the archive and store code.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SecretScanner } from './secret-scan.js';
@@ -59,7 +59,7 @@ export async function fileHasSecret(file: string, needles: readonly Buffer[]): P
 }
 
 /** lstat that answers undefined for a path that does not exist. */
-export async function lstatOrUndefined(file: string): Promise<Awaited<ReturnType<typeof lstat>> | undefined> {
+export async function lstatOrUndefined(file: string): Promise<Stats | undefined> {
   try {
     return await lstat(file);
   } catch (error) {

@@ -1,39 +1,16 @@
-import { createHash } from 'node:crypto';
-import type { CheckpointRef, Lineage } from './store.js';
+// Lineage and sequence helpers for the local store and the restore. The hash and the sequence
+// format are the ones the GitHub stores use (stores/lineage-key.ts), so every store names a
+// lineage's checkpoints the same way.
+import type { CheckpointRef } from './store.js';
+import { formatSequence, lineageHash } from './stores/lineage-key.js';
 
-// 16 hex characters (64 bits) keep keys short; lineages of one repository never come near a collision.
-const HASH_LENGTH = 16;
-// Eight digits sort as text in the same order as numbers, far beyond any real run's checkpoint count.
-const SEQUENCE_DIGITS = 8;
+export { formatSequence, lineageHash };
 
-/** A stable, filename- and key-safe id for a lineage. */
-export function lineageHash(lineage: Lineage): string {
-  // A JSON array (not concatenation) so that field boundaries cannot shift between fields.
-  const canonical = JSON.stringify([lineage.repository, lineage.workflow, lineage.job, lineage.checkpointId, lineage.runId]);
-  return createHash('sha256').update(canonical).digest('hex').slice(0, HASH_LENGTH);
-}
-
-/** The zero-padded name of a sequence number (folder names, key suffixes). */
-export function sequenceLabel(sequence: number): string {
-  if (!Number.isSafeInteger(sequence) || sequence < 0 || sequence >= 10 ** SEQUENCE_DIGITS) {
-    throw new RangeError(`checkpoint sequence out of range: ${sequence}`);
-  }
-  return String(sequence).padStart(SEQUENCE_DIGITS, '0');
-}
-
-/** The sequence a label names, or undefined for anything else (temp folders, stray files). */
+/** The sequence a folder or key suffix names, or undefined for anything else (temp folders, stray files). */
 export function parseSequenceLabel(label: string): number | undefined {
-  return new RegExp(`^\\d{${SEQUENCE_DIGITS}}$`).test(label) ? Number(label) : undefined;
-}
-
-/** A key for stores with one flat namespace (cache keys, artifact names): prefix + sequence. */
-export function checkpointKey(lineage: Lineage, sequence: number): string {
-  return `${checkpointKeyPrefix(lineage)}${sequenceLabel(sequence)}`;
-}
-
-/** What every key of the lineage starts with (the Actions cache restores by prefix). */
-export function checkpointKeyPrefix(lineage: Lineage): string {
-  return `durable-agent-${lineageHash(lineage)}-`;
+  if (!/^\d{6,}$/.test(label)) return undefined;
+  const sequence = Number(label);
+  return Number.isSafeInteger(sequence) ? sequence : undefined;
 }
 
 /** The sequence the next checkpoint of a lineage gets. */
@@ -41,7 +18,7 @@ export function nextSequence(refs: readonly Pick<CheckpointRef, 'sequence'>[]): 
   return refs.reduce((highest, ref) => Math.max(highest, ref.sequence + 1), 0);
 }
 
-/** Newest first, as `Store.list` returns them; ties (same sequence in two stores) newer attempt first. */
+/** Newest first, as `Store.list` returns them; on a tie (one sequence saved by two attempts) the newer attempt first. */
 export function newestFirst<T extends Pick<CheckpointRef, 'sequence' | 'attempt'>>(refs: readonly T[]): T[] {
   return [...refs].sort((a, b) => b.sequence - a.sequence || b.attempt - a.attempt);
 }

