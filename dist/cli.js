@@ -1,18 +1,15 @@
 #!/usr/bin/env node
 import { createRequire as __durableCreateRequire } from 'node:module';
-import { fileURLToPath as __durableFileURLToPath } from 'node:url';
-import { dirname as __durableDirname } from 'node:path';
 const require = __durableCreateRequire(import.meta.url);
-const __filename = __durableFileURLToPath(import.meta.url);
-const __dirname = __durableDirname(__filename);
+import {
+  runPipeline
+} from "./chunks/chunk-TU5FA3L4.js";
 import {
   INPUT_NAMES,
   SettingsError,
   readSettings,
-  runPipeline,
   terminalLog
-} from "./chunks/chunk-LP5R7REO.js";
-import "./chunks/chunk-574JSCTU.js";
+} from "./chunks/chunk-MVEECXHI.js";
 
 // src/cli/run-command.ts
 import { createHash } from "node:crypto";
@@ -24,7 +21,8 @@ var SECRET_FROM_ENV = {
   claude_code_oauth_token: "CLAUDE_CODE_OAUTH_TOKEN",
   github_token: "GITHUB_TOKEN"
 };
-var FLAG_INPUTS = INPUT_NAMES.filter((name) => !(name in SECRET_FROM_ENV));
+var ACTION_ONLY = /* @__PURE__ */ new Set(["matrix"]);
+var FLAG_INPUTS = INPUT_NAMES.filter((name) => !(name in SECRET_FROM_ENV) && !ACTION_ONLY.has(name));
 function flagName(input) {
   return input.replaceAll("_", "-");
 }
@@ -61,6 +59,23 @@ Retry (process retry resumes the same session):
   --api-retry-attempts N            tries per API request in the proxy (default 5)
   --api-max-delay DURATION          longest wait of the proxy between tries (default 30s)
 
+Checkpoints (the local store by default):
+  --checkpoint-store local|none|cache|artifact|both
+  --checkpoint-dir DIR              local store folder (default: in --home)
+  --checkpoint-paths GLOBS          newline-separated experiment outputs to include
+  --checkpoint-interval DURATION    checkpoint this often when something changed (default 10m)
+  --checkpoint-min-gap DURATION     least time between checkpoints after agent turns (default 2m)
+  --checkpoint-id ID                names the lineage of checkpoints (default: the job)
+  --resume-from run|branch|none     what to resume (default run)
+  --keep-checkpoints N              how many to keep (default 5)
+  --retention-days N                artifact retention (default 7)
+  --artifact-every-checkpoint true|false
+  --secret-values VALUES            newline-separated values never to store
+
+Budget (over every attempt and re-run of the lineage):
+  --max-total-cost-usd X            stop retrying once the agent-reported cost reaches X (0: no bound)
+  --max-total-turns N               stop retrying once the agent turns reach N (0: no bound)
+
 Other:
   --home DIR                        folder for the agent's state and the execution file
                                     (default: a folder per working directory in the OS temp folder)
@@ -93,12 +108,14 @@ async function runCommand(argv, env) {
     (name) => {
       const fromEnv = SECRET_FROM_ENV[name];
       if (fromEnv) return env[fromEnv];
+      if (ACTION_ONLY.has(name)) return void 0;
+      if (name === "checkpoint_store") return flag(flagName(name)) ?? "local";
       const agentArgs = name === "claude_args" || name === "opencode_args";
       const given = flag(flagName(name));
       if (agentArgs && positionals.length > 0) return [given ?? "", ...positionals.map(quoteWord)].join(" ");
       return given;
     },
-    { baseDir: process.cwd(), tempDir: home }
+    { baseDir: process.cwd(), tempDir: home, job: env.GITHUB_JOB }
   );
   const log = terminalLog();
   const controller = new AbortController();
@@ -115,7 +132,11 @@ async function runCommand(argv, env) {
       `failure_reason=${result.failureReason}`,
       `resumed_sessions=${result.attempts.filter((attempt) => attempt.mode === "resume").length}`,
       `fresh_session_fallbacks=${result.freshAfterLostSession}`,
-      `api_retries=${result.apiRetries}`
+      `api_retries=${result.apiRetries}`,
+      `resumed=${result.resumed}`,
+      `restored_from=${result.restoredFrom}`,
+      `checkpoint_key=${result.checkpointKey}`,
+      `checkpoints_saved=${result.checkpointsSaved}`
     ];
     process.stdout.write(`${lines.join("\n")}
 `);

@@ -1,28 +1,61 @@
 import { createRequire as __durableCreateRequire } from 'node:module';
-import { fileURLToPath as __durableFileURLToPath } from 'node:url';
-import { dirname as __durableDirname } from 'node:path';
 const require = __durableCreateRequire(import.meta.url);
-const __filename = __durableFileURLToPath(import.meta.url);
-const __dirname = __durableDirname(__filename);
 import {
   States,
+  actionsLog,
+  createAdapter,
+  getInput,
   getState,
+  group,
   info,
+  openJobCheckpoints,
+  readSettings,
   warning
-} from "./chunks/chunk-574JSCTU.js";
+} from "./chunks/chunk-MVEECXHI.js";
 
 // src/action/run-post.ts
-function runPost() {
+import os from "node:os";
+async function runPost() {
   try {
     const started = getState(States.mainStarted) === "true";
     const finished = getState(States.mainFinished) === "true";
-    if (!started) info("durable-agent did not start in this job: nothing to do.");
-    else if (finished) info("durable-agent finished in the main step: nothing to do.");
-    else info("durable-agent did not finish in the main step (cancelled or killed).");
+    if (!started) {
+      info("durable-agent did not start in this job: nothing to do.");
+      return;
+    }
+    if (finished) {
+      info("durable-agent finished in the main step: nothing to do.");
+      return;
+    }
+    const baseCommit = getState(States.baseCommit);
+    if (!baseCommit) {
+      info("durable-agent did not finish, but it stopped before checkpoints were set up: nothing to save.");
+      return;
+    }
+    await group("Final checkpoint (main did not finish)", async () => {
+      const settings = readSettings((name) => getInput(name), {
+        baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+        tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
+        job: process.env.GITHUB_JOB
+      });
+      const adapter = createAdapter({ settings, apiBaseUrl: void 0 });
+      const job = await openJobCheckpoints({
+        settings,
+        adapter,
+        env: process.env,
+        log: actionsLog(),
+        restore: false,
+        baseCommit,
+        lastSequence: Number(getState(States.lastSequence)) || 0
+      });
+      if (!job) return;
+      job.scheduler.sessionId = getState(States.sessionId) || void 0;
+      await job.scheduler.save("post step: main did not finish", { force: true, final: true });
+    });
   } catch (error) {
     warning(`post step: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
 // src/post.ts
-runPost();
+await runPost();

@@ -17,14 +17,8 @@ await build({
   logLevel: 'warning',
   // Some dependencies are CommonJS and call require() or read __dirname; give them both in ESM.
   banner: {
-    js: [
-      "import { createRequire as __durableCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __durableFileURLToPath } from 'node:url';",
-      "import { dirname as __durableDirname } from 'node:path';",
-      'const require = __durableCreateRequire(import.meta.url);',
-      'const __filename = __durableFileURLToPath(import.meta.url);',
-      'const __dirname = __durableDirname(__filename);',
-    ].join('\n'),
+    js: ["import { createRequire as __durableCreateRequire } from 'node:module';", 'const require = __durableCreateRequire(import.meta.url);'].join('\n'),
   },
+  define: { __dirname: 'import.meta.dirname', __filename: 'import.meta.filename' },
 });
 await chmod('dist/cli.js', 0o755);

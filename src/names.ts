@@ -10,6 +10,10 @@ export const Outputs = {
   resumedSessions: 'resumed_sessions',
   freshSessionFallbacks: 'fresh_session_fallbacks',
   apiRetries: 'api_retries',
+  resumed: 'resumed',
+  restoredFrom: 'restored_from',
+  checkpointKey: 'checkpoint_key',
+  checkpointsSaved: 'checkpoints_saved',
 } as const;
 export type OutputName = (typeof Outputs)[keyof typeof Outputs];
 
@@ -17,6 +21,10 @@ export const States = {
   mainStarted: 'durable_main_started',
   mainFinished: 'durable_main_finished',
   stateDir: 'durable_state_dir',
+  /** The highest checkpoint sequence main used, so the post step continues after it. */
+  lastSequence: 'durable_last_sequence',
+  sessionId: 'durable_session_id',
+  baseCommit: 'durable_base_commit',
 } as const;
 
 /** Variables of the runner that grant access to the run's own services; the agent never sees them. */

@@ -10,6 +10,10 @@ import { nextLaunch, type LaunchPlan } from './runner/next-launch.js';
 import { runWithRetries, type Wait } from './runner/retry-loop.js';
 import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
 import type { Settings } from './settings/settings.js';
+import { z } from 'zod';
+import { openJobCheckpoints, type JobCheckpoints } from './checkpoint/job.js';
+import { freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
+import type { SummaryAttempt, SummaryCheckpoint } from './report/summary.js';
 
 export interface RunResult {
   readonly conclusion: 'success' | 'failure';
@@ -25,6 +29,24 @@ export interface RunResult {
   readonly freshAfterLostSession: number;
   /** Model API calls the proxy had to retry, over all attempts. */
   readonly apiRetries: number;
+  /** Attempts of earlier job attempts (re-runs) of this lineage, from the restored checkpoint. */
+  readonly earlierAttempts: readonly SummaryAttempt[];
+  readonly resumed: boolean;
+  /** `sequence@time` of the restored checkpoint; empty when none was. */
+  readonly restoredFrom: string;
+  readonly checkpointKey: string;
+  readonly checkpointsSaved: number;
+  readonly checkpoints: readonly SummaryCheckpoint[];
+  /** Cost and turns over every attempt of the lineage, re-runs included. */
+  readonly totals: { readonly costUsd: number; readonly turns: number };
+  readonly runAttempt: number;
+}
+
+/** What the post step needs to take the last checkpoint when main was killed. */
+export interface CheckpointState {
+  readonly lastSequence: number;
+  readonly sessionId: string | undefined;
+  readonly baseCommit: string;
 }
 
 export interface PipelineOptions {
@@ -34,6 +56,8 @@ export interface PipelineOptions {
   readonly signal?: AbortSignal | undefined;
   /** Look for the agent CLI on PATH before installing it. */
   readonly searchPath?: boolean;
+  /** Told when a checkpoint was saved or the session became known (the action keeps them for its post step). */
+  readonly onCheckpoint?: ((state: CheckpointState) => void) | undefined;
 }
 
 async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{ executable: string; executionFile: ExecutionFile }> {
@@ -97,67 +121,188 @@ async function startProxy(options: PipelineOptions): Promise<ApiProxy | undefine
   return proxy;
 }
 
+function attemptEntry(record: AttemptRecord, runAttempt: number): Record<string, unknown> {
+  return {
+    runAttempt,
+    number: record.number,
+    startedAt: record.startedAt.toISOString(),
+    durationMs: record.durationMs,
+    mode: record.mode,
+    outcome: record.classification.kind,
+    reason: record.classification.reason,
+    apiRetries: record.apiRetries,
+    costUsd: record.costUsd,
+    turns: record.numTurns,
+  };
+}
+
+/** Attempts of earlier job attempts, as the manifest carries them, for the summary. */
+function earlierAttempts(entries: readonly Record<string, unknown>[]): SummaryAttempt[] {
+  const schema = z.object({
+    runAttempt: z.number(),
+    number: z.number(),
+    startedAt: z.string(),
+    durationMs: z.number(),
+    mode: z.enum(['fresh', 'resume']),
+    outcome: z.enum(['success', 'transient', 'fatal']),
+    reason: z.string(),
+    apiRetries: z.number(),
+    costUsd: z.number().optional(),
+    turns: z.number().optional(),
+  });
+  return entries.flatMap((entry) => {
+    const parsed = schema.safeParse(entry);
+    return parsed.success ? [{ ...parsed.data, startedAt: new Date(parsed.data.startedAt) }] : [];
+  });
+}
+
+function firstPlan(adapter: AgentAdapter, settings: Settings, job: JobCheckpoints | undefined, runAttempt: number): LaunchPlan {
+  const manifest = job?.restored?.manifest;
+  if (manifest?.sessionId && manifest.agent === adapter.name) {
+    return { request: { mode: 'resume', prompt: rerunResumePrompt(manifest, runAttempt), sessionId: manifest.sessionId }, note: undefined };
+  }
+  if (manifest) {
+    return { request: { mode: 'fresh', prompt: freshAfterRestorePrompt(settings.prompt, manifest), sessionId: adapter.newSessionId() }, note: 'the checkpoint holds no session of this agent: starting a fresh session' };
+  }
+  return { request: { mode: 'fresh', prompt: settings.prompt, sessionId: adapter.newSessionId() }, note: undefined };
+}
+
+/** Why no further attempt may start: the cost guard over every attempt of the lineage. */
+function overBudget(settings: Settings, totals: { costUsd: number; turns: number }): string | undefined {
+  const { maxTotalCostUsd, maxTotalTurns } = settings.budget;
+  if (maxTotalCostUsd > 0 && totals.costUsd >= maxTotalCostUsd) return `the total cost $${totals.costUsd.toFixed(4)} reached max_total_cost_usd ($${maxTotalCostUsd})`;
+  if (maxTotalTurns > 0 && totals.turns >= maxTotalTurns) return `the total of ${totals.turns} turns reached max_total_turns (${maxTotalTurns})`;
+  return undefined;
+}
+
 async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): Promise<RunResult> {
   const { settings, log } = options;
   const adapter = createAdapter({ settings, apiBaseUrl: proxy?.url });
   const { executable, executionFile } = await log.group('Set up', () => setUp(adapter, options));
+  const jobAttempt = Number(options.env.GITHUB_RUN_ATTEMPT ?? '1') || 1;
+
+  const job = await log.group('Checkpoints', () => openJobCheckpoints({ settings, adapter, env: options.env, log, restore: true }));
+  const scheduler = job?.scheduler;
+  const onSaved = (): void => {
+    if (job) options.onCheckpoint?.({ lastSequence: job.scheduler.lastSequence, sessionId: job.scheduler.sessionId, baseCommit: job.baseCommit });
+  };
+  onSaved();
+  if (job?.restored && scheduler) {
+    await scheduler.save('after restore');
+    onSaved();
+  }
+  const earlier = earlierAttempts(scheduler?.attempts ?? []);
+  const totals = { ...(scheduler?.totals ?? { costUsd: 0, turns: 0 }) };
+  const agentEnv: NodeJS.ProcessEnv = job
+    ? { ...options.env, DURABLE_AGENT_CHECKPOINT_DIR: job.hooks.extraDir, DURABLE_AGENT_CHECKPOINT_REQUEST: job.hooks.requestFile }
+    : options.env;
 
   let freshAfterLostSession = 0;
-  const loop = await (async () => {
-    try {
-      return await runWithRetries({
-        policy: settings.retry,
-        first: { request: { mode: 'fresh', prompt: settings.prompt, sessionId: adapter.newSessionId() }, note: undefined },
-        log,
-        signal: options.signal,
-        attempt: (number, plan) =>
-          log.group(`Attempt ${number}: ${describePlan(adapter, plan)}`, () =>
-            runAttempt({
-              number,
-              adapter,
-              executable,
-              request: plan.request,
-              cwd: settings.workingDirectory,
-              baseEnv: options.env,
-              attemptTimeoutMs: settings.attemptTimeoutMs,
-              idleTimeoutMs: settings.idleTimeoutMs,
-              killGraceMs: settings.killGraceMs,
-              classify: { retryOn: settings.retryOn, neverRetryOn: settings.neverRetryOn, retryUnknown: settings.retryUnknown },
-              executionFile,
-              log,
-              signal: options.signal,
-              takeProxyStats: proxy ? () => proxy.takeAttemptStats() : undefined,
-            }),
-          ),
-        delayHint: (record) => record.retryAfterMs,
-        next: (previous) => {
-          const plan = nextLaunch({ previous, prompt: settings.prompt, resumePrompt: settings.resumePrompt, newSessionId: () => adapter.newSessionId() });
-          if (plan.request.mode === 'fresh') freshAfterLostSession += 1;
-          return plan;
-        },
-      });
-    } finally {
-      await executionFile.close();
-    }
-  })();
+  let budgetStop: string | undefined = overBudget(settings, totals);
+  const first = firstPlan(adapter, settings, job, jobAttempt);
+  if (first.note) log.warning(first.note);
+  scheduler?.start();
+  const loop = budgetStop
+    ? { attempts: [], waits: [], stoppedBecause: undefined }
+    : await (async () => {
+        try {
+          return await runWithRetries({
+            policy: settings.retry,
+            first,
+            log,
+            signal: options.signal,
+            attempt: async (number, plan) => {
+              if (scheduler) scheduler.sessionId = plan.request.sessionId ?? scheduler.sessionId;
+              const record = await log.group(`Attempt ${number}: ${describePlan(adapter, plan)}`, () =>
+                runAttempt({
+                  number,
+                  adapter,
+                  executable,
+                  request: plan.request,
+                  cwd: settings.workingDirectory,
+                  baseEnv: agentEnv,
+                  attemptTimeoutMs: settings.attemptTimeoutMs,
+                  idleTimeoutMs: settings.idleTimeoutMs,
+                  killGraceMs: settings.killGraceMs,
+                  classify: { retryOn: settings.retryOn, neverRetryOn: settings.neverRetryOn, retryUnknown: settings.retryUnknown },
+                  executionFile,
+                  log,
+                  signal: options.signal,
+                  takeProxyStats: proxy ? () => proxy.takeAttemptStats() : undefined,
+                  onProgress: scheduler ? () => scheduler.onProgress() : undefined,
+                  onSessionId: (id) => {
+                    if (scheduler) scheduler.sessionId = id;
+                    onSaved();
+                  },
+                }),
+              );
+              totals.costUsd += record.costUsd ?? 0;
+              totals.turns += record.numTurns ?? 0;
+              if (scheduler) {
+                scheduler.sessionId = record.sessionId ?? scheduler.sessionId;
+                scheduler.attempts.push(attemptEntry(record, jobAttempt));
+                scheduler.totals = { ...totals };
+                if (record.classification.kind !== 'success' && record.classification.reason !== 'cancelled') {
+                  await scheduler.save(`after failed attempt ${number}`);
+                  onSaved();
+                }
+              }
+              return record;
+            },
+            delayHint: (record) => record.retryAfterMs,
+            mayRetry: () => {
+              budgetStop = overBudget(settings, totals);
+              return budgetStop;
+            },
+            next: (previous) => {
+              const plan = nextLaunch({ previous, prompt: settings.prompt, resumePrompt: settings.resumePrompt, newSessionId: () => adapter.newSessionId() });
+              if (plan.request.mode === 'fresh') freshAfterLostSession += 1;
+              return plan;
+            },
+          });
+        } finally {
+          scheduler?.stop();
+          await executionFile.close();
+        }
+      })();
 
   const attempts = loop.attempts;
   const last = attempts.at(-1);
   const verdict = last?.classification;
   const success = verdict?.kind === 'success';
-  const cancelled = loop.stoppedBecause === 'cancelled';
+  const cancelled = loop.stoppedBecause === 'cancelled' || verdict?.reason === 'cancelled';
+
+  if (scheduler) {
+    await log.group('Final checkpoint', async () => {
+      // A cancelled job has 7.5 s before SIGTERM and 2.5 s more before it is killed.
+      await scheduler.save(cancelled ? 'cancelled' : 'end of the job attempt', { force: true, final: true, ...(cancelled ? { deadlineMs: 5000 } : {}) });
+      onSaved();
+      if (!cancelled && job) await job.scheduler.pruneOld(settings.checkpoint.keep);
+    });
+  }
+
   let failureMessage = success ? '' : (verdict?.message ?? 'the agent did not run');
-  if (!success && loop.stoppedBecause && !cancelled) failureMessage = `${failureMessage} (gave up: ${loop.stoppedBecause})`;
+  if (budgetStop && !success) failureMessage = `${budgetStop}; no further attempt was started`;
+  else if (!success && loop.stoppedBecause && !cancelled) failureMessage = `${failureMessage} (gave up: ${loop.stoppedBecause})`;
+  const failureReason: RunResult['failureReason'] = success ? '' : budgetStop ? 'budget' : cancelled ? 'cancelled' : (verdict?.reason ?? 'unknown');
   return {
     conclusion: success ? 'success' : 'failure',
-    failureReason: cancelled ? 'cancelled' : verdict === undefined ? 'unknown' : verdict.kind === 'success' ? '' : verdict.reason,
-    failureKind: success ? '' : cancelled || verdict === undefined ? 'fatal' : verdict.kind === 'transient' ? 'transient' : 'fatal',
+    failureReason,
+    failureKind: success ? '' : budgetStop || cancelled || verdict === undefined ? 'fatal' : verdict.kind === 'transient' ? 'transient' : 'fatal',
     failureMessage: cancelled ? 'the run was cancelled' : failureMessage,
-    sessionId: [...attempts].reverse().find((attempt) => attempt.sessionId)?.sessionId,
+    sessionId: [...attempts].reverse().find((attempt) => attempt.sessionId)?.sessionId ?? scheduler?.sessionId,
     executionFile: executionFile.path,
     attempts,
+    earlierAttempts: earlier,
     waits: loop.waits,
     freshAfterLostSession,
     apiRetries: attempts.reduce((sum, attempt) => sum + attempt.apiRetries, 0),
+    resumed: job?.restored !== undefined,
+    restoredFrom: job?.restored ? `${job.restored.manifest.sequence}@${job.restored.manifest.createdAt}` : '',
+    checkpointKey: scheduler?.latest?.key ?? '',
+    checkpointsSaved: scheduler?.count ?? 0,
+    checkpoints: scheduler?.history ?? [],
+    totals,
+    runAttempt: jobAttempt,
   };
 }

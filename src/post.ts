@@ -1,3 +1,3 @@
 import { runPost } from './action/run-post.js';
 
-runPost();
+await runPost();

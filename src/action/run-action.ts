@@ -16,6 +16,10 @@ function setOutputs(result: RunResult): void {
   core.setOutput(Outputs.resumedSessions, String(result.attempts.filter((a) => a.mode === 'resume').length));
   core.setOutput(Outputs.freshSessionFallbacks, String(result.freshAfterLostSession));
   core.setOutput(Outputs.apiRetries, String(result.apiRetries));
+  core.setOutput(Outputs.resumed, String(result.resumed));
+  core.setOutput(Outputs.restoredFrom, result.restoredFrom);
+  core.setOutput(Outputs.checkpointKey, result.checkpointKey);
+  core.setOutput(Outputs.checkpointsSaved, String(result.checkpointsSaved));
 }
 
 async function writeSummary(agent: string, result: RunResult): Promise<void> {
@@ -26,7 +30,8 @@ async function writeSummary(agent: string, result: RunResult): Promise<void> {
       failureMessage: result.failureMessage,
       agent,
       sessionId: result.sessionId,
-      attempts: result.attempts.map((attempt) => ({
+      attempts: [...result.earlierAttempts, ...result.attempts.map((attempt) => ({
+        runAttempt: result.runAttempt,
         number: attempt.number,
         startedAt: attempt.startedAt,
         durationMs: attempt.durationMs,
@@ -36,11 +41,11 @@ async function writeSummary(agent: string, result: RunResult): Promise<void> {
         apiRetries: attempt.apiRetries,
         costUsd: attempt.costUsd,
         turns: attempt.numTurns,
-      })),
+      }))],
       waits: result.waits,
-      checkpoints: [],
-      totalCostUsd: sumDefined(result.attempts.map((attempt) => attempt.costUsd)),
-      totalTurns: sumDefined(result.attempts.map((attempt) => attempt.numTurns)),
+      checkpoints: result.checkpoints,
+      totalCostUsd: result.totals.costUsd > 0 ? result.totals.costUsd : sumDefined(result.attempts.map((attempt) => attempt.costUsd)),
+      totalTurns: result.totals.turns > 0 ? result.totals.turns : sumDefined(result.attempts.map((attempt) => attempt.numTurns)),
     });
     await core.summary.addRaw(markdown).write();
   } catch (error) {
@@ -68,11 +73,22 @@ export async function runAction(): Promise<void> {
     const settings = readSettings((name: InputName) => core.getInput(name), {
       baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
       tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
+      job: process.env.GITHUB_JOB,
     });
     for (const secret of secretValues(settings)) core.setSecret(secret);
     core.saveState(States.stateDir, settings.homeDir);
 
-    const result = await runPipeline({ settings, log: actionsLog(), env: process.env, signal: controller.signal });
+    const result = await runPipeline({
+      settings,
+      log: actionsLog(),
+      env: process.env,
+      signal: controller.signal,
+      onCheckpoint: (state) => {
+        core.saveState(States.lastSequence, String(state.lastSequence));
+        core.saveState(States.sessionId, state.sessionId ?? '');
+        core.saveState(States.baseCommit, state.baseCommit);
+      },
+    });
     setOutputs(result);
     await writeSummary(settings.agent, result);
     if (result.conclusion === 'failure') {

@@ -1,17 +1,53 @@
+import os from 'node:os';
 import * as core from '@actions/core';
+import { createAdapter } from '../agents/create-adapter.js';
+import { openJobCheckpoints } from '../checkpoint/job.js';
 import { States } from '../names.js';
+import { actionsLog } from '../report/log.js';
+import { readSettings, type InputName } from '../settings/settings.js';
 
 /**
- * The post step runs after failure, cancellation and timeouts. It is where the final checkpoint
- * goes when main did not finish; it never fails the job.
+ * The post step runs after failure, cancellation and timeouts. When main did not finish (killed
+ * by `timeout-minutes` or a crash), it takes the last checkpoint from what main left in
+ * GITHUB_STATE. It never fails the job.
  */
-export function runPost(): void {
+export async function runPost(): Promise<void> {
   try {
     const started = core.getState(States.mainStarted) === 'true';
     const finished = core.getState(States.mainFinished) === 'true';
-    if (!started) core.info('durable-agent did not start in this job: nothing to do.');
-    else if (finished) core.info('durable-agent finished in the main step: nothing to do.');
-    else core.info('durable-agent did not finish in the main step (cancelled or killed).');
+    if (!started) {
+      core.info('durable-agent did not start in this job: nothing to do.');
+      return;
+    }
+    if (finished) {
+      core.info('durable-agent finished in the main step: nothing to do.');
+      return;
+    }
+    const baseCommit = core.getState(States.baseCommit);
+    if (!baseCommit) {
+      core.info('durable-agent did not finish, but it stopped before checkpoints were set up: nothing to save.');
+      return;
+    }
+    await core.group('Final checkpoint (main did not finish)', async () => {
+      const settings = readSettings((name: InputName) => core.getInput(name), {
+        baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+        tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
+        job: process.env.GITHUB_JOB,
+      });
+      const adapter = createAdapter({ settings, apiBaseUrl: undefined });
+      const job = await openJobCheckpoints({
+        settings,
+        adapter,
+        env: process.env,
+        log: actionsLog(),
+        restore: false,
+        baseCommit,
+        lastSequence: Number(core.getState(States.lastSequence)) || 0,
+      });
+      if (!job) return;
+      job.scheduler.sessionId = core.getState(States.sessionId) || undefined;
+      await job.scheduler.save('post step: main did not finish', { force: true, final: true });
+    });
   } catch (error) {
     core.warning(`post step: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -13,7 +13,10 @@ const SECRET_FROM_ENV: Partial<Record<InputName, string>> = {
   github_token: 'GITHUB_TOKEN',
 };
 
-export const FLAG_INPUTS = INPUT_NAMES.filter((name) => !(name in SECRET_FROM_ENV));
+/** Inputs that only make sense inside Actions. */
+const ACTION_ONLY: ReadonlySet<InputName> = new Set(['matrix']);
+
+export const FLAG_INPUTS = INPUT_NAMES.filter((name) => !(name in SECRET_FROM_ENV) && !ACTION_ONLY.has(name));
 
 export function flagName(input: InputName): string {
   return input.replaceAll('_', '-');
@@ -52,6 +55,23 @@ Retry (process retry resumes the same session):
   --api-retry-attempts N            tries per API request in the proxy (default 5)
   --api-max-delay DURATION          longest wait of the proxy between tries (default 30s)
 
+Checkpoints (the local store by default):
+  --checkpoint-store local|none|cache|artifact|both
+  --checkpoint-dir DIR              local store folder (default: in --home)
+  --checkpoint-paths GLOBS          newline-separated experiment outputs to include
+  --checkpoint-interval DURATION    checkpoint this often when something changed (default 10m)
+  --checkpoint-min-gap DURATION     least time between checkpoints after agent turns (default 2m)
+  --checkpoint-id ID                names the lineage of checkpoints (default: the job)
+  --resume-from run|branch|none     what to resume (default run)
+  --keep-checkpoints N              how many to keep (default 5)
+  --retention-days N                artifact retention (default 7)
+  --artifact-every-checkpoint true|false
+  --secret-values VALUES            newline-separated values never to store
+
+Budget (over every attempt and re-run of the lineage):
+  --max-total-cost-usd X            stop retrying once the agent-reported cost reaches X (0: no bound)
+  --max-total-turns N               stop retrying once the agent turns reach N (0: no bound)
+
 Other:
   --home DIR                        folder for the agent's state and the execution file
                                     (default: a folder per working directory in the OS temp folder)
@@ -84,13 +104,16 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     (name) => {
       const fromEnv = SECRET_FROM_ENV[name];
       if (fromEnv) return env[fromEnv];
+      if (ACTION_ONLY.has(name)) return undefined;
+      // Outside Actions there is no cache service: checkpoints go to a local folder by default.
+      if (name === 'checkpoint_store') return flag(flagName(name)) ?? 'local';
       const agentArgs = name === 'claude_args' || name === 'opencode_args';
       const given = flag(flagName(name));
       // Arguments after `--` belong to whichever agent runs.
       if (agentArgs && positionals.length > 0) return [given ?? '', ...positionals.map(quoteWord)].join(' ');
       return given;
     },
-    { baseDir: process.cwd(), tempDir: home },
+    { baseDir: process.cwd(), tempDir: home, job: env.GITHUB_JOB },
   );
 
   const log = terminalLog();
@@ -109,6 +132,10 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
       `resumed_sessions=${result.attempts.filter((attempt) => attempt.mode === 'resume').length}`,
       `fresh_session_fallbacks=${result.freshAfterLostSession}`,
       `api_retries=${result.apiRetries}`,
+      `resumed=${result.resumed}`,
+      `restored_from=${result.restoredFrom}`,
+      `checkpoint_key=${result.checkpointKey}`,
+      `checkpoints_saved=${result.checkpointsSaved}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     if (result.conclusion === 'failure') log.error(`${result.failureReason}: ${result.failureMessage}`);

@@ -24,6 +24,8 @@ export interface AttemptOptions {
   readonly signal?: AbortSignal | undefined;
   /** The API proxy's statistics for this attempt (taken once, when it ends). */
   readonly takeProxyStats?: (() => ProxyStats) | undefined;
+  /** Called when the agent reports its session id. */
+  readonly onSessionId?: ((id: string) => void) | undefined;
   /** Called after each completed turn or tool result (checkpoint scheduling hooks in here). */
   readonly onProgress?: (() => void) | undefined;
 }
@@ -71,6 +73,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
       await options.executionFile.write(line);
       for (const event of adapter.parseLine(line)) {
         evidence.add(event);
+        if (event.type === 'init') options.onSessionId?.(event.sessionId);
         if (event.type === 'tool_call') toolNames.set(event.id, event.name);
         if (event.type === 'tool_result' || event.type === 'turn') options.onProgress?.();
         const text = renderEvent(event.type === 'tool_result' && !event.name ? { ...event, name: toolNames.get(event.id) } : event);

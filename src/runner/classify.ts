@@ -17,6 +17,7 @@ export type FailureReason =
   | 'agent_not_started'
   | 'matched_retry_on'
   | 'matched_never_retry_on'
+  | 'budget'
   | 'unknown';
 
 export type Classification =

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -7,6 +8,9 @@ import { parseDuration } from './duration.js';
 import { splitShellWords } from './shell-words.js';
 
 export const AGENTS = ['claude', 'opencode'] as const;
+export const CHECKPOINT_STORES = ['both', 'cache', 'artifact', 'local', 'none'] as const;
+export type CheckpointStoreChoice = (typeof CHECKPOINT_STORES)[number];
+export const RESUME_FROM = ['run', 'branch', 'none'] as const;
 export type AgentName = (typeof AGENTS)[number];
 
 /** The CLI versions the action installs when none is on PATH; the ones the tests run. */
@@ -48,6 +52,20 @@ export const INPUT_DEFAULTS = {
   api_proxy: 'true',
   api_retry_attempts: '5',
   api_max_delay: '30s',
+  checkpoint_store: 'both',
+  checkpoint_dir: '',
+  checkpoint_paths: '',
+  checkpoint_interval: '10m',
+  checkpoint_min_gap: '2m',
+  checkpoint_id: '',
+  resume_from: 'run',
+  keep_checkpoints: '5',
+  retention_days: '7',
+  artifact_every_checkpoint: 'false',
+  secret_values: '',
+  matrix: '${{ toJSON(matrix) }}',
+  max_total_cost_usd: '0',
+  max_total_turns: '0',
 } as const;
 export type InputName = keyof typeof INPUT_DEFAULTS;
 export const INPUT_NAMES = Object.keys(INPUT_DEFAULTS) as InputName[];
@@ -84,6 +102,27 @@ export interface Settings {
     readonly attempts: number;
     readonly maxDelayMs: number;
   };
+  readonly checkpoint: CheckpointSettings;
+  /** Bounds over every attempt and re-run of the lineage; 0 means none. */
+  readonly budget: { readonly maxTotalCostUsd: number; readonly maxTotalTurns: number };
+}
+
+export interface CheckpointSettings {
+  readonly store: CheckpointStoreChoice;
+  /** Root of the local store. */
+  readonly dir: string;
+  /** Newline-separated globs relative to the working directory (experiment outputs). */
+  readonly paths: string;
+  readonly intervalMs: number;
+  readonly minGapMs: number;
+  /** Tells apart the checkpoints of jobs and matrix legs; part of the lineage. */
+  readonly id: string;
+  readonly resumeFrom: (typeof RESUME_FROM)[number];
+  readonly keep: number;
+  readonly retentionDays: number;
+  readonly artifactEveryCheckpoint: boolean;
+  /** Values never to be stored, besides the secrets of the inputs. */
+  readonly secretValues: readonly string[];
 }
 
 /** Where raw input values come from: action inputs (`core.getInput`) or CLI flags. */
@@ -94,6 +133,19 @@ export interface SettingsContext {
   readonly baseDir: string;
   /** Folder for the action's own files (RUNNER_TEMP or the OS temp folder). */
   readonly tempDir: string;
+  /** GITHUB_JOB, for the default checkpoint id. */
+  readonly job?: string | undefined;
+}
+
+/**
+ * The job's id, plus a short hash of its matrix values so that matrix legs keep separate
+ * checkpoints. (action.yml passes `toJSON(matrix)`; outside a matrix it is `null`.)
+ */
+export function defaultCheckpointId(job: string | undefined, matrix: string): string {
+  const base = (job ?? 'agent').replace(/[^\w.-]/g, '-').slice(0, 60) || 'agent';
+  const trimmed = matrix.trim();
+  if (trimmed === '' || trimmed === 'null' || trimmed.startsWith('${{')) return base;
+  return `${base}-${createHash('sha256').update(trimmed).digest('hex').slice(0, 8)}`;
 }
 
 export class SettingsError extends Error {
@@ -214,6 +266,20 @@ const rawSchema = z.object({
   api_proxy: boolean,
   api_retry_attempts: integer({ min: 1, max: 20 }),
   api_max_delay: duration({ min: 0 }),
+  checkpoint_store: oneOf(CHECKPOINT_STORES),
+  checkpoint_dir: optionalText,
+  checkpoint_paths: z.string(),
+  checkpoint_interval: duration({ min: 1000 }),
+  checkpoint_min_gap: duration({ min: 0 }),
+  checkpoint_id: optionalText.refine((value) => value === undefined || /^[\w.-]{1,100}$/.test(value), 'is not made of letters, digits, . _ - (at most 100)'),
+  resume_from: oneOf(RESUME_FROM),
+  keep_checkpoints: integer({ min: 1, max: 1000 }),
+  retention_days: integer({ min: 1, max: 90 }),
+  artifact_every_checkpoint: boolean,
+  secret_values: z.string(),
+  matrix: z.string(),
+  max_total_cost_usd: decimal({ min: 0, max: 1_000_000 }),
+  max_total_turns: integer({ min: 0, max: 10_000_000 }),
 });
 
 function formatIssues(error: z.ZodError, raw: Record<string, string>): string {
@@ -266,6 +332,20 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
     retryUnknown: input.retry_unknown,
     resumePrompt: input.resume_prompt ?? DEFAULT_RESUME_PROMPT,
     apiProxy: Object.freeze({ enabled: input.api_proxy, attempts: input.api_retry_attempts, maxDelayMs: input.api_max_delay }),
+    checkpoint: Object.freeze({
+      store: input.checkpoint_store,
+      dir: path.resolve(context.baseDir, input.checkpoint_dir ?? path.join(context.tempDir, 'durable-agent', 'checkpoints')),
+      paths: input.checkpoint_paths,
+      intervalMs: input.checkpoint_interval,
+      minGapMs: input.checkpoint_min_gap,
+      id: input.checkpoint_id ?? defaultCheckpointId(context.job, input.matrix),
+      resumeFrom: input.resume_from,
+      keep: input.keep_checkpoints,
+      retentionDays: input.retention_days,
+      artifactEveryCheckpoint: input.artifact_every_checkpoint,
+      secretValues: Object.freeze(input.secret_values.split('\n').map((line) => line.trim()).filter((line) => line.length >= 4)),
+    }),
+    budget: Object.freeze({ maxTotalCostUsd: input.max_total_cost_usd, maxTotalTurns: input.max_total_turns }),
   });
 }
 
@@ -290,5 +370,6 @@ function resolvePrompt(prompt: string, promptFile: string | undefined, workingDi
 
 /** Every secret value the step knows, for masking and (later) scanning checkpoints. */
 export function secretValues(settings: Settings): string[] {
-  return Object.values(settings.secrets).filter((value): value is string => typeof value === 'string' && value.length > 0);
+  const fromInputs = Object.values(settings.secrets).filter((value): value is string => typeof value === 'string' && value.length > 0);
+  return [...fromInputs, ...settings.checkpoint.secretValues];
 }

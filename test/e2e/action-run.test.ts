@@ -69,7 +69,7 @@ describe.each(AGENTS)('the action running $agent', ({ agent, inputs }) => {
 
   it('ends a stalled agent after idle_timeout', async () => {
     api = await startModelApi({ script: { steps: 3 }, faults: [{ kind: 'stall', at: { step: 2 }, count: 100 }] });
-    const result = await runAction(ws, baseInputs({ idle_timeout: '3s' }), { env: agentTestEnv(ws, api.url) });
+    const result = await runAction(ws, baseInputs({ idle_timeout: '3s', max_attempts: '1' }), { env: agentTestEnv(ws, api.url) });
 
     expect(result.exitCode).toBe(1);
     expect(result.outputs.failure_reason).toBe('stalled');

@@ -109,7 +109,9 @@ export function startAction(
     ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/',
     ...options.env,
   };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  // Tests that are not about the Actions stores keep checkpoints in a local folder of the test.
+  const withDefaults = { checkpoint_store: 'local', checkpoint_dir: path.join(ws.root, 'checkpoints'), ...inputs };
+  for (const [name, value] of Object.entries(withDefaults)) env[`INPUT_${name.toUpperCase()}`] = value;
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', `${options.entry ?? 'main'}.js`)], {
     cwd: ws.repo,
     env,

@@ -1,0 +1,212 @@
+import { existsSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { Log } from '../report/log.js';
+import type { SummaryCheckpoint } from '../report/summary.js';
+import { formatBytes } from '../report/summary.js';
+import { formatDuration } from '../settings/duration.js';
+import { createCheckpoint } from './checkpoint.js';
+import { workspaceFingerprint } from './fingerprint.js';
+import type { CheckpointRef, Lineage } from './store.js';
+import type { StoreSet } from './store-set.js';
+
+export interface CheckpointContext {
+  readonly stores: StoreSet;
+  readonly lineage: Lineage;
+  /** The git work tree the agent changes. */
+  readonly workspace: string;
+  readonly baseCommit: string;
+  /** Scratch space for building checkpoints (RUNNER_TEMP). */
+  readonly stagingDir: string;
+  readonly agent: string;
+  readonly agentStateDir: string;
+  readonly agentStateExclude: readonly string[];
+  readonly extraDir: string;
+  readonly checkpointPaths: string;
+  readonly secrets: readonly string[];
+  /** GITHUB_RUN_ATTEMPT. */
+  readonly runAttempt: number;
+  readonly log: Log;
+}
+
+export interface SaveOptions {
+  /** Save even when the workspace did not change (the last checkpoint of a job attempt). */
+  readonly force?: boolean;
+  /** The last checkpoint of this job attempt: also goes to the stores that keep only those. */
+  readonly final?: boolean;
+  /** Give up waiting after this long (a cancelled job has seconds left); the save is abandoned cleanly. */
+  readonly deadlineMs?: number;
+}
+
+/**
+ * Takes checkpoints for one job attempt: when asked, on a schedule, after agent turns (debounced),
+ * and when the agent asks through its request file. Saves never overlap and never fail the run:
+ * a failed save is a warning.
+ */
+export class CheckpointScheduler {
+  private chain: Promise<unknown> = Promise.resolve();
+  private lastFingerprint: string | undefined;
+  private lastSaveAt = 0;
+  private debounce: NodeJS.Timeout | undefined;
+  private interval: NodeJS.Timeout | undefined;
+  private nextSequence: number;
+  private readonly record: SummaryCheckpoint[] = [];
+  private newest: CheckpointRef | undefined;
+  private savedCount = 0;
+  sessionId: string | undefined;
+  attempts: Record<string, unknown>[] = [];
+  totals = { costUsd: 0, turns: 0 };
+
+  constructor(
+    private readonly context: CheckpointContext,
+    options: { startSequence: number; intervalMs: number; minGapMs: number; requestFile: string },
+  ) {
+    this.nextSequence = options.startSequence;
+    this.intervalMs = options.intervalMs;
+    this.minGapMs = options.minGapMs;
+    this.requestFile = options.requestFile;
+  }
+
+  private readonly intervalMs: number;
+  private readonly minGapMs: number;
+  private readonly requestFile: string;
+
+  /** Checkpoints taken and restored, for the job summary. */
+  get history(): readonly SummaryCheckpoint[] {
+    return this.record;
+  }
+
+  get latest(): CheckpointRef | undefined {
+    return this.newest;
+  }
+
+  get count(): number {
+    return this.savedCount;
+  }
+
+  /** The sequence the last save used (or the restored one before any save). */
+  get lastSequence(): number {
+    return this.nextSequence - 1;
+  }
+
+  noteRestored(ref: CheckpointRef, at: Date): void {
+    this.record.push({ kind: 'restored', at, sequence: ref.sequence, sizeBytes: ref.sizeBytes, store: ref.store });
+  }
+
+  start(): void {
+    this.interval = setInterval(() => {
+      void this.save('interval');
+    }, this.intervalMs);
+    this.interval.unref();
+  }
+
+  stop(): void {
+    if (this.interval) clearInterval(this.interval);
+    if (this.debounce) clearTimeout(this.debounce);
+    this.interval = undefined;
+    this.debounce = undefined;
+  }
+
+  /** After an agent turn or tool result: a save once the minimum gap has passed, if something changed. */
+  onProgress(): void {
+    if (this.takeRequest()) {
+      void this.save('requested by the agent', { force: true });
+      return;
+    }
+    if (this.debounce) return;
+    const wait = Math.max(0, this.lastSaveAt + this.minGapMs - Date.now());
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      void this.save('after agent turns');
+    }, wait);
+    this.debounce.unref();
+  }
+
+  /** Whether the agent asked for a checkpoint (the request file exists); consumes the request. */
+  takeRequest(): boolean {
+    if (!existsSync(this.requestFile)) return false;
+    rmSync(this.requestFile, { force: true });
+    return true;
+  }
+
+  /** Deletes the lineage's checkpoints beyond the newest `keep` where the store allows it. */
+  async pruneOld(keep: number): Promise<void> {
+    await this.chain;
+    await this.context.stores.prune(this.context.lineage, keep);
+  }
+
+  /** Queues a save behind any running one; resolves when done, skipped, or past the deadline. */
+  save(reason: string, options: SaveOptions = {}): Promise<CheckpointRef | undefined> {
+    const run = this.chain.then(() => this.saveNow(reason, options));
+    this.chain = run.catch(() => undefined);
+    if (options.deadlineMs === undefined) return run;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        this.context.log.warning(`Checkpoint (${reason}) did not finish within ${formatDuration(options.deadlineMs ?? 0)}: skipped.`);
+        resolve(undefined);
+      }, options.deadlineMs);
+    });
+    return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  private async saveNow(reason: string, options: SaveOptions): Promise<CheckpointRef | undefined> {
+    const { context } = this;
+    if (context.stores.isEmpty) return undefined;
+    const started = Date.now();
+    try {
+      const fingerprint = await workspaceFingerprint(context.workspace, context.checkpointPaths, [context.extraDir]);
+      if (!options.force && fingerprint === this.lastFingerprint) {
+        context.log.debug(`Checkpoint (${reason}) skipped: nothing changed since the last one.`);
+        return undefined;
+      }
+      const sequence = this.nextSequence;
+      const created = await createCheckpoint({
+        workspace: context.workspace,
+        baseCommit: context.baseCommit,
+        stagingDir: context.stagingDir,
+        lineage: context.lineage,
+        sequence,
+        attempt: context.runAttempt,
+        agent: context.agent,
+        sessionId: this.sessionId,
+        checkpointPaths: context.checkpointPaths,
+        extraDir: context.extraDir,
+        agentStateDir: context.agentStateDir,
+        agentStateExclude: context.agentStateExclude,
+        secrets: context.secrets,
+        attempts: this.attempts,
+        totals: this.totals,
+      });
+      try {
+        for (const excluded of created.excluded) context.log.warning(`Checkpoint ${sequence}: left out ${excluded.area} file ${excluded.path}, which holds a secret value.`);
+        for (const warning of created.warnings) context.log.warning(`Checkpoint ${sequence}: ${warning}`);
+        const refs = await context.stores.save(
+          { dir: created.dir, lineage: context.lineage, sequence, attempt: context.runAttempt, createdAt: created.manifest.createdAt },
+          options.final ?? false,
+        );
+        // The sequence is used up even when every store refused it: a key may exist half-written.
+        this.nextSequence = sequence + 1;
+        this.lastSaveAt = Date.now();
+        if (refs.length === 0) return undefined;
+        this.lastFingerprint = fingerprint;
+        this.savedCount += 1;
+        const took = Date.now() - started;
+        const newest = refs[0];
+        this.newest = newest;
+        for (const ref of refs) {
+          this.record.push({ kind: 'saved', at: new Date(created.manifest.createdAt), sequence, sizeBytes: created.sizeBytes, store: ref.store, durationMs: took });
+        }
+        context.log.info(
+          `Checkpoint ${sequence} saved (${reason}): ${formatBytes(created.sizeBytes)} in ${formatDuration(took)} to ${refs.map((ref) => `${ref.store} ${ref.key}`).join(', ')}; ` +
+            `files: ${created.manifest.files.map((file) => `${file.name} ${formatBytes(file.sizeBytes)}`).join(', ')}`,
+        );
+        return newest;
+      } finally {
+        await rm(created.dir, { recursive: true, force: true });
+      }
+    } catch (error) {
+      context.log.warning(`Checkpoint (${reason}) failed; the run goes on. ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+}
