@@ -3,13 +3,13 @@ import { createRequire as __durableCreateRequire } from 'node:module';
 const require = __durableCreateRequire(import.meta.url);
 import {
   runPipeline
-} from "./chunks/chunk-TU5FA3L4.js";
+} from "./chunks/chunk-FK4YLUJ4.js";
 import {
   INPUT_NAMES,
   SettingsError,
   readSettings,
   terminalLog
-} from "./chunks/chunk-MVEECXHI.js";
+} from "./chunks/chunk-ZSAOYGYC.js";
 
 // src/cli/run-command.ts
 import { createHash } from "node:crypto";

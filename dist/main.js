@@ -2,7 +2,7 @@ import { createRequire as __durableCreateRequire } from 'node:module';
 const require = __durableCreateRequire(import.meta.url);
 import {
   runPipeline
-} from "./chunks/chunk-TU5FA3L4.js";
+} from "./chunks/chunk-FK4YLUJ4.js";
 import {
   Outputs,
   SettingsError,
@@ -18,7 +18,7 @@ import {
   setSecret,
   summary,
   warning
-} from "./chunks/chunk-MVEECXHI.js";
+} from "./chunks/chunk-ZSAOYGYC.js";
 
 // src/action/run-action.ts
 import os from "node:os";

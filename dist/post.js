@@ -11,7 +11,7 @@ import {
   openJobCheckpoints,
   readSettings,
   warning
-} from "./chunks/chunk-MVEECXHI.js";
+} from "./chunks/chunk-ZSAOYGYC.js";
 
 // src/action/run-post.ts
 import os from "node:os";

@@ -75,6 +75,16 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
     const roles: FileRole[] = [];
     const out = (role: FileRole): string => path.join(dir, CHECKPOINT_FILES[role]);
 
+    // The agent's state is copied before the work tree is read: the conversation then never claims
+    // a step whose effects the work tree lacks. A step may run again after a restore; none is lost.
+    const agentStateDir = options.agentStateDir === undefined ? null : path.resolve(options.agentStateDir);
+    let agentCopy: Awaited<ReturnType<typeof copyAgentState>> | undefined;
+    if (agentStateDir !== null && (await isFolder(agentStateDir))) {
+      agentCopy = await copyAgentState(agentStateDir, path.join(scratch, 'agent-state'), options.agentStateExclude ?? [], needles);
+      excluded.push(...agentCopy.secretHits.map((file) => ({ area: 'agent-state' as const, path: file })));
+      warnings.push(...agentCopy.warnings);
+    }
+
     const snapshot = await snapshotWorkspace({ workspace, baseCommit: options.baseCommit, bundleFile: out('workspace'), tempDir: scratch, needles });
     excluded.push(...snapshot.secretHits.map((file) => ({ area: 'workspace' as const, path: file })));
     if (snapshot.recorded.omitted !== null) warnings.push(`workspace not saved: ${snapshot.recorded.omitted}`);
@@ -101,13 +111,9 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
       if (archived.written) roles.push('extra');
     }
 
-    const agentStateDir = options.agentStateDir === undefined ? null : path.resolve(options.agentStateDir);
-    if (agentStateDir !== null && (await isFolder(agentStateDir))) {
-      const copy = await copyAgentState(agentStateDir, path.join(scratch, 'agent-state'), options.agentStateExclude ?? [], needles);
-      excluded.push(...copy.secretHits.map((file) => ({ area: 'agent-state' as const, path: file })));
-      warnings.push(...copy.warnings);
+    if (agentCopy !== undefined) {
       // Already scanned (the copy is what gets archived), so no needles here.
-      const archived = await createArchive(copy.root, copy.entries, out('agent-state'), []);
+      const archived = await createArchive(agentCopy.root, agentCopy.entries, out('agent-state'), []);
       warnings.push(...archived.warnings);
       if (archived.written) roles.push('agent-state');
     }

@@ -83,7 +83,7 @@ export function hostEnvironment(): Record<string, string> {
 export function startAction(
   ws: Workspace,
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; entry?: 'main' | 'post'; runAttempt?: number } = {},
+  options: { env?: Record<string, string>; entry?: 'main' | 'post'; runAttempt?: number; runnerTemp?: string } = {},
 ): ActionRun {
   const files = {
     GITHUB_OUTPUT: path.join(ws.root, 'github-output'),
@@ -104,7 +104,7 @@ export function startAction(
     GITHUB_RUN_ID: '1001',
     GITHUB_RUN_ATTEMPT: String(options.runAttempt ?? 1),
     GITHUB_SHA: 'HEAD',
-    RUNNER_TEMP: ws.runnerTemp,
+    RUNNER_TEMP: options.runnerTemp ?? ws.runnerTemp,
     ACTIONS_RUNTIME_TOKEN: 'runner-secret-token',
     ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/',
     ...options.env,

@@ -33,7 +33,7 @@ export function bashToolName(body: unknown): string | undefined {
 }
 
 /**
- * Distinct scripted tool_use ids answered by a tool_result in the history. Distinct, because a
+ * Distinct scripted tool_use ids answered by a successful tool_result in the history. Distinct, because a
  * client could repeat a result block (e.g. after its own retry) and that must not skip a step.
  */
 export function completedSteps(body: unknown): number {
@@ -43,6 +43,9 @@ export function completedSteps(body: unknown): number {
     if (!isRecord(message) || !Array.isArray(message.content)) continue;
     for (const block of message.content) {
       if (!isRecord(block) || block.type !== 'tool_result' || typeof block.tool_use_id !== 'string') continue;
+      // A failed or interrupted tool call (a client marks it is_error when it resumes a session
+      // that stopped mid-call) did not do the step: like a model would, the script asks again.
+      if (block.is_error === true) continue;
       if (SCRIPTED_ID.test(block.tool_use_id)) answered.add(block.tool_use_id);
     }
   }

@@ -9,7 +9,7 @@ import {
   nextLaunch,
   openJobCheckpoints,
   which
-} from "./chunk-MVEECXHI.js";
+} from "./chunk-ZSAOYGYC.js";
 
 // src/pipeline.ts
 import path3 from "node:path";
