@@ -11,7 +11,7 @@ import {
   openJobCheckpoints,
   readSettings,
   warning
-} from "./chunks/chunk-ZSAOYGYC.js";
+} from "./chunks/chunk-AVWVDICD.js";
 
 // src/action/run-post.ts
 import os from "node:os";

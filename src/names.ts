@@ -14,6 +14,9 @@ export const Outputs = {
   restoredFrom: 'restored_from',
   checkpointKey: 'checkpoint_key',
   checkpointsSaved: 'checkpoints_saved',
+  /** Watchdog mode: rerun or skip, and why. */
+  decision: 'decision',
+  reason: 'reason',
 } as const;
 export type OutputName = (typeof Outputs)[keyof typeof Outputs];
 

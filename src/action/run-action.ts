@@ -2,6 +2,7 @@ import os from 'node:os';
 import * as core from '@actions/core';
 import { Outputs, States } from '../names.js';
 import { runPipeline, type RunResult } from '../pipeline.js';
+import { runWatchdogAction } from './run-watchdog.js';
 import { failureMarker } from '../report/failure-marker.js';
 import { actionsLog } from '../report/log.js';
 import { renderSummary } from '../report/summary.js';
@@ -70,6 +71,10 @@ export async function runAction(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    if (core.getInput('mode') === 'watchdog') {
+      await runWatchdogAction(controller.signal);
+      return;
+    }
     const settings = readSettings((name: InputName) => core.getInput(name), {
       baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
       tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),

@@ -11,6 +11,7 @@ export const AGENTS = ['claude', 'opencode'] as const;
 export const CHECKPOINT_STORES = ['both', 'cache', 'artifact', 'local', 'none'] as const;
 export type CheckpointStoreChoice = (typeof CHECKPOINT_STORES)[number];
 export const RESUME_FROM = ['run', 'branch', 'none'] as const;
+export const MODES = ['agent', 'watchdog'] as const;
 export type AgentName = (typeof AGENTS)[number];
 
 /** The CLI versions the action installs when none is on PATH; the ones the tests run. */
@@ -66,6 +67,12 @@ export const INPUT_DEFAULTS = {
   matrix: '${{ toJSON(matrix) }}',
   max_total_cost_usd: '0',
   max_total_turns: '0',
+  mode: 'agent',
+  max_run_attempts: '3',
+  rerun_delay: '1m',
+  rerun_on: '',
+  watched_workflows: '',
+  run_id: '',
 } as const;
 export type InputName = keyof typeof INPUT_DEFAULTS;
 export const INPUT_NAMES = Object.keys(INPUT_DEFAULTS) as InputName[];
@@ -156,7 +163,7 @@ function isOneOf<T extends string>(values: readonly T[], value: string): value i
   return (values as readonly string[]).includes(value);
 }
 
-function oneOf<T extends string>(values: readonly T[]) {
+export function oneOf<T extends string>(values: readonly T[]) {
   return z.string().transform((value, ctx): T => {
     const trimmed = value.trim();
     if (isOneOf(values, trimmed)) return trimmed;
@@ -165,7 +172,7 @@ function oneOf<T extends string>(values: readonly T[]) {
   });
 }
 
-function duration(options: { min: number }) {
+export function duration(options: { min: number }) {
   return z.string().transform((value, ctx): number => {
     const ms = parseDuration(value);
     if (ms === undefined) {
@@ -180,7 +187,7 @@ function duration(options: { min: number }) {
   });
 }
 
-function integer(options: { min: number; max: number }) {
+export function integer(options: { min: number; max: number }) {
   return z.string().transform((value, ctx): number => {
     const number = Number(value.trim());
     if (!/^\s*\d+\s*$/.test(value) || number < options.min || number > options.max) {
@@ -213,7 +220,7 @@ const boolean = z.string().transform((value, ctx): boolean => {
 });
 
 /** Newline-separated regular expressions, each checked here so a typo fails at start, not mid-run. */
-const patterns = z.string().transform((value, ctx): RegExp[] => {
+export const patterns = z.string().transform((value, ctx): RegExp[] => {
   const result: RegExp[] = [];
   for (const line of value.split('\n').map((l) => l.trim()).filter(Boolean)) {
     try {
@@ -226,7 +233,7 @@ const patterns = z.string().transform((value, ctx): RegExp[] => {
   return result;
 });
 
-const optionalText = z.string().transform((value) => (value.trim() === '' ? undefined : value.trim()));
+export const optionalText = z.string().transform((value) => (value.trim() === '' ? undefined : value.trim()));
 
 const shellWords = z.string().transform((value, ctx): string[] => {
   try {
@@ -280,9 +287,16 @@ const rawSchema = z.object({
   matrix: z.string(),
   max_total_cost_usd: decimal({ min: 0, max: 1_000_000 }),
   max_total_turns: integer({ min: 0, max: 10_000_000 }),
+  // Read by the watchdog mode's own settings; listed so a bad value still fails here first.
+  mode: oneOf(MODES),
+  max_run_attempts: z.string(),
+  rerun_delay: z.string(),
+  rerun_on: z.string(),
+  watched_workflows: z.string(),
+  run_id: z.string(),
 });
 
-function formatIssues(error: z.ZodError, raw: Record<string, string>): string {
+export function formatIssues(error: z.ZodError, raw: Record<string, string>): string {
   return error.issues
     .map((issue) => {
       const name = String(issue.path[0] ?? 'input');

@@ -9,7 +9,7 @@ import {
   nextLaunch,
   openJobCheckpoints,
   which
-} from "./chunk-ZSAOYGYC.js";
+} from "./chunk-AVWVDICD.js";
 
 // src/pipeline.ts
 import path3 from "node:path";

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { duration, formatIssues, integer, optionalText, patterns, SettingsError, INPUT_DEFAULTS, type InputSource } from './settings.js';
+
+export interface WatchdogSettings {
+  readonly token: string;
+  readonly apiUrl: string;
+  readonly repository: string;
+  readonly runId: number | undefined;
+  readonly eventPath: string | undefined;
+  readonly maxRunAttempts: number;
+  readonly rerunDelayMs: number;
+  readonly rerunOn: readonly RegExp[];
+  readonly watchedWorkflows: readonly string[];
+}
+
+const schema = z.object({
+  github_token: optionalText,
+  max_run_attempts: integer({ min: 1, max: 50 }),
+  rerun_delay: duration({ min: 0 }),
+  rerun_on: patterns,
+  watched_workflows: z.string(),
+  run_id: optionalText.refine((value) => value === undefined || /^\d+$/.test(value), 'is not a run id (a number)'),
+});
+
+const NAMES = ['github_token', 'max_run_attempts', 'rerun_delay', 'rerun_on', 'watched_workflows', 'run_id'] as const;
+
+/** The watchdog mode's inputs (the agent's inputs do not apply to it). */
+export function readWatchdogSettings(source: InputSource, env: NodeJS.ProcessEnv): WatchdogSettings {
+  const raw = Object.fromEntries(NAMES.map((name) => [name, source(name) || INPUT_DEFAULTS[name]])) as Record<(typeof NAMES)[number], string>;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new SettingsError(formatIssues(parsed.error, raw));
+  const input = parsed.data;
+  const token = input.github_token ?? env.GITHUB_TOKEN;
+  if (!token) throw new SettingsError('github_token: the watchdog needs a token with actions: write and checks: read (give secrets.GITHUB_TOKEN)');
+  const repository = env.GITHUB_REPOSITORY;
+  if (!repository) throw new SettingsError('GITHUB_REPOSITORY is not set: the watchdog runs inside GitHub Actions (or set it to owner/name)');
+  return Object.freeze({
+    token,
+    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    repository,
+    runId: input.run_id === undefined ? undefined : Number(input.run_id),
+    eventPath: env.GITHUB_EVENT_PATH,
+    maxRunAttempts: input.max_run_attempts,
+    rerunDelayMs: input.rerun_delay,
+    rerunOn: Object.freeze(input.rerun_on),
+    watchedWorkflows: Object.freeze(input.watched_workflows.split('\n').map((line) => line.trim()).filter(Boolean)),
+  });
+}

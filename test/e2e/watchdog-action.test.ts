@@ -1,0 +1,54 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { failureMarker } from '../../src/report/failure-marker.js';
+import { startGitHubApi, step, type FakeGitHubApi } from '../support/github-api.js';
+import { runAction } from '../support/run-action.js';
+import { createWorkspace, type Workspace } from '../support/workspace.js';
+
+const RUN_ID = 4242;
+
+describe('the action in watchdog mode', () => {
+  let ws: Workspace;
+  let api: FakeGitHubApi;
+  beforeEach(async () => {
+    ws = await createWorkspace();
+    api = await startGitHubApi();
+  });
+  afterEach(async () => {
+    await api.close();
+    await ws.dispose();
+  });
+
+  function failedRun(annotation: string): string {
+    api.addRun({ id: RUN_ID, name: 'Agent', conclusion: 'failure', run_attempt: 1 });
+    api.setJobs(RUN_ID, 1, [{ id: 7, name: 'agent', conclusion: 'failure', steps: [step(1, 'Set up job'), step(2, 'Run durable-agent', 'failure')] }]);
+    api.setAnnotations(7, [{ message: annotation }]);
+    const event = path.join(ws.root, 'event.json');
+    writeFileSync(event, JSON.stringify({ action: 'completed', workflow_run: { id: RUN_ID, name: 'Agent', path: '.github/workflows/agent.yml', conclusion: 'failure', run_attempt: 1, repository: { full_name: api.repository } }, repository: { full_name: api.repository } }));
+    return event;
+  }
+
+  const watchdog = (event: string) =>
+    runAction(ws, { mode: 'watchdog', github_token: api.token, rerun_delay: '0s', max_run_attempts: '3' }, {
+      env: { GITHUB_API_URL: api.url, GITHUB_EVENT_PATH: event, GITHUB_REPOSITORY: api.repository },
+    });
+
+  it('re-runs the failed jobs of a run that durable-agent marked transient, once, with the token', async () => {
+    const result = await watchdog(failedRun(`server_error: API Error: 500 ${failureMarker('transient', 'server_error')}`));
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(result.outputs.decision).toBe('rerun');
+    const posts = api.requests.filter((request) => request.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.path).toBe(`/repos/${api.repository}/actions/runs/${RUN_ID}/rerun-failed-jobs`);
+    expect(result.stdout.replace(/^::add-mask::.*$/m, '')).not.toContain(api.token);
+  });
+
+  it('leaves a fatal failure alone and says why', async () => {
+    const result = await watchdog(failedRun(`auth: Invalid API key ${failureMarker('fatal', 'auth')}`));
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs.decision).toBe('skip');
+    expect(result.outputs.reason).toMatch(/failed for a reason/);
+    expect(api.requests.filter((request) => request.method === 'POST')).toHaveLength(0);
+  });
+});
