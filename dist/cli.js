@@ -3,13 +3,13 @@ import { createRequire as __durableCreateRequire } from 'node:module';
 const require = __durableCreateRequire(import.meta.url);
 import {
   runPipeline
-} from "./chunks/chunk-4W4SXJQW.js";
+} from "./chunks/chunk-5PY4BP2Q.js";
 import {
   INPUT_NAMES,
   SettingsError,
   readSettings,
   terminalLog
-} from "./chunks/chunk-AVWVDICD.js";
+} from "./chunks/chunk-UWKBHRAP.js";
 
 // src/cli/run-command.ts
 import { createHash } from "node:crypto";

@@ -11,7 +11,7 @@ import {
   openJobCheckpoints,
   readSettings,
   warning
-} from "./chunks/chunk-AVWVDICD.js";
+} from "./chunks/chunk-UWKBHRAP.js";
 
 // src/action/run-post.ts
 import os from "node:os";

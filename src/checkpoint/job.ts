@@ -74,8 +74,7 @@ export interface OpenOptions {
  */
 export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheckpoints | undefined> {
   const { settings, adapter, env, log } = options;
-  const stores = createStoreSet(settings, env, log);
-  if (stores.isEmpty) {
+  if (settings.checkpoint.store === 'none') {
     log.info('Checkpoints are off (checkpoint_store: none).');
     return undefined;
   }
@@ -89,6 +88,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
     return undefined;
   }
   const lineage = lineageFor(settings, env, workspace);
+  const stores = createStoreSet(settings, env, log, lineage);
   const hooks = checkpointHooks(settings);
   await mkdir(hooks.extraDir, { recursive: true });
   const staging = path.join(settings.homeDir, 'staging');

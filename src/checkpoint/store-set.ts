@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { Log } from '../report/log.js';
 import type { Settings } from '../settings/settings.js';
@@ -5,6 +6,7 @@ import { LocalStore } from './local-store.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from './store.js';
 import { ActionsCacheStore } from './stores/actions-cache.js';
 import { ArtifactStore } from './stores/artifact.js';
+import { lineageHash } from './stores/lineage-key.js';
 
 interface Member {
   readonly store: Store;
@@ -68,12 +70,13 @@ export class StoreSet {
   }
 }
 
-export function createStoreSet(settings: Settings, env: NodeJS.ProcessEnv, log: Log): StoreSet {
+export function createStoreSet(settings: Settings, env: NodeJS.ProcessEnv, log: Log, lineage: Lineage): StoreSet {
   const { checkpoint } = settings;
   const token = settings.secrets.githubToken ?? env.GITHUB_TOKEN;
   const cache = (): Member => ({
-    // The path is part of the cache version: it must be the same in the job that restores.
-    store: new ActionsCacheStore({ stagingDir: path.join(settings.homeDir, 'cache-staging'), log, ...(token ? { token } : {}) }),
+    // The path is part of the cache entry's version, so the re-run's runner must use the very same
+    // one: not RUNNER_TEMP (another runner may have another), but a folder named after the lineage.
+    store: new ActionsCacheStore({ stagingDir: path.join(os.tmpdir(), `durable-agent-cache-${lineageHash(lineage)}`), log, ...(token ? { token } : {}) }),
     saves: 'every',
   });
   const artifact = (saves: Member['saves']): Member => ({

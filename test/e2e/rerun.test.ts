@@ -1,9 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startModelApi, type ModelApi } from '../support/model-api.js';
-import { descendants, waitForOutput } from '../support/processes.js';
-import { agentTestEnv, CLAUDE, OPENCODE, runAction, startAction, type ActionResult } from '../support/run-action.js';
+import { freshRunner, interruptedRun, makeOrigin } from '../support/rerun.js';
+import { agentTestEnv, CLAUDE, OPENCODE, runAction, type ActionResult } from '../support/run-action.js';
 import { createWorkspace, type Workspace } from '../support/workspace.js';
 
 const STEPS = 8;
@@ -32,8 +32,7 @@ describe.each(AGENTS)('a re-run of a killed $agent job', ({ agent, inputs, killA
   beforeEach(async () => {
     ws = await createWorkspace();
     // The repository the runner checks out: each job attempt starts from a fresh clone of it.
-    origin = path.join(ws.root, 'origin.git');
-    await ws.git('clone', '-q', '--bare', ws.repo, origin);
+    origin = await makeOrigin(ws);
     api = await startModelApi({ script: { steps: STEPS } });
   });
   afterEach(async () => {
@@ -50,43 +49,13 @@ describe.each(AGENTS)('a re-run of a killed $agent job', ({ agent, inputs, killA
     ...inputs,
   };
 
-  /** A fresh checkout of origin at the same path, and a fresh RUNNER_TEMP: what a re-run gets. */
-  async function freshRunner(attempt: number): Promise<string> {
-    rmSync(ws.repo, { recursive: true, force: true });
-    await ws.git('-C', ws.root, 'clone', '-q', origin, ws.repo).catch(async () => {
-      mkdirSync(ws.repo, { recursive: true });
-      await ws.git('clone', '-q', origin, '.');
-    });
-    const runnerTemp = path.join(ws.root, `runner-temp-${attempt}`);
-    mkdirSync(runnerTemp, { recursive: true });
-    return runnerTemp;
-  }
-
-  async function interruptedRun(step: number, signal: 'SIGKILL' | 'SIGINT'): Promise<ActionResult> {
-    const run = startAction(ws, jobInputs, { env: agentTestEnv(ws, api.url), runAttempt: 1, runnerTemp: await freshRunner(1) });
-    const { child } = run;
-    if (!child.stdout || child.pid === undefined) throw new Error('no action process');
-    // Killed at step K, once a checkpoint exists (before the first one there is nothing to resume).
-    await waitForOutput(child.stdout, (text) => /Checkpoint \d+ saved/.test(text) && new RegExp(`▶ bash: echo step-${step} `, 'i').test(text));
-    if (signal === 'SIGKILL') {
-      // The runner is lost: the action and everything it started die at once.
-      for (const pid of [child.pid, ...descendants(child.pid)]) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    } else {
-      child.kill('SIGINT');
-    }
-    return run.done;
-  }
+  const interrupted = async (step: number, signal: 'SIGKILL' | 'SIGINT'): Promise<ActionResult> =>
+    interruptedRun(ws, jobInputs, { env: agentTestEnv(ws, api.url), runnerTemp: await freshRunner(ws, origin, 1), step, signal });
 
   /** Runs attempt 2; returns its result and the step the resumed conversation continued at. */
   async function rerun(): Promise<ActionResult & { resumedAt: number }> {
     const before = api.requests.length;
-    const result = await runAction(ws, jobInputs, { env: agentTestEnv(ws, api.url), runAttempt: 2, runnerTemp: await freshRunner(2) });
+    const result = await runAction(ws, jobInputs, { env: agentTestEnv(ws, api.url), runAttempt: 2, runnerTemp: await freshRunner(ws, origin, 2) });
     const resumedAt = api.requests.slice(before).find((request) => request.kind === 'conversation')?.step ?? 1;
     const marks = await ws.marks();
     expect(result.outputs.conclusion, result.stdout.slice(-5000)).toBe('success');
@@ -99,7 +68,7 @@ describe.each(AGENTS)('a re-run of a killed $agent job', ({ agent, inputs, killA
   }
 
   it.each(killAt)('resumes from the last checkpoint after the runner was lost at step %i', async (step) => {
-    const first = await interruptedRun(step, 'SIGKILL');
+    const first = await interrupted(step, 'SIGKILL');
     expect(first.signal).toBe('SIGKILL');
     const second = await rerun();
     expect(second.stdout).toMatch(/Restored checkpoint \d+/);
@@ -120,7 +89,7 @@ describe.each(AGENTS)('a re-run of a killed $agent job', ({ agent, inputs, killA
   });
 
   it('takes a final checkpoint on cancel, and the re-run goes on from there', async () => {
-    const first = await interruptedRun(3, 'SIGINT');
+    const first = await interrupted(3, 'SIGINT');
     expect(first.outputs.failure_reason).toBe('cancelled');
     expect(first.stdout).toMatch(/Checkpoint \d+ saved \(cancelled\)/);
     const marksAtCancel = (await ws.marks()).length;

@@ -9,7 +9,7 @@ import {
   nextLaunch,
   openJobCheckpoints,
   which
-} from "./chunk-AVWVDICD.js";
+} from "./chunk-UWKBHRAP.js";
 
 // src/pipeline.ts
 import path3 from "node:path";
