@@ -109,6 +109,10 @@ export function startAction(
     ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/',
     ...options.env,
   };
+  // The runner hands what main saved with saveState to the post step as STATE_<name> variables.
+  if (options.entry === 'post') {
+    for (const [name, value] of Object.entries(parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')))) env[`STATE_${name}`] = value;
+  }
   // Tests that are not about the Actions stores keep checkpoints in a local folder of the test.
   const withDefaults = { checkpoint_store: 'local', checkpoint_dir: path.join(ws.root, 'checkpoints'), ...inputs };
   for (const [name, value] of Object.entries(withDefaults)) env[`INPUT_${name.toUpperCase()}`] = value;

@@ -1,0 +1,121 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalStore } from '../../src/checkpoint/local-store.js';
+import { CheckpointScheduler } from '../../src/checkpoint/scheduler.js';
+import { StoreSet } from '../../src/checkpoint/store-set.js';
+import type { Log } from '../../src/report/log.js';
+import { startModelApi, type ModelApi } from '../support/model-api.js';
+import { interruptedRun } from '../support/rerun.js';
+import { agentTestEnv, CLAUDE, runAction, startAction } from '../support/run-action.js';
+import { createWorkspace, type Workspace } from '../support/workspace.js';
+
+const lineage = { repository: 'octo/demo', workflow: 'agent', job: 'agent', checkpointId: 'agent', runId: '7' };
+
+/** A log that resolves a promise when a line matching the pattern is written. */
+function watchingLog(): { log: Log; next(pattern: RegExp): Promise<string> } {
+  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  const write = (line: string): void => {
+    for (const waiter of waiters.splice(0)) {
+      if (waiter.pattern.test(line)) waiter.resolve(line);
+      else waiters.push(waiter);
+    }
+  };
+  return {
+    log: { info: write, warning: write, error: write, debug: write, group: (_title, body) => body() },
+    next: (pattern) => new Promise((resolve) => waiters.push({ pattern, resolve })),
+  };
+}
+
+describe('the checkpoint scheduler', () => {
+  let ws: Workspace;
+  beforeEach(async () => {
+    ws = await createWorkspace();
+  });
+  afterEach(async () => {
+    await ws.dispose();
+  });
+
+  async function scheduler(log: Log, options: { intervalMs?: number; minGapMs?: number } = {}) {
+    const baseCommit = (await ws.git('rev-parse', 'HEAD')).trim();
+    const store = new LocalStore(path.join(ws.root, 'store'));
+    const created = new CheckpointScheduler(
+      {
+        stores: new StoreSet([{ store, saves: 'every' }], log),
+        lineage,
+        workspace: ws.repo,
+        baseCommit,
+        stagingDir: ws.runnerTemp,
+        agent: 'claude',
+        agentStateDir: path.join(ws.root, 'state'),
+        agentStateExclude: [],
+        extraDir: path.join(ws.root, 'extra'),
+        checkpointPaths: '',
+        secrets: [],
+        runAttempt: 1,
+        log,
+      },
+      { startSequence: 1, intervalMs: options.intervalMs ?? 3_600_000, minGapMs: options.minGapMs ?? 3_600_000, requestFile: path.join(ws.root, 'request') },
+    );
+    return { created, store };
+  }
+
+  it('saves when the agent asks through the request file, even inside the minimum gap', async () => {
+    const { log, next } = watchingLog();
+    const { created, store } = await scheduler(log);
+    writeFileSync(path.join(ws.repo, 'result.txt'), 'one\n');
+    const saved = next(/Checkpoint 1 saved \(requested by the agent\)/);
+    writeFileSync(path.join(ws.root, 'request'), '');
+    created.onProgress();
+    await saved;
+    expect((await store.list(lineage)).map((ref) => ref.sequence)).toEqual([1]);
+  });
+
+  it('saves on its interval only when the workspace changed', async () => {
+    const { log, next } = watchingLog();
+    const { created, store } = await scheduler(log, { intervalMs: 50 });
+    writeFileSync(path.join(ws.repo, 'result.txt'), 'one\n');
+    const first = next(/Checkpoint 1 saved \(interval\)/);
+    created.start();
+    await first;
+    await next(/skipped: nothing changed/);
+    writeFileSync(path.join(ws.repo, 'result.txt'), 'two\n');
+    await next(/Checkpoint 2 saved \(interval\)/);
+    created.stop();
+    expect((await store.list(lineage)).map((ref) => ref.sequence)).toEqual([2, 1]);
+  });
+});
+
+describe('checkpoints in the action', () => {
+  let ws: Workspace;
+  let api: ModelApi;
+  beforeEach(async () => {
+    ws = await createWorkspace();
+    api = await startModelApi({ script: { steps: 4 } });
+  });
+  afterEach(async () => {
+    await api.close();
+    await ws.dispose();
+  });
+
+  const inputs = { prompt: 'Do the task.', anthropic_api_key: 'sk-test', path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash', checkpoint_min_gap: '0s' };
+
+  it('warns when the store cannot be written, and the run goes on', async () => {
+    writeFileSync(path.join(ws.root, 'not-a-folder'), '');
+    const result = await runAction(ws, { ...inputs, checkpoint_dir: path.join(ws.root, 'not-a-folder', 'checkpoints') }, { env: agentTestEnv(ws, api.url) });
+    expect(result.outputs.conclusion).toBe('success');
+    expect(result.stdout).toMatch(/::warning::Checkpoint \d+ was not saved to the local store; the run goes on\. local store: cannot save checkpoint/);
+    expect(result.outputs.checkpoints_saved).toBe('0');
+    expect(await ws.marks()).toEqual(['step-1', 'step-2', 'step-3', 'step-4']);
+  });
+
+  it('takes the last checkpoint in the post step when main was killed', async () => {
+    const killed = await interruptedRun(ws, inputs, { env: agentTestEnv(ws, api.url), runnerTemp: ws.runnerTemp, step: 3, signal: 'SIGKILL' });
+    expect(killed.state.durable_main_finished).toBeUndefined();
+    const post = await startAction(ws, inputs, { entry: 'post', env: agentTestEnv(ws, api.url) }).done;
+    expect(post.exitCode).toBe(0);
+    expect(post.stdout).toMatch(/Checkpoint (\d+) saved \(post step: main did not finish\)/);
+    const sequence = Number(/Checkpoint (\d+) saved \(post/.exec(post.stdout)?.[1]);
+    expect(sequence).toBeGreaterThan(Number(killed.state.durable_last_sequence));
+  });
+});
