@@ -13,7 +13,7 @@ import { createWorkspace, type Workspace } from '../support/workspace.js';
 const lineage = { repository: 'octo/demo', workflow: 'agent', job: 'agent', checkpointId: 'agent', runId: '7' };
 
 /** A log that resolves a promise when a line matching the pattern is written. */
-function watchingLog(): { log: Log; next(pattern: RegExp): Promise<string> } {
+function watchingLog(): { log: Log; next: (pattern: RegExp) => Promise<string> } {
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   const write = (line: string): void => {
     for (const waiter of waiters.splice(0)) {
