@@ -2,7 +2,7 @@ import { createRequire as __durableCreateRequire } from 'node:module';
 const require = __durableCreateRequire(import.meta.url);
 import {
   runPipeline
-} from "./chunks/chunk-5PY4BP2Q.js";
+} from "./chunks/chunk-YOYCYDVO.js";
 import {
   INPUT_DEFAULTS,
   Outputs,
@@ -28,7 +28,7 @@ import {
   setSecret,
   summary,
   warning
-} from "./chunks/chunk-UWKBHRAP.js";
+} from "./chunks/chunk-YVK6MCV7.js";
 
 // src/action/run-action.ts
 import os from "node:os";

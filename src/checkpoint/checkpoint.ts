@@ -118,6 +118,10 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
       if (archived.written) roles.push('agent-state');
     }
 
+    // Report in a fixed order whatever order the areas were read in.
+    const areaOrder = ['workspace', 'paths', 'extra', 'agent-state', 'manifest'];
+    excluded.sort((a, b) => areaOrder.indexOf(a.area) - areaOrder.indexOf(b.area));
+
     const files: ManifestFile[] = [];
     for (const role of roles) {
       const file = out(role);

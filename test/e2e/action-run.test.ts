@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startModelApi, type ModelApi } from '../support/model-api.js';
-import { descendants, isAlive, waitForOutput } from '../support/processes.js';
+import { descendants, exitedWithin, waitForOutput } from '../support/processes.js';
 import { agentTestEnv, CLAUDE, OPENCODE, runAction, startAction } from '../support/run-action.js';
 import { createWorkspace, type Workspace } from '../support/workspace.js';
 
@@ -91,6 +91,6 @@ describe.each(AGENTS)('the action running $agent', ({ agent, inputs }) => {
     expect(Date.now() - signalled).toBeLessThan(7500); // GitHub's own grace before SIGTERM
     expect(result.exitCode).toBe(1);
     expect(result.outputs.failure_reason).toBe('cancelled');
-    expect(agentProcesses.filter(isAlive)).toEqual([]);
+    for (const pid of agentProcesses) expect(await exitedWithin(pid, 5000), `process ${pid}`).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { createWorkspace, type Workspace } from '../support/workspace.js';
 const PROXY_TRIES = 2;
 const AGENTS = [
   { agent: 'claude', inputs: { path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash' }, cliTries: 1, idleTimeout: '3s' },
-  { agent: 'opencode', inputs: { path_to_opencode_executable: OPENCODE, model: 'claude-test' }, cliTries: 6, idleTimeout: '12s' },
+  { agent: 'opencode', inputs: { path_to_opencode_executable: OPENCODE, model: 'claude-test' }, cliTries: 6, idleTimeout: '20s' },
 ] as const;
 const STEPS = ['step-1', 'step-2', 'step-3', 'step-4'];
 

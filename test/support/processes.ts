@@ -58,3 +58,16 @@ export function waitForOutput(stream: NodeJS.ReadableStream, predicate: (text: s
     stream.once('end', () => reject(new Error(`stream ended before the expected output:\n${text.slice(-2000)}`)));
   });
 }
+
+/**
+ * Resolves once the process is gone. A killed process takes a moment to be torn down by the
+ * kernel (longer on a loaded machine); this bounds that wait instead of guessing a delay.
+ */
+export async function exitedWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}

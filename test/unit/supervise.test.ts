@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { supervise, type SuperviseOptions } from '../../src/runner/supervise.js';
 
-import { readFileSync } from 'node:fs';
-
-/** A killed process that nobody reaped yet is a zombie: dead for our purpose. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) [ZX]/.test(stat);
-  } catch {
-    return false;
-  }
-}
+import { exitedWithin } from '../support/processes.js';
 
 const node = (script: string, extra: Partial<SuperviseOptions> = {}) => {
   const lines: string[] = [];
@@ -56,7 +46,7 @@ describe('supervise', () => {
     expect(outcome.stoppedBy).toBe('idle_timeout');
     expect(outcome.signal).toBe('SIGTERM');
     const grandchild = (JSON.parse(lines[0] ?? '{}') as { grandchild: number }).grandchild;
-    expect(isAlive(grandchild)).toBe(false);
+    expect(await exitedWithin(grandchild, 5000)).toBe(true);
   });
 
   it('escalates to SIGKILL when the agent ignores SIGTERM', async () => {
@@ -78,7 +68,7 @@ describe('supervise', () => {
     const outcome = await run;
     expect(outcome.stoppedBy).toBe('cancelled');
     const grandchild = (JSON.parse(lines[0] ?? '{}') as { grandchild: number }).grandchild;
-    expect(isAlive(grandchild)).toBe(false);
+    expect(await exitedWithin(grandchild, 5000)).toBe(true);
   });
 
   it('does not wait for a background job that holds stdout after the agent exits', async () => {

@@ -9,7 +9,7 @@ import {
   nextLaunch,
   openJobCheckpoints,
   which
-} from "./chunk-UWKBHRAP.js";
+} from "./chunk-YVK6MCV7.js";
 
 // src/pipeline.ts
 import path3 from "node:path";

@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { readWatchdogSettings } from '../settings/watchdog-settings.js';
+import type { InputName } from '../settings/settings.js';
+import { resolveWatchedRun } from '../watchdog/event.js';
+import { runWatchdog } from '../watchdog/watchdog.js';
+
+export const WATCHDOG_HELP = `Usage: durable-agent watchdog [--run-id ID] [options]
+
+Decides whether to re-run the failed jobs of a workflow run, and does it: the same as the
+action's mode: watchdog, for other schedulers or by hand.
+
+Options:
+  --run-id ID                 the run to check (default: the workflow_run event in GITHUB_EVENT_PATH)
+  --repository OWNER/NAME     default GITHUB_REPOSITORY
+  --max-run-attempts N        re-run only while the run's attempt is below N (default 3)
+  --rerun-delay DURATION      wait before re-running (default 1m)
+  --rerun-on REGEXES          newline-separated patterns of annotations that count as transient
+  --watched-workflows NAMES   newline-separated workflow names or files (default: any)
+  -h, --help
+
+The token comes from GITHUB_TOKEN (actions: write, checks: read); the API from GITHUB_API_URL.
+Prints decision=… and reason=…; exits 0 whatever the decision, 1 on errors, 2 on bad arguments.`;
+
+export async function watchdogCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      'run-id': { type: 'string' },
+      repository: { type: 'string' },
+      'max-run-attempts': { type: 'string' },
+      'rerun-delay': { type: 'string' },
+      'rerun-on': { type: 'string' },
+      'watched-workflows': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${WATCHDOG_HELP}\n`);
+    return 0;
+  }
+  const flags: Partial<Record<InputName, string | undefined>> = {
+    run_id: values['run-id'],
+    max_run_attempts: values['max-run-attempts'],
+    rerun_delay: values['rerun-delay'],
+    rerun_on: values['rerun-on'],
+    watched_workflows: values['watched-workflows'],
+  };
+  const settings = readWatchdogSettings((name) => flags[name], { ...env, ...(values.repository ? { GITHUB_REPOSITORY: values.repository } : {}) });
+  const run = await resolveWatchedRun({ runId: settings.runId, eventPath: settings.eventPath });
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.on('SIGINT', onSignal);
+  try {
+    const result = await runWatchdog({
+      token: settings.token,
+      apiUrl: settings.apiUrl,
+      repository: run.repository ?? settings.repository,
+      runId: run.runId,
+      maxRunAttempts: settings.maxRunAttempts,
+      rerunDelayMs: settings.rerunDelayMs,
+      rerunOn: settings.rerunOn,
+      watchedWorkflows: settings.watchedWorkflows,
+      log: { info: (message) => process.stderr.write(`${message}\n`), warning: (message) => process.stderr.write(`warning: ${message}\n`) },
+      signal: controller.signal,
+    });
+    process.stdout.write(`decision=${result.decision}\nreason=${result.reason}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
