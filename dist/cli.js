@@ -2,8 +2,11 @@
 import { createRequire as __durableCreateRequire } from 'node:module';
 const require = __durableCreateRequire(import.meta.url);
 import {
-  runPipeline
-} from "./chunks/chunk-YOYCYDVO.js";
+  readWatchdogSettings,
+  resolveWatchedRun,
+  runPipeline,
+  runWatchdog
+} from "./chunks/chunk-BTSZGQJL.js";
 import {
   CheckpointRejected,
   INPUT_NAMES,
@@ -86,10 +89,19 @@ async function checkpointRequestCommand(argv, env) {
 }
 
 // src/cli/checkpoints-command.ts
-import { createHash } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat } from "node:fs/promises";
+import os2 from "node:os";
+import path3 from "node:path";
+
+// src/cli/home.ts
+import { createHash } from "node:crypto";
 import os from "node:os";
 import path2 from "node:path";
+function defaultHome(workingDirectory) {
+  return path2.join(os.tmpdir(), `durable-agent-${createHash("sha256").update(workingDirectory).digest("hex").slice(0, 12)}`);
+}
+
+// src/cli/checkpoints-command.ts
 import { parseArgs as parseArgs2 } from "node:util";
 var CommandFailed = class extends Error {
   name = "CommandFailed";
@@ -273,9 +285,6 @@ function parseKeep(value) {
 function isStoreChoice(value) {
   return STORE_CHOICES.includes(value);
 }
-function defaultHome(workingDirectory) {
-  return path2.join(os.tmpdir(), `durable-agent-${createHash("sha256").update(workingDirectory).digest("hex").slice(0, 12)}`);
-}
 function openContext(flag, env, out) {
   const storeFlag = flag("store");
   if (storeFlag !== void 0 && !isStoreChoice(storeFlag)) {
@@ -286,7 +295,7 @@ function openContext(flag, env, out) {
   if (choice !== "local" && !inActions) {
     throw new SettingsError(`--store: '${choice}' can only be reached from inside a GitHub Actions job (GITHUB_ACTIONS=true and ACTIONS_RUNTIME_TOKEN set)`);
   }
-  const workingDirectory = path2.resolve(flag("working-directory") ?? ".");
+  const workingDirectory = path3.resolve(flag("working-directory") ?? ".");
   const home = flag("home") ?? defaultHome(workingDirectory);
   let settings;
   try {
@@ -363,10 +372,10 @@ async function walkLocalStore(root) {
   for (const hash of hashes) {
     const refs = [];
     let lineage;
-    for (const name of await readdir(path2.join(root, hash))) {
+    for (const name of await readdir(path3.join(root, hash))) {
       const sequence = parseSequenceLabel(name);
       if (sequence === void 0) continue;
-      const described = await describeLocal(path2.join(root, hash, name), `${hash}/${name}`, sequence);
+      const described = await describeLocal(path3.join(root, hash, name), `${hash}/${name}`, sequence);
       if (described === void 0) continue;
       refs.push(described.ref);
       if (lineage === void 0 && described.lineage !== void 0 && lineageHash(described.lineage) === hash) lineage = described.lineage;
@@ -379,7 +388,7 @@ async function walkLocalStore(root) {
 async function describeLocal(dir, key, sequence) {
   let text;
   try {
-    text = await readFile(path2.join(dir, MANIFEST_FILE), "utf8");
+    text = await readFile(path3.join(dir, MANIFEST_FILE), "utf8");
   } catch {
     return void 0;
   }
@@ -394,10 +403,10 @@ async function describeLocal(dir, key, sequence) {
     if (parsed.success) lineage = parsed.data;
   } catch {
   }
-  if (createdAt === "") createdAt = (await stat(path2.join(dir, MANIFEST_FILE))).mtime.toISOString();
+  if (createdAt === "") createdAt = (await stat(path3.join(dir, MANIFEST_FILE))).mtime.toISOString();
   let sizeBytes = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.isFile()) sizeBytes += (await stat(path2.join(dir, entry.name))).size;
+    if (entry.isFile()) sizeBytes += (await stat(path3.join(dir, entry.name))).size;
   }
   return { ref: { key, sequence, attempt, createdAt, sizeBytes, store: "local" }, lineage };
 }
@@ -538,7 +547,7 @@ async function locate(ctx, key) {
   switch (parsed.kind) {
     case "local": {
       const store = ctx.localStore();
-      const folder = path2.join(store.root, parsed.hash, formatSequence(parsed.sequence));
+      const folder = path3.join(store.root, parsed.hash, formatSequence(parsed.sequence));
       const described = await describeLocal(folder, parsed.key, parsed.sequence);
       if (described === void 0) throw new CommandFailed(`no checkpoint ${parsed.key} in ${storeWhere(store)}`);
       return { ref: described.ref, store, folder };
@@ -571,14 +580,14 @@ async function locate(ctx, key) {
       }
       const what = parsed.kind === "latest" ? "no checkpoint" : `no checkpoint with sequence ${parsed.sequence}`;
       if (found === void 0) throw new CommandFailed(`${what} of lineage ${describeLineage(lineage)} in ${stores.map(storeWhere).join(" or ")}`);
-      const folder = found.store instanceof LocalStore ? path2.join(found.store.root, ...found.ref.key.split("/")) : void 0;
+      const folder = found.store instanceof LocalStore ? path3.join(found.store.root, ...found.ref.key.split("/")) : void 0;
       return { ...found, folder };
     }
   }
 }
 async function withCheckpointFolder(located, body) {
   if (located.folder !== void 0) return body(located.folder);
-  const temp = await mkdtemp(path2.join(os.tmpdir(), "durable-agent-checkpoint-"));
+  const temp = await mkdtemp(path3.join(os2.tmpdir(), "durable-agent-checkpoint-"));
   try {
     try {
       await located.store.fetch(located.ref, temp);
@@ -593,7 +602,7 @@ async function withCheckpointFolder(located, body) {
 async function readManifestText(dir, key) {
   let text;
   try {
-    text = await readFile(path2.join(dir, MANIFEST_FILE), "utf8");
+    text = await readFile(path3.join(dir, MANIFEST_FILE), "utf8");
   } catch (error) {
     throw new CommandFailed(`checkpoint ${key}: manifest.json cannot be read: ${error.message}`);
   }
@@ -670,7 +679,7 @@ async function showCommand(ctx, key, options) {
       return 0;
     }
     const problem = await integrityProblem(dir, manifest);
-    const manifestBytes = (await stat(path2.join(dir, MANIFEST_FILE))).size;
+    const manifestBytes = (await stat(path3.join(dir, MANIFEST_FILE))).size;
     ctx.out(formatManifest(manifest, { key: located.ref.key, store: located.store.name, location: located.folder, problem, manifestBytes }));
     return problem === void 0 ? 0 : 1;
   });
@@ -685,8 +694,8 @@ async function restoreCommand(ctx, key, options) {
     if (problem !== void 0) throw new CommandFailed(`cannot restore checkpoint ${located.ref.key}: refused: ${problem}`);
     const target = await prepareTarget(ctx, manifest, options);
     const has = (role) => manifest.files.some((file) => file.role === role);
-    const extraDir = has("extra") ? path2.resolve(options.extraDir ?? target.extraDir) : void 0;
-    const agentStateDir = options.agentStateDir === void 0 ? void 0 : path2.resolve(options.agentStateDir);
+    const extraDir = has("extra") ? path3.resolve(options.extraDir ?? target.extraDir) : void 0;
+    const agentStateDir = options.agentStateDir === void 0 ? void 0 : path3.resolve(options.agentStateDir);
     let result;
     try {
       result = await restoreCheckpoint({ dir, workspace: target.workspace, lineage: manifest.lineage, extraDir, agentStateDir, checkpointPaths: manifest.checkpointPaths });
@@ -708,6 +717,7 @@ async function restoreCommand(ctx, key, options) {
     if (result.restored.includes("extra")) lines.push(`  extra folder: ${extraDir ?? ""}`);
     if (result.restored.includes("agent-state")) lines.push(`  agent state: ${agentStateDir ?? ""}`);
     else if (has("agent-state")) lines.push("  agent state: not restored (give --agent-state DIR)");
+    else if (agentStateDir !== void 0) lines.push("  agent state: none in this checkpoint");
     for (const note of result.notes) if (!note.startsWith("not restored:")) lines.push(`  note: ${note}`);
     ctx.out(lines.join("\n"));
     return 0;
@@ -715,7 +725,7 @@ async function restoreCommand(ctx, key, options) {
 }
 async function prepareTarget(ctx, manifest, options) {
   const nothing = () => Promise.resolve();
-  const extraFor = (workspace2) => path2.join(ctx.homeFlag ?? defaultHome(workspace2), "durable-agent", "checkpoint-dir");
+  const extraFor = (workspace2) => path3.join(ctx.homeFlag ?? defaultHome(workspace2), "durable-agent", "checkpoint-dir");
   if (options.into === void 0) {
     let workspace2;
     try {
@@ -726,7 +736,7 @@ async function prepareTarget(ctx, manifest, options) {
     if (!options.force) await refuseToOverwrite(workspace2, manifest);
     return { workspace: workspace2, extraDir: checkpointHooks(ctx.settings).extraDir, preface: [], undo: nothing };
   }
-  const into = path2.resolve(options.into);
+  const into = path3.resolve(options.into);
   const info = await lstat(into).catch(() => void 0);
   if (info !== void 0 && !info.isDirectory()) throw new SettingsError(`--into: '${options.into}' is not a folder`);
   const empty = info === void 0 || (await readdir(into)).length === 0;
@@ -751,7 +761,7 @@ async function prepareTarget(ctx, manifest, options) {
   await mkdir(into, { recursive: true });
   const undo = async () => {
     if (info === void 0) await rm(into, { recursive: true, force: true });
-    else for (const name of await readdir(into)) await rm(path2.join(into, name), { recursive: true, force: true });
+    else for (const name of await readdir(into)) await rm(path3.join(into, name), { recursive: true, force: true });
   };
   try {
     await git(into, ["clone", "-q", "--no-checkout", "--", source, into]);
@@ -830,9 +840,7 @@ async function pruneCommand(ctx, options) {
 }
 
 // src/cli/run-command.ts
-import { createHash as createHash2 } from "node:crypto";
-import os2 from "node:os";
-import path3 from "node:path";
+import path4 from "node:path";
 import { parseArgs as parseArgs3 } from "node:util";
 var SECRET_FROM_ENV = {
   anthropic_api_key: "ANTHROPIC_API_KEY",
@@ -920,8 +928,8 @@ async function runCommand(argv, env) {
     const value = values[name];
     return typeof value === "string" ? value : void 0;
   };
-  const workingDirectory = path3.resolve(flag("working-directory") ?? ".");
-  const home = flag("home") ?? path3.join(os2.tmpdir(), `durable-agent-${createHash2("sha256").update(workingDirectory).digest("hex").slice(0, 12)}`);
+  const workingDirectory = path4.resolve(flag("working-directory") ?? ".");
+  const home = flag("home") ?? defaultHome(workingDirectory);
   const settings = readSettings(
     (name) => {
       const fromEnv = SECRET_FROM_ENV[name];
@@ -969,6 +977,79 @@ function quoteWord(word) {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+// src/cli/watchdog-command.ts
+import { parseArgs as parseArgs4 } from "node:util";
+var WATCHDOG_HELP = `Usage: durable-agent watchdog [--run-id ID] [options]
+
+Decides whether to re-run the failed jobs of a workflow run, and does it: the same as the
+action's mode: watchdog, for other schedulers or by hand.
+
+Options:
+  --run-id ID                 the run to check (default: the workflow_run event in GITHUB_EVENT_PATH)
+  --repository OWNER/NAME     default GITHUB_REPOSITORY
+  --max-run-attempts N        re-run only while the run's attempt is below N (default 3)
+  --rerun-delay DURATION      wait before re-running (default 1m)
+  --rerun-on REGEXES          newline-separated patterns of annotations that count as transient
+  --watched-workflows NAMES   newline-separated workflow names or files (default: any)
+  -h, --help
+
+The token comes from GITHUB_TOKEN (actions: write, checks: read); the API from GITHUB_API_URL.
+Prints decision=\u2026 and reason=\u2026; exits 0 whatever the decision, 1 on errors, 2 on bad arguments.`;
+async function watchdogCommand(argv, env) {
+  const { values } = parseArgs4({
+    args: [...argv],
+    options: {
+      "run-id": { type: "string" },
+      repository: { type: "string" },
+      "max-run-attempts": { type: "string" },
+      "rerun-delay": { type: "string" },
+      "rerun-on": { type: "string" },
+      "watched-workflows": { type: "string" },
+      help: { type: "boolean", short: "h" }
+    },
+    strict: true
+  });
+  if (values.help) {
+    process.stdout.write(`${WATCHDOG_HELP}
+`);
+    return 0;
+  }
+  const flags = {
+    run_id: values["run-id"],
+    max_run_attempts: values["max-run-attempts"],
+    rerun_delay: values["rerun-delay"],
+    rerun_on: values["rerun-on"],
+    watched_workflows: values["watched-workflows"]
+  };
+  const settings = readWatchdogSettings((name) => flags[name], { ...env, ...values.repository ? { GITHUB_REPOSITORY: values.repository } : {} });
+  const run = await resolveWatchedRun({ runId: settings.runId, eventPath: settings.eventPath });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on("SIGINT", onSignal);
+  try {
+    const result = await runWatchdog({
+      token: settings.token,
+      apiUrl: settings.apiUrl,
+      repository: run.repository ?? settings.repository,
+      runId: run.runId,
+      maxRunAttempts: settings.maxRunAttempts,
+      rerunDelayMs: settings.rerunDelayMs,
+      rerunOn: settings.rerunOn,
+      watchedWorkflows: settings.watchedWorkflows,
+      log: { info: (message) => process.stderr.write(`${message}
+`), warning: (message) => process.stderr.write(`warning: ${message}
+`) },
+      signal: controller.signal
+    });
+    process.stdout.write(`decision=${result.decision}
+reason=${result.reason}
+`);
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
+}
+
 // src/cli/main.ts
 var HELP = `Usage: durable-agent <command> [options]
 
@@ -976,6 +1057,7 @@ Commands:
   run           run an agent with retries (durable-agent run --help)
   checkpoints   list, show, restore and prune checkpoints (durable-agent checkpoints --help)
   checkpoint    from inside an agent: ask the durable-agent running it for a checkpoint now
+  watchdog      re-run the failed jobs of a workflow run when they failed transiently (durable-agent watchdog --help)
 
 durable-agent runs Claude Code or OpenCode so that transient API failures cost seconds, not hours.`;
 async function cliMain(argv, env) {
@@ -988,6 +1070,8 @@ async function cliMain(argv, env) {
         return await checkpointsCommand(rest, env);
       case "checkpoint":
         return await checkpointRequestCommand(rest, env);
+      case "watchdog":
+        return await watchdogCommand(rest, env);
       case void 0:
       case "-h":
       case "--help":

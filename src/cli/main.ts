@@ -1,10 +1,16 @@
 import { SettingsError } from '../settings/settings.js';
+import { checkpointRequestCommand } from './checkpoint-request.js';
+import { checkpointsCommand, CommandFailed } from './checkpoints-command.js';
 import { RUN_HELP, runCommand } from './run-command.js';
+import { watchdogCommand } from './watchdog-command.js';
 
 const HELP = `Usage: durable-agent <command> [options]
 
 Commands:
-  run        run an agent with retries (durable-agent run --help)
+  run           run an agent with retries (durable-agent run --help)
+  checkpoints   list, show, restore and prune checkpoints (durable-agent checkpoints --help)
+  checkpoint    from inside an agent: ask the durable-agent running it for a checkpoint now
+  watchdog      re-run the failed jobs of a workflow run when they failed transiently (durable-agent watchdog --help)
 
 durable-agent runs Claude Code or OpenCode so that transient API failures cost seconds, not hours.`;
 
@@ -14,6 +20,12 @@ export async function cliMain(argv: readonly string[], env: NodeJS.ProcessEnv): 
     switch (command) {
       case 'run':
         return await runCommand(rest, env);
+      case 'checkpoints':
+        return await checkpointsCommand(rest, env);
+      case 'checkpoint':
+        return await checkpointRequestCommand(rest, env);
+      case 'watchdog':
+        return await watchdogCommand(rest, env);
       case undefined:
       case '-h':
       case '--help':
@@ -29,6 +41,11 @@ export async function cliMain(argv: readonly string[], env: NodeJS.ProcessEnv): 
       process.stderr.write(`durable-agent: ${error.message}\n`);
       if (command === 'run' && !(error instanceof SettingsError)) process.stderr.write(`\n${RUN_HELP}\n`);
       return 2;
+    }
+    // An expected failure (a refused checkpoint, a missing key) is said in one line, without a stack.
+    if (error instanceof CommandFailed) {
+      process.stderr.write(`durable-agent: ${error.message}\n`);
+      return 1;
     }
     process.stderr.write(`durable-agent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runPipeline } from '../pipeline.js';
+import { defaultHome } from './home.js';
 import { terminalLog } from '../report/log.js';
 import { INPUT_NAMES, readSettings, type InputName } from '../settings/settings.js';
 
@@ -99,7 +98,7 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     return typeof value === 'string' ? value : undefined;
   };
   const workingDirectory = path.resolve(flag('working-directory') ?? '.');
-  const home = flag('home') ?? path.join(os.tmpdir(), `durable-agent-${createHash('sha256').update(workingDirectory).digest('hex').slice(0, 12)}`);
+  const home = flag('home') ?? defaultHome(workingDirectory);
   const settings = readSettings(
     (name) => {
       const fromEnv = SECRET_FROM_ENV[name];

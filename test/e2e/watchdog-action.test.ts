@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { failureMarker } from '../../src/report/failure-marker.js';
 import { startGitHubApi, step, type FakeGitHubApi } from '../support/github-api.js';
-import { runAction } from '../support/run-action.js';
+import { REPO_ROOT, runAction } from '../support/run-action.js';
 import { createWorkspace, type Workspace } from '../support/workspace.js';
 
 const RUN_ID = 4242;
@@ -50,5 +52,26 @@ describe('the action in watchdog mode', () => {
     expect(result.outputs.decision).toBe('skip');
     expect(result.outputs.reason).toMatch(/failed for a reason/);
     expect(api.requests.filter((request) => request.method === 'POST')).toHaveLength(0);
+  });
+});
+
+describe('durable-agent watchdog (CLI)', () => {
+  let api: FakeGitHubApi;
+  beforeEach(async () => {
+    api = await startGitHubApi();
+  });
+  afterEach(async () => {
+    await api.close();
+  });
+
+  it('decides for an explicit run id and prints the decision', async () => {
+    api.addRun({ id: RUN_ID, name: 'Agent', conclusion: 'failure', run_attempt: 1 });
+    api.setJobs(RUN_ID, 1, [{ id: 7, name: 'agent', conclusion: 'failure', steps: [] }]);
+    api.setAnnotations(7, [{ message: 'The job was not acquired by Runner of type hosted even after multiple attempts' }]);
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), 'watchdog', '--run-id', String(RUN_ID), '--rerun-delay', '0s'], {
+      env: { PATH: process.env.PATH ?? '', GITHUB_TOKEN: api.token, GITHUB_API_URL: api.url, GITHUB_REPOSITORY: api.repository },
+    });
+    expect(stdout).toMatch(/^decision=rerun$/m);
+    expect(api.requests.filter((request) => request.method === 'POST')).toHaveLength(1);
   });
 });
