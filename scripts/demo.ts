@@ -22,7 +22,7 @@ function run(command: string, args: string[], ws: Workspace, env: Record<string,
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: ws.repo, stdio: ['ignore', 'pipe', echo ? 'inherit' : 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       if (echo) process.stdout.write(chunk);
     });
