@@ -1,15 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startModelApi, type Fault, type ModelApi } from '../support/model-api.js';
-import { agentTestEnv, CLAUDE, OPENCODE, runAction } from '../support/run-action.js';
+import { TEST_AGENTS } from '../support/agents.js';
+import { agentTestEnv, runAction } from '../support/run-action.js';
 import { createWorkspace, type Workspace } from '../support/workspace.js';
 
 // The proxy tries each request PROXY_TRIES times; the CLI itself tries cliTries times (Claude with
 // CLAUDE_CODE_MAX_RETRIES=0 once; OpenCode 1 + 5 times, immediately when told retry-after 0).
 const PROXY_TRIES = 2;
-const AGENTS = [
-  { agent: 'claude', inputs: { path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash' }, cliTries: 1, idleTimeout: '3s' },
-  { agent: 'opencode', inputs: { path_to_opencode_executable: OPENCODE, model: 'claude-test' }, cliTries: 6, idleTimeout: '20s' },
-] as const;
+const AGENTS = TEST_AGENTS;
 const STEPS = ['step-1', 'step-2', 'step-3', 'step-4'];
 
 describe.each(AGENTS)('$agent through the API retry proxy', ({ agent, inputs, cliTries, idleTimeout }) => {

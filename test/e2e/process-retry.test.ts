@@ -3,18 +3,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startModelApi, type Fault, type ModelApi } from '../support/model-api.js';
 import { waitForOutput } from '../support/processes.js';
-import { agentTestEnv, CLAUDE, OPENCODE, runAction, startAction } from '../support/run-action.js';
+import { TEST_AGENTS } from '../support/agents.js';
+import { agentTestEnv, CLAUDE, runAction, startAction } from '../support/run-action.js';
 import { createWorkspace, type Workspace } from '../support/workspace.js';
 
-// Per agent: the inputs, and how many failed requests make the CLI itself give up on one call
-// (Claude with CLAUDE_CODE_MAX_RETRIES=0 tries once; OpenCode always tries 1 + 5 times, fast when
-// the server says retry-after 0).
-// OpenCode needs about 3 s (far more on a busy machine) before its first event, so its idle limit
-// in the stall test is longer.
-const AGENTS = [
-  { agent: 'claude', inputs: { path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash' }, cliTries: 1, idleTimeout: '3s' },
-  { agent: 'opencode', inputs: { path_to_opencode_executable: OPENCODE, model: 'claude-test' }, cliTries: 6, idleTimeout: '20s' },
-] as const;
+const AGENTS = TEST_AGENTS;
 
 describe.each(AGENTS)('process retry with $agent', ({ agent, inputs, cliTries, idleTimeout }) => {
   let ws: Workspace;
