@@ -375,7 +375,9 @@ describe('durable-agent checkpoints inside Actions (cache and artifact stores, e
   });
 
   it('lists, shows and restores what the action saved, by default from the cache and artifacts', async () => {
-    const jobEnv = (): Record<string, string> => ({ ...actions.clientEnv({ runId: 1001, attempt: 1, workflow: 'agent', job: 'agent' }) });
+    // A run id of its own: the cache staging folder is named after the lineage, shared by tests running at once.
+    const runId = 200_000 + Math.floor(Math.random() * 800_000);
+    const jobEnv = (): Record<string, string> => ({ ...actions.clientEnv({ runId, attempt: 1, workflow: 'agent', job: 'agent' }) });
     const result = await runAction(ws, { ...baseInputs, checkpoint_store: 'both' }, { env: { ...agentTestEnv(ws, api.url), ...jobEnv() } });
     expect(result.outputs.conclusion, result.stdout.slice(-5000)).toBe('success');
     // A later step of the same job.

@@ -18,7 +18,10 @@ describe('re-run through the Actions cache and artifacts', () => {
   let api: ModelApi;
   let actions: ActionsEmulator;
   let origin: string;
+  // Each test its own run, so no two tests (or two checkouts testing at once) share a lineage.
+  let runId: number;
   beforeEach(async () => {
+    runId = 100_000 + Math.floor(Math.random() * 900_000);
     ws = await createWorkspace();
     origin = await makeOrigin(ws);
     api = await startModelApi({ script: { steps: STEPS } });
@@ -39,7 +42,7 @@ describe('re-run through the Actions cache and artifacts', () => {
     checkpoint_min_gap: '0s',
     checkpoint_interval: '1h',
   };
-  const env = (attempt: number) => ({ ...agentTestEnv(ws, api.url), ...actions.clientEnv({ runId: 1001, attempt, workflow: 'agent', job: 'agent' }) });
+  const env = (attempt: number) => ({ ...agentTestEnv(ws, api.url), ...actions.clientEnv({ runId, attempt, workflow: 'agent', job: 'agent' }) });
 
   async function secondAttempt() {
     const result = await runAction(ws, inputs, { env: env(2), runAttempt: 2, runnerTemp: await freshRunner(ws, origin, 2) });
@@ -76,7 +79,7 @@ describe('re-run through the Actions cache and artifacts', () => {
   });
 
   it('warns and goes on when the cache token is read-only', async () => {
-    const readOnly = { ...agentTestEnv(ws, api.url), ...actions.clientEnv({ runId: 1001, attempt: 1, cacheWrite: false }) };
+    const readOnly = { ...agentTestEnv(ws, api.url), ...actions.clientEnv({ runId, attempt: 1, cacheWrite: false }) };
     const result = await runAction(ws, { ...inputs, checkpoint_store: 'cache' }, { env: readOnly, runAttempt: 1 });
     expect(result.outputs.conclusion).toBe('success');
     expect(result.stdout).toMatch(/::warning::Checkpoint \d+ was not saved to the cache store; the run goes on\./);
