@@ -110,6 +110,8 @@ describe('checkpoints in the action', () => {
   });
 
   it('takes the last checkpoint in the post step when main was killed', async () => {
+    // Main hangs at the last step, so it is surely still running when it is killed.
+    api.setFaults([{ kind: 'stall', at: { step: 4 }, count: 1 }]);
     const killed = await interruptedRun(ws, inputs, { env: agentTestEnv(ws, api.url), runnerTemp: ws.runnerTemp, step: 3, signal: 'SIGKILL' });
     expect(killed.state.durable_main_finished).toBeUndefined();
     const post = await startAction(ws, inputs, { entry: 'post', env: agentTestEnv(ws, api.url) }).done;

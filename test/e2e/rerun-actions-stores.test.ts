@@ -24,7 +24,8 @@ describe('re-run through the Actions cache and artifacts', () => {
     runId = 100_000 + Math.floor(Math.random() * 900_000);
     ws = await createWorkspace();
     origin = await makeOrigin(ws);
-    api = await startModelApi({ script: { steps: STEPS } });
+    // The first attempt hangs at the last step, so it is still running when the test interrupts it.
+    api = await startModelApi({ script: { steps: STEPS }, faults: [{ kind: 'stall', at: { step: STEPS }, count: 1 }] });
     actions = await startActionsEmulator({ repository: 'octo/demo' });
   });
   afterEach(async () => {
@@ -45,6 +46,7 @@ describe('re-run through the Actions cache and artifacts', () => {
   const env = (attempt: number) => ({ ...agentTestEnv(ws, api.url), ...actions.clientEnv({ runId, attempt, workflow: 'agent', job: 'agent' }) });
 
   async function secondAttempt() {
+    api.setFaults([]);
     const result = await runAction(ws, inputs, { env: env(2), runAttempt: 2, runnerTemp: await freshRunner(ws, origin, 2) });
     expect(result.outputs.conclusion, result.stdout.slice(-5000)).toBe('success');
     expect(result.outputs.resumed, result.stdout.split('\n').filter((l) => /heckpoint|estore|warning/.test(l)).join('\n')).toBe('true');
@@ -69,6 +71,7 @@ describe('re-run through the Actions cache and artifacts', () => {
   });
 
   it('never uploads a secret the step knows, and names the file it left out', async () => {
+    api.setFaults([]);
     writeFileSync(path.join(ws.repo, 'notes.txt'), `the key is ${SECRET}\n`);
     const result = await runAction(ws, inputs, { env: env(1), runAttempt: 1 });
     expect(result.outputs.conclusion).toBe('success');
@@ -79,6 +82,7 @@ describe('re-run through the Actions cache and artifacts', () => {
   });
 
   it('warns and goes on when the cache token is read-only', async () => {
+    api.setFaults([]);
     const readOnly = { ...agentTestEnv(ws, api.url), ...actions.clientEnv({ runId, attempt: 1, cacheWrite: false }) };
     const result = await runAction(ws, { ...inputs, checkpoint_store: 'cache' }, { env: readOnly, runAttempt: 1 });
     expect(result.outputs.conclusion).toBe('success');

@@ -33,7 +33,8 @@ describe.each(AGENTS)('a re-run of a killed $agent job', ({ agent, inputs, killA
     ws = await createWorkspace();
     // The repository the runner checks out: each job attempt starts from a fresh clone of it.
     origin = await makeOrigin(ws);
-    api = await startModelApi({ script: { steps: STEPS } });
+    // The first attempt hangs at the last step, so it is still running when the test interrupts it.
+    api = await startModelApi({ script: { steps: STEPS }, faults: [{ kind: 'stall', at: { step: STEPS }, count: 1 }] });
   });
   afterEach(async () => {
     await api.close();
@@ -54,6 +55,7 @@ describe.each(AGENTS)('a re-run of a killed $agent job', ({ agent, inputs, killA
 
   /** Runs attempt 2; returns its result and the step the resumed conversation continued at. */
   async function rerun(): Promise<ActionResult & { resumedAt: number }> {
+    api.setFaults([]);
     const before = api.requests.length;
     const result = await runAction(ws, jobInputs, { env: agentTestEnv(ws, api.url), runAttempt: 2, runnerTemp: await freshRunner(ws, origin, 2) });
     const resumedAt = api.requests.slice(before).find((request) => request.kind === 'conversation')?.step ?? 1;
