@@ -6,7 +6,7 @@ import {
   resolveWatchedRun,
   runPipeline,
   runWatchdog
-} from "./chunks/chunk-BTSZGQJL.js";
+} from "./chunks/chunk-TGPQNQCR.js";
 import {
   CheckpointRejected,
   INPUT_NAMES,

@@ -76,7 +76,10 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
         if (event.type === 'init') options.onSessionId?.(event.sessionId);
         if (event.type === 'tool_call') toolNames.set(event.id, event.name);
         if (event.type === 'tool_result' || event.type === 'turn') options.onProgress?.();
-        const text = renderEvent(event.type === 'tool_result' && !event.name ? { ...event, name: toolNames.get(event.id) } : event);
+        const named = event.type === 'tool_result' && !event.name ? { ...event, name: toolNames.get(event.id) } : event;
+        // A call's name is needed until its result arrives; forgetting it then keeps memory flat.
+        if (event.type === 'tool_result') toolNames.delete(event.id);
+        const text = renderEvent(named);
         if (text !== undefined) log.info(text);
       }
     },

@@ -9,18 +9,22 @@ import { terminalLog } from '../../src/report/log.js';
 const policy: RetryPolicy = { maxAttempts: 5, initialDelayMs: 10, maxDelayMs: 40, backoffFactor: 2, maxRetryTimeMs: 60_000 };
 
 describe('retryDelayMs', () => {
+  const slow: RetryPolicy = { ...policy, initialDelayMs: 1000, maxDelayMs: 4000 };
   it('draws full jitter below an exponential ceiling capped by max_delay', () => {
-    expect(retryDelayMs(policy, 1, undefined, () => 1)).toBe(10);
-    expect(retryDelayMs(policy, 2, undefined, () => 1)).toBe(20);
-    expect(retryDelayMs(policy, 5, undefined, () => 1)).toBe(40);
-    expect(retryDelayMs(policy, 3, undefined, () => 0.5)).toBe(20);
+    expect(retryDelayMs(slow, 1, undefined, () => 1)).toBe(1000);
+    expect(retryDelayMs(slow, 2, undefined, () => 1)).toBe(2000);
+    expect(retryDelayMs(slow, 5, undefined, () => 1)).toBe(4000);
+    expect(retryDelayMs(slow, 3, undefined, () => 0.75)).toBe(3000);
   });
   it('never returns zero, so a failure cannot loop without a pause', () => {
     expect(retryDelayMs(policy, 1, undefined, () => 0)).toBeGreaterThan(0);
+    const zero = { ...policy, initialDelayMs: 0, maxDelayMs: 0 };
+    expect(retryDelayMs(zero, 1, undefined, () => 0)).toBe(100);
+    expect(retryDelayMs(zero, 1, 0, () => 0)).toBe(100);
   });
   it('lets a retry-after hint win, capped by max_delay', () => {
-    expect(retryDelayMs(policy, 1, 30, () => 0)).toBe(30);
-    expect(retryDelayMs(policy, 1, 10_000, () => 0)).toBe(40);
+    expect(retryDelayMs(slow, 1, 3000, () => 0)).toBe(3000);
+    expect(retryDelayMs(slow, 1, 10_000, () => 0)).toBe(4000);
   });
 });
 

@@ -327,13 +327,18 @@ var TailBuffer = class {
     this.limit = limit;
   }
   limit;
-  text = "";
+  chunks = [];
+  length = 0;
   push(chunk) {
-    this.text += chunk;
-    if (this.text.length > this.limit * 2) this.text = this.text.slice(-this.limit);
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    while (this.chunks.length > 1 && this.length - (this.chunks[0]?.length ?? 0) >= this.limit) {
+      this.length -= this.chunks.shift()?.length ?? 0;
+    }
   }
   toString() {
-    return this.text.length > this.limit ? this.text.slice(-this.limit) : this.text;
+    const text = this.chunks.join("");
+    return text.length > this.limit ? text.slice(-this.limit) : text;
   }
 };
 
@@ -434,7 +439,9 @@ async function runAttempt(options) {
         if (event.type === "init") options.onSessionId?.(event.sessionId);
         if (event.type === "tool_call") toolNames.set(event.id, event.name);
         if (event.type === "tool_result" || event.type === "turn") options.onProgress?.();
-        const text = renderEvent(event.type === "tool_result" && !event.name ? { ...event, name: toolNames.get(event.id) } : event);
+        const named = event.type === "tool_result" && !event.name ? { ...event, name: toolNames.get(event.id) } : event;
+        if (event.type === "tool_result") toolNames.delete(event.id);
+        const text = renderEvent(named);
         if (text !== void 0) log.info(text);
       }
     }
@@ -712,8 +719,9 @@ async function pRetry(input, options = {}) {
 }
 
 // src/runner/retry-policy.ts
+var MIN_DELAY_MS = 100;
 function retryDelayMs(policy, retry, hintMs, random = Math.random) {
-  const floor = Math.min(1e3, policy.maxDelayMs, policy.initialDelayMs);
+  const floor = Math.max(MIN_DELAY_MS, Math.min(1e3, policy.maxDelayMs, policy.initialDelayMs));
   if (hintMs !== void 0 && hintMs >= 0) return Math.max(floor, Math.min(policy.maxDelayMs, hintMs));
   const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoffFactor ** Math.max(0, retry - 1));
   return Math.max(floor, Math.round(random() * ceiling));

@@ -1,0 +1,213 @@
+// Case 6: streamed requests to a local model API, direct and through the retry proxy, interleaved
+// so that both see the same machine. Upstream and proxy run in their own processes.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { summarizeProfiles } from './cpu-profile.js';
+import { bundleEntry, formatMs, log, MB, median, percentile, REPO_ROOT, type CaseResult, type Row } from './lib.js';
+
+interface Server {
+  readonly url: string;
+  /** Ends the process; resolves with its CPU time (user + system, ms). */
+  stop(): Promise<number>;
+}
+
+async function startServer(entry: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<Server> {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...nodeFlags, entry, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const lines = createInterface({ input: child.stdout });
+  const iterator = lines[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const ready = /^READY (\S+)$/.exec(first.done ? '' : first.value);
+  if (!ready?.[1]) throw new Error(`proxy bench server did not start: ${stderr.slice(-2000)}`);
+  return {
+    url: ready[1],
+    stop: async () => {
+      const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+      child.stdin.end();
+      let cpuMs = Number.NaN;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        const cpu = /^CPU (\d+) (\d+)$/.exec(next.value);
+        if (cpu) cpuMs = (Number(cpu[1]) + Number(cpu[2])) / 1000;
+      }
+      await exited;
+      return cpuMs;
+    },
+  };
+}
+
+// A request body the size of a modest conversation.
+const BODY = Buffer.from(JSON.stringify({ model: 'claude-bench', max_tokens: 4096, stream: true, messages: [{ role: 'user', content: 'x'.repeat(16_000) }] }));
+
+interface Timing {
+  readonly totalMs: number;
+  readonly firstByteMs: number;
+  readonly bytes: number;
+}
+
+function call(agent: Agent, base: string, bytes: number): Promise<Timing> {
+  const url = new URL('/v1/messages?beta=true', base);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': BODY.length, 'x-api-key': 'sk-bench', 'anthropic-version': '2023-06-01', 'x-bench-bytes': String(bytes) },
+      },
+      (res) => {
+        const firstByteMs = performance.now() - started;
+        let received = 0;
+        res.on('data', (chunk: Buffer) => (received += chunk.length));
+        res.once('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode ?? '?'}`));
+          else resolve({ totalMs: performance.now() - started, firstByteMs, bytes: received });
+        });
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    req.end(BODY);
+  });
+}
+
+/** `count` requests, `concurrency` at a time; MB/s over the whole batch. */
+async function batch(agent: Agent, base: string, bytes: number, count: number, concurrency: number): Promise<number> {
+  let next = 0;
+  let received = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next += 1;
+        // Not `received += await …`: that reads `received` before the await and loses the others' bytes.
+        const timing = await call(agent, base, bytes);
+        received += timing.bytes;
+      }
+    }),
+  );
+  return received / MB / ((performance.now() - started) / 1000);
+}
+
+const SIZES = [
+  { label: '1 KB', bytes: 1024 },
+  { label: '1 MB', bytes: 1024 * 1024 },
+] as const;
+const REQUESTS_PER_SIZE = 1000;
+
+export async function proxyCase(root: string, reps: number): Promise<CaseResult> {
+  await mkdir(root, { recursive: true });
+  const entry = await bundleEntry('bench/proxy-child.ts');
+  const upstream = await startServer(entry, ['upstream']);
+  const proxy = await startServer(entry, ['proxy', upstream.url]);
+  const direct = new Agent({ keepAlive: true, maxSockets: 8 });
+  const proxied = new Agent({ keepAlive: true, maxSockets: 8 });
+  const rows: Row[] = [];
+  const facts: string[] = [];
+  try {
+    for (const size of SIZES) {
+      log(`case 6: ${REQUESTS_PER_SIZE} requests of ${size.label}, direct and through the proxy`);
+      for (let i = 0; i < 50; i++) {
+        await call(direct, upstream.url, size.bytes);
+        await call(proxied, proxy.url, size.bytes);
+      }
+      const ours: Timing[] = [];
+      const base: Timing[] = [];
+      for (let i = 0; i < REQUESTS_PER_SIZE; i++) {
+        if (i % 2 === 0) {
+          base.push(await call(direct, upstream.url, size.bytes));
+          ours.push(await call(proxied, proxy.url, size.bytes));
+        } else {
+          ours.push(await call(proxied, proxy.url, size.bytes));
+          base.push(await call(direct, upstream.url, size.bytes));
+        }
+      }
+      const total = (timings: readonly Timing[]): number[] => timings.map((timing) => timing.totalMs);
+      const ttfb = (timings: readonly Timing[]): number[] => timings.map((timing) => timing.firstByteMs);
+      const id = size.bytes === 1024 ? ['6a', '6b'] : ['6c', '6d'];
+      rows.push(
+        {
+          id: id[0] ?? '',
+          name: `proxy ${size.label}: median latency`,
+          unit: 'ms',
+          ours: median(total(ours)),
+          baseline: median(total(base)),
+          baselineLabel: 'direct',
+          target: { compare: 'added', limit: 1 },
+          notes: [`${size.label}: to the last byte of the stream; to the first byte ${formatMs(median(ttfb(ours)))} vs ${formatMs(median(ttfb(base)))} direct (p99 ${formatMs(percentile(ttfb(ours), 99))} vs ${formatMs(percentile(ttfb(base), 99))})`],
+        },
+        {
+          id: id[1] ?? '',
+          name: `proxy ${size.label}: p99 latency`,
+          unit: 'ms',
+          ours: percentile(total(ours), 99),
+          baseline: percentile(total(base), 99),
+          baselineLabel: 'direct',
+          target: { compare: 'added', limit: 5 },
+        },
+      );
+    }
+
+    const rounds = Math.max(5, reps);
+    log(`case 6: throughput, 1 MB answers, 4 at a time, ${rounds} rounds each`);
+    const oursRate: number[] = [];
+    const baseRate: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      if (round % 2 === 0) {
+        baseRate.push(await batch(direct, upstream.url, 1024 * 1024, 100, 4));
+        oursRate.push(await batch(proxied, proxy.url, 1024 * 1024, 100, 4));
+      } else {
+        oursRate.push(await batch(proxied, proxy.url, 1024 * 1024, 100, 4));
+        baseRate.push(await batch(direct, upstream.url, 1024 * 1024, 100, 4));
+      }
+    }
+    rows.push({
+      id: '6e',
+      name: 'proxy throughput (1 MB, 4 at a time)',
+      unit: 'MB/s',
+      ours: median(oursRate),
+      baseline: median(baseRate),
+      baselineLabel: 'direct',
+      target: { compare: 'ratio', limit: 0.9, higherIsBetter: true },
+      samples: { ours: oursRate, baseline: baseRate },
+    });
+  } finally {
+    direct.destroy();
+    proxied.destroy();
+    const proxyCpu = await proxy.stop();
+    await upstream.stop();
+    facts.push(`proxy: ${SIZES.length * REQUESTS_PER_SIZE} sequential streamed requests each way (16 KB request bodies, SSE in 16 KiB writes), then 1 MB answers 4 at a time; the proxy process used ${formatMs(proxyCpu)} of CPU in all`);
+  }
+
+  return {
+    rows,
+    facts,
+    profile: async () => {
+      const dir = path.join(root, 'profile');
+      await mkdir(dir, { recursive: true });
+      const profiledUpstream = await startServer(entry, ['upstream']);
+      const profiledProxy = await startServer(entry, ['proxy', profiledUpstream.url], ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+      const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+      const lines: string[] = [];
+      try {
+        for (const size of SIZES) {
+          const timings: number[] = [];
+          for (let i = 0; i < 300; i++) timings.push((await call(agent, profiledProxy.url, size.bytes)).totalMs);
+          lines.push(`300 × ${size.label} through the profiled proxy: median ${formatMs(median(timings))}`);
+        }
+      } finally {
+        agent.destroy();
+        const cpu = await profiledProxy.stop();
+        await profiledUpstream.stop();
+        lines.push(`proxy process CPU over the profiled run: ${formatMs(cpu)} for 300 × (1 KB + 1 MB)`);
+      }
+      return [...lines, ...(await summarizeProfiles(dir, REPO_ROOT))];
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// The stream case, in its own Node process (so that its peak RSS is its own): feeds a stream-json
+// file through the supervisor as an attempt does.
+//   node stream-child.mjs FILE WORKDIR RESULT.json
+// stdout is /dev/null (the parent spawns it so): the transcript goes to the Actions log as in a run.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseClaudeLine } from '../src/agents/claude.js';
+import { ExecutionFile } from '../src/report/execution-file.js';
+import { actionsLog } from '../src/report/log.js';
+import { renderEvent } from '../src/report/transcript.js';
+import { EvidenceCollector } from '../src/runner/evidence.js';
+import { supervise } from '../src/runner/supervise.js';
+import { measure, type Counts } from './child-measure.js';
+
+async function run(input: string, dir: string): Promise<Counts> {
+  const executionFile = await ExecutionFile.open(path.join(dir, 'execution.ndjson'));
+  const log = actionsLog();
+  const evidence = new EvidenceCollector(undefined);
+  const toolNames = new Map<string, string>();
+  let lines = 0;
+  let events = 0;
+  const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  // The same work per line as runAttempt's onLine: execution file, parse, evidence, render, log.
+  const outcome = await supervise({
+    file: 'cat',
+    args: [input],
+    cwd: dir,
+    env,
+    attemptTimeoutMs: 3_600_000,
+    idleTimeoutMs: 15 * 60_000,
+    killGraceMs: 5000,
+    onLine: async (line) => {
+      lines += 1;
+      await executionFile.write(line);
+      for (const event of parseClaudeLine(line)) {
+        events += 1;
+        evidence.add(event);
+        if (event.type === 'tool_call') toolNames.set(event.id, event.name);
+        const text = renderEvent(event.type === 'tool_result' && !event.name ? { ...event, name: toolNames.get(event.id) } : event);
+        if (text !== undefined) log.info(text);
+      }
+    },
+  });
+  await executionFile.close();
+  if (outcome.exitCode !== 0) throw new Error(`cat exited ${outcome.exitCode ?? outcome.signal ?? '?'}`);
+  if (evidence.result?.isError !== false) throw new Error('the final result line was not seen');
+  return { lines, events, executionBytes: (await stat(executionFile.path)).size };
+}
+
+const [file, workDir, resultFile] = process.argv.slice(2);
+if (file === undefined || workDir === undefined || resultFile === undefined) throw new Error('usage: stream-child FILE WORKDIR RESULT');
+await measure(file, resultFile, () => run(file, workDir));
