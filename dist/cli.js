@@ -6,7 +6,7 @@ import {
   resolveWatchedRun,
   runPipeline,
   runWatchdog
-} from "./chunks/chunk-TGPQNQCR.js";
+} from "./chunks/chunk-ARK3OHNP.js";
 import {
   CheckpointRejected,
   INPUT_NAMES,
@@ -30,7 +30,7 @@ import {
   readValidManifest,
   restoreCheckpoint,
   terminalLog
-} from "./chunks/chunk-YVK6MCV7.js";
+} from "./chunks/chunk-3J6USUY2.js";
 
 // src/cli/checkpoint-request.ts
 import { writeFile } from "node:fs/promises";

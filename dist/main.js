@@ -6,7 +6,7 @@ import {
   resolveWatchedRun,
   runPipeline,
   runWatchdog
-} from "./chunks/chunk-TGPQNQCR.js";
+} from "./chunks/chunk-ARK3OHNP.js";
 import {
   Outputs,
   SettingsError,
@@ -24,7 +24,7 @@ import {
   setSecret,
   summary,
   warning
-} from "./chunks/chunk-YVK6MCV7.js";
+} from "./chunks/chunk-3J6USUY2.js";
 
 // src/action/run-action.ts
 import os from "node:os";

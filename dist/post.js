@@ -11,7 +11,7 @@ import {
   openJobCheckpoints,
   readSettings,
   warning
-} from "./chunks/chunk-YVK6MCV7.js";
+} from "./chunks/chunk-3J6USUY2.js";
 
 // src/action/run-post.ts
 import os from "node:os";

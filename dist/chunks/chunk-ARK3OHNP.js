@@ -17,7 +17,7 @@ import {
   optionalText,
   patterns,
   which
-} from "./chunk-YVK6MCV7.js";
+} from "./chunk-3J6USUY2.js";
 
 // src/pipeline.ts
 import path3 from "node:path";
