@@ -2,7 +2,7 @@
  * The API retry proxy over real HTTP: against the fake model API and small purpose-built upstreams,
  * then with the real Claude Code and OpenCode CLIs talking through it.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, request } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli as runCliProcess, type CliRun } from '../support/run-cli.js';
 import { startApiProxy } from '../../src/proxy/api-proxy.js';
 import type { ApiProxy, ApiProxyOptions, ProxyLog, ProxyRetryPolicy } from '../../src/proxy/api-proxy.js';
 import { startModelApi } from '../support/model-api.js';
@@ -459,47 +460,10 @@ const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.me
 const OPENCODE = fileURLToPath(new URL('../../node_modules/.bin/opencode', import.meta.url));
 const RUN_TIMEOUT_MS = 90_000;
 
-type Event = Record<string, unknown>;
+type RunResult = CliRun;
 
-interface RunResult {
-  code: number | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-  events: Event[];
-}
-
-function runCli(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    // An open stdin pipe hangs `opencode run`; neither CLI needs one.
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const timeout = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    }, RUN_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error) => {
-      clearTimeout(timeout);
-      clearTimeout(killTimer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timeout);
-      clearTimeout(killTimer);
-      const events = stdout
-        .split('\n')
-        .filter((line) => line.trim().startsWith('{'))
-        .map((line) => JSON.parse(line) as Event);
-      resolve({ code, timedOut, stdout, stderr, events });
-    });
-  });
-}
+const runCli = (command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<RunResult> =>
+  runCliProcess(command, args, { ...options, timeoutMs: RUN_TIMEOUT_MS });
 
 function describeRun(run: RunResult, log: RecordingLog): string {
   return `exit ${run.code} timedOut ${run.timedOut}\nproxy log:\n${log.lines.join('\n')}\nstderr: ${run.stderr.slice(-2000)}\nstdout: ${run.stdout.slice(-4000)}`;

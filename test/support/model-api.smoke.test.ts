@@ -2,7 +2,7 @@
  * Drives the real Claude Code and OpenCode CLIs against the local model API, proving that the
  * scripted conversation, the faults and resume work with what the CLIs actually send.
  */
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli as runCliProcess, type CliEvent, type CliRun } from './run-cli.js';
 import { startModelApi } from './model-api.js';
 import type { Fault, ModelApi } from './model-api.js';
 import { openCodeEnv, writeOpenCodeConfig } from './opencode-config.js';
@@ -18,48 +19,11 @@ const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.me
 const OPENCODE = fileURLToPath(new URL('../../node_modules/.bin/opencode', import.meta.url));
 const RUN_TIMEOUT_MS = 60_000;
 
-type Event = Record<string, unknown>;
+type Event = CliEvent;
+type RunResult = CliRun;
 
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-  events: Event[];
-}
-
-function runCli(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    // An open stdin pipe hangs `opencode run`; neither CLI needs one.
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const timeout = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    }, RUN_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (error) => {
-      clearTimeout(timeout);
-      clearTimeout(killTimer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timeout);
-      clearTimeout(killTimer);
-      const events = stdout
-        .split('\n')
-        .filter((line) => line.trim().startsWith('{'))
-        .map((line) => JSON.parse(line) as Event);
-      resolve({ code, signal, timedOut, stdout, stderr, events });
-    });
-  });
-}
+const runCli = (command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<RunResult> =>
+  runCliProcess(command, args, { ...options, timeoutMs: RUN_TIMEOUT_MS });
 
 async function marks(repo: string): Promise<string[]> {
   const text = await readFile(join(repo, 'progress.txt'), 'utf8').catch(() => '');
