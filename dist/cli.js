@@ -6,7 +6,7 @@ import {
   resolveWatchedRun,
   runPipeline,
   runWatchdog
-} from "./chunks/chunk-ARK3OHNP.js";
+} from "./chunks/chunk-CTBXOUKI.js";
 import {
   CheckpointRejected,
   INPUT_NAMES,
@@ -30,7 +30,7 @@ import {
   readValidManifest,
   restoreCheckpoint,
   terminalLog
-} from "./chunks/chunk-3J6USUY2.js";
+} from "./chunks/chunk-W6HCM5II.js";
 
 // src/cli/checkpoint-request.ts
 import { writeFile } from "node:fs/promises";

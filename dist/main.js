@@ -6,7 +6,7 @@ import {
   resolveWatchedRun,
   runPipeline,
   runWatchdog
-} from "./chunks/chunk-ARK3OHNP.js";
+} from "./chunks/chunk-CTBXOUKI.js";
 import {
   Outputs,
   SettingsError,
@@ -24,7 +24,7 @@ import {
   setSecret,
   summary,
   warning
-} from "./chunks/chunk-3J6USUY2.js";
+} from "./chunks/chunk-W6HCM5II.js";
 
 // src/action/run-action.ts
 import os from "node:os";
@@ -133,6 +133,7 @@ async function runAction() {
         saveState(States.lastSequence, String(state.lastSequence));
         saveState(States.sessionId, state.sessionId ?? "");
         saveState(States.baseCommit, state.baseCommit);
+        saveState(States.history, JSON.stringify({ attempts: state.attempts.slice(-100), totals: state.totals }));
       }
     });
     setOutputs(result);

@@ -4,6 +4,7 @@ import {
   States,
   actionsLog,
   createAdapter,
+  external_exports,
   getInput,
   getState,
   group,
@@ -11,10 +12,23 @@ import {
   openJobCheckpoints,
   readSettings,
   warning
-} from "./chunks/chunk-3J6USUY2.js";
+} from "./chunks/chunk-W6HCM5II.js";
 
 // src/action/run-post.ts
 import os from "node:os";
+var historySchema = external_exports.object({
+  attempts: external_exports.array(external_exports.record(external_exports.string(), external_exports.unknown())),
+  totals: external_exports.object({ costUsd: external_exports.number().nonnegative(), turns: external_exports.number().int().nonnegative() })
+});
+function readHistory(text) {
+  if (!text) return void 0;
+  try {
+    const parsed = historySchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : void 0;
+  } catch {
+    return void 0;
+  }
+}
 async function runPost() {
   try {
     const started = getState(States.mainStarted) === "true";
@@ -50,6 +64,11 @@ async function runPost() {
       });
       if (!job) return;
       job.scheduler.sessionId = getState(States.sessionId) || void 0;
+      const history = readHistory(getState(States.history));
+      if (history) {
+        job.scheduler.attempts = history.attempts;
+        job.scheduler.totals = history.totals;
+      }
       await job.scheduler.save("post step: main did not finish", { force: true, final: true });
     });
   } catch (error) {

@@ -28,6 +28,8 @@ export const States = {
   lastSequence: 'durable_last_sequence',
   sessionId: 'durable_session_id',
   baseCommit: 'durable_base_commit',
+  /** JSON: the attempt history and totals, for the post step's checkpoint manifest. */
+  history: 'durable_history',
 } as const;
 
 /** Variables of the runner that grant access to the run's own services; the agent never sees them. */

@@ -47,6 +47,9 @@ export interface CheckpointState {
   readonly lastSequence: number;
   readonly sessionId: string | undefined;
   readonly baseCommit: string;
+  /** The attempt history and totals the manifest carries, so the post step's checkpoint keeps them. */
+  readonly attempts: readonly Record<string, unknown>[];
+  readonly totals: { readonly costUsd: number; readonly turns: number };
 }
 
 export interface PipelineOptions {
@@ -184,7 +187,16 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
   const job = await log.group('Checkpoints', () => openJobCheckpoints({ settings, adapter, env: options.env, log, restore: true }));
   const scheduler = job?.scheduler;
   const onSaved = (): void => {
-    if (job) options.onCheckpoint?.({ lastSequence: job.scheduler.lastSequence, sessionId: job.scheduler.sessionId, baseCommit: job.baseCommit });
+    if (job) {
+      const { scheduler: jobScheduler } = job;
+      options.onCheckpoint?.({
+        lastSequence: jobScheduler.lastSequence,
+        sessionId: jobScheduler.sessionId,
+        baseCommit: job.baseCommit,
+        attempts: jobScheduler.attempts,
+        totals: jobScheduler.totals,
+      });
+    }
   };
   onSaved();
   if (job?.restored && scheduler) {
@@ -244,8 +256,8 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
                 scheduler.totals = { ...totals };
                 if (record.classification.kind !== 'success' && record.classification.reason !== 'cancelled') {
                   await scheduler.save(`after failed attempt ${number}`);
-                  onSaved();
                 }
+                onSaved();
               }
               return record;
             },

@@ -92,6 +92,8 @@ export async function runAction(): Promise<void> {
         core.saveState(States.lastSequence, String(state.lastSequence));
         core.saveState(States.sessionId, state.sessionId ?? '');
         core.saveState(States.baseCommit, state.baseCommit);
+        // The newest entries are enough to tell the story; the state file is not meant for bulk.
+        core.saveState(States.history, JSON.stringify({ attempts: state.attempts.slice(-100), totals: state.totals }));
       },
     });
     setOutputs(result);

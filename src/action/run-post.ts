@@ -1,10 +1,27 @@
 import os from 'node:os';
 import * as core from '@actions/core';
+import { z } from 'zod';
 import { createAdapter } from '../agents/create-adapter.js';
 import { openJobCheckpoints } from '../checkpoint/job.js';
 import { States } from '../names.js';
 import { actionsLog } from '../report/log.js';
 import { readSettings, type InputName } from '../settings/settings.js';
+
+const historySchema = z.object({
+  attempts: z.array(z.record(z.string(), z.unknown())),
+  totals: z.object({ costUsd: z.number().nonnegative(), turns: z.number().int().nonnegative() }),
+});
+
+/** What main left of its attempt history; a missing or damaged value just leaves the history empty. */
+function readHistory(text: string): z.infer<typeof historySchema> | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed = historySchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The post step runs after failure, cancellation and timeouts. When main did not finish (killed
@@ -46,6 +63,11 @@ export async function runPost(): Promise<void> {
       });
       if (!job) return;
       job.scheduler.sessionId = core.getState(States.sessionId) || undefined;
+      const history = readHistory(core.getState(States.history));
+      if (history) {
+        job.scheduler.attempts = history.attempts;
+        job.scheduler.totals = history.totals;
+      }
       await job.scheduler.save('post step: main did not finish', { force: true, final: true });
     });
   } catch (error) {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/checkpoint/local-store.js';
@@ -109,15 +109,22 @@ describe('checkpoints in the action', () => {
     expect(await ws.marks()).toEqual(['step-1', 'step-2', 'step-3', 'step-4']);
   });
 
-  it('takes the last checkpoint in the post step when main was killed', async () => {
-    // Main hangs at the last step, so it is surely still running when it is killed.
-    api.setFaults([{ kind: 'stall', at: { step: 4 }, count: 1 }]);
-    const killed = await interruptedRun(ws, inputs, { env: agentTestEnv(ws, api.url), runnerTemp: ws.runnerTemp, step: 3, signal: 'SIGKILL' });
+  it('takes the last checkpoint in the post step when main was killed, with the attempt history', async () => {
+    // Attempt 1 fails on a 500 and is resumed; attempt 2 hangs at the last step and the runner kills main.
+    api.setFaults([
+      { kind: 'http500', at: { step: 2 }, count: 1 },
+      { kind: 'stall', at: { step: 4 }, count: 1 },
+    ]);
+    const jobInputs = { ...inputs, api_proxy: 'false', initial_delay: '100ms', max_delay: '200ms' };
+    const killed = await interruptedRun(ws, jobInputs, { env: agentTestEnv(ws, api.url), runnerTemp: ws.runnerTemp, step: 3, signal: 'SIGKILL' });
+    expect(killed.stdout).toContain('Attempt 1 ended with server_error');
     expect(killed.state.durable_main_finished).toBeUndefined();
-    const post = await startAction(ws, inputs, { entry: 'post', env: agentTestEnv(ws, api.url) }).done;
+    const post = await startAction(ws, jobInputs, { entry: 'post', env: agentTestEnv(ws, api.url) }).done;
     expect(post.exitCode).toBe(0);
-    expect(post.stdout).toMatch(/Checkpoint (\d+) saved \(post step: main did not finish\)/);
-    const sequence = Number(/Checkpoint (\d+) saved \(post/.exec(post.stdout)?.[1]);
-    expect(sequence).toBeGreaterThan(Number(killed.state.durable_last_sequence));
+    const saved = /Checkpoint (\d+) saved \(post step: main did not finish\): .* to local (\S+);/.exec(post.stdout);
+    expect(saved, post.stdout).not.toBeNull();
+    expect(Number(saved?.[1])).toBeGreaterThan(Number(killed.state.durable_last_sequence));
+    const manifest = JSON.parse(readFileSync(path.join(ws.root, 'checkpoints', saved?.[2] ?? '', 'manifest.json'), 'utf8')) as { attempts: Array<{ reason: string }> };
+    expect(manifest.attempts.map((attempt) => attempt.reason)).toEqual(['server_error']);
   });
 });

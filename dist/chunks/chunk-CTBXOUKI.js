@@ -17,7 +17,7 @@ import {
   optionalText,
   patterns,
   which
-} from "./chunk-3J6USUY2.js";
+} from "./chunk-W6HCM5II.js";
 
 // src/pipeline.ts
 import path3 from "node:path";
@@ -1535,7 +1535,16 @@ async function runAgent(options, proxy) {
   const job = await log.group("Checkpoints", () => openJobCheckpoints({ settings, adapter, env: options.env, log, restore: true }));
   const scheduler = job?.scheduler;
   const onSaved = () => {
-    if (job) options.onCheckpoint?.({ lastSequence: job.scheduler.lastSequence, sessionId: job.scheduler.sessionId, baseCommit: job.baseCommit });
+    if (job) {
+      const { scheduler: jobScheduler } = job;
+      options.onCheckpoint?.({
+        lastSequence: jobScheduler.lastSequence,
+        sessionId: jobScheduler.sessionId,
+        baseCommit: job.baseCommit,
+        attempts: jobScheduler.attempts,
+        totals: jobScheduler.totals
+      });
+    }
   };
   onSaved();
   if (job?.restored && scheduler) {
@@ -1591,8 +1600,8 @@ async function runAgent(options, proxy) {
             scheduler.totals = { ...totals };
             if (record.classification.kind !== "success" && record.classification.reason !== "cancelled") {
               await scheduler.save(`after failed attempt ${number}`);
-              onSaved();
             }
+            onSaved();
           }
           return record;
         },
