@@ -212,8 +212,10 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
     expect(restored.stdout).toContain(`Restored checkpoint ${older.key} (sequence ${older.sequence}`);
     expect(restored.stdout).toContain(`agent state: ${stateDir}`);
     const progress = readFileSync(path.join(into, 'progress.txt'), 'utf8');
+    // An older checkpoint holds a prefix of the final progress (all of it when the agent was
+    // already done by the time that checkpoint was taken: saves trail the agent).
     expect(progress.length).toBeGreaterThan(0);
-    expect(progress.length).toBeLessThan(final.length);
+    expect(progress.length).toBeLessThanOrEqual(final.length);
     expect(final.startsWith(progress)).toBe(true);
     expect(readdirSync(stateDir).length).toBeGreaterThan(0);
   });
