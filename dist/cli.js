@@ -3,10 +3,9 @@ import { createRequire as __durableCreateRequire } from 'node:module';
 const require = __durableCreateRequire(import.meta.url);
 import {
   readWatchdogSettings,
-  resolveWatchedRun,
   runPipeline,
-  runWatchdog
-} from "./chunks/chunk-CTBXOUKI.js";
+  watchdogFromSettings
+} from "./chunks/chunk-QFZUXIFA.js";
 import {
   CheckpointRejected,
   INPUT_NAMES,
@@ -15,6 +14,7 @@ import {
   SettingsError,
   checkpointHooks,
   createStoreSet,
+  describeCheckpointFolder,
   formatBytes,
   formatDuration,
   formatSequence,
@@ -22,7 +22,6 @@ import {
   gitSucceeds,
   lineageFor,
   lineageHash,
-  lineageSchema,
   newestFirst,
   parseManifest,
   parseSequenceLabel,
@@ -30,7 +29,7 @@ import {
   readValidManifest,
   restoreCheckpoint,
   terminalLog
-} from "./chunks/chunk-W6HCM5II.js";
+} from "./chunks/chunk-W66ZCXMO.js";
 
 // src/cli/checkpoint-request.ts
 import { writeFile } from "node:fs/promises";
@@ -375,7 +374,7 @@ async function walkLocalStore(root) {
     for (const name of await readdir(path3.join(root, hash))) {
       const sequence = parseSequenceLabel(name);
       if (sequence === void 0) continue;
-      const described = await describeLocal(path3.join(root, hash, name), `${hash}/${name}`, sequence);
+      const described = await describeCheckpointFolder(path3.join(root, hash, name), `${hash}/${name}`, sequence);
       if (described === void 0) continue;
       refs.push(described.ref);
       if (lineage === void 0 && described.lineage !== void 0 && lineageHash(described.lineage) === hash) lineage = described.lineage;
@@ -384,31 +383,6 @@ async function walkLocalStore(root) {
   }
   const newest = (entry) => entry.refs.reduce((latest, ref) => ref.createdAt > latest ? ref.createdAt : latest, "");
   return lineages.sort((a, b) => newest(b).localeCompare(newest(a)) || a.hash.localeCompare(b.hash));
-}
-async function describeLocal(dir, key, sequence) {
-  let text;
-  try {
-    text = await readFile(path3.join(dir, MANIFEST_FILE), "utf8");
-  } catch {
-    return void 0;
-  }
-  let attempt = 0;
-  let createdAt = "";
-  let lineage;
-  try {
-    const data = JSON.parse(text);
-    if (typeof data.attempt === "number") attempt = data.attempt;
-    if (typeof data.createdAt === "string") createdAt = data.createdAt;
-    const parsed = lineageSchema.safeParse(data.lineage);
-    if (parsed.success) lineage = parsed.data;
-  } catch {
-  }
-  if (createdAt === "") createdAt = (await stat(path3.join(dir, MANIFEST_FILE))).mtime.toISOString();
-  let sizeBytes = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.isFile()) sizeBytes += (await stat(path3.join(dir, entry.name))).size;
-  }
-  return { ref: { key, sequence, attempt, createdAt, sizeBytes, store: "local" }, lineage };
 }
 function formatTime(iso) {
   if (iso === "") return "-";
@@ -548,7 +522,7 @@ async function locate(ctx, key) {
     case "local": {
       const store = ctx.localStore();
       const folder = path3.join(store.root, parsed.hash, formatSequence(parsed.sequence));
-      const described = await describeLocal(folder, parsed.key, parsed.sequence);
+      const described = await describeCheckpointFolder(folder, parsed.key, parsed.sequence);
       if (described === void 0) throw new CommandFailed(`no checkpoint ${parsed.key} in ${storeWhere(store)}`);
       return { ref: described.ref, store, folder };
     }
@@ -1022,25 +996,17 @@ async function watchdogCommand(argv, env) {
     watched_workflows: values["watched-workflows"]
   };
   const settings = readWatchdogSettings((name) => flags[name], { ...env, ...values.repository ? { GITHUB_REPOSITORY: values.repository } : {} });
-  const run = await resolveWatchedRun({ runId: settings.runId, eventPath: settings.eventPath });
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.on("SIGINT", onSignal);
   try {
-    const result = await runWatchdog({
-      token: settings.token,
-      apiUrl: settings.apiUrl,
-      repository: run.repository ?? settings.repository,
-      runId: run.runId,
-      maxRunAttempts: settings.maxRunAttempts,
-      rerunDelayMs: settings.rerunDelayMs,
-      rerunOn: settings.rerunOn,
-      watchedWorkflows: settings.watchedWorkflows,
-      log: { info: (message) => process.stderr.write(`${message}
+    const result = await watchdogFromSettings(
+      settings,
+      { info: (message) => process.stderr.write(`${message}
 `), warning: (message) => process.stderr.write(`warning: ${message}
 `) },
-      signal: controller.signal
-    });
+      controller.signal
+    );
     process.stdout.write(`decision=${result.decision}
 reason=${result.reason}
 `);

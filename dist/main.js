@@ -3,10 +3,9 @@ const require = __durableCreateRequire(import.meta.url);
 import {
   failureMarker,
   readWatchdogSettings,
-  resolveWatchedRun,
   runPipeline,
-  runWatchdog
-} from "./chunks/chunk-CTBXOUKI.js";
+  watchdogFromSettings
+} from "./chunks/chunk-QFZUXIFA.js";
 import {
   Outputs,
   SettingsError,
@@ -24,7 +23,7 @@ import {
   setSecret,
   summary,
   warning
-} from "./chunks/chunk-W6HCM5II.js";
+} from "./chunks/chunk-W66ZCXMO.js";
 
 // src/action/run-action.ts
 import os from "node:os";
@@ -33,21 +32,11 @@ import os from "node:os";
 async function runWatchdogAction(signal) {
   const settings = readWatchdogSettings((name) => getInput(name), process.env);
   setSecret(settings.token);
-  const run = await resolveWatchedRun({ runId: settings.runId, eventPath: settings.eventPath });
-  const result = await group(
-    `Watchdog: run ${run.runId}${run.workflowName ? ` of ${run.workflowName}` : ""}`,
-    () => runWatchdog({
-      token: settings.token,
-      apiUrl: settings.apiUrl,
-      repository: run.repository ?? settings.repository,
-      runId: run.runId,
-      maxRunAttempts: settings.maxRunAttempts,
-      rerunDelayMs: settings.rerunDelayMs,
-      rerunOn: settings.rerunOn,
-      watchedWorkflows: settings.watchedWorkflows,
-      log: { info: (message) => info(message), warning: (message) => warning(message) },
-      signal
-    })
+  const result = await watchdogFromSettings(
+    settings,
+    { info: (message) => info(message), warning: (message) => warning(message) },
+    signal,
+    (run, body) => group(`Watchdog: run ${run.runId}${run.workflowName ? ` of ${run.workflowName}` : ""}`, body)
   );
   setOutput(Outputs.decision, result.decision);
   setOutput(Outputs.reason, result.reason);

@@ -12,7 +12,7 @@ import {
   openJobCheckpoints,
   readSettings,
   warning
-} from "./chunks/chunk-W6HCM5II.js";
+} from "./chunks/chunk-W66ZCXMO.js";
 
 // src/action/run-post.ts
 import os from "node:os";

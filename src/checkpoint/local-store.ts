@@ -3,7 +3,7 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatSequence, lineageHash, newestFirst, parseSequenceLabel } from './lineage.js';
-import { MANIFEST_FILE } from './manifest.js';
+import { lineageSchema, MANIFEST_FILE } from './manifest.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from './store.js';
 
 const TEMP_PREFIX = '.tmp-';
@@ -86,31 +86,8 @@ export class LocalStore implements Store {
     return path.join(this.root, ...key.split('/'));
   }
 
-  /**
-   * A ref for a folder that has a manifest. The manifest is read leniently (attempt and time, when
-   * it parses): judging it is the restore's job, which can then say why it refused it.
-   */
   private async describe(lineage: Lineage, name: string, sequence: number): Promise<CheckpointRef | undefined> {
-    const dir = path.join(this.lineageDir(lineage), name);
-    let text: string;
-    try {
-      text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');
-    } catch {
-      return undefined;
-    }
-    let attempt = 0;
-    let createdAt = '';
-    try {
-      const data = JSON.parse(text) as { attempt?: unknown; createdAt?: unknown };
-      if (typeof data.attempt === 'number') attempt = data.attempt;
-      if (typeof data.createdAt === 'string') createdAt = data.createdAt;
-    } catch {
-      // Unparseable: still listed, so that the restore reports it.
-    }
-    if (createdAt === '') createdAt = (await stat(path.join(dir, MANIFEST_FILE))).mtime.toISOString();
-    let sizeBytes = 0;
-    for (const file of await regularFiles(dir)) sizeBytes += (await stat(path.join(dir, file))).size;
-    return { key: `${lineageHash(lineage)}/${name}`, sequence, attempt, createdAt, sizeBytes, store: 'local' };
+    return (await describeCheckpointFolder(path.join(this.lineageDir(lineage), name), `${lineageHash(lineage)}/${name}`, sequence))?.ref;
   }
 
   private async removeStaleTemps(lineageDir: string): Promise<void> {
@@ -122,6 +99,36 @@ export class LocalStore implements Store {
       if (info && Date.now() - info.mtimeMs > STALE_TEMP_MS) await rm(folder, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * A checkpoint folder as a listing shows it, read leniently (attempt, time and lineage when the
+ * manifest parses): a folder whose manifest is broken is still listed, so that the restore, which
+ * judges it, can say why it refuses it.
+ */
+export async function describeCheckpointFolder(dir: string, key: string, sequence: number): Promise<{ ref: CheckpointRef; lineage: Lineage | undefined } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let attempt = 0;
+  let createdAt = '';
+  let lineage: Lineage | undefined;
+  try {
+    const data = JSON.parse(text) as { attempt?: unknown; createdAt?: unknown; lineage?: unknown };
+    if (typeof data.attempt === 'number') attempt = data.attempt;
+    if (typeof data.createdAt === 'string') createdAt = data.createdAt;
+    const parsed = lineageSchema.safeParse(data.lineage);
+    if (parsed.success) lineage = parsed.data;
+  } catch {
+    // Unparseable: still listed, with what the folder itself tells.
+  }
+  if (createdAt === '') createdAt = (await stat(path.join(dir, MANIFEST_FILE))).mtime.toISOString();
+  let sizeBytes = 0;
+  for (const file of await regularFiles(dir)) sizeBytes += (await stat(path.join(dir, file))).size;
+  return { ref: { key, sequence, attempt, createdAt, sizeBytes, store: 'local' }, lineage };
 }
 
 /** Names of the regular files directly in a folder (a checkpoint folder is flat). */

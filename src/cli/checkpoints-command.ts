@@ -24,7 +24,7 @@ import {
 } from '../checkpoint/index.js';
 import { git, gitSucceeds } from '../checkpoint/exec.js';
 import { checkpointHooks, lineageFor } from '../checkpoint/job.js';
-import { lineageSchema } from '../checkpoint/manifest.js';
+import { describeCheckpointFolder } from '../checkpoint/local-store.js';
 import { createStoreSet } from '../checkpoint/store-set.js';
 import { terminalLog } from '../report/log.js';
 import { formatBytes } from '../report/summary.js';
@@ -369,7 +369,7 @@ export async function walkLocalStore(root: string): Promise<LocalLineage[]> {
     for (const name of await readdir(path.join(root, hash))) {
       const sequence = parseSequenceLabel(name);
       if (sequence === undefined) continue;
-      const described = await describeLocal(path.join(root, hash, name), `${hash}/${name}`, sequence);
+      const described = await describeCheckpointFolder(path.join(root, hash, name), `${hash}/${name}`, sequence);
       if (described === undefined) continue;
       refs.push(described.ref);
       // A manifest that names another lineage than its folder is not trusted to name this one.
@@ -379,37 +379,6 @@ export async function walkLocalStore(root: string): Promise<LocalLineage[]> {
   }
   const newest = (entry: LocalLineage): string => entry.refs.reduce((latest, ref) => (ref.createdAt > latest ? ref.createdAt : latest), '');
   return lineages.sort((a, b) => newest(b).localeCompare(newest(a)) || a.hash.localeCompare(b.hash));
-}
-
-/**
- * A local checkpoint folder as `list` shows it, read leniently (as LocalStore.list does): a folder
- * whose manifest is broken is still listed, so that `show` and `restore` can say what is wrong.
- */
-async function describeLocal(dir: string, key: string, sequence: number): Promise<{ ref: CheckpointRef; lineage: Lineage | undefined } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');
-  } catch {
-    return undefined;
-  }
-  let attempt = 0;
-  let createdAt = '';
-  let lineage: Lineage | undefined;
-  try {
-    const data = JSON.parse(text) as { attempt?: unknown; createdAt?: unknown; lineage?: unknown };
-    if (typeof data.attempt === 'number') attempt = data.attempt;
-    if (typeof data.createdAt === 'string') createdAt = data.createdAt;
-    const parsed = lineageSchema.safeParse(data.lineage);
-    if (parsed.success) lineage = parsed.data;
-  } catch {
-    // Not JSON: listed with what the folder itself tells.
-  }
-  if (createdAt === '') createdAt = (await stat(path.join(dir, MANIFEST_FILE))).mtime.toISOString();
-  let sizeBytes = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.isFile()) sizeBytes += (await stat(path.join(dir, entry.name))).size;
-  }
-  return { ref: { key, sequence, attempt, createdAt, sizeBytes, store: 'local' }, lineage };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -602,7 +571,7 @@ async function locate(ctx: Context, key: string): Promise<Located> {
     case 'local': {
       const store = ctx.localStore();
       const folder = path.join(store.root, parsed.hash, formatSequence(parsed.sequence));
-      const described = await describeLocal(folder, parsed.key, parsed.sequence);
+      const described = await describeCheckpointFolder(folder, parsed.key, parsed.sequence);
       if (described === undefined) throw new CommandFailed(`no checkpoint ${parsed.key} in ${storeWhere(store)}`);
       return { ref: described.ref, store, folder };
     }

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { readWatchdogSettings } from '../settings/watchdog-settings.js';
 import type { InputName } from '../settings/settings.js';
-import { resolveWatchedRun } from '../watchdog/event.js';
-import { runWatchdog } from '../watchdog/watchdog.js';
+import { watchdogFromSettings } from '../watchdog/run-from-settings.js';
 
 export const WATCHDOG_HELP = `Usage: durable-agent watchdog [--run-id ID] [options]
 
@@ -47,23 +46,15 @@ export async function watchdogCommand(argv: readonly string[], env: NodeJS.Proce
     watched_workflows: values['watched-workflows'],
   };
   const settings = readWatchdogSettings((name) => flags[name], { ...env, ...(values.repository ? { GITHUB_REPOSITORY: values.repository } : {}) });
-  const run = await resolveWatchedRun({ runId: settings.runId, eventPath: settings.eventPath });
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.on('SIGINT', onSignal);
   try {
-    const result = await runWatchdog({
-      token: settings.token,
-      apiUrl: settings.apiUrl,
-      repository: run.repository ?? settings.repository,
-      runId: run.runId,
-      maxRunAttempts: settings.maxRunAttempts,
-      rerunDelayMs: settings.rerunDelayMs,
-      rerunOn: settings.rerunOn,
-      watchedWorkflows: settings.watchedWorkflows,
-      log: { info: (message) => process.stderr.write(`${message}\n`), warning: (message) => process.stderr.write(`warning: ${message}\n`) },
-      signal: controller.signal,
-    });
+    const result = await watchdogFromSettings(
+      settings,
+      { info: (message) => process.stderr.write(`${message}\n`), warning: (message) => process.stderr.write(`warning: ${message}\n`) },
+      controller.signal,
+    );
     process.stdout.write(`decision=${result.decision}\nreason=${result.reason}\n`);
     return 0;
   } finally {

@@ -17,7 +17,7 @@ import {
   optionalText,
   patterns,
   which
-} from "./chunk-W6HCM5II.js";
+} from "./chunk-W66ZCXMO.js";
 
 // src/pipeline.ts
 import path3 from "node:path";
@@ -2112,10 +2112,29 @@ function formatDelay(ms) {
   return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
+// src/watchdog/run-from-settings.ts
+async function watchdogFromSettings(settings, log, signal, around = (_run, body) => body()) {
+  const run = await resolveWatchedRun({ runId: settings.runId, eventPath: settings.eventPath });
+  return around(
+    run,
+    () => runWatchdog({
+      token: settings.token,
+      apiUrl: settings.apiUrl,
+      repository: run.repository ?? settings.repository,
+      runId: run.runId,
+      maxRunAttempts: settings.maxRunAttempts,
+      rerunDelayMs: settings.rerunDelayMs,
+      rerunOn: settings.rerunOn,
+      watchedWorkflows: settings.watchedWorkflows,
+      log,
+      signal
+    })
+  );
+}
+
 export {
   runPipeline,
   readWatchdogSettings,
-  resolveWatchedRun,
   failureMarker,
-  runWatchdog
+  watchdogFromSettings
 };
