@@ -1,5 +1,8 @@
 // Bundles the action's entry points and the CLI into dist/ (committed: a JavaScript action runs
 // from the repository as it is). Output is deterministic, so CI can tell a stale dist/ by diffing.
+// One self-contained file per entry point, without code splitting: split chunks are named by their
+// hash, so every source change renamed a 5 MB chunk and each commit of dist/ re-added it whole.
+// Stable names keep a rebuilt dist/ a small diff.
 import { chmod, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
@@ -8,8 +11,6 @@ await build({
   entryPoints: { main: 'src/main.ts', post: 'src/post.ts', cli: 'src/cli.ts' },
   outdir: 'dist',
   bundle: true,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
   format: 'esm',
   platform: 'node',
   target: 'node24',
