@@ -63,8 +63,8 @@ describe('readSettings', () => {
     expect(opencode.cliVersion).toBe('1.18.33');
   });
 
-  it('refuses shell operators in agent arguments', () => {
-    expect(() => read({ prompt: 'x', claude_args: '--foo; rm -rf /' })).toThrow(/^claude_args: .*shell operator ';'/);
+  it('takes shell operators in agent arguments as literal characters (no shell runs them)', () => {
+    expect(read({ prompt: 'x', claude_args: '--foo; rm -rf /' }).agentArgs).toEqual(['--foo;', 'rm', '-rf', '/']);
   });
 });
 
@@ -81,7 +81,7 @@ describe('parseDuration', () => {
 });
 
 describe('splitShellWords', () => {
-  it('keeps variables literal and handles escapes and newlines', () => {
-    expect(splitShellWords(`--a "$HOME" \\\n --b 'x y'\n--c`)).toEqual(['--a', '$HOME', '--b', 'x y', '--c']);
+  it('expands no variables (as claude-code-action) and handles escapes and newlines', () => {
+    expect(splitShellWords(`--a '$HOME' \\\n --b 'x y'\n--c`)).toEqual(['--a', '$HOME', '--b', 'x y', '--c']);
   });
 });
