@@ -9,6 +9,7 @@ import type { FailureReason } from './runner/classify.js';
 import { nextLaunch, type LaunchPlan } from './runner/next-launch.js';
 import { runWithRetries, type Wait } from './runner/retry-loop.js';
 import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
+import { providerRoute } from './agents/provider-route.js';
 import type { Settings } from './settings/settings.js';
 import { z } from 'zod';
 import { openJobCheckpoints, type JobCheckpoints } from './checkpoint/job.js';
@@ -103,12 +104,14 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResult> 
   }
 }
 
-const DEFAULT_ANTHROPIC_URL = 'https://api.anthropic.com';
-
 async function startProxy(options: PipelineOptions): Promise<ApiProxy | undefined> {
   const { settings, log } = options;
   if (!settings.apiProxy.enabled) return undefined;
-  const upstream = options.env.ANTHROPIC_BASE_URL || DEFAULT_ANTHROPIC_URL;
+  const route = providerRoute(settings.agent === 'claude' ? settings.provider : 'anthropic', options.env);
+  if (route.provider !== 'anthropic') log.info(`Provider: ${route.provider} (${route.useVariable ?? ''}=1)`);
+  if (route.note) log.info(route.note);
+  const upstream = route.upstream;
+  if (upstream === undefined) return undefined;
   const proxy = await startApiProxy({
     upstream,
     policy: {

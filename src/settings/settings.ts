@@ -4,7 +4,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RESUME_PROMPT } from '../runner/next-launch.js';
 import type { RetryPolicy } from '../runner/retry-policy.js';
+import type { Provider } from '../agents/provider-route.js';
 import { parseDuration } from './duration.js';
+import { parseClaudeSettings } from './claude-settings.js';
 import { splitShellWords } from './shell-words.js';
 
 export const AGENTS = ['claude', 'opencode'] as const;
@@ -33,7 +35,12 @@ export const INPUT_DEFAULTS = {
   model: '',
   anthropic_api_key: '',
   claude_code_oauth_token: '',
-  github_token: '',
+  // The job's token, as claude-code-action uses it when none is given.
+  github_token: '${{ github.token }}',
+  settings: '',
+  use_bedrock: 'false',
+  use_vertex: 'false',
+  use_foundry: 'false',
   working_directory: '.',
   claude_code_version: PINNED_VERSIONS.claude,
   opencode_version: PINNED_VERSIONS.opencode,
@@ -89,6 +96,10 @@ export interface Settings {
   readonly agentArgs: readonly string[];
   readonly model: string | undefined;
   readonly secrets: Secrets;
+  /** claude-code-action's use_bedrock / use_vertex / use_foundry; Claude Code only. */
+  readonly provider: Provider;
+  /** The `settings` input, parsed: merged into Claude Code's settings.json. */
+  readonly claudeSettings: Readonly<Record<string, unknown>> | undefined;
   readonly workingDirectory: string;
   readonly cliVersion: string;
   readonly cliPath: string | undefined;
@@ -253,7 +264,12 @@ const rawSchema = z.object({
   model: optionalText,
   anthropic_api_key: optionalText,
   claude_code_oauth_token: optionalText,
-  github_token: optionalText,
+  // Outside Actions (the CLI) the default expression stays unexpanded: no token then.
+  github_token: optionalText.transform((value) => (value?.startsWith('${{') ? undefined : value)),
+  settings: z.string(),
+  use_bedrock: boolean,
+  use_vertex: boolean,
+  use_foundry: boolean,
   working_directory: z.string().transform((value) => value.trim() || '.'),
   claude_code_version: z.string().regex(/^[\w.+-]+$/, 'is not a version (such as 2.1.331 or latest)'),
   opencode_version: z.string().regex(/^[\w.+-]+$/, 'is not a version (such as 1.18.33 or latest)'),
@@ -316,6 +332,10 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
   const workingDirectory = path.resolve(context.baseDir, input.working_directory);
   const prompt = resolvePrompt(input.prompt, input.prompt_file, workingDirectory);
   const agent = input.agent;
+  const provider = providerOf(agent, { use_bedrock: input.use_bedrock, use_vertex: input.use_vertex, use_foundry: input.use_foundry });
+  const claudeSettings = parseClaudeSettings(input.settings, context.baseDir);
+  if (!claudeSettings.ok) throw new SettingsError(`settings: ${claudeSettings.problem}`);
+  if (claudeSettings.value !== undefined && agent !== 'claude') throw new SettingsError(`settings: Claude Code settings apply to agent claude only, not ${agent}`);
 
   return Object.freeze({
     agent,
@@ -327,6 +347,8 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
       claudeCodeOauthToken: input.claude_code_oauth_token,
       githubToken: input.github_token,
     }),
+    provider,
+    claudeSettings: claudeSettings.value === undefined ? undefined : Object.freeze(claudeSettings.value),
     workingDirectory,
     cliVersion: agent === 'claude' ? input.claude_code_version : input.opencode_version,
     cliPath: agent === 'claude' ? input.path_to_claude_code_executable : input.path_to_opencode_executable,
@@ -361,6 +383,19 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
     }),
     budget: Object.freeze({ maxTotalCostUsd: input.max_total_cost_usd, maxTotalTurns: input.max_total_turns }),
   });
+}
+
+const PROVIDER_SWITCHES = { use_bedrock: 'bedrock', use_vertex: 'vertex', use_foundry: 'foundry' } as const satisfies Record<string, Provider>;
+type ProviderSwitch = keyof typeof PROVIDER_SWITCHES;
+
+/** At most one of the provider switches, and only for Claude Code. */
+function providerOf(agent: AgentName, switches: Record<ProviderSwitch, boolean>): Provider {
+  const on = (Object.keys(PROVIDER_SWITCHES) as ProviderSwitch[]).filter((name) => switches[name]);
+  if (on.length > 1) throw new SettingsError(`${on.join(', ')}: 'true' in more than one; give at most one provider`);
+  const [name] = on;
+  if (name === undefined) return 'anthropic';
+  if (agent !== 'claude') throw new SettingsError(`${name}: 'true' applies to agent claude only; configure ${agent}'s own provider instead`);
+  return PROVIDER_SWITCHES[name];
 }
 
 function resolvePrompt(prompt: string, promptFile: string | undefined, workingDirectory: string): string {
