@@ -185,7 +185,7 @@ async function handle(context: Context, req: IncomingMessage, res: ServerRespons
     sendJson(res, 200, { input_tokens: estimateTokens(JSON.stringify(body ?? '')) });
     return;
   }
-  if (method !== 'POST' || pathname !== '/v1/messages') {
+  if (method !== 'POST' || !isMessagesPath(pathname)) {
     record(context, req, body, { kind: 'other', status: 404 });
     sendJson(res, 404, errorBody({ type: 'not_found_error', message: `${method} ${pathname} not found` }));
     return;
@@ -225,6 +225,14 @@ async function handle(context: Context, req: IncomingMessage, res: ServerRespons
     return;
   }
   serveFault(context, req, res, { body, step: turn.step, fault, message, stream });
+}
+
+/**
+ * The Messages API as the Anthropic API (`/v1/messages`), Microsoft Foundry (`…/anthropic/v1/messages`)
+ * and Vertex AI (`…/publishers/anthropic/models/MODEL:streamRawPredict`) expose it.
+ */
+function isMessagesPath(pathname: string): boolean {
+  return pathname.endsWith('/v1/messages') || /\/publishers\/anthropic\/models\/[^/]+:(stream)?rawPredict$/i.test(pathname);
 }
 
 const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
