@@ -8,7 +8,14 @@ import { build } from 'esbuild';
 
 await rm('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { main: 'src/main.ts', post: 'src/post.ts', cli: 'src/cli.ts' },
+  entryPoints: {
+    main: 'src/main.ts',
+    post: 'src/post.ts',
+    cli: 'src/cli.ts',
+    'guard-main': 'src/guard-main.ts',
+    'guard-post': 'src/guard-post.ts',
+    'guard-daemon': 'src/guard-daemon.ts',
+  },
   outdir: 'dist',
   bundle: true,
   format: 'esm',

@@ -56,9 +56,12 @@ function pathsFromRoot(patterns: string, workspace: string, workingDirectory: st
 
 export interface OpenOptions {
   readonly settings: Settings;
-  readonly adapter: AgentAdapter;
+  /** Whose session the checkpoints hold, and the folder it lives in. */
+  readonly adapter: Pick<AgentAdapter, 'name' | 'stateDir'>;
   readonly env: NodeJS.ProcessEnv;
   readonly log: Log;
+  /** Paths of the agent's folder left out of checkpoints; by default OpenCode's own git snapshots. */
+  readonly agentStateExclude?: readonly string[] | undefined;
   /** Restore the newest valid checkpoint first (main); the post step only saves. */
   readonly restore: boolean;
   /** The checkout's commit before the agent ran; read from git when absent. */
@@ -130,7 +133,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       agent: adapter.name,
       agentStateDir: adapter.stateDir,
       // OpenCode's own git snapshots of the work tree can be large and are rebuilt as needed.
-      agentStateExclude: ['opencode/snapshot/**'],
+      agentStateExclude: options.agentStateExclude ?? ['opencode/snapshot/**'],
       extraDir: hooks.extraDir,
       checkpointPaths,
       secrets: secretValues(settings),

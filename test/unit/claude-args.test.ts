@@ -80,7 +80,7 @@ describe('splitShellWords, as claude-code-action splits claude_args', () => {
 describe('claude_args as an input', () => {
   const context = { baseDir: '/tmp', tempDir: '/tmp' };
   it('fails with one line naming claude_args when a quote is not closed', () => {
-    const read = (): unknown => readSettings((name) => ({ prompt: 'x', claude_args: '--model "x' })[name as string], context);
+    const read = (): unknown => readSettings((name) => ({ prompt: 'x', claude_args: '--model "x' } as Record<string, string | undefined>)[name], context);
     expect(read).toThrow(SettingsError);
     expect(read).toThrow(/^claude_args: '--model "x' cannot be split into arguments: a double quote is not closed$/);
   });

@@ -1,0 +1,3 @@
+import { runDaemon } from './guard/daemon.js';
+
+await runDaemon();

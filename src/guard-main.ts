@@ -1,0 +1,3 @@
+import { runGuardMain } from './guard/run-guard-main.js';
+
+await runGuardMain();

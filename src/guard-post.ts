@@ -1,0 +1,3 @@
+import { runGuardPost } from './guard/run-guard-post.js';
+
+await runGuardPost();
