@@ -47,8 +47,8 @@ export async function runGuardMain(): Promise<void> {
     const statusFile = statusFileOf(runnerTemp);
     const logFile = daemonLogOf(runnerTemp);
 
-    const env: NodeJS.ProcessEnv = { ...process.env, DURABLE_GUARD_STATUS: statusFile };
-    for (const name of RUNNER_FILES) delete env[name];
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !RUNNER_FILES.includes(name)));
+    env.DURABLE_GUARD_STATUS = statusFile;
     const out = openSync(logFile, 'a');
     const daemon = spawn(process.execPath, [path.join(import.meta.dirname, 'guard-daemon.js')], {
       cwd: settings.workingDirectory,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -49,6 +49,11 @@ function startCli(executable: string, args: string[], ws: Workspace, env: Record
   child.stderr?.resume();
   const done = new Promise<{ code: number | null; stdout: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout })));
   return { child, done };
+}
+
+function writeJson(file: string, value: unknown): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(value));
 }
 
 function killTree(pid: number): void {
@@ -103,7 +108,6 @@ describe.each(AGENTS)('guard mode in front of $agent', ({ agent, start }) => {
       jobEnv.OPENCODE_CONFIG = await writeOpenCodeConfig(path.join(ws.root, 'opencode-config'), 'http://unused', '{env:ANTHROPIC_API_KEY}');
       const config = JSON.parse(readFileSync(jobEnv.OPENCODE_CONFIG, 'utf8')) as { provider: { local: { options: Record<string, unknown> } } };
       config.provider.local.options.baseURL = '{env:ANTHROPIC_BASE_URL}';
-      const { writeFileSync } = await import('node:fs');
       writeFileSync(jobEnv.OPENCODE_CONFIG, JSON.stringify(config));
       Object.assign(jobEnv, { OPENCODE_DISABLE_AUTOUPDATE: '1', OPENCODE_DISABLE_MODELS_FETCH: '1' });
     }
@@ -127,6 +131,9 @@ describe.each(AGENTS)('guard mode in front of $agent', ({ agent, start }) => {
     expect(baseUrl).toBe(agent === 'claude' ? first.result.outputs.proxy_url : `${first.result.outputs.proxy_url ?? ''}/v1`);
     const daemon = Number(first.result.state.guard_daemon_pid);
 
+    // The job's own Claude Code settings (claude-code-action writes them): never part of a checkpoint.
+    const settingsOf = (home: string): string => path.join(home, '.claude', 'settings.json');
+    if (agent === 'claude') writeJson(settingsOf(first.home), { fromAttempt: 1 });
     const step = start(ws, first.jobEnv, '');
     if (step.child.pid) started.push(step.child.pid);
     const stalledAt = await until('the request of step 5', () => api.requests.find((request) => request.step === 5 && request.fault === 'stall') && Date.now());
@@ -151,7 +158,9 @@ describe.each(AGENTS)('guard mode in front of $agent', ({ agent, start }) => {
     // Attempt 2: a fresh clone, a fresh HOME; the guard restores and the agent resumes its session.
     api.setFaults([]);
     const runner2 = await freshRunner(ws, origin, 2);
+    if (agent === 'claude') writeJson(settingsOf(path.join(ws.root, 'home-2')), { fromAttempt: 2 });
     const second = await guardMain(2, runner2);
+    if (agent === 'claude') expect(JSON.parse(readFileSync(settingsOf(second.home), 'utf8'))).toEqual({ fromAttempt: 2 });
     expect(second.result.outputs.resumed, second.result.stdout).toBe('true');
     expect(second.result.outputs.session_id).toMatch(/\S{8,}/);
     const resumeArgs = agent === 'claude' ? second.result.outputs.claude_args : second.result.outputs.opencode_args;
@@ -190,5 +199,29 @@ describe.each(AGENTS)('guard mode in front of $agent', ({ agent, start }) => {
     expect(post.stdout).not.toMatch(/durable-agent:transient/);
     expect(isAlive(daemon)).toBe(false);
     expect(await ws.marks()).toEqual(['step-1']);
+  });
+});
+
+describe('guard mode when the agent step fails on the model API', () => {
+  it('marks the job for the watchdog as transient', async () => {
+    const ws = await createWorkspace();
+    const api = await startModelApi({ script: { steps: 2 }, faults: [{ kind: 'http500', at: { step: 1 }, count: 100 }] });
+    let daemon = 0;
+    try {
+      const home = path.join(ws.root, 'home');
+      const main = await runAction(ws, { agent: 'claude', api_max_delay: '0s', api_retry_attempts: '2' }, { entry: 'guard-main', env: { HOME: home, ANTHROPIC_BASE_URL: api.url } });
+      daemon = Number(main.state.guard_daemon_pid);
+      const exported = parseCommandFile(readFileSync(path.join(ws.root, 'github-env'), 'utf8'));
+      const env = { ...hostEnvironment(), HOME: home, ...exported, ANTHROPIC_API_KEY: 'sk-test', CLAUDE_CODE_MAX_RETRIES: '0' };
+      const step = await AGENTS[0].start(ws, env, '').done;
+      expect(step.code).toBe(1);
+      const post = await runAction(ws, { agent: 'claude', job_status: 'failure' }, { entry: 'guard-post', env: { HOME: home } });
+      expect(post.stdout).toMatch(/^::error::The agent step failed on the model API \(server_error\) \[durable-agent:transient:server_error\]$/m);
+      expect(isAlive(daemon)).toBe(false);
+    } finally {
+      if (daemon) killTree(daemon);
+      await api.close();
+      await ws.dispose();
+    }
   });
 });
