@@ -62,6 +62,8 @@ export interface OpenOptions {
   readonly log: Log;
   /** Paths of the agent's folder left out of checkpoints; by default OpenCode's own git snapshots. */
   readonly agentStateExclude?: readonly string[] | undefined;
+  /** Agent-state paths whose presence makes a checkpoint refused on restore. */
+  readonly agentStateRefuse?: ((relativePath: string) => boolean) | undefined;
   /** Restore the newest valid checkpoint first (main); the post step only saves. */
   readonly restore: boolean;
   /** The checkout's commit before the agent ran; read from git when absent. */
@@ -109,6 +111,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
         agentStateDir: adapter.stateDir,
         extraDir: hooks.extraDir,
         checkpointPaths,
+        agentStateRefuse: options.agentStateRefuse,
       });
       if (restored) break;
     }

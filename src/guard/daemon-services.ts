@@ -2,6 +2,7 @@
 // uses) and the checkpoint scheduler. New proxy and scheduler features plug in here.
 import type { JobCheckpoints } from '../checkpoint/job.js';
 import { openJobCheckpoints } from '../checkpoint/job.js';
+import { globMatcher, isCredentialFile } from '../checkpoint/safe-paths.js';
 import { startApiProxy, type ApiProxy, type ProxyStats } from '../proxy/api-proxy.js';
 import { emptyStats } from '../proxy/stats.js';
 import type { Log } from '../report/log.js';
@@ -69,6 +70,9 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
     log,
     restore: true,
     agentStateExclude: stateExclude(settings.agent),
+    // The folder is the agent's real home: a checkpoint that would write its settings or hooks
+    // there (planted, or from another version of the guard) is refused, not trusted.
+    agentStateRefuse: (rel) => stateExclude(settings.agent).some((pattern) => globMatcher(pattern)(rel) || globMatcher(`${pattern}/**`)(rel)) || isCredentialFile(rel),
   });
   const proxies: GuardProxy[] = [];
   if (settings.apiProxy.enabled) {
