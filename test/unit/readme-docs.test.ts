@@ -52,3 +52,10 @@ describe('the generator', () => {
     expect(generateReadme(once, actionYaml).readme).toBe(once);
   });
 });
+
+describe('examples/', () => {
+  it('holds the workflows the README shows, as the README shows them', () => {
+    const shown = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]);
+    for (const file of ['agent.yml', 'watchdog.yml']) expect(shown).toContain(readFileSync(`examples/${file}`, 'utf8'));
+  });
+});
