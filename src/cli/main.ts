@@ -53,7 +53,6 @@ export async function cliMain(argv: readonly string[], env: NodeJS.ProcessEnv): 
     if (error instanceof SettingsError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`durable-agent: ${error.message}\n`);
       if (command === 'run' && !(error instanceof SettingsError)) process.stderr.write(`\n${RUN_HELP}\n`);
-      else process.stderr.write(`(durable-agent ${command ?? ''} --help tells the options)\n`);
       return 2;
     }
     // An expected failure (a refused checkpoint, a missing key) is said in one line, without a stack.
