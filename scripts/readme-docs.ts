@@ -3,6 +3,8 @@
  * actions/checkout generates its usage block). Pure: text in, text out; scripts/docs.ts does the
  * file I/O and the check. Inputs are grouped as `durable-agent run --help` groups its flags; an
  * input no group claims lands in "Other" and is reported, so an input added elsewhere still appears.
+ * Each table's markers name the metadata file it comes from, so another action.yml (guard mode)
+ * gets its tables by adding markers, not code.
  */
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -121,45 +123,72 @@ function code(value: string): string {
   return value.includes('`') ? `\`\` ${value} \`\`` : `\`${value}\``;
 }
 
+/** One table per group, under its title; a single group needs no title. */
+function renderGroups(grouped: Grouped, header: readonly string[], row: (entry: ActionEntry) => string): string {
+  const titled = grouped.groups.length > 1;
+  return grouped.groups.map(({ title, entries }) => [...(titled ? [`#### ${title}`, ''] : []), ...header, ...entries.map(row)].join('\n')).join('\n\n');
+}
+
 export function renderInputs(metadata: ActionMetadata): { markdown: string; unclaimed: readonly string[] } {
   const grouped = groupEntries(metadata.inputs, INPUT_GROUPS);
-  const sections = grouped.groups.map(({ title, entries }) =>
-    [`#### ${title}`, '', '| name | default | meaning |', '|---|---|---|', ...entries.map((entry) => `| \`${entry.name}\` | ${code(entry.default ?? '')} | ${cell(entry.description)} |`)].join('\n'),
-  );
-  return { markdown: sections.join('\n\n'), unclaimed: grouped.unclaimed };
+  const markdown = renderGroups(grouped, ['| name | default | meaning |', '|---|---|---|'], (entry) => `| \`${entry.name}\` | ${code(entry.default ?? '')} | ${cell(entry.description)} |`);
+  return { markdown, unclaimed: grouped.unclaimed };
 }
 
 export function renderOutputs(metadata: ActionMetadata): string {
   // Agent first: the order a reader meets the modes in.
   const grouped = groupEntries(metadata.outputs, OUTPUT_GROUPS, ['Agent', 'Watchdog mode']);
-  return grouped.groups
-    .map(({ title, entries }) => [`#### ${title}`, '', '| name | meaning |', '|---|---|', ...entries.map((entry) => `| \`${entry.name}\` | ${cell(entry.description)} |`)].join('\n'))
-    .join('\n\n');
+  return renderGroups(grouped, ['| name | meaning |', '|---|---|'], (entry) => `| \`${entry.name}\` | ${cell(entry.description)} |`);
 }
 
-export const MARKERS = {
-  inputs: { begin: '<!-- BEGIN inputs: generated from action.yml by `npm run docs`; edit action.yml, not this table -->', end: '<!-- END inputs -->' },
-  outputs: { begin: '<!-- BEGIN outputs: generated from action.yml by `npm run docs`; edit action.yml, not this table -->', end: '<!-- END outputs -->' },
-} as const;
+export type TableKind = 'inputs' | 'outputs';
+
+/** The markers around one generated table; the file they name is where its rows come from. */
+export function markers(kind: TableKind, file: string): { readonly begin: string; readonly end: string } {
+  return { begin: `<!-- BEGIN ${kind}: generated from ${file} by \`npm run docs\`; edit ${file}, not this table -->`, end: `<!-- END ${kind}: ${file} -->` };
+}
+
+const BEGIN_MARKER = /<!-- BEGIN (inputs|outputs): generated from (\S+) by `npm run docs`; edit \2, not this table -->/g;
 
 export class DocsError extends Error {
   override readonly name = 'DocsError';
 }
 
-/** The README with the text between each pair of markers replaced; the markers must be there once each, in order. */
+/** The README with the text between the markers replaced; each marker must be there once, begin before end. */
 export function replaceBetweenMarkers(readme: string, marker: { readonly begin: string; readonly end: string }, content: string): string {
   const begin = readme.indexOf(marker.begin);
   const end = readme.indexOf(marker.end);
   if (begin === -1 || end === -1 || end < begin || readme.indexOf(marker.begin, begin + 1) !== -1 || readme.indexOf(marker.end, end + 1) !== -1) {
-    throw new DocsError(`README.md needs the markers once each, in this order:\n${marker.begin}\n${marker.end}`);
+    throw new DocsError(`README.md needs these markers once each, in this order:\n${marker.begin}\n${marker.end}`);
   }
   return `${readme.slice(0, begin + marker.begin.length)}\n\n${content}\n\n${readme.slice(end)}`;
 }
 
-/** The README as it should be, and the inputs no group claimed. */
-export function generateReadme(readme: string, actionYaml: string): { readme: string; unclaimed: readonly string[] } {
-  const metadata = parseActionMetadata(actionYaml);
-  const inputs = renderInputs(metadata);
-  const withInputs = replaceBetweenMarkers(readme, MARKERS.inputs, inputs.markdown);
-  return { readme: replaceBetweenMarkers(withInputs, MARKERS.outputs, renderOutputs(metadata)), unclaimed: inputs.unclaimed };
+/** Every table the README asks for, by its markers: `[kind, file]`. */
+export function tablesAskedFor(readme: string): Array<readonly [TableKind, string]> {
+  return [...readme.matchAll(BEGIN_MARKER)].map((match) => [match[1] === 'inputs' ? 'inputs' : 'outputs', match[2] ?? ''] as const);
+}
+
+/**
+ * The README as it should be: every table between markers rendered from the action metadata file
+ * its marker names (action.yml; a guard/action.yml works the same way). Also the inputs no group
+ * claimed. `read` returns a file's text by its path relative to the repository.
+ */
+export function generateReadme(readme: string, read: (file: string) => string): { readme: string; unclaimed: readonly string[] } {
+  const tables = tablesAskedFor(readme);
+  if (tables.length === 0) throw new DocsError(`README.md has no generated tables; mark each with\n${markers('inputs', 'action.yml').begin}\n${markers('inputs', 'action.yml').end}`);
+  let result = readme;
+  const unclaimed: string[] = [];
+  for (const [kind, file] of tables) {
+    if (!/^(?:[\w-]+\/)*action\.ya?ml$/.test(file)) throw new DocsError(`README.md: a generated table names '${file}', which is not an action.yml in this repository`);
+    const metadata = parseActionMetadata(read(file));
+    if (kind === 'inputs') {
+      const inputs = renderInputs(metadata);
+      unclaimed.push(...inputs.unclaimed.map((name) => (file === 'action.yml' ? name : `${name} (${file})`)));
+      result = replaceBetweenMarkers(result, markers(kind, file), inputs.markdown);
+    } else {
+      result = replaceBetweenMarkers(result, markers(kind, file), renderOutputs(metadata));
+    }
+  }
+  return { readme: result, unclaimed };
 }

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cell, DocsError, generateReadme, groupEntries, INPUT_GROUPS, MARKERS, parseActionMetadata, renderInputs, replaceBetweenMarkers } from '../../scripts/readme-docs.js';
+import { cell, DocsError, generateReadme, groupEntries, INPUT_GROUPS, markers, parseActionMetadata, renderInputs, replaceBetweenMarkers, tablesAskedFor } from '../../scripts/readme-docs.js';
 
 const actionYaml = readFileSync('action.yml', 'utf8');
 const readme = readFileSync('README.md', 'utf8');
+const read = (file: string): string => readFileSync(file, 'utf8');
 
 describe('the README tables', () => {
   it('are exactly what npm run docs generates from action.yml', () => {
     // On failure: run `npm run docs` and commit README.md (CI runs `npm run docs -- --check`).
-    expect(generateReadme(readme, actionYaml).readme).toBe(readme);
+    expect(tablesAskedFor(readme)).toEqual([
+      ['inputs', 'action.yml'],
+      ['outputs', 'action.yml'],
+    ]);
+    expect(generateReadme(readme, read).readme).toBe(readme);
   });
 
   it('list every input of action.yml once, each in a group of its own', () => {
@@ -41,15 +46,25 @@ describe('the generator', () => {
   });
 
   it('replaces only what is between the markers, and refuses a README without them', () => {
-    const text = `intro\n${MARKERS.inputs.begin}\nold\n${MARKERS.inputs.end}\noutro\n`;
-    expect(replaceBetweenMarkers(text, MARKERS.inputs, 'new')).toBe(`intro\n${MARKERS.inputs.begin}\n\nnew\n\n${MARKERS.inputs.end}\noutro\n`);
-    expect(() => replaceBetweenMarkers('no markers', MARKERS.inputs, 'new')).toThrow(DocsError);
-    expect(() => replaceBetweenMarkers(`${MARKERS.inputs.end}\n${MARKERS.inputs.begin}`, MARKERS.inputs, 'new')).toThrow(/in this order/);
+    const marker = markers('inputs', 'action.yml');
+    const text = `intro\n${marker.begin}\nold\n${marker.end}\noutro\n`;
+    expect(replaceBetweenMarkers(text, marker, 'new')).toBe(`intro\n${marker.begin}\n\nnew\n\n${marker.end}\noutro\n`);
+    expect(() => replaceBetweenMarkers('no markers', marker, 'new')).toThrow(DocsError);
+    expect(() => replaceBetweenMarkers(`${marker.end}\n${marker.begin}`, marker, 'new')).toThrow(/in this order/);
+    expect(() => generateReadme('no markers', read)).toThrow(/no generated tables/);
+  });
+
+  it('renders the tables of any action.yml a marker names, and no other file', () => {
+    const guard = markers('inputs', 'guard/action.yml');
+    const files: Record<string, string> = { 'guard/action.yml': yaml(`  only:\n    description: One.`) };
+    expect(generateReadme(`${guard.begin}\n${guard.end}\n`, (file) => files[file] ?? '').readme).toBe(`${guard.begin}\n\n| name | default | meaning |\n|---|---|---|\n| \`only\` |  | One. |\n\n${guard.end}\n`);
+    const sneaky = markers('inputs', '../secrets.yml');
+    expect(() => generateReadme(`${sneaky.begin}\n${sneaky.end}\n`, read)).toThrow(/not an action.yml/);
   });
 
   it('is stable: generating twice changes nothing', () => {
-    const once = generateReadme(readme, actionYaml).readme;
-    expect(generateReadme(once, actionYaml).readme).toBe(once);
+    const once = generateReadme(readme, read).readme;
+    expect(generateReadme(once, read).readme).toBe(once);
   });
 });
 
