@@ -44,6 +44,8 @@ export interface GitHubClientOptions {
   readonly perPage?: number;
   /** Absent: no retries. */
   readonly retry?: GitHubRetryOptions | undefined;
+  /** How long one try waits for an answer; default REQUEST_TIMEOUT_MS. */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 /** What a re-run request came to. */
@@ -171,7 +173,7 @@ export function createGitHubClient(repository: string, options: GitHubClientOpti
   /** One try; a failure comes back as a value so the caller decides about the next one. */
   async function attempt(spec: CallSpec): Promise<{ ok: true; data: unknown } | { ok: false; failure: GitHubFailure; error: GitHubApiError }> {
     // Passed per call: an instance-level `request` option would replace the proxy-aware fetch @actions/github sets up.
-    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const timeout = AbortSignal.timeout(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
     const request = { signal: signal ? AbortSignal.any([signal, timeout]) : timeout };
     try {
       const response = await octokit.request(spec.route, { owner, repo, ...spec.params, request });

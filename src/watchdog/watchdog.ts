@@ -37,6 +37,8 @@ export interface WatchdogOptions {
   readonly signal?: AbortSignal | undefined;
   /** Injectable for tests; the default is a timer that the signal clears. */
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** How long one GitHub call waits for an answer before it counts as a network failure; for tests. */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 /** The decision, or `error` when the watchdog could not decide or act: the reason says what failed. */
@@ -55,6 +57,7 @@ export async function runWatchdog(options: WatchdogOptions): Promise<WatchdogRes
     apiUrl: options.apiUrl,
     signal,
     retry: { budgetMs: options.githubRetryTimeMs, log: (message) => log.warning(message) },
+    requestTimeoutMs: options.requestTimeoutMs,
   });
   const watched = options.watchedWorkflows ?? [];
   let verdicts: readonly JobVerdict[] = [];

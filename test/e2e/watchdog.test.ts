@@ -397,6 +397,16 @@ describe('runWatchdog with a flaky GitHub API', () => {
     expect(api.requests.filter((r) => r.pathname.endsWith('/jobs')).map((r) => r.status)).toEqual([0, 200]);
   });
 
+  it('a call that gets no answer at all ends in time and is tried again', async () => {
+    scenario([{ name: 'agent', annotations: [LOST] }]);
+    api.fail({ path: /\/jobs$/, status: 0, message: '', hang: true, times: 1 });
+    const { warning, log } = collect();
+    const result = await runWatchdog(options({ log, requestTimeoutMs: 500 }));
+    expect(result.decision).toBe('rerun');
+    expect(warning.some((m) => m.includes('listing the jobs') && m.includes('no answer from the GitHub API'))).toBe(true);
+    expect(api.requests.filter((r) => r.pathname.endsWith('/jobs')).map((r) => r.status)).toEqual([-1, 200]);
+  });
+
   it('a persistent 502: gives up within github_retry_time with decision error and what failed', async () => {
     scenario([{ name: 'agent', annotations: [LOST] }]);
     api.fail({ path: /\/jobs$/, ...BAD_GATEWAY });

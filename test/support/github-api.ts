@@ -3,7 +3,9 @@
  * attempt, a check run's annotations, and rerun-failed-jobs. Payloads carry GitHub's field names and
  * shapes (a job's id is its check run's id), pages follow `per_page`/`page` with a `link` header,
  * every request must carry the token (`authorization: token|Bearer <token>`, 401 otherwise), and
- * every request is recorded so a test can see exactly what was sent.
+ * every request is recorded so a test can see exactly what was sent. Faults play a flaky GitHub: an
+ * error answer with any headers (retry-after, x-ratelimit-*), a dropped connection, no answer at
+ * all, or an answer lost after the request took effect.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -95,6 +97,8 @@ export interface Fault {
   headers?: Record<string, string>;
   /** No answer at all: the connection is dropped, as a network failure does. */
   reset?: boolean;
+  /** No answer at all: the connection stays open and silent until the client gives up on it. */
+  hang?: boolean;
   /** The request takes effect (a re-run starts), then its answer is lost and this fault answers instead. */
   afterEffect?: boolean;
   /** How many requests it answers; default every one. */
@@ -155,6 +159,10 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Fa
       if (fault.reset) {
         record.status = 0;
         res.socket?.destroy();
+        return;
+      }
+      if (fault.hang) {
+        record.status = -1;
         return;
       }
       error(fault.status, fault.message, fault.headers);
