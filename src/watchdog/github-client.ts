@@ -187,15 +187,21 @@ export function createGitHubClient(repository: string, options: GitHubClientOpti
     }
   }
 
+  /** A call with retries: the answer's body. */
+  async function call(spec: CallSpec): Promise<unknown> {
+    const result = await callSettling(spec, () => Promise.resolve(undefined));
+    return result.data;
+  }
+
   /**
-   * A call with retries. `settle` runs before each further try and may answer for it: it tells
-   * whether a request whose answer was lost took effect anyway.
+   * A call with retries, where `settle` runs before each further try and may answer for it: it
+   * tells whether a request whose answer was lost took effect anyway.
    */
-  async function call<T>(spec: CallSpec, settle?: () => Promise<T | undefined>): Promise<unknown> {
+  async function callSettling<T>(spec: CallSpec, settle: () => Promise<T | undefined>): Promise<{ data: unknown; settled?: never } | { settled: T; data?: never }> {
     for (let retry = 1; ; retry++) {
       const started = Date.now();
       const result = await attempt(spec);
-      if (result.ok) return result.data;
+      if (result.ok) return { data: result.data };
       spentMs += Date.now() - started;
       const decision = decideGitHubRetry(result.failure, retry, budgetMs - spentMs, options.retry?.random);
       if (!decision.retry) {
@@ -208,10 +214,8 @@ export function createGitHubClient(repository: string, options: GitHubClientOpti
       options.retry?.log?.(`${result.error.message}; trying again in ${formatDuration(decision.delayMs)} (retry ${retry})`);
       spentMs += decision.delayMs;
       await sleepFor(decision.delayMs, undefined, signal ? { signal } : {});
-      if (settle) {
-        const settled = await settle();
-        if (settled !== undefined) return settled;
-      }
+      const settled = await settle();
+      if (settled !== undefined) return { settled };
     }
   }
 
@@ -292,9 +296,9 @@ export function createGitHubClient(repository: string, options: GitHubClientOpti
       };
       // A lost answer may hide a request that went through; a second one would then fail (the run
       // is already running) or, worse, re-run the next attempt. The run's attempt tells which.
-      const settle = async (): Promise<RerunOutcome | undefined> => ((await getRun(runId)).runAttempt > attempt ? 'answer_lost_but_rerun' : undefined);
-      const result = await call(spec, settle);
-      return result === 'answer_lost_but_rerun' ? result : 'requested';
+      const settle = async (): Promise<'answer_lost_but_rerun' | undefined> => ((await getRun(runId)).runAttempt > attempt ? 'answer_lost_but_rerun' : undefined);
+      const result = await callSettling(spec, settle);
+      return result.settled ?? 'requested';
     },
   };
 }
