@@ -73,6 +73,6 @@ describe('the generator', () => {
 describe('examples/', () => {
   it('holds the workflows the README shows, as the README shows them', () => {
     const shown = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]);
-    for (const file of ['agent.yml', 'watchdog.yml']) expect(shown).toContain(readFileSync(`examples/${file}`, 'utf8'));
+    for (const file of ['agent.yml', 'watchdog.yml', 'claude-code-action-guarded.yml']) expect(shown).toContain(readFileSync(`examples/${file}`, 'utf8'));
   });
 });
