@@ -29,9 +29,12 @@ Options (each is the action input of the same name, with dashes):
   --agent claude|opencode           agent CLI to run (default claude)
   --prompt TEXT                     the task
   --prompt-file FILE                read the task from a file instead
-  --claude-args ARGS                extra arguments for claude, split like a shell would
+  --claude-args ARGS                extra arguments for claude, split as claude-code-action does
   --opencode-args ARGS              extra arguments for opencode run
   --model NAME                      model to use
+  --settings JSON|FILE              Claude Code settings merged into its settings.json
+  --use-bedrock, --use-vertex, --use-foundry true|false
+                                    Claude Code on Amazon Bedrock, Vertex AI or Microsoft Foundry
   --working-directory DIR           where the agent works (default: current folder)
   --claude-code-version V           version installed when claude is not on PATH (default pinned)
   --opencode-version V              version installed when opencode is not on PATH (default pinned)
