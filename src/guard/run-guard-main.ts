@@ -58,10 +58,15 @@ export async function runGuardMain(): Promise<void> {
     });
     closeSync(out);
     let exited = false;
+    let spawnError: Error | undefined;
     daemon.once('exit', () => (exited = true));
+    daemon.once('error', (error) => {
+      spawnError = error;
+      exited = true;
+    });
     daemon.unref();
     const pid = daemon.pid;
-    if (pid === undefined) throw new Error('the guard daemon did not start');
+    if (pid === undefined) throw new Error(`the guard daemon did not start${spawnError ? `: ${spawnError.message}` : ''}`);
 
     const status = await core.group('Guard daemon: restore, API retry proxy, checkpoints', async () => {
       const ready = await waitForDaemon(statusFile, pid, () => exited, 15 * 60 * 1000);
@@ -70,7 +75,7 @@ export async function runGuardMain(): Promise<void> {
     });
     saveGuardState({ pid, statusFile, logFile, logOffset: statSync(logFile).size });
     if (!status || status.state !== 'running') {
-      core.setFailed(`The guard daemon did not start: ${status?.message ?? 'no status within 15 minutes'}`);
+      core.setFailed(`The guard daemon did not start: ${status?.message ?? spawnError?.message ?? 'no status within 15 minutes'}`);
       return;
     }
 
