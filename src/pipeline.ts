@@ -11,7 +11,7 @@ import { runWithRetries, type Wait } from './runner/retry-loop.js';
 import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
 import type { Settings } from './settings/settings.js';
 import { z } from 'zod';
-import { openJobCheckpoints, type JobCheckpoints } from './checkpoint/job.js';
+import { openJobCheckpoints, warnUnmatchedCheckpointPaths, type JobCheckpoints } from './checkpoint/job.js';
 import { freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
 import type { SummaryAttempt, SummaryCheckpoint } from './report/summary.js';
 
@@ -290,6 +290,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
       await scheduler.save(cancelled ? 'cancelled' : 'end of the job attempt', { force: true, final: true, ...(cancelled ? { deadlineMs: 5000 } : {}) });
       onSaved();
       if (!cancelled && job) await job.scheduler.pruneOld(settings.checkpoint.keep);
+      if (!cancelled && job) await warnUnmatchedCheckpointPaths(job, log);
     });
   }
 

@@ -79,6 +79,7 @@ export async function runAction(): Promise<void> {
       baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
       tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
       job: process.env.GITHUB_JOB,
+      workspace: process.env.GITHUB_WORKSPACE,
     });
     for (const secret of secretValues(settings)) core.setSecret(secret);
     core.saveState(States.stateDir, settings.homeDir);

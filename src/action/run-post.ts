@@ -50,6 +50,7 @@ export async function runPost(): Promise<void> {
         baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
         tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
         job: process.env.GITHUB_JOB,
+        workspace: process.env.GITHUB_WORKSPACE,
       });
       const adapter = createAdapter({ settings, apiBaseUrl: undefined });
       const job = await openJobCheckpoints({

@@ -5,6 +5,8 @@ import type { Log } from '../report/log.js';
 import { secretValues, type Settings } from '../settings/settings.js';
 import { restoreLatest, type RestoredCheckpoint } from './checkpoint.js';
 import { git } from './exec.js';
+import { expandCheckpointPaths } from './paths-archive.js';
+import { parseCheckpointPaths, patternsWithoutMatches } from './safe-paths.js';
 import { CheckpointScheduler } from './scheduler.js';
 import { createStoreSet } from './store-set.js';
 import type { Lineage } from './store.js';
@@ -24,6 +26,20 @@ export interface JobCheckpoints {
   readonly lineage: Lineage;
   readonly hooks: CheckpointHooks;
   readonly restored: RestoredCheckpoint | undefined;
+  /** The repository root checkpoints work from. */
+  readonly workspace: string;
+  /** `checkpoint_paths`, relative to the workspace. */
+  readonly checkpointPaths: string;
+}
+
+/** Warns once for each `checkpoint_paths` pattern that selects nothing in the workspace now. */
+export async function warnUnmatchedCheckpointPaths(job: Pick<JobCheckpoints, 'workspace' | 'checkpointPaths'>, log: Log): Promise<void> {
+  const { patterns } = parseCheckpointPaths(job.checkpointPaths);
+  if (!patterns.some((pattern) => !pattern.negate)) return;
+  const { entries } = await expandCheckpointPaths(job.workspace, job.checkpointPaths);
+  for (const pattern of patternsWithoutMatches(patterns, entries.map((entry) => entry.rel))) {
+    log.warning(`checkpoint_paths: '${pattern}' matched nothing in ${job.workspace}, so no checkpoint holds it (check the pattern, or that the file is written there)`);
+  }
 }
 
 export function checkpointHooks(settings: Settings): CheckpointHooks {
@@ -145,5 +161,5 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
     scheduler.totals = { ...restored.manifest.totals };
     scheduler.noteRestored({ ...restored.ref, sizeBytes: restored.ref.sizeBytes }, new Date());
   }
-  return { scheduler, lineage, hooks, restored, baseCommit: restored?.manifest.workspace.base ?? baseCommit };
+  return { scheduler, lineage, hooks, restored, baseCommit: restored?.manifest.workspace.base ?? baseCommit, workspace, checkpointPaths };
 }
