@@ -3,7 +3,8 @@ import type { AgentAdapter } from './agents/adapter.js';
 import { createAdapter } from './agents/create-adapter.js';
 import { locateCli } from './agents/locate-cli.js';
 import { ExecutionFile } from './report/execution-file.js';
-import type { Log } from './report/log.js';
+import { redactingLog, type Log } from './report/log.js';
+import { createRedactor, knownSecrets } from './settings/known-secrets.js';
 import { runAttempt, type AttemptRecord } from './runner/attempt.js';
 import type { FailureReason } from './runner/classify.js';
 import { nextLaunch, type LaunchPlan } from './runner/next-launch.js';
@@ -78,7 +79,7 @@ async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{
   log.info(`Agent: ${adapter.label} (${location.executable}, from ${location.source})`);
   await adapter.prepare();
   log.info(`Agent state folder: ${adapter.stateDir}`);
-  const executionFile = await ExecutionFile.open(path.join(settings.homeDir, 'execution.ndjson'));
+  const executionFile = await ExecutionFile.open(path.join(settings.homeDir, 'execution.ndjson'), { redact: createRedactor(knownSecrets(settings, options.env)) });
   log.info(`Execution file: ${executionFile.path}`);
   const { retry } = settings;
   log.info(
@@ -94,7 +95,10 @@ function describePlan(adapter: AgentAdapter, plan: LaunchPlan): string {
 }
 
 /** One run of the agent as the action and the CLI both do it: set up, then attempts with retries. */
-export async function runPipeline(options: PipelineOptions): Promise<RunResult> {
+export async function runPipeline(given: PipelineOptions): Promise<RunResult> {
+  // The agent's stderr, its rendered events and error messages can echo a secret: the Actions log
+  // masks the ones registered with setSecret, a terminal masks nothing.
+  const options = { ...given, log: redactingLog(given.log, createRedactor(knownSecrets(given.settings, given.env))) };
   const proxy = await startProxy(options);
   try {
     return await runAgent(options, proxy);

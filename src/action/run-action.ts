@@ -6,7 +6,8 @@ import { runWatchdogAction } from './run-watchdog.js';
 import { failureMarker } from '../report/failure-marker.js';
 import { actionsLog } from '../report/log.js';
 import { renderSummary } from '../report/summary.js';
-import { readSettings, secretValues, SettingsError, type InputName } from '../settings/settings.js';
+import { knownSecrets } from '../settings/known-secrets.js';
+import { readSettings, SettingsError, type InputName } from '../settings/settings.js';
 
 function setOutputs(result: RunResult): void {
   core.setOutput(Outputs.conclusion, result.conclusion);
@@ -81,7 +82,7 @@ export async function runAction(): Promise<void> {
       job: process.env.GITHUB_JOB,
       workspace: process.env.GITHUB_WORKSPACE,
     });
-    for (const secret of secretValues(settings)) core.setSecret(secret);
+    for (const secret of knownSecrets(settings, process.env)) core.setSecret(secret);
     core.saveState(States.stateDir, settings.homeDir);
 
     const result = await runPipeline({

@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import type { Log } from '../report/log.js';
-import { secretValues, type Settings } from '../settings/settings.js';
+import { knownSecrets } from '../settings/known-secrets.js';
+import type { Settings } from '../settings/settings.js';
 import { restoreLatest, type RestoredCheckpoint } from './checkpoint.js';
 import { git } from './exec.js';
 import { expandCheckpointPaths } from './paths-archive.js';
@@ -149,7 +150,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       agentStateExclude: ['opencode/snapshot/**'],
       extraDir: hooks.extraDir,
       checkpointPaths,
-      secrets: secretValues(settings),
+      secrets: knownSecrets(settings, env),
       runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? '1') || 1,
       log,
     },
