@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AgentAdapter } from './agents/adapter.js';
 import { createAdapter } from './agents/create-adapter.js';
+import { ensurePrivateFolder } from './private-folder.js';
 import { locateCli } from './agents/locate-cli.js';
 import { ExecutionFile } from './report/execution-file.js';
 import { redactingLog, type Log } from './report/log.js';
@@ -66,6 +67,7 @@ export interface PipelineOptions {
 
 async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{ executable: string; executionFile: ExecutionFile }> {
   const { settings, log } = options;
+  await ensurePrivateFolder(settings.homeDir);
   const location = await locateCli(
     adapter,
     {

@@ -5,6 +5,7 @@ import type { Log } from '../report/log.js';
 import { knownSecrets } from '../settings/known-secrets.js';
 import type { Settings } from '../settings/settings.js';
 import { restoreLatest, type RestoredCheckpoint } from './checkpoint.js';
+import { ensurePrivateFolder } from '../private-folder.js';
 import { git } from './exec.js';
 import { expandCheckpointPaths } from './paths-archive.js';
 import { parseCheckpointPaths, patternsWithoutMatches } from './safe-paths.js';
@@ -107,9 +108,11 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
   const lineage = lineageFor(settings, env, workspace);
   const stores = createStoreSet(settings, env, log, lineage);
   const hooks = checkpointHooks(settings);
-  await mkdir(hooks.extraDir, { recursive: true });
+  await ensurePrivateFolder(settings.homeDir);
+  await mkdir(hooks.extraDir, { recursive: true, mode: 0o700 });
   const staging = path.join(settings.homeDir, 'staging');
-  await mkdir(staging, { recursive: true });
+  // Staging holds copies of transcripts and outputs on their way into a checkpoint.
+  await ensurePrivateFolder(staging);
   const checkpointPaths = pathsFromRoot(settings.checkpoint.paths, workspace, settings.workingDirectory);
   log.info(`Checkpoints: ${stores.names} store, lineage ${lineage.repository} / ${lineage.workflow} / ${lineage.job} / ${lineage.checkpointId} / run ${lineage.runId}`);
 

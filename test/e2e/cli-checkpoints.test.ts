@@ -428,8 +428,8 @@ describe('durable-agent checkpoints after durable-agent run, with no flags', () 
   });
   afterAll(async () => {
     await api.close();
-    // `run` and these commands share the default home in the OS temp folder.
-    rmSync(defaultHome(ws.repo), { recursive: true, force: true });
+    // `run` and these commands share the default home in the user's state folder.
+    rmSync(defaultHome(ws.repo, hostEnvironment()), { recursive: true, force: true });
     await ws.dispose();
   });
 
@@ -443,7 +443,7 @@ describe('durable-agent checkpoints after durable-agent run, with no flags', () 
     const listed = await cli(['checkpoints', 'list'], { cwd: ws.repo, env: hostEnvironment() });
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toContain(`Checkpoints of lineage local:${ws.repo} / local / local / agent / run local`);
-    expect(listed.stdout).toContain(`in the local store ${path.join(defaultHome(ws.repo), 'durable-agent', 'checkpoints')}:`);
+    expect(listed.stdout).toContain(`in the local store ${path.join(defaultHome(ws.repo, hostEnvironment()), 'durable-agent', 'checkpoints')}:`);
     expect(listed.stdout).toContain(key);
 
     const latest = await cli(['checkpoints', 'show', 'latest'], { cwd: ws.repo, env: hostEnvironment() });
