@@ -6,6 +6,7 @@ import { knownSecrets } from '../settings/known-secrets.js';
 import type { Settings } from '../settings/settings.js';
 import { restoreLatest, type RestoredCheckpoint } from './checkpoint.js';
 import { ensurePrivateFolder } from '../private-folder.js';
+import { holdBackAgentConfig } from './config-hold-back.js';
 import { git } from './exec.js';
 import { expandCheckpointPaths } from './paths-archive.js';
 import { parseCheckpointPaths, patternsWithoutMatches } from './safe-paths.js';
@@ -118,6 +119,13 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
 
   let restored: RestoredCheckpoint | undefined;
   if (options.restore && settings.checkpoint.resumeFrom !== 'none') {
+    const held = await holdBackAgentConfig({
+      workspace,
+      workingDirectory: settings.workingDirectory,
+      agentStateDir: adapter.stateDir,
+      agent: adapter.name,
+      allowWorkTreeConfig: settings.checkpoint.restoreAgentConfig,
+    });
     for (const store of stores.restoreOrder) {
       restored = await restoreLatest(store, lineage, {
         workspace,
@@ -130,6 +138,13 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       if (restored) break;
     }
     if (restored) {
+      // A checkpoint is data, never code: what decides which hooks, tools and servers run stays as this run set it up.
+      const { paths } = await held.putBack();
+      if (paths.length > 0) {
+        log.warning(
+          `Held back agent configuration the checkpoint would have changed, since a checkpoint restores data, not configuration${settings.checkpoint.restoreAgentConfig ? '' : " (restore_agent_config: true lets it change the work tree's)"}: ${paths.join(', ')}`,
+        );
+      }
       const { manifest } = restored;
       log.info(
         `Restored checkpoint ${manifest.sequence} (${restored.ref.store} ${restored.ref.key}) from run attempt ${manifest.attempt}, taken ${manifest.createdAt}: ${restored.restored.join(', ') || 'nothing'}${restored.notes.length ? `; ${restored.notes.join('; ')}` : ''}`,

@@ -62,6 +62,7 @@ export const INPUT_DEFAULTS = {
   checkpoint_min_gap: '2m',
   checkpoint_id: '',
   resume_from: 'run',
+  restore_agent_config: 'false',
   keep_checkpoints: '5',
   retention_days: '7',
   artifact_every_checkpoint: 'false',
@@ -127,6 +128,8 @@ export interface CheckpointSettings {
   /** Tells apart the checkpoints of jobs and matrix legs; part of the lineage. */
   readonly id: string;
   readonly resumeFrom: (typeof RESUME_FROM)[number];
+  /** Let a restore change the agent configuration of the work tree (`.claude/`, `.mcp.json`, `opencode.json`). */
+  readonly restoreAgentConfig: boolean;
   readonly keep: number;
   readonly retentionDays: number;
   readonly artifactEveryCheckpoint: boolean;
@@ -293,6 +296,7 @@ const rawSchema = z.object({
   checkpoint_min_gap: duration({ min: 0 }),
   checkpoint_id: optionalText.refine((value) => value === undefined || /^[\w.-]{1,100}$/.test(value), 'is not made of letters, digits, . _ - (at most 100)'),
   resume_from: oneOf(RESUME_FROM),
+  restore_agent_config: boolean,
   keep_checkpoints: integer({ min: 1, max: 1000 }),
   retention_days: integer({ min: 1, max: 90 }),
   artifact_every_checkpoint: boolean,
@@ -379,6 +383,7 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
       minGapMs: input.checkpoint_min_gap,
       id: input.checkpoint_id ?? defaultCheckpointId(context.job, input.matrix),
       resumeFrom: input.resume_from,
+      restoreAgentConfig: input.restore_agent_config,
       keep: input.keep_checkpoints,
       retentionDays: input.retention_days,
       artifactEveryCheckpoint: input.artifact_every_checkpoint,
