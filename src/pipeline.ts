@@ -14,7 +14,7 @@ import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
 import type { Settings } from './settings/settings.js';
 import { z } from 'zod';
 import { openJobCheckpoints, warnUnmatchedCheckpointPaths, type JobCheckpoints } from './checkpoint/job.js';
-import { freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
+import { branchRunPrompt, freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
 import type { SummaryAttempt, SummaryCheckpoint } from './report/summary.js';
 
 export interface RunResult {
@@ -168,7 +168,9 @@ function earlierAttempts(entries: readonly Record<string, unknown>[]): SummaryAt
 function firstPlan(adapter: AgentAdapter, settings: Settings, job: JobCheckpoints | undefined, runAttempt: number): LaunchPlan {
   const manifest = job?.restored?.manifest;
   if (manifest?.sessionId && manifest.agent === adapter.name) {
-    return { request: { mode: 'resume', prompt: rerunResumePrompt(manifest, runAttempt), sessionId: manifest.sessionId }, note: undefined };
+    // Across runs the new run's task must reach the model; within a run the task is unchanged.
+    const prompt = settings.checkpoint.resumeFrom === 'branch' ? branchRunPrompt(settings.prompt, manifest) : rerunResumePrompt(manifest, runAttempt);
+    return { request: { mode: 'resume', prompt, sessionId: manifest.sessionId }, note: undefined };
   }
   if (manifest) {
     return { request: { mode: 'fresh', prompt: freshAfterRestorePrompt(settings.prompt, manifest), sessionId: adapter.newSessionId() }, note: 'the checkpoint holds no session of this agent: starting a fresh session' };

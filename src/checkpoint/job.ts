@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
@@ -8,6 +9,8 @@ import { restoreLatest, type RestoredCheckpoint } from './checkpoint.js';
 import { ensurePrivateFolder } from '../private-folder.js';
 import { holdBackAgentConfig } from './config-hold-back.js';
 import { git } from './exec.js';
+import { trustClass } from './lineage.js';
+import { guardStore } from './restore-guard.js';
 import { expandCheckpointPaths } from './paths-archive.js';
 import { parseCheckpointPaths, patternsWithoutMatches } from './safe-paths.js';
 import { CheckpointScheduler } from './scheduler.js';
@@ -49,15 +52,30 @@ export function checkpointHooks(settings: Settings): CheckpointHooks {
   return { extraDir: path.join(settings.homeDir, 'checkpoint-dir'), requestFile: path.join(settings.homeDir, 'checkpoint-request') };
 }
 
-/** The lineage a re-run resumes: this run's, or with resume_from=branch, the branch's across runs. */
+/** The event payload GITHUB_EVENT_PATH names, or undefined when there is none or it cannot be read. */
+function readEventPayload(env: NodeJS.ProcessEnv): unknown {
+  if (!env.GITHUB_EVENT_PATH) return undefined;
+  try {
+    return JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The lineage a re-run resumes: this run's, or with resume_from=branch, the branch's across runs
+ * of the same trust class (a pull request's never meets a push's, nor another pull request's).
+ */
 export function lineageFor(settings: Settings, env: NodeJS.ProcessEnv, workspace: string): Lineage {
   const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || 'local';
+  const trust = trustClass(env.GITHUB_EVENT_NAME, readEventPayload(env));
   return {
     repository: env.GITHUB_REPOSITORY ?? `local:${workspace}`,
     workflow: env.GITHUB_WORKFLOW ?? 'local',
     job: env.GITHUB_JOB ?? 'local',
     checkpointId: settings.checkpoint.id,
-    runId: settings.checkpoint.resumeFrom === 'branch' ? `branch:${branch}` : (env.GITHUB_RUN_ID ?? 'local'),
+    // Run ids are unique to one run (and so to one event); a branch is not.
+    runId: settings.checkpoint.resumeFrom === 'branch' ? `branch:${trust === 'local' || trust === 'trusted' ? '' : `${trust}:`}${branch}` : (env.GITHUB_RUN_ID ?? 'local'),
   };
 }
 
@@ -127,7 +145,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       allowWorkTreeConfig: settings.checkpoint.restoreAgentConfig,
     });
     for (const store of stores.restoreOrder) {
-      restored = await restoreLatest(store, lineage, {
+      restored = await restoreLatest(guardStore(store, { lineage, workspace, acrossRuns: settings.checkpoint.resumeFrom === 'branch' }), lineage, {
         workspace,
         tempDir: staging,
         warn: (message) => log.warning(message),

@@ -24,3 +24,15 @@ export function freshAfterRestorePrompt(prompt: string, manifest: CheckpointMani
     'Check the current state first (files, git status and log) and continue from there instead of starting over.'
   );
 }
+
+/**
+ * `resume_from: branch`: a new run continues the branch's newest session, so the model gets this
+ * run's task (not "you were re-run"), with a note that the state it sees was restored.
+ */
+export function branchRunPrompt(prompt: string, manifest: CheckpointManifest): string {
+  return (
+    `${prompt}\n\nNote: this is a new run on this branch. durable-agent restored ${restoredWhat(manifest)} and this conversation from checkpoint ${manifest.sequence}, ` +
+    `taken ${manifest.createdAt} by an earlier run: the conversation above is what happened then, and the task above is what to do now. ` +
+    'Check the current state first (files, git status and log), since the branch may have changed.'
+  );
+}
