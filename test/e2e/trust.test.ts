@@ -1,12 +1,14 @@
 // Trust boundaries with the real Claude Code: what restored state and the agent's environment
 // can and cannot do.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startModelApi, type ModelApi } from '../support/model-api.js';
 import { freshRunner, makeOrigin } from '../support/rerun.js';
 import { agentTestEnv, CLAUDE, runAction } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { createWorkspace, GIT_IDENTITY, type Workspace } from '../support/workspace.js';
 
 const CLAUDE_INPUTS = { agent: 'claude', path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash', anthropic_api_key: 'sk-test-trust-key', checkpoint_min_gap: '0s' };
 
@@ -89,4 +91,52 @@ describe('trust boundaries (real Claude Code)', () => {
     // The brace pattern is read as a glob; matching nothing, it is named.
     expect(result.stdout).toMatch(/checkpoint_paths: '\*\.\{ckpt,pt\}' matched nothing/);
   });
+
+  it('resume_from: branch gives the new prompt, never rewinds the checkout, and keeps a fork PR apart', async () => {
+    const origin = await makeOrigin(ws);
+    const git = async (cwd: string, ...args: string[]): Promise<string> =>
+      (await promisify(execFile)('git', args, { cwd, env: { ...process.env, ...GIT_IDENTITY } })).stdout.trim();
+    api = await startModelApi({ script: { steps: 1 } });
+    const inputs = { ...CLAUDE_INPUTS, resume_from: 'branch', prompt: 'FIRST-TASK: do the task.' };
+    const push = (runId: string): Record<string, string> => ({ ...agentTestEnv(ws, api?.url ?? ''), GITHUB_EVENT_NAME: 'push', GITHUB_REF_NAME: 'main', GITHUB_RUN_ID: runId });
+    const first = await runAction(ws, inputs, { env: push('2001'), runnerTemp: await freshRunner(ws, origin, 1) });
+    expect(first.outputs.conclusion, first.stdout.slice(-3000)).toBe('success');
+
+    // Someone pushes to the branch; the next run's full clone has a commit the checkpoint lacks.
+    const other = path.join(ws.root, 'other-clone');
+    await git(ws.root, 'clone', '-q', origin, other);
+    writeFileSync(path.join(other, 'pushed.txt'), 'pushed since\n');
+    await git(other, 'add', 'pushed.txt');
+    await git(other, 'commit', '-q', '-m', 'pushed since');
+    await git(other, 'push', '-q', 'origin', 'HEAD:main');
+    const pushed = await git(other, 'rev-parse', 'HEAD');
+    const second = await runAction(ws, inputs, { env: push('2002'), runnerTemp: await freshRunner(ws, origin, 2) });
+    expect(second.outputs.conclusion, second.stdout.slice(-3000)).toBe('success');
+    expect(second.stdout).toMatch(/refused checkpoint .*the branch moved on since it was taken/);
+    expect(second.outputs.resumed).toBe('false');
+    expect(await git(ws.repo, 'merge-base', '--is-ancestor', pushed, 'HEAD').then(() => true)).toBe(true);
+    expect(existsSync(path.join(ws.repo, 'pushed.txt'))).toBe(true);
+
+    // A pull request from a fork whose branch is also named main: its own lineage, nothing to restore.
+    const event = path.join(ws.root, 'event.json');
+    writeFileSync(event, JSON.stringify({ pull_request: { number: 9, head: { repo: { full_name: 'mallory/demo' } } } }));
+    const fork = await runAction(ws, inputs, {
+      env: { ...push('2003'), GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, GITHUB_HEAD_REF: 'main', GITHUB_REF_NAME: '9/merge' },
+      runnerTemp: await freshRunner(ws, origin, 3),
+    });
+    expect(fork.stdout).toContain('run branch:pull_request:mallory/demo#9:main');
+    expect(fork.stdout).toContain('No checkpoint to restore for this lineage');
+
+    // The next push run continues the branch's session (the second run's), with its own task.
+    const before = api.requests.length;
+    const next = await runAction(ws, { ...inputs, prompt: 'SECOND-TASK: do more.' }, { env: push('2004'), runnerTemp: await freshRunner(ws, origin, 4) });
+    expect(next.outputs.resumed, next.stdout.slice(-3000)).toBe('true');
+    const asked = api.requests.slice(before).filter((request) => request.kind === 'conversation');
+    expect(asked.length).toBeGreaterThan(0);
+    const lastUser = JSON.stringify(asked[0]?.body);
+    expect(lastUser).toContain('SECOND-TASK: do more.');
+    expect(lastUser).toContain('this is a new run on this branch');
+    expect(lastUser).toContain('FIRST-TASK');
+  });
 });
+
