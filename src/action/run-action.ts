@@ -7,6 +7,7 @@ import { failureMarker } from '../report/failure-marker.js';
 import { actionsLog } from '../report/log.js';
 import { renderSummary } from '../report/summary.js';
 import { knownSecrets } from '../settings/known-secrets.js';
+import { hideInputsFromEnviron } from './hide-inputs.js';
 import { readSettings, SettingsError, type InputName } from '../settings/settings.js';
 
 function setOutputs(result: RunResult): void {
@@ -83,6 +84,7 @@ export async function runAction(): Promise<void> {
       workspace: process.env.GITHUB_WORKSPACE,
     });
     for (const secret of knownSecrets(settings, process.env)) core.setSecret(secret);
+    hideInputsFromEnviron();
     core.saveState(States.stateDir, settings.homeDir);
 
     const result = await runPipeline({

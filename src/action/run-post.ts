@@ -5,6 +5,7 @@ import { createAdapter } from '../agents/create-adapter.js';
 import { openJobCheckpoints } from '../checkpoint/job.js';
 import { States } from '../names.js';
 import { actionsLog } from '../report/log.js';
+import { hideInputsFromEnviron } from './hide-inputs.js';
 import { readSettings, type InputName } from '../settings/settings.js';
 
 const historySchema = z.object({
@@ -52,6 +53,7 @@ export async function runPost(): Promise<void> {
         job: process.env.GITHUB_JOB,
         workspace: process.env.GITHUB_WORKSPACE,
       });
+      hideInputsFromEnviron();
       const adapter = createAdapter({ settings, apiBaseUrl: undefined });
       const job = await openJobCheckpoints({
         settings,

@@ -68,17 +68,22 @@ describe('trust boundaries (real Claude Code)', () => {
   it("the agent's Bash tool does not see the runner's command files; job secrets are redacted and never stored", async () => {
     const awsSecret = 'wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY';
     const seen = path.join(ws.root, 'seen-env.txt');
-    api = await startModelApi({ script: { steps: 1, markFile: `progress.txt; env > ${seen}; echo "aws=$AWS_SECRET_ACCESS_KEY"; echo "$AWS_SECRET_ACCESS_KEY" > results.txt` } });
+    const exposed = path.join(ws.root, 'exposed-environ.txt');
+    // Also what the agent can read in its ancestors' /proc/<pid>/environ (same user).
+    const runnerToken = `runner-token-${process.pid}-${Date.now()}`;
+    const readEnviron = `grep -lae 'INPUT_ANTHROPIC_API_KEY=sk-test-trust-key' -e '${runnerToken}' /proc/[0-9]*/environ > ${exposed} 2>/dev/null; true`;
+    api = await startModelApi({ script: { steps: 1, markFile: `progress.txt; env > ${seen}; echo "aws=$AWS_SECRET_ACCESS_KEY"; echo "$AWS_SECRET_ACCESS_KEY" > results.txt; ${readEnviron}` } });
     const result = await runAction(
       ws,
       { ...CLAUDE_INPUTS, prompt: 'Do the task.', checkpoint_paths: 'results.txt\n*.{ckpt,pt}' },
-      { env: { ...agentTestEnv(ws, api.url), AWS_SECRET_ACCESS_KEY: awsSecret } },
+      { env: { ...agentTestEnv(ws, api.url), AWS_SECRET_ACCESS_KEY: awsSecret, ACTIONS_RUNTIME_TOKEN: runnerToken } },
     );
     expect(result.outputs.conclusion, result.stdout.slice(-3000)).toBe('success');
     const env = readFileSync(seen, 'utf8');
     for (const name of ['GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY', 'ACTIONS_RUNTIME_TOKEN', 'INPUT_ANTHROPIC_API_KEY']) {
       expect(env).not.toMatch(new RegExp(`^${name}=`, 'm'));
     }
+    expect(readFileSync(exposed, 'utf8')).toBe('');
     // A job variable is the user's grant to the step: the agent may need it (Bedrock, its tools).
     expect(env).toContain(`AWS_SECRET_ACCESS_KEY=${awsSecret}`);
     // It is known as a secret all the same: masked, redacted in the execution file, never in a checkpoint.
