@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AgentAdapter } from './agents/adapter.js';
 import { createAdapter } from './agents/create-adapter.js';
+import { isSessionIdOf } from './agents/session-id.js';
 import { ensurePrivateFolder } from './private-folder.js';
 import { locateCli } from './agents/locate-cli.js';
 import { ExecutionFile } from './report/execution-file.js';
@@ -167,13 +168,14 @@ function earlierAttempts(entries: readonly Record<string, unknown>[]): SummaryAt
 
 function firstPlan(adapter: AgentAdapter, settings: Settings, job: JobCheckpoints | undefined, runAttempt: number): LaunchPlan {
   const manifest = job?.restored?.manifest;
-  if (manifest?.sessionId && manifest.agent === adapter.name) {
+  if (manifest?.sessionId && manifest.agent === adapter.name && isSessionIdOf(adapter.name, manifest.sessionId)) {
     // Across runs the new run's task must reach the model; within a run the task is unchanged.
     const prompt = settings.checkpoint.resumeFrom === 'branch' ? branchRunPrompt(settings.prompt, manifest) : rerunResumePrompt(manifest, runAttempt);
     return { request: { mode: 'resume', prompt, sessionId: manifest.sessionId }, note: undefined };
   }
   if (manifest) {
-    return { request: { mode: 'fresh', prompt: freshAfterRestorePrompt(settings.prompt, manifest), sessionId: adapter.newSessionId() }, note: 'the checkpoint holds no session of this agent: starting a fresh session' };
+    const why = manifest.sessionId && manifest.agent === adapter.name ? `its session id '${manifest.sessionId.slice(0, 80)}' is not one ${adapter.label} makes` : 'the checkpoint holds no session of this agent';
+    return { request: { mode: 'fresh', prompt: freshAfterRestorePrompt(settings.prompt, manifest), sessionId: adapter.newSessionId() }, note: `${why}: starting a fresh session` };
   }
   return { request: { mode: 'fresh', prompt: settings.prompt, sessionId: adapter.newSessionId() }, note: undefined };
 }
