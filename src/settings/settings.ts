@@ -398,11 +398,11 @@ const isInside = (parent: string, child: string): boolean => {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 };
 
-/** The git work tree holding `dir` (the nearest folder with a `.git`), or `dir` itself outside one. */
-function workTreeOf(dir: string): string {
+/** The git work tree holding `dir` (the nearest folder with a `.git`), or undefined outside one. */
+function workTreeOf(dir: string): string | undefined {
   for (let current = dir; ; current = path.dirname(current)) {
     if (existsSync(path.join(current, '.git'))) return current;
-    if (path.dirname(current) === current) return dir;
+    if (path.dirname(current) === current) return undefined;
   }
 }
 
@@ -421,7 +421,7 @@ function placementProblems(options: { raw: Record<InputName, string>; workingDir
     problems.push(`checkpoint_paths: ${problem} (give globs relative to working_directory, inside the workspace)`);
   }
   const workTree = workTreeOf(workingDirectory);
-  for (const tree of new Set([workTree, ...(workspace === undefined ? [] : [path.resolve(workspace)])])) {
+  for (const tree of new Set([...(workTree === undefined ? [] : [workTree]), ...(workspace === undefined ? [] : [path.resolve(workspace)])])) {
     if (raw.checkpoint_dir.trim() !== '' && isInside(tree, checkpointDir)) {
       problems.push(`checkpoint_dir: '${raw.checkpoint_dir}' is inside the work tree ${tree} (give a folder outside it, such as one under RUNNER_TEMP)`);
       break;
