@@ -7,7 +7,11 @@ import { isSessionData, isWorkTreeAgentConfig } from './agent-config-policy.js';
 import { git } from './exec.js';
 import { walkTree } from './files.js';
 
-export type HeldFile = { readonly kind: 'file'; readonly content: Buffer; readonly mode: number } | { readonly kind: 'symlink'; readonly target: string };
+export type HeldFile =
+  | { readonly kind: 'file'; readonly content: Buffer; readonly mode: number }
+  | { readonly kind: 'symlink'; readonly target: string }
+  /** A file too large to keep a copy of (OpenCode's git snapshots): known by its size, time and mode only. */
+  | { readonly kind: 'large'; readonly sizeBytes: number; readonly mtimeMs: number; readonly mode: number };
 /** Files by path relative to their root. */
 export type FileSnapshot = ReadonlyMap<string, HeldFile>;
 
@@ -18,28 +22,41 @@ export interface PutBackStep {
 }
 
 function sameFile(a: HeldFile, b: HeldFile): boolean {
-  if (a.kind === 'symlink' || b.kind === 'symlink') return a.kind === b.kind && a.kind === 'symlink' && b.kind === 'symlink' && a.target === b.target;
-  return a.mode === b.mode && a.content.equals(b.content);
+  if (a.kind === 'symlink' && b.kind === 'symlink') return a.target === b.target;
+  if (a.kind === 'file' && b.kind === 'file') return a.mode === b.mode && a.content.equals(b.content);
+  if (a.kind === 'large' && b.kind === 'large') return a.mode === b.mode && a.sizeBytes === b.sizeBytes && a.mtimeMs === b.mtimeMs;
+  return false;
 }
 
-/** What undoes a restore's changes to the watched files: `before` and `after` are their states around it. Sorted by path. */
+/**
+ * What undoes a restore's changes to the watched files: `before` and `after` are their states
+ * around it. A changed file whose content was not kept is deleted rather than left changed. Sorted by path.
+ */
 export function putBackPlan(before: FileSnapshot, after: FileSnapshot): PutBackStep[] {
   const steps: PutBackStep[] = [];
   for (const [rel, was] of before) {
     const now = after.get(rel);
-    if (now === undefined || !sameFile(was, now)) steps.push({ rel, action: 'write' });
+    if (now === undefined || !sameFile(was, now)) steps.push({ rel, action: was.kind === 'large' ? 'delete' : 'write' });
   }
   for (const rel of after.keys()) if (!before.has(rel)) steps.push({ rel, action: 'delete' });
   return steps.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 
+/** Configuration files are small; a copy is kept of files up to this size, within this total. */
+const KEEP_FILE_BYTES = 1024 * 1024;
+const KEEP_TOTAL_BYTES = 64 * 1024 * 1024;
+
 async function snapshot(root: string, rels: Iterable<string>): Promise<Map<string, HeldFile>> {
   const files = new Map<string, HeldFile>();
+  let kept = 0;
   for (const rel of rels) {
     const full = path.join(root, rel);
     const info = await lstat(full).catch(() => undefined);
     if (info?.isSymbolicLink()) files.set(rel, { kind: 'symlink', target: await readlink(full) });
-    else if (info?.isFile()) files.set(rel, { kind: 'file', content: await readFile(full), mode: info.mode & 0o777 });
+    else if (info?.isFile() && info.size <= KEEP_FILE_BYTES && kept + info.size <= KEEP_TOTAL_BYTES) {
+      kept += info.size;
+      files.set(rel, { kind: 'file', content: await readFile(full), mode: info.mode & 0o777 });
+    } else if (info?.isFile()) files.set(rel, { kind: 'large', sizeBytes: info.size, mtimeMs: info.mtimeMs, mode: info.mode & 0o777 });
   }
   return files;
 }
@@ -51,6 +68,7 @@ async function applyPlan(root: string, before: FileSnapshot, plan: readonly PutB
     const was = before.get(step.rel);
     if (step.action === 'delete' || was === undefined) continue;
     await mkdir(path.dirname(full), { recursive: true });
+    if (was.kind === 'large') continue;
     if (was.kind === 'symlink') await symlink(was.target, full);
     else {
       await writeFile(full, was.content, { mode: was.mode });

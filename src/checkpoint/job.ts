@@ -155,14 +155,15 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       });
       if (restored) break;
     }
+    // A checkpoint is data, never code: what decides which hooks, tools and servers run stays as
+    // this run set it up, also after a candidate that failed half-way.
+    const { paths } = await held.putBack();
+    if (paths.length > 0) {
+      log.warning(
+        `Held back agent configuration the checkpoint would have changed, since a checkpoint restores data, not configuration${settings.checkpoint.restoreAgentConfig ? '' : " (restore_agent_config: true lets it change the work tree's)"}: ${paths.join(', ')}`,
+      );
+    }
     if (restored) {
-      // A checkpoint is data, never code: what decides which hooks, tools and servers run stays as this run set it up.
-      const { paths } = await held.putBack();
-      if (paths.length > 0) {
-        log.warning(
-          `Held back agent configuration the checkpoint would have changed, since a checkpoint restores data, not configuration${settings.checkpoint.restoreAgentConfig ? '' : " (restore_agent_config: true lets it change the work tree's)"}: ${paths.join(', ')}`,
-        );
-      }
       const { manifest } = restored;
       log.info(
         `Restored checkpoint ${manifest.sequence} (${restored.ref.store} ${restored.ref.key}) from run attempt ${manifest.attempt}, taken ${manifest.createdAt}: ${restored.restored.join(', ') || 'nothing'}${restored.notes.length ? `; ${restored.notes.join('; ')}` : ''}`,
