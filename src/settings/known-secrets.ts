@@ -6,7 +6,7 @@ import { secretValues, type Settings } from './settings.js';
 /** Names of environment variables whose values are treated as secrets. */
 const SECRET_NAME = /TOKEN|SECRET|KEY|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE/i;
 /** Names that match the pattern above but hold no secret (paths, switches, key ids shown in consoles). */
-const NOT_SECRET = new Set(['GOOGLE_APPLICATION_CREDENTIALS', 'SSH_AUTH_SOCK', 'AWS_ACCESS_KEY_ID', 'GPG_KEY_ID']);
+const NOT_SECRET = new Set(['GOOGLE_APPLICATION_CREDENTIALS', 'SSH_AUTH_SOCK']);
 /**
  * Shorter values of secret-looking variables (`USE_API_KEY=true`, `TOKEN_TTL=3600`) are too common
  * to look for: they would make every checkpoint refuse its files.
@@ -15,8 +15,11 @@ const MIN_ENV_SECRET_LENGTH = 8;
 /** Fields of a Google credentials file that are secrets on their own. */
 const GOOGLE_SECRET_FIELDS = ['private_key', 'private_key_id', 'client_secret', 'refresh_token'] as const;
 
+/** Names that say they hold where or which secret, not the secret itself (`SSH_KEY_PATH`, `KMS_KEY_ID`, `ACTIONS_ID_TOKEN_REQUEST_URL`). */
+const REFERENCE_SUFFIX = /_(?:PATH|FILE|DIR|ID|URL|NAME|TYPE|REGION)$/i;
+
 export function looksSecret(name: string): boolean {
-  return SECRET_NAME.test(name) && !NOT_SECRET.has(name.toUpperCase());
+  return SECRET_NAME.test(name) && !NOT_SECRET.has(name.toUpperCase()) && !REFERENCE_SUFFIX.test(name);
 }
 
 /** Values of the environment's secret-looking variables (`*TOKEN*`, `*SECRET*`, `*KEY*`, `*PASSWORD*`, cloud credentials). */

@@ -16,6 +16,9 @@ describe('known secrets', () => {
     ['GOOGLE_APPLICATION_CREDENTIALS', false],
     ['AWS_ACCESS_KEY_ID', false],
     ['GIT_AUTHOR_NAME', false],
+    ['SSH_KEY_PATH', false],
+    ['ACTIONS_ID_TOKEN_REQUEST_URL', false],
+    ['ACTIONS_ID_TOKEN_REQUEST_TOKEN', true],
     ['HOME', false],
   ])('looksSecret(%s) = %s', (name, expected) => expect(looksSecret(name)).toBe(expected));
 
