@@ -48,3 +48,10 @@ export const RUNNER_CREDENTIAL_VARIABLES = [
   'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
   'ACTIONS_ID_TOKEN_REQUEST_URL',
 ] as const;
+
+/**
+ * The runner's command files: a step that writes them sets the job's environment and PATH for
+ * later steps, its outputs, its post step's state and the job summary. They are the action's to
+ * write, never the agent's.
+ */
+export const RUNNER_COMMAND_FILE_VARIABLES = ['GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'] as const;

@@ -11,7 +11,9 @@ import { jsonSchemaRequested, structuredOutcome } from '../report/structured-out
 import { foreignInputs } from '../settings/foreign-inputs.js';
 import { actionsLog } from '../report/log.js';
 import { renderSummary } from '../report/summary.js';
-import { readSettings, secretValues, SettingsError, type InputName, type Settings } from '../settings/settings.js';
+import { knownSecrets } from '../settings/known-secrets.js';
+import { hideInputsFromEnviron } from './hide-inputs.js';
+import { readSettings, SettingsError, type InputName, type Settings } from '../settings/settings.js';
 
 function setOutputs(result: RunResult): void {
   core.setOutput(Outputs.conclusion, result.conclusion);
@@ -110,8 +112,10 @@ export async function runAction(): Promise<void> {
       baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
       tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
       job: process.env.GITHUB_JOB,
+      workspace: process.env.GITHUB_WORKSPACE,
     });
-    for (const secret of secretValues(settings)) core.setSecret(secret);
+    for (const secret of knownSecrets(settings, process.env)) core.setSecret(secret);
+    hideInputsFromEnviron();
     core.saveState(States.stateDir, settings.homeDir);
 
     const result = await runPipeline({

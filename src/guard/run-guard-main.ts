@@ -4,7 +4,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import * as core from '@actions/core';
-import { secretValues, type InputName } from '../settings/settings.js';
+import { knownSecrets } from '../settings/known-secrets.js';
+import type { InputName } from '../settings/settings.js';
 import { daemonLogOf, guardTempDir, readGuardSettings, statusFileOf } from './guard-settings.js';
 import { saveGuardState } from './state.js';
 import { readStatus, type GuardStatus } from './status.js';
@@ -42,7 +43,7 @@ export async function runGuardMain(): Promise<void> {
       runnerTemp,
       job: process.env.GITHUB_JOB,
     });
-    for (const secret of secretValues(settings)) core.setSecret(secret);
+    for (const secret of knownSecrets(settings, process.env)) core.setSecret(secret);
     await mkdir(guardTempDir(runnerTemp), { recursive: true });
     const statusFile = statusFileOf(runnerTemp);
     const logFile = daemonLogOf(runnerTemp);
