@@ -2,8 +2,8 @@ import type { CheckpointManifest } from './manifest.js';
 
 function restoredWhat(manifest: CheckpointManifest): string {
   const parts = ['the workspace (your edits, commits and untracked files)'];
-  if (manifest.files.some((file) => file.role === 'paths')) parts.push('the experiment outputs');
-  if (manifest.files.some((file) => file.role === 'extra')) parts.push('the files in $DURABLE_AGENT_CHECKPOINT_DIR');
+  if (manifest.areas.some((area) => area.role === 'paths')) parts.push('the experiment outputs');
+  if (manifest.areas.some((area) => area.role === 'extra')) parts.push('the files in $DURABLE_AGENT_CHECKPOINT_DIR');
   return parts.join(', ');
 }
 

@@ -176,6 +176,7 @@ export class CheckpointScheduler {
         secrets: context.secrets,
         attempts: this.attempts,
         totals: this.totals,
+        progress: (line) => context.log.info(line),
       });
       try {
         for (const excluded of created.excluded) context.log.warning(`Checkpoint ${sequence}: left out ${excluded.area} file ${excluded.path}, which holds a secret value.`);
@@ -198,7 +199,7 @@ export class CheckpointScheduler {
         }
         context.log.info(
           `Checkpoint ${sequence} saved (${reason}): ${formatBytes(created.sizeBytes)} in ${formatDuration(took)} to ${refs.map((ref) => `${ref.store} ${ref.key}`).join(', ')}; ` +
-            `files: ${created.manifest.files.map((file) => `${file.name} ${formatBytes(file.sizeBytes)}`).join(', ')}`,
+            `${created.stats.files} files, ${formatBytes(created.stats.bytesNew)} new and ${formatBytes(created.stats.bytesReused)} reused (${formatBytes(created.stats.bytesRead)} read)`,
         );
         return newest;
       } finally {

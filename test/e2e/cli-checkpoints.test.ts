@@ -170,7 +170,7 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
     expect(out).toMatch(/^Paths:\s+results\/\*\*$/m);
     expect(out).toMatch(/^Totals:\s+\$\d+\.\d{4}, \d+ turns$/m);
     expect(out).toMatch(/^Attempts \(1\):\n {2}run attempt 1, attempt 1 \(fresh\): success/m);
-    for (const file of manifest.files) expect(out).toMatch(new RegExp(`^ {2}${file.name.replace('.', '\\.')}\\s+${file.role}\\s+[\\d.]+ (B|KiB|MiB)\\s+sha256 ${file.sha256.slice(0, 16)}`, 'm'));
+    for (const area of manifest.areas) expect(out).toMatch(new RegExp(`^ {2}${area.role}\\s+${area.files} files\\s+[\\d.]+ (B|KiB|MiB)\\s+listing ${area.tree.slice(0, 16)}`, 'm'));
     expect(out).toMatch(/^Check:\s+ok/m);
 
     const raw = await cli(['checkpoints', 'show', newest.key, '--checkpoint-dir', store, '--json'], { cwd: ws.repo });
@@ -199,7 +199,7 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
 
   it('restores an older checkpoint with the progress it had then, and only with --agent-state the agent state', async () => {
     const final = readFileSync(path.join(ws.repo, 'progress.txt'), 'utf8');
-    const older = [...rows].reverse().find((row) => row.sequence < (rows[0]?.sequence ?? 0) && manifestAt(store, row.key).workspace.snapshot !== null);
+    const older = [...rows].reverse().find((row) => row.sequence < (rows[0]?.sequence ?? 0) && manifestAt(store, row.key).workspace.changes !== null);
     if (!older) throw new Error(`no older checkpoint with progress among ${rows.map((row) => row.key).join(', ')}`);
     const into = scratch('older');
     const stateDir = scratch('state');
@@ -240,21 +240,23 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
     const copy = scratch('corrupt-store');
     cpSync(store, copy, { recursive: true });
     const newest = rows[0]?.key ?? '';
-    const bundle = path.join(copy, ...newest.split('/'), 'workspace.bundle');
-    const bytes = readFileSync(bundle);
+    // The largest object of the newest checkpoint (cpSync copied the hard links as separate files).
+    const objects = path.join(copy, ...newest.split('/'), 'objects');
+    const largest = readdirSync(objects).sort((a, b) => statSync(path.join(objects, b)).size - statSync(path.join(objects, a)).size)[0] ?? '';
+    const bytes = readFileSync(path.join(objects, largest));
     const at = Math.floor(bytes.length / 2);
     bytes[at] = (bytes[at] ?? 0) ^ 0xff;
-    writeFileSync(bundle, bytes);
+    writeFileSync(path.join(objects, largest), bytes);
 
     const into = scratch('never');
     const restored = await cli(['checkpoints', 'restore', newest, '--into', into, '--checkpoint-dir', copy], { cwd: ws.repo });
     expect(restored.code).toBe(1);
-    expect(restored.stderr.trim()).toBe(`durable-agent: cannot restore checkpoint ${newest}: refused: workspace.bundle does not match its sha256 (integrity)`);
+    expect(restored.stderr.trim()).toBe(`durable-agent: cannot restore checkpoint ${newest}: refused: object ${largest.slice(0, 12)}… does not match its sha256 (integrity)`);
     expect(existsSync(into)).toBe(false);
 
     const shown = await cli(['checkpoints', 'show', newest, '--checkpoint-dir', copy], { cwd: ws.repo });
     expect(shown.code).toBe(1);
-    expect(shown.stdout).toMatch(/^Check:\s+FAILED: workspace\.bundle does not match its sha256 \(integrity\)$/m);
+    expect(shown.stdout).toMatch(/^Check:\s+FAILED: object [0-9a-f]{12}… does not match its sha256 \(integrity\)$/m);
   });
 
   it('prunes to the newest N of every lineage', async () => {
