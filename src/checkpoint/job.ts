@@ -106,6 +106,8 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
         agentStateDir: adapter.stateDir,
         extraDir: hooks.extraDir,
         checkpointPaths,
+        signingKey: settings.secrets.checkpointSigningKey,
+        progress: (line) => log.info(line),
       });
       if (restored) break;
     }
@@ -134,6 +136,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       extraDir: hooks.extraDir,
       checkpointPaths,
       secrets: secretValues(settings),
+      signingKey: settings.secrets.checkpointSigningKey,
       runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? '1') || 1,
       log,
     },

@@ -23,6 +23,8 @@ export interface CheckpointContext {
   readonly extraDir: string;
   readonly checkpointPaths: string;
   readonly secrets: readonly string[];
+  /** `checkpoint_signing_key`: every manifest is signed with it. */
+  readonly signingKey?: string | undefined;
   /** GITHUB_RUN_ATTEMPT. */
   readonly runAttempt: number;
   readonly log: Log;
@@ -176,6 +178,7 @@ export class CheckpointScheduler {
         secrets: context.secrets,
         attempts: this.attempts,
         totals: this.totals,
+        signingKey: context.signingKey,
         progress: (line) => context.log.info(line),
       });
       try {

@@ -121,7 +121,9 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
       expect(row.attempt).toBe(1);
       expect(row.lineage?.repository).toBe('octo/demo');
       const folder = path.join(store, ...row.key.split('/'));
-      const bytes = readdirSync(folder).reduce((sum, name) => sum + statSync(path.join(folder, name)).size, 0);
+      // The manifest and the objects it links to (each stored once in the lineage, linked per checkpoint).
+      const objects = path.join(folder, 'objects');
+      const bytes = statSync(path.join(folder, 'manifest.json')).size + readdirSync(objects).reduce((sum, name) => sum + statSync(path.join(objects, name)).size, 0);
       expect(row.sizeBytes).toBe(bytes);
     }
     expect(action.outputs.checkpoint_key).toBe(rows[0]?.key);
@@ -270,7 +272,7 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
     expect(pruned.stdout).toContain(`deleted ${rows.length - 2} of ${rows.length} checkpoint(s); kept 2: sequence ${rows[0]?.sequence ?? '?'}, ${rows[1]?.sequence ?? '?'}`);
     const listed = await cli(['checkpoints', 'list', '--all', '--json', '--checkpoint-dir', copy], { cwd: ws.repo });
     expect((JSON.parse(listed.stdout) as JsonRow[]).map((row) => row.key)).toEqual(rows.slice(0, 2).map((row) => row.key));
-    expect(readdirSync(path.join(copy, rows[0]?.lineageHash ?? '')).sort()).toEqual(rows.slice(0, 2).map((row) => row.key.split('/')[1]).sort());
+    expect(readdirSync(path.join(copy, rows[0]?.lineageHash ?? '')).sort()).toEqual([...rows.slice(0, 2).map((row) => row.key.split('/')[1] ?? ''), 'objects'].sort());
   });
 
   it('says clearly what is wrong with a key or a flag', async () => {
@@ -407,7 +409,7 @@ describe('durable-agent checkpoints inside Actions (cache and artifact stores, e
     expect(shown.stdout).toMatch(/^Check:\s+ok/m);
     const fromArtifact = await cli(['checkpoints', 'show', artifactRows[0]?.key ?? '', '--json'], { cwd: ws.repo, env });
     expect(fromArtifact.code, fromArtifact.stderr).toBe(0);
-    expect(fromArtifact.stdout).toContain('"schemaVersion": 1');
+    expect(fromArtifact.stdout).toContain('"schemaVersion": 2');
 
     const into = path.join(ws.root, 'restored');
     const restored = await cli(['checkpoints', 'restore', 'latest', '--into', into, '--extra-dir', path.join(ws.root, 'extra')], { cwd: ws.repo, env });

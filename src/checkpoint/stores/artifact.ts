@@ -1,6 +1,8 @@
 /**
  * Checkpoints as workflow artifacts: one artifact per checkpoint, named
- * `durable-agent-<checkpointId>-a<attempt>-<sequence, 6 digits>`.
+ * `durable-agent-<checkpointId>-a<attempt>-<sequence, 6 digits>`, holding manifest.json and every
+ * object it needs (self-contained: the final checkpoint of a job attempt, for when the cache evicted
+ * its objects), zipped at level 0.
  *
  * Artifact names are unique within a run, across its attempts, so the attempt is part of the name
  * and a repeated name is refused (409) rather than replaced. With the runtime token alone the
@@ -23,7 +25,7 @@ export interface ArtifactStoreOptions {
   token?: string;
   /** Days before a checkpoint artifact expires; default the repository's retention. */
   retentionDays?: number;
-  /** Zip level 0-9; default the client's 6. Checkpoints of compressed files upload faster at 0. */
+  /** Zip level 0-9; default 0: a checkpoint's objects are zstd already (or do not compress). */
   compressionLevel?: number;
   /** The current run attempt, whose artifacts prune may delete; default GITHUB_RUN_ATTEMPT, else 1. */
   attempt?: number;
@@ -84,7 +86,7 @@ export class ArtifactStore implements Store {
     this.#log = options.log;
     this.#token = options.token;
     this.#retentionDays = options.retentionDays;
-    this.#compressionLevel = options.compressionLevel;
+    this.#compressionLevel = options.compressionLevel ?? 0;
     this.#attempt = options.attempt ?? Number(process.env.GITHUB_RUN_ATTEMPT ?? '1');
   }
 
