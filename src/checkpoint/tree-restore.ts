@@ -172,6 +172,7 @@ export async function writeTree(tree: FileTree, root: string, objects: ObjectFol
         await symlink(entry.target, target);
       } else if (entry.kind === 'file') {
         const temp = `${target}.durable-agent-${process.pid}-${index}`;
+        created.push(temp);
         await writeContent(reader, entry, temp);
         await chmod(temp, entry.mode & 0o777);
         await rename(temp, target);

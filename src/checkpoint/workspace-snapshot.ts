@@ -174,8 +174,8 @@ export async function checkoutState(workspace: string): Promise<CheckoutState> {
 
 /**
  * Puts the checkout back where it was: HEAD and its branch at the starting commit, tracked files
- * reset, untracked files (not ignored ones) removed. Ignored files the restore wrote are removed by
- * the caller, which knows them.
+ * reset. The files the restore created are removed by the caller, which knows them: untracked files
+ * that were there before (a previous step's build output) are not the restore's to delete.
  */
 export async function rollbackCheckout(state: CheckoutState): Promise<void> {
   const message = 'durable-agent: undo a failed restore';
@@ -186,7 +186,6 @@ export async function rollbackCheckout(state: CheckoutState): Promise<void> {
     await git(state.top, ['update-ref', '-m', message, '--no-deref', 'HEAD', state.head]);
   }
   await git(state.top, ['reset', '-q', '--hard', state.head]);
-  await git(state.top, ['clean', '-q', '-f', '-d']);
 }
 
 /**

@@ -395,7 +395,7 @@ describe('durable-agent checkpoints inside Actions (cache and artifact stores, e
     const cacheRows = rows.filter((row) => row.store === 'cache');
     const artifactRows = rows.filter((row) => row.store === 'artifact');
     expect(cacheRows.length).toBeGreaterThanOrEqual(1);
-    expect(cacheRows[0]?.key).toMatch(/^durable-agent-v1-[0-9a-f]{16}-\d{6}$/);
+    expect(cacheRows[0]?.key).toMatch(/^durable-agent-v2-[0-9a-f]{16}-m-\d{6}$/);
     // Only the job's last checkpoint becomes an artifact (artifact_every_checkpoint is off).
     expect(artifactRows.map((row) => row.key)).toEqual([`durable-agent-agent-a1-${String(cacheRows[0]?.sequence).padStart(6, '0')}`]);
     expect(artifactRows[0]?.sizeBytes).toBeGreaterThan(0);

@@ -25,9 +25,9 @@ describe('parseCheckpointKey', () => {
     expect(parseCheckpointKey('0123456789abcdef/000012')).toEqual({ kind: 'local', key: '0123456789abcdef/000012', hash: '0123456789abcdef', sequence: 12 });
     // An unpadded sequence names the same folder.
     expect(parseCheckpointKey('0123456789abcdef/12')).toMatchObject({ kind: 'local', key: '0123456789abcdef/000012' });
-    expect(parseCheckpointKey('durable-agent-v1-0123456789abcdef-000003')).toEqual({
+    expect(parseCheckpointKey('durable-agent-v2-0123456789abcdef-m-000003')).toEqual({
       kind: 'cache',
-      key: 'durable-agent-v1-0123456789abcdef-000003',
+      key: 'durable-agent-v2-0123456789abcdef-m-000003',
       hash: '0123456789abcdef',
       sequence: 3,
     });
@@ -35,7 +35,7 @@ describe('parseCheckpointKey', () => {
   });
 
   it('refuses anything else, paths that would leave the store included', () => {
-    for (const bad of ['', 'nope', '../000001', '0123456789abcdef/../../x', '0123456789ABCDEF/000001', '/etc/passwd', '-1', 'durable-agent-v1-xyz-000001']) {
+    for (const bad of ['', 'nope', '../000001', '0123456789abcdef/../../x', '0123456789ABCDEF/000001', '/etc/passwd', '-1', 'durable-agent-v2-xyz-m-000001', 'durable-agent-v2-0123456789abcdef-o-00ff']) {
       expect(parseCheckpointKey(bad), bad).toBeUndefined();
     }
   });
@@ -46,13 +46,13 @@ describe('formatCheckpointTable', () => {
     const table = formatCheckpointTable([
       { lineageHash: HASH, lineage: LINEAGE, ref: ref(12) },
       { lineageHash: HASH, lineage: LINEAGE, ref: ref(9, { sizeBytes: 900 }) },
-      { lineageHash: 'ffffffffffffffff', lineage: undefined, ref: { key: 'durable-agent-v1-ffffffffffffffff-000001', sequence: 1, attempt: 0, createdAt: '', sizeBytes: 0, store: 'cache' } },
+      { lineageHash: 'ffffffffffffffff', lineage: undefined, ref: { key: 'durable-agent-v2-ffffffffffffffff-m-000001', sequence: 1, attempt: 0, createdAt: '', sizeBytes: 0, store: 'cache' } },
     ]);
     expect(table.split('\n')).toEqual([
       'LINEAGE                  SEQ  TIME                    SIZE  ATTEMPT  STORE  KEY',
       `${HASH.slice(0, 8)} agent run 1001   12  2026-05-01 12:34:56Z  45 KiB        1  local  ${HASH}/000012`,
       `${HASH.slice(0, 8)} agent run 1001    9  2026-05-01 12:34:56Z   900 B        1  local  ${HASH}/000009`,
-      'ffffffff ?                 1  -                          -        -  cache  durable-agent-v1-ffffffffffffffff-000001',
+      'ffffffff ?                 1  -                          -        -  cache  durable-agent-v2-ffffffffffffffff-m-000001',
     ]);
   });
 
