@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { z } from 'zod';
 import { createCheckpoint, LocalStore, readValidManifest, restoreLatest, workspaceFingerprint, type Lineage } from '../src/checkpoint/index.js';
 import { ObjectFolder } from '../src/checkpoint/object-folder.js';
@@ -12,7 +13,7 @@ import { StatCache } from '../src/checkpoint/stat-cache.js';
 import { storeTree } from '../src/checkpoint/tree-writer.js';
 import { snapshotWorkspace } from '../src/checkpoint/workspace-snapshot.js';
 import { generateWorkspace, git, seeded, TextMaker, type GeneratedWorkspace } from './generate.js';
-import { bundleEntry, command, folderSize, formatBytes, formatMs, log, MB, median, quote, sh, timed, type CaseResult, type Row } from './lib.js';
+import { command, folderSize, formatBytes, formatMs, log, MB, median, quote, sh, timed, type CaseResult, type Row } from './lib.js';
 
 const LINEAGE: Lineage = { repository: 'octo/bench', workflow: 'agent.yml', job: 'agent', checkpointId: 'bench', runId: '1' };
 // The action always knows at least the API key: the save scans for it.
@@ -156,7 +157,9 @@ async function largeOutputs(root: string): Promise<z.infer<typeof childResult>> 
   await git(root, 'clone', '-q', work, clone);
   const staging = path.join(root, 'big-staging');
   await mkdir(staging, { recursive: true });
-  const entry = await bundleEntry('bench/checkpoint-child.ts');
+  // Bundled from this checkout (the working folder), not from wherever node_modules resolves to.
+  const entry = path.join(path.resolve('node_modules', '.cache', 'durable-agent-bench'), 'checkpoint-child.mjs');
+  await build({ entryPoints: [path.resolve('bench', 'checkpoint-child.ts')], outfile: entry, bundle: true, packages: 'external', format: 'esm', platform: 'node', target: 'node24', logLevel: 'warning' });
   const resultFile = path.join(root, 'big-result.json');
   try {
     await new Promise<void>((resolve, reject) => {
