@@ -123,7 +123,7 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
   const cache = await StatCache.load(path.join(options.stagingDir, STAT_CACHE), scanKey);
   const stats: SaveStats = { files: 0, bytesRead: 0, bytesNew: 0, objectsNew: 0 };
   const progress = new Progress(`Checkpoint ${options.sequence}: saving`, options.progress);
-  const context: TreeWriterContext = { objects: staged, needles, cache, stats, progress };
+  const context: TreeWriterContext = { objects: staged, needles, cache, stats, progress, present: new Map() };
   const dir = await mkdtemp(path.join(options.stagingDir, 'checkpoint-'));
   const scratch = await mkdtemp(path.join(options.stagingDir, 'checkpoint-scratch-'));
   try {
@@ -133,7 +133,7 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
     const referenced = new Set<string>();
     const putListing = async (tree: FileTree): Promise<string> => {
       const encoded = await encodeObject(Buffer.from(JSON.stringify(tree)));
-      if (await staged.write(encoded.id, encoded.bytes)) stats.bytesNew += encoded.bytes.length;
+      if (await staged.write(encoded.id, encoded.parts)) stats.bytesNew += encoded.size;
       referenced.add(encoded.id);
       for (const id of treeObjects(tree)) referenced.add(id);
       return encoded.id;

@@ -21,9 +21,16 @@ const MIN_SAVING = 0.97;
 
 export interface EncodedObject {
   readonly id: string;
-  readonly bytes: Buffer;
+  /** The stored bytes: the tag, then the payload (kept apart so a 4 MiB payload is never copied). */
+  readonly parts: readonly [Buffer, Buffer];
+  readonly size: number;
   /** Bytes before encoding. */
   readonly rawSize: number;
+}
+
+/** The stored bytes in one buffer (for small objects and tests). */
+export function joined(encoded: EncodedObject): Buffer {
+  return Buffer.concat(encoded.parts, encoded.size);
 }
 
 /** Encodes on libuv's thread pool, so several calls in flight use every core. */
@@ -37,10 +44,9 @@ export async function encodeObject(data: Buffer, level = ZSTD_LEVEL): Promise<En
       tag = TAG_ZSTD;
     }
   }
-  const bytes = Buffer.allocUnsafe(payload.length + 1);
-  bytes[0] = tag;
-  payload.copy(bytes, 1);
-  return { id: objectId(bytes), bytes, rawSize: data.length };
+  const header = Buffer.from([tag]);
+  const id = createHash('sha256').update(header).update(payload).digest('hex');
+  return { id, parts: [header, payload], size: payload.length + 1, rawSize: data.length };
 }
 
 export function objectId(bytes: Buffer): string {

@@ -1,7 +1,7 @@
 // A folder of content-addressed objects, one file per object named by its id. Writes are atomic
 // (temp file, then rename), so a reader sees no object or a complete one.
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OBJECT_ID } from './object-codec.js';
 
@@ -29,13 +29,18 @@ export class ObjectFolder {
     return (await this.sizeOf(id)) !== undefined;
   }
 
-  /** Writes the object unless present; true when it was new. */
-  async write(id: string, bytes: Buffer): Promise<boolean> {
+  /** Writes the object (its stored bytes, in parts) unless present; true when it was new. */
+  async write(id: string, parts: readonly Buffer[]): Promise<boolean> {
     if (await this.has(id)) return false;
     await mkdir(this.root, { recursive: true });
     const temp = path.join(this.root, `${TEMP_MARK}${id}-${randomBytes(4).toString('hex')}`);
     try {
-      await writeFile(temp, bytes);
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writev([...parts]);
+      } finally {
+        await handle.close();
+      }
       await rename(temp, this.pathOf(id));
     } finally {
       await rm(temp, { force: true });

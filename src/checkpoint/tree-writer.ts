@@ -1,6 +1,7 @@
 // Stores a folder's selected entries as objects: small files packed together, large files in
 // fixed-size chunks. Each file is read once into memory; the secret scan, the hash and the
 // compression all see that same buffer, so what is stored is exactly what was scanned.
+import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { lstat, open, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +29,8 @@ export interface TreeWriterContext {
   readonly cache: StatCache;
   readonly stats: SaveStats;
   readonly progress?: Progress | undefined;
+  /** Which objects the staging folder holds, as far as this save looked (many files share a pack). */
+  readonly present?: Map<string, boolean> | undefined;
 }
 
 export interface StoredTree {
@@ -39,6 +42,8 @@ export interface StoredTree {
 
 // Compressions in flight: both cores busy, memory bounded (each holds one chunk and its output).
 const IN_FLIGHT = 3;
+// Files read at once; a large one holds one chunk at a time.
+const READERS = 4;
 
 type MutableFile = Extract<FileTreeEntry, { kind: 'file' }> & { segments: Segment[] };
 
@@ -56,8 +61,8 @@ class ObjectWriter {
     while (this.#inflight.size >= IN_FLIGHT) await Promise.race(this.#inflight);
     const job = (async () => {
       const encoded = await encodeObject(data);
-      if (await this.context.objects.write(encoded.id, encoded.bytes)) {
-        this.context.stats.bytesNew += encoded.bytes.length;
+      if (await this.context.objects.write(encoded.id, encoded.parts)) {
+        this.context.stats.bytesNew += encoded.size;
         this.context.stats.objectsNew += 1;
       }
       onStored(encoded.id);
@@ -133,7 +138,15 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
   }
   context.progress?.plan(infos.size, planned);
 
-  for (const entry of entries) {
+  // Files are read a few at a time (their I/O overlaps); the listing keeps the entries' order.
+  const slots: Array<FileTreeEntry | undefined> = new Array<FileTreeEntry | undefined>(entries.length);
+  const reading = new Set<Promise<void>>();
+  const tolerate = (error: unknown): void => {
+    // The agent may delete or replace files while we read them: nothing to save for those.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'ENOTDIR' && code !== 'EINVAL') throw error;
+  };
+  for (const [index, entry] of entries.entries()) {
     if (droppedFolders.some((folder) => entry.rel.startsWith(`${folder}/`))) continue;
     const absolute = path.join(root, entry.rel);
     if (containsSecret(entry.rel, needles)) {
@@ -145,7 +158,7 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
       if (entry.kind === 'directory') {
         const info = await lstat(absolute);
         if (!info.isDirectory()) continue;
-        out.push({ kind: 'directory', path: entry.rel, mode: info.mode & 0o7777 });
+        slots[index] = { kind: 'directory', path: entry.rel, mode: info.mode & 0o7777 };
       } else if (entry.kind === 'symlink') {
         const target = await readlink(absolute);
         if (containsSecret(target, needles)) {
@@ -153,7 +166,7 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
         } else if (!linkStaysInside(entry.rel, target)) {
           warnings.push(`left out the link '${entry.rel}' -> '${target}': it points outside ${root}`);
         } else {
-          out.push({ kind: 'symlink', path: entry.rel, target });
+          slots[index] = { kind: 'symlink', path: entry.rel, target };
         }
       } else {
         const before = infos.get(entry.rel);
@@ -165,29 +178,41 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
         const mode = Number(before.mode) & 0o777;
         stats.files += 1;
         const cached = cache.lookup(absolute, before);
-        if (cached !== undefined && (await allPresent(context.objects, cached))) {
+        if (cached !== undefined && (await allPresent(context, cached))) {
           cache.keep(absolute, before, cached);
-          out.push({ kind: 'file', path: entry.rel, mode, size: Number(before.size), segments: cached });
+          slots[index] = { kind: 'file', path: entry.rel, mode, size: Number(before.size), segments: cached };
           continue;
         }
-        const stored = await storeFile(writer, context, absolute, entry.rel, mode, before);
-        if (stored === 'secret') secretHits.push(entry.rel);
-        else if (stored !== undefined) out.push(stored);
+        while (reading.size >= READERS) await Promise.race(reading);
+        const job = storeFile(writer, context, absolute, entry.rel, mode, before).then((stored) => {
+          if (stored === 'secret') secretHits.push(entry.rel);
+          else if (stored !== undefined) slots[index] = stored;
+        }, tolerate);
+        const tracked = job.finally(() => reading.delete(tracked));
+        reading.add(tracked);
       }
     } catch (error) {
-      // The agent may delete or replace files while we read them: nothing to save for those.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'ENOTDIR' && code !== 'EINVAL') throw error;
+      tolerate(error);
     }
   }
+  await Promise.all(reading);
+  for (const slot of slots) if (slot !== undefined) out.push(slot);
+  secretHits.sort();
   await writer.drain();
   // Segments of packed files arrive as their packs are written: a file left without one vanished.
   const tree: FileTree = { version: 1, entries: out.filter((entry) => entry.kind !== 'file' || entry.size === 0 || entry.segments.length > 0), deleted: [] };
   return { tree, secretHits, warnings };
 }
 
-async function allPresent(objects: ObjectFolder, segments: readonly Segment[]): Promise<boolean> {
-  for (const [id] of segments) if (!(await objects.has(id))) return false;
+async function allPresent(context: TreeWriterContext, segments: readonly Segment[]): Promise<boolean> {
+  for (const [id] of segments) {
+    let present = context.present?.get(id);
+    if (present === undefined) {
+      present = await context.objects.has(id);
+      context.present?.set(id, present);
+    }
+    if (!present) return false;
+  }
   return true;
 }
 
@@ -232,9 +257,19 @@ async function storeFile(
       if (scanner.found) return 'secret';
       entry.size += bytesRead;
       const at = index;
-      await writer.submit(chunk, (id) => {
-        ids[at] = id;
-      });
+      // A chunk that did not change (the head of an appended log) keeps its object: hashed, not compressed again.
+      const rawHash = createHash('sha256').update(chunk).digest('hex');
+      const known = cache.chunkObject(rawHash);
+      if (known !== undefined && (await context.objects.has(known))) {
+        ids[at] = known;
+        cache.rememberChunk(rawHash, known);
+        context.progress?.advance(bytesRead);
+      } else {
+        await writer.submit(chunk, (id) => {
+          ids[at] = id;
+          cache.rememberChunk(rawHash, id);
+        });
+      }
       if (bytesRead < CHUNK_SIZE) break;
     }
     const after = await handle.stat({ bigint: true });

@@ -10,7 +10,7 @@ import { formatSequence, lineageHash } from '../../src/checkpoint/lineage.js';
 import { LocalStore } from '../../src/checkpoint/local-store.js';
 import type { FileTreeEntry } from '../../src/checkpoint/file-tree.js';
 import { OBJECTS_DIR, parseManifest, serializeManifest, type AreaRole } from '../../src/checkpoint/manifest.js';
-import { encodeObject } from '../../src/checkpoint/object-codec.js';
+import { encodeObject, joined } from '../../src/checkpoint/object-codec.js';
 import type { Lineage } from '../../src/checkpoint/store.js';
 import { createWorkspace, GIT_IDENTITY, type Workspace } from '../support/workspace.js';
 
@@ -68,8 +68,8 @@ describe('restoring checkpoints that must be refused', () => {
   /** A listing entry for a crafted file with `content` (its object added to the checkpoint). */
   async function craftedFile(created: CreatedCheckpoint, file: string, content: string, mode = 0o644): Promise<FileTreeEntry> {
     const encoded = await encodeObject(Buffer.from(content));
-    await writeFile(path.join(created.dir, OBJECTS_DIR, encoded.id), encoded.bytes);
-    extraObjects.set(encoded.id, encoded.bytes.length);
+    await writeFile(path.join(created.dir, OBJECTS_DIR, encoded.id), joined(encoded));
+    extraObjects.set(encoded.id, encoded.size);
     return { kind: 'file', path: file, mode, size: Buffer.byteLength(content), segments: [[encoded.id, 0, Buffer.byteLength(content)]] };
   }
   const extraObjects = new Map<string, number>();
@@ -77,12 +77,12 @@ describe('restoring checkpoints that must be refused', () => {
   /** Replaces (or adds) one area's listing and re-seals the manifest, so only the listing's content is wrong. */
   async function withListing(created: CreatedCheckpoint, role: AreaRole, entries: FileTreeEntry[]): Promise<void> {
     const listing = await encodeObject(Buffer.from(JSON.stringify({ version: 1, entries, deleted: [] })));
-    await writeFile(path.join(created.dir, OBJECTS_DIR, listing.id), listing.bytes);
+    await writeFile(path.join(created.dir, OBJECTS_DIR, listing.id), joined(listing));
     const parsed = parseManifest(await readFile(path.join(created.dir, 'manifest.json'), 'utf8'));
     if (!parsed.ok) throw new Error(parsed.reason);
     const areas = parsed.manifest.areas.filter((area) => area.role !== role);
     areas.push({ role, tree: listing.id, files: entries.length, bytes: 0 });
-    const objects = [...parsed.manifest.objects, { id: listing.id, size: listing.bytes.length }, ...[...extraObjects].map(([id, size]) => ({ id, size }))];
+    const objects = [...parsed.manifest.objects, { id: listing.id, size: listing.size }, ...[...extraObjects].map(([id, size]) => ({ id, size }))];
     const unique = [...new Map(objects.map((object) => [object.id, object])).values()];
     await writeFile(path.join(created.dir, 'manifest.json'), serializeManifest({ ...parsed.manifest, areas, objects: unique }));
   }
