@@ -115,7 +115,7 @@ class ObjectReader {
     if (hit) return hit;
     const loading = this.objects.read(id).then((bytes) => decodeObject(bytes, MAX_OBJECT_SIZE));
     this.#recent.set(id, loading);
-    if (this.#recent.size > 4) {
+    if (this.#recent.size > 2) {
       const oldest = this.#recent.keys().next().value;
       if (oldest !== undefined) this.#recent.delete(oldest);
     }

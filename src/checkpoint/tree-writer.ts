@@ -53,11 +53,22 @@ class ObjectWriter {
   #packSize = 0;
   #packPending: Array<{ entry: MutableFile; offset: number; length: number }> = [];
   #after: Array<() => void> = [];
+  /** Chunk buffers whose object is written, for the next chunk: 1 GB of outputs must not mean 1 GB of garbage. */
+  readonly #spare: Buffer[] = [];
 
   constructor(private readonly context: TreeWriterContext) {}
 
-  /** Encodes and writes in the background; `onStored` gets the id. */
-  async submit(data: Buffer, onStored: (id: string) => void): Promise<void> {
+  /** A CHUNK_SIZE buffer to read into. */
+  takeBuffer(): Buffer {
+    return this.#spare.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE);
+  }
+
+  giveBack(buffer: Buffer): void {
+    if (this.#spare.length < IN_FLIGHT + READERS) this.#spare.push(buffer);
+  }
+
+  /** Encodes and writes in the background; `onStored` gets the id; `release` is given back once written. */
+  async submit(data: Buffer, onStored: (id: string) => void, release?: Buffer): Promise<void> {
     while (this.#inflight.size >= IN_FLIGHT) await Promise.race(this.#inflight);
     const job = (async () => {
       const encoded = await encodeObject(data);
@@ -67,6 +78,7 @@ class ObjectWriter {
       }
       onStored(encoded.id);
       this.context.progress?.advance(data.length);
+      if (release !== undefined) this.giveBack(release);
     })();
     const tracked = job.finally(() => this.#inflight.delete(tracked));
     this.#inflight.add(tracked);
@@ -247,14 +259,20 @@ async function storeFile(
     const scanner = new SecretScanner(needles);
     const ids: string[] = [];
     for (let index = 0; ; index++) {
-      const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
+      const buffer = writer.takeBuffer();
       const { bytesRead } = await handle.read(buffer, 0, CHUNK_SIZE, entry.size);
-      if (bytesRead === 0) break;
+      if (bytesRead === 0) {
+        writer.giveBack(buffer);
+        break;
+      }
       const chunk = buffer.subarray(0, bytesRead);
       stats.bytesRead += bytesRead;
       scanner.update(chunk);
       // Chunks already written hold no whole secret; unreferenced, they are swept with the staging folder.
-      if (scanner.found) return 'secret';
+      if (scanner.found) {
+        writer.giveBack(buffer);
+        return 'secret';
+      }
       entry.size += bytesRead;
       const at = index;
       // A chunk that did not change (the head of an appended log) keeps its object: hashed, not compressed again.
@@ -264,11 +282,16 @@ async function storeFile(
         ids[at] = known;
         cache.rememberChunk(rawHash, known);
         context.progress?.advance(bytesRead);
+        writer.giveBack(buffer);
       } else {
-        await writer.submit(chunk, (id) => {
-          ids[at] = id;
-          cache.rememberChunk(rawHash, id);
-        });
+        await writer.submit(
+          chunk,
+          (id) => {
+            ids[at] = id;
+            cache.rememberChunk(rawHash, id);
+          },
+          buffer,
+        );
       }
       if (bytesRead < CHUNK_SIZE) break;
     }

@@ -17,6 +17,7 @@ import { DefaultArtifactClient } from '@actions/artifact';
 import type { ArtifactClient, FindOptions } from '@actions/artifact';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import type { StoreLog } from './actions-cache.js';
+import { MAX_SEQUENCE } from '../lineage.js';
 import { formatSequence } from './lineage-key.js';
 
 export interface ArtifactStoreOptions {
@@ -58,7 +59,10 @@ function parseName(name: string, prefix: string): { attempt: number; sequence: n
   // Exact shape after the prefix, so the id `x` never claims the artifacts of the id `x-a1`.
   const match = /^(\d+)-(\d{6,})$/.exec(name.slice(prefix.length));
   if (!match) return undefined;
-  return { attempt: Number(match[1]), sequence: Number(match[2]) };
+  const sequence = Number(match[2]);
+  // An absurd sequence (junk, or planted) is not a checkpoint: taking it would push later saves out of range.
+  if (!Number.isSafeInteger(sequence) || sequence > MAX_SEQUENCE) return undefined;
+  return { attempt: Number(match[1]), sequence };
 }
 
 function describe(error: unknown): string {
