@@ -344,7 +344,7 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
     },
     { id: '4b', name: 'save after 10 files changed: bytes stored', unit: 'bytes', ours: median(incrementalBytes), baseline: oursSize, baselineLabel: 'one full checkpoint', target: { compare: 'ratio', limit: 0.01 } },
     {
-      id: '5',
+      id: '4c',
       name: 'lineage of 5 checkpoints, 10% changing',
       unit: 'bytes',
       ours: objectBytes,
@@ -354,7 +354,7 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
       notes: [`${formatBytes(changed)} of outputs rewritten or appended over 4 rounds; the store folder (hard links counted per link) is ${formatBytes(lineageBytes)}`],
     },
     {
-      id: '6a',
+      id: '4d',
       name: '1 GB outputs: peak RSS of a save',
       unit: 'MB',
       ours: big.saveRssBytes / MB,
@@ -363,7 +363,7 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
       target: { compare: 'value', limit: 200, strict: true },
       notes: [`save ${formatMs(big.saveMs)}, restore ${formatMs(big.restoreMs)}, ${formatBytes(big.storedBytes)} stored`],
     },
-    { id: '6b', name: '1 GB outputs: peak RSS of save + restore', unit: 'MB', ours: big.maxRssBytes / MB, baseline: 200, baselineLabel: 'target', target: { compare: 'value', limit: 200, strict: true } },
+    { id: '4e', name: '1 GB outputs: peak RSS of save + restore', unit: 'MB', ours: big.maxRssBytes / MB, baseline: 200, baselineLabel: 'target', target: { compare: 'value', limit: 200, strict: true } },
   ];
   return {
     rows,
