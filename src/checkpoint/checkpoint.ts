@@ -376,13 +376,9 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
       notes.push(`not restored: ${missing}`);
       continue;
     }
-    let tree = await loadTree(objects, area.tree, label);
+    const tree = await loadTree(objects, area.tree, label);
     const refused = role === 'agent-state' && options.agentStateRefuse ? tree.entries.find((entry) => options.agentStateRefuse?.(entry.path)) : undefined;
     if (refused) throw new CheckpointRejected('unsafe-archive', `${label}: '${refused.path}' is agent configuration, which a checkpoint never restores`);
-    if (role === 'agent-state') {
-      const keep = options.agentStateFilter ?? anyAgentSessionData;
-      tree = { ...tree, entries: tree.entries.filter((entry) => entry.kind === 'directory' || keep(entry.path)) };
-    }
     const allowedRoots = role === 'paths' && declared ? declared.filter((pattern) => !pattern.negate).map((pattern) => staticRoot(pattern.pattern)) : undefined;
     const checked = checkTree(tree, label, { root, forbidGitDirs: isInside(workspace, root), allowedRoots });
     if ('problem' in checked) {
@@ -394,9 +390,13 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
       throw new CheckpointRejected('unsafe-archive', `${label}: ${checked.problem}`);
     }
     notes.push(...checked.notes);
-    const onDisk = await destinationProblem(root, checked.tree.entries.map((entry) => entry.path), role === 'paths' && root === top ? afterKinds : undefined);
+    // Checked whole first (a tampered listing is refused, not trimmed), then only session data is
+    // written: a checkpoint never brings back the agent's settings or hooks.
+    const keep = options.agentStateFilter ?? anyAgentSessionData;
+    const safe = role === 'agent-state' ? { ...checked.tree, entries: checked.tree.entries.filter((entry) => entry.kind === 'directory' || keep(entry.path)) } : checked.tree;
+    const onDisk = await destinationProblem(root, safe.entries.map((entry) => entry.path), role === 'paths' && root === top ? afterKinds : undefined);
     if (onDisk !== undefined) throw new CheckpointRejected('unsafe-archive', `${label}: ${onDisk}`);
-    plan.push({ role, label, root, tree: checked.tree });
+    plan.push({ role, label, root, tree: safe });
   }
 
   const total = (changes ? treeBytes(changes) : 0) + plan.reduce((sum, area) => sum + treeBytes(area.tree), 0);
