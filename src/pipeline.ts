@@ -14,6 +14,10 @@ import { z } from 'zod';
 import { openJobCheckpoints, type JobCheckpoints } from './checkpoint/job.js';
 import { freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
 import type { SummaryAttempt, SummaryCheckpoint } from './report/summary.js';
+import { sessionStoreFor } from './agents/session-store.js';
+import type { TurnGate } from './proxy/turn-gate.js';
+import { defaultLimits } from './checkpoint/turn-boundary-policy.js';
+import { describeCheckpointMode, TurnCheckpoints, type CheckpointMode } from './checkpoint/turn-checkpoints.js';
 
 export interface RunResult {
   readonly conclusion: 'success' | 'failure';
@@ -37,6 +41,8 @@ export interface RunResult {
   readonly checkpointKey: string;
   readonly checkpointsSaved: number;
   readonly checkpoints: readonly SummaryCheckpoint[];
+  /** How checkpoints relate agent state and work tree in this run; empty without checkpoints. */
+  readonly checkpointMode: CheckpointMode | '';
   /** Cost and turns over every attempt of the lineage, re-runs included. */
   readonly totals: { readonly costUsd: number; readonly turns: number };
   readonly runAttempt: number;
@@ -95,9 +101,11 @@ function describePlan(adapter: AgentAdapter, plan: LaunchPlan): string {
 
 /** One run of the agent as the action and the CLI both do it: set up, then attempts with retries. */
 export async function runPipeline(options: PipelineOptions): Promise<RunResult> {
-  const proxy = await startProxy(options);
+  // The proxy starts before the checkpoints are opened; the gate is set once they are.
+  const gate: { current: TurnGate | undefined } = { current: undefined };
+  const proxy = await startProxy(options, (request) => gate.current?.beforeForward(request) ?? Promise.resolve());
   try {
-    return await runAgent(options, proxy);
+    return await runAgent(options, proxy, gate);
   } finally {
     await proxy?.close();
   }
@@ -105,7 +113,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResult> 
 
 const DEFAULT_ANTHROPIC_URL = 'https://api.anthropic.com';
 
-async function startProxy(options: PipelineOptions): Promise<ApiProxy | undefined> {
+async function startProxy(options: PipelineOptions, beforeForward: TurnGate['beforeForward']): Promise<ApiProxy | undefined> {
   const { settings, log } = options;
   if (!settings.apiProxy.enabled) return undefined;
   const upstream = options.env.ANTHROPIC_BASE_URL || DEFAULT_ANTHROPIC_URL;
@@ -119,6 +127,7 @@ async function startProxy(options: PipelineOptions): Promise<ApiProxy | undefine
     },
     log,
     signal: options.signal,
+    beforeForward,
   });
   log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${settings.apiProxy.attempts} tries per request, waits up to ${settings.apiProxy.maxDelayMs} ms)`);
   return proxy;
@@ -178,7 +187,7 @@ function overBudget(settings: Settings, totals: { costUsd: number; turns: number
   return undefined;
 }
 
-async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): Promise<RunResult> {
+async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, gate: { current: TurnGate | undefined }): Promise<RunResult> {
   const { settings, log } = options;
   const adapter = createAdapter({ settings, apiBaseUrl: proxy?.url });
   const { executable, executionFile } = await log.group('Set up', () => setUp(adapter, options));
@@ -186,6 +195,11 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
 
   const job = await log.group('Checkpoints', () => openJobCheckpoints({ settings, adapter, env: options.env, log, restore: true }));
   const scheduler = job?.scheduler;
+  const turns = scheduler
+    ? new TurnCheckpoints({ scheduler, store: sessionStoreFor(adapter), log, limits: defaultLimits(settings.checkpoint.intervalMs), gated: proxy !== undefined })
+    : undefined;
+  gate.current = turns?.gate;
+  if (turns) log.info(`Checkpoints are taken ${describeCheckpointMode(turns.mode)}.`);
   const onSaved = (): void => {
     if (job) {
       const { scheduler: jobScheduler } = job;
@@ -225,6 +239,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
             signal: options.signal,
             attempt: async (number, plan) => {
               if (scheduler) scheduler.sessionId = plan.request.sessionId ?? scheduler.sessionId;
+              turns?.attemptStarted();
               const record = await log.group(`Attempt ${number}: ${describePlan(adapter, plan)}`, () =>
                 runAttempt({
                   number,
@@ -241,13 +256,14 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
                   log,
                   signal: options.signal,
                   takeProxyStats: proxy ? () => proxy.takeAttemptStats() : undefined,
-                  onProgress: scheduler ? () => scheduler.onProgress() : undefined,
+                  onEvent: turns ? (event) => turns.onAgentEvent(event) : undefined,
                   onSessionId: (id) => {
                     if (scheduler) scheduler.sessionId = id;
                     onSaved();
                   },
                 }),
               );
+              await turns?.attemptEnded();
               totals.costUsd += record.costUsd ?? 0;
               totals.turns += record.numTurns ?? 0;
               if (scheduler) {
@@ -273,6 +289,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
             },
           });
         } finally {
+          turns?.stop();
           scheduler?.stop();
           await executionFile.close();
         }
@@ -314,6 +331,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
     checkpointKey: scheduler?.latest?.key ?? '',
     checkpointsSaved: scheduler?.count ?? 0,
     checkpoints: scheduler?.history ?? [],
+    checkpointMode: turns?.mode ?? '',
     totals,
     runAttempt: jobAttempt,
   };

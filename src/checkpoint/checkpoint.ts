@@ -50,6 +50,10 @@ export interface CreateCheckpointOptions {
   readonly attempts?: readonly Record<string, unknown>[] | undefined;
   readonly totals?: { readonly costUsd: number; readonly turns: number } | undefined;
   readonly createdAt?: Date | undefined;
+  /** When the checkpoint was taken relative to the agent's turns; default agent-state-first. */
+  readonly consistency?: 'turn-boundary' | 'mid-turn' | 'agent-state-first' | undefined;
+  /** The tool call running when a mid-turn checkpoint was taken. */
+  readonly interruptedTool?: { readonly name: string; readonly id: string } | undefined;
 }
 
 export interface CreatedCheckpoint {
@@ -143,6 +147,8 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
       totals: { costUsd: options.totals?.costUsd ?? 0, turns: options.totals?.turns ?? 0 },
       files,
       excluded,
+      consistency: options.consistency ?? 'agent-state-first',
+      ...(options.interruptedTool ? { interruptedTool: { name: options.interruptedTool.name, id: options.interruptedTool.id } } : {}),
     };
     // The attempt history carries error messages, which may echo a secret: redact rather than drop.
     if (containsSecret(serializeManifest(manifest), needles)) {

@@ -79,6 +79,10 @@ export const manifestSchema = z
     ),
     /** Files left out because they held a secret (paths only, never the value). */
     excluded: z.array(z.object({ area: z.enum(EXCLUDED_AREAS), path: z.string() })),
+    /** How agent state and work tree relate (see CONSISTENCY_LEVELS); absent in older manifests: agent-state-first. */
+    consistency: z.enum(['turn-boundary', 'mid-turn', 'agent-state-first']).optional(),
+    /** The tool call that was running when a mid-turn checkpoint was taken; its outputs may be partial. */
+    interruptedTool: z.object({ name: z.string().max(200), id: z.string().max(200) }).optional(),
   })
   .superRefine((manifest, context) => {
     const names = new Set(manifest.files.map((file) => file.name));
