@@ -214,7 +214,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, g
   };
   onSaved();
   if (job?.restored && scheduler) {
-    await scheduler.save('after restore');
+    await scheduler.due('after restore');
     onSaved();
   }
   const earlier = earlierAttempts(scheduler?.attempts ?? []);
@@ -271,7 +271,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, g
                 scheduler.attempts.push(attemptEntry(record, jobAttempt));
                 scheduler.totals = { ...totals };
                 if (record.classification.kind !== 'success' && record.classification.reason !== 'cancelled') {
-                  await scheduler.save(`after failed attempt ${number}`);
+                  await scheduler.due(`after failed attempt ${number}`);
                 }
                 onSaved();
               }
@@ -304,7 +304,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, g
   if (scheduler) {
     await log.group('Final checkpoint', async () => {
       // A cancelled job has 7.5 s before SIGTERM and 2.5 s more before it is killed.
-      await scheduler.save(cancelled ? 'cancelled' : 'end of the job attempt', { force: true, final: true, ...(cancelled ? { deadlineMs: 5000 } : {}) });
+      await scheduler.due(cancelled ? 'cancelled' : 'end of the job attempt', { force: true, final: true, ...(cancelled ? { deadlineMs: 5000 } : {}) });
       onSaved();
       if (!cancelled && job) await job.scheduler.pruneOld(settings.checkpoint.keep);
     });
