@@ -43,7 +43,7 @@ describe('createTurnGate', () => {
   it('asks before parsing and holds only when a checkpoint is wanted', async () => {
     const seen: TurnRequest[] = [];
     let wanted = false;
-    const gate = createTurnGate({ wants: () => wanted, atBoundary: async (request) => void seen.push(request) });
+    const gate = createTurnGate({ wants: () => wanted, atBoundary: (request) => Promise.resolve(void seen.push(request)) });
     await gate.beforeForward({ body: turn, path: '/v1/messages' });
     expect(seen).toHaveLength(0);
     wanted = true;
