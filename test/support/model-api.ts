@@ -20,6 +20,8 @@ export interface ScriptOptions {
   markFile?: string;
   /** Default `All N steps done.` */
   finalText?: string;
+  /** Steps (by number) whose tool call takes this many seconds: one long tool call. */
+  slowSteps?: Record<number, number>;
 }
 
 export interface RecordedRequest {
@@ -73,6 +75,7 @@ export async function startModelApi(options: ModelApiOptions): Promise<ModelApi>
       steps,
       markFile: options.script.markFile ?? 'progress.txt',
       finalText: options.script.finalText ?? `All ${steps} steps done.`,
+      slowSteps: options.script.slowSteps ?? {},
     },
     schedule: new FaultSchedule(options.faults ?? []),
     requests: [],
