@@ -53,6 +53,18 @@ export interface CheckpointLabel {
 /** Decides when a due checkpoint is taken (turn-checkpoints.ts); without one it is taken at once. */
 export type CheckpointPlacer = (reason: string, options: SaveOptions) => Promise<CheckpointRef | undefined>;
 
+/** How the log says what a checkpoint guarantees. */
+export function describeConsistency(consistency: Consistency, interrupted: ToolCall | undefined): string {
+  switch (consistency) {
+    case 'turn-boundary':
+      return 'taken at a turn boundary';
+    case 'mid-turn':
+      return `taken mid-turn${interrupted ? ` during tool call ${interrupted.name} (${interrupted.id})` : ''}`;
+    case 'agent-state-first':
+      return 'agent state copied first';
+  }
+}
+
 /**
  * Takes checkpoints for one job attempt: when asked, on a schedule, after agent turns (debounced),
  * and when the agent asks through its request file. Saves never overlap and never fail the run:
@@ -250,9 +262,8 @@ export class CheckpointScheduler {
         }
         const interrupted = created.manifest.interruptedTool;
         context.log.info(
-          `Checkpoint ${sequence} saved (${reason}, ${consistency.replace(/-/g, ' ')}${interrupted ? `, during tool call ${interrupted.name} ${interrupted.id}` : ''}): ` +
-            `${formatBytes(created.sizeBytes)} in ${formatDuration(took)} to ${refs.map((ref) => `${ref.store} ${ref.key}`).join(', ')}; ` +
-            `files: ${created.manifest.files.map((file) => `${file.name} ${formatBytes(file.sizeBytes)}`).join(', ')}`,
+          `Checkpoint ${sequence} saved (${reason}): ${formatBytes(created.sizeBytes)} in ${formatDuration(took)} to ${refs.map((ref) => `${ref.store} ${ref.key}`).join(', ')}; ` +
+            `files: ${created.manifest.files.map((file) => `${file.name} ${formatBytes(file.sizeBytes)}`).join(', ')}; ${describeConsistency(consistency, interrupted)}`,
         );
         return newest;
       } finally {

@@ -55,7 +55,7 @@ describe.each(TEST_AGENTS)('a re-run of an interrupted $agent job', ({ agent, in
     api = await startModelApi({ script: { steps: STEPS }, faults: [{ kind: 'stall', at: { step: STEPS }, count: 1 }] });
     const first = await interruptedRun(ws, jobInputs, { env: agentTestEnv(ws, api.url), runnerTemp: await freshRunner(ws, origin, 1), step: 3, signal: 'SIGINT' });
     expect(first.outputs.failure_reason).toBe('cancelled');
-    expect(first.stdout).toMatch(/Checkpoint \d+ saved \(cancelled/);
+    expect(first.stdout).toMatch(/Checkpoint \d+ saved \(cancelled\)/);
     expect(summary()).toMatch(/Checkpoints: \*\*at turn boundaries\*\*/);
     const marksAtCancel = await ws.marks();
     const second = await rerun(api, jobInputs);
@@ -73,11 +73,11 @@ describe.each(TEST_AGENTS)('a re-run of an interrupted $agent job', ({ agent, in
     const slowInputs = { ...jobInputs, checkpoint_interval: '1s' };
     const run = startAction(ws, slowInputs, { env: agentTestEnv(ws, api.url), runAttempt: 1, runnerTemp: await freshRunner(ws, origin, 1) });
     if (!run.child.stdout || run.child.pid === undefined) throw new Error('no action process');
-    const log = await waitForOutput(run.child.stdout, (text) => /Checkpoint \d+ saved \(interval, mid turn, during tool call \w+ toolu_step_2_/i.test(text));
+    const log = await waitForOutput(run.child.stdout, (text) => /Checkpoint \d+ saved \(interval\): .*; taken mid-turn during tool call \w+ \(toolu_step_2_/i.test(text));
     killTree(run.child.pid);
     await run.done;
     expect(log).toMatch(/waited \S+ for a turn boundary during tool call \w+: taking it mid-turn/);
-    const callId = /during tool call \w+ (toolu_step_2_\w+)/.exec(log)?.[1] ?? '';
+    const callId = /taken mid-turn during tool call \w+ \((toolu_step_2_\w+)\)/.exec(log)?.[1] ?? '';
 
     const second = await rerun(api, jobInputs);
     expect(second.firstRequest).toContain(`(id ${callId}) was still running`);
@@ -104,12 +104,12 @@ describe('without the API proxy', () => {
     api = await startModelApi({ script: { steps: STEPS } });
     const first = await interruptedRun(ws, jobInputs, { env: agentTestEnv(ws, api.url), runnerTemp: await freshRunner(ws, origin, 1), step: 3, signal: 'SIGKILL' });
     expect(first.stdout).toMatch(/Checkpoints are taken agent state first \(no API proxy/);
-    expect(first.stdout).toMatch(/Checkpoint \d+ saved \(after agent turns, agent state first\)/);
+    expect(first.stdout).toMatch(/Checkpoint \d+ saved \(after agent turns\): .*; agent state copied first$/m);
     const second = await rerun(api, jobInputs);
     expect(summary()).toMatch(/Checkpoints: \*\*agent state first\*\* \(no API proxy: after a restore a step may run again\)/);
     // A step may run again in this mode; none is lost.
     expect([...new Set(await ws.marks())].sort()).toEqual(ALL_STEPS);
     // Only checkpoints taken while the agent was not running (after the restore, the last one) are at a boundary.
-    expect(second.stdout).not.toMatch(/\((after agent turns|interval), turn boundary/);
+    expect(second.stdout).not.toMatch(/saved \((after agent turns|interval)\): .*; taken at a turn boundary$/m);
   });
 });
