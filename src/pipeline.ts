@@ -239,7 +239,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, g
             signal: options.signal,
             attempt: async (number, plan) => {
               if (scheduler) scheduler.sessionId = plan.request.sessionId ?? scheduler.sessionId;
-              turns?.attemptStarted();
+              turns?.attemptStarted(settings.attemptTimeoutMs);
               const record = await log.group(`Attempt ${number}: ${describePlan(adapter, plan)}`, () =>
                 runAttempt({
                   number,

@@ -56,6 +56,16 @@ export function placeDueCheckpoint(input: { readonly gated: boolean; readonly ag
   return { kind: 'at-next-boundary' };
 }
 
+/**
+ * When to ask for a checkpoint before a stop durable-agent itself will make (the attempt timeout):
+ * early enough for a turn boundary to come and the checkpoint to finish, a tenth of the attempt
+ * but at most a minute ahead. Undefined when the stop is too far off to plan (no timer that long).
+ */
+export function plannedStopCheckpointInMs(stopsInMs: number): number | undefined {
+  if (!Number.isFinite(stopsInMs) || stopsInMs <= 0 || stopsInMs > 2 ** 31 - 1) return undefined;
+  return stopsInMs - Math.min(60_000, stopsInMs / 10);
+}
+
 export type WaitingDecision = { readonly kind: 'wait'; readonly checkAgainInMs: number } | { readonly kind: 'mid-turn'; readonly interruptedTool?: ToolCall | undefined };
 
 /**

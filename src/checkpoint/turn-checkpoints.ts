@@ -15,6 +15,7 @@ import {
   dueAtBoundary,
   heldCheckpointConsistency,
   placeDueCheckpoint,
+  plannedStopCheckpointInMs,
   storeWaitStep,
   whileWaitingForBoundary,
   type ToolCall,
@@ -56,6 +57,9 @@ export class TurnCheckpoints {
   /** Tool results or finished turns since the last checkpoint was taken. */
   private progress = false;
   private pending: Pending | undefined;
+  /** Whether a model request of the agent has reached the gate: an agent that bypasses the proxy never does. */
+  private sawRequest = false;
+  private beforeStop: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TurnCheckpointsOptions) {
     options.scheduler.placer = (reason, saveOptions) => this.place(reason, saveOptions);
@@ -66,14 +70,20 @@ export class TurnCheckpoints {
     return this.options.gated ? 'turn-boundary' : 'agent-state-first';
   }
 
-  attemptStarted(): void {
+  /** `stopsInMs`: when durable-agent will stop this attempt itself (attempt_timeout); a checkpoint is asked for before. */
+  attemptStarted(stopsInMs?: number): void {
     this.agentRunning = true;
     this.calls.clear();
+    const at = stopsInMs === undefined ? undefined : plannedStopCheckpointInMs(stopsInMs);
+    if (at === undefined) return;
+    this.beforeStop = setTimeout(() => void this.options.scheduler.due('before the attempt timeout', { force: true }), at);
+    this.beforeStop.unref();
   }
 
   /** The agent exited: its state is settled, so a checkpoint still waiting for a boundary is taken now. */
   async attemptEnded(): Promise<void> {
     this.agentRunning = false;
+    clearTimeout(this.beforeStop);
     const pending = this.takePending();
     if (pending === undefined) return;
     const saving = this.saveAsPlaced(pending.reason, { force: pending.force });
@@ -83,6 +93,7 @@ export class TurnCheckpoints {
 
   /** Stops the fallback timer; a pending checkpoint is dropped (the final one follows). */
   stop(): void {
+    clearTimeout(this.beforeStop);
     const pending = this.takePending();
     pending?.settle(Promise.resolve(undefined));
     this.options.store.close();
@@ -94,7 +105,12 @@ export class TurnCheckpoints {
     if (event.type !== 'tool_result' && event.type !== 'turn') return;
     this.progress = true;
     // Behind the proxy, progress is judged at the next request (the boundary) instead.
-    if (!this.options.gated) this.options.scheduler.onProgress();
+    if (!this.throughProxy) this.options.scheduler.onProgress();
+  }
+
+  /** Turn boundaries exist only when the agent's requests pass the gate. */
+  private get throughProxy(): boolean {
+    return this.options.gated && this.sawRequest;
   }
 
   private get toolsInFlight(): ToolCall[] {
@@ -103,7 +119,7 @@ export class TurnCheckpoints {
 
   /** The scheduler's placer: now, or at the agent's next model request. */
   private place(reason: string, saveOptions: SaveOptions): Promise<CheckpointRef | undefined> {
-    const placement = placeDueCheckpoint({ gated: this.options.gated, agentRunning: this.agentRunning, toolsInFlight: this.toolsInFlight });
+    const placement = placeDueCheckpoint({ gated: this.throughProxy, agentRunning: this.agentRunning, toolsInFlight: this.toolsInFlight });
     if (placement.kind === 'now') {
       return this.options.scheduler.save(reason, { ...saveOptions, label: { consistency: placement.consistency, interruptedTool: placement.interruptedTool } });
     }
@@ -150,7 +166,7 @@ export class TurnCheckpoints {
   }
 
   private saveAsPlaced(reason: string, saveOptions: SaveOptions): Promise<CheckpointRef | undefined> {
-    const placement = placeDueCheckpoint({ gated: this.options.gated, agentRunning: this.agentRunning, toolsInFlight: this.toolsInFlight });
+    const placement = placeDueCheckpoint({ gated: this.throughProxy, agentRunning: this.agentRunning, toolsInFlight: this.toolsInFlight });
     const label: CheckpointLabel =
       placement.kind === 'now' ? { consistency: placement.consistency, interruptedTool: placement.interruptedTool } : { consistency: 'mid-turn' };
     return this.options.scheduler.save(reason, { ...saveOptions, label });
@@ -158,6 +174,7 @@ export class TurnCheckpoints {
 
   /** Asked at every model request of the agent, before its body is parsed: keep it cheap. */
   private wants(): boolean {
+    this.sawRequest = true;
     if (!this.agentRunning) return false;
     const { scheduler } = this.options;
     return dueAtBoundary({

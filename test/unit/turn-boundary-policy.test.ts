@@ -5,6 +5,7 @@ import {
   dueAtBoundary,
   heldCheckpointConsistency,
   placeDueCheckpoint,
+  plannedStopCheckpointInMs,
   storeWaitStep,
   whileWaitingForBoundary,
 } from '../../src/checkpoint/turn-boundary-policy.js';
@@ -105,5 +106,18 @@ describe('the hold deadline', () => {
   it('takes mid-turn checkpoints on checkpoint_interval by default', () => {
     expect(defaultLimits(300_000).midTurnAfterMs).toBe(300_000);
     expect(defaultLimits(300_000).storeWaitMs).toBeLessThanOrEqual(5000);
+  });
+});
+
+describe('plannedStopCheckpointInMs', () => {
+  it('asks a tenth of the attempt ahead, at most a minute', () => {
+    expect(plannedStopCheckpointInMs(100_000)).toBe(90_000);
+    expect(plannedStopCheckpointInMs(6 * 3_600_000)).toBe(6 * 3_600_000 - 60_000);
+  });
+
+  it('plans nothing for a stop too far off for a timer, or none at all', () => {
+    expect(plannedStopCheckpointInMs(Number.POSITIVE_INFINITY)).toBeUndefined();
+    expect(plannedStopCheckpointInMs(2 ** 32)).toBeUndefined();
+    expect(plannedStopCheckpointInMs(0)).toBeUndefined();
   });
 });
