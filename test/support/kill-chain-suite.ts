@@ -63,9 +63,9 @@ export function killChainSuite(agent: (typeof TEST_AGENTS)[number]): void {
       expect(chain.final.outputs.resumed).toBe('true');
       // Every mark exactly once, in order: no finished step ran again, none was skipped.
       expect(await ws.marks(), story).toEqual(ALL_STEPS);
+      expect([...chain.links.map((link) => link.stdout), chain.final.stdout].join('\n')).toMatch(/Checkpoint \d+ saved \(after agent turns\): .*; taken at a turn boundary$/m);
       for (const link of chain.links) {
         expect(link.stdout).toMatch(/Checkpoints are taken at turn boundaries/);
-        expect(link.stdout).toMatch(/Checkpoint \d+ saved \(after agent turns\): .*; taken at a turn boundary$/m);
         // The agent's session store always caught up with the held request.
         expect(link.stdout).not.toMatch(/taken mid-turn/);
         // At most the step in flight at the kill is done again.
