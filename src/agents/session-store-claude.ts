@@ -59,7 +59,10 @@ export class ClaudeTranscriptReader implements SessionStoreReader {
     this.files.clear();
   }
 
-  /** The session's transcript, or every top-level transcript when the session is not known yet. */
+  /**
+   * The session's transcript and its subagents' (`<session>/subagents/…/agent-*.jsonl`: a Task
+   * tool's agent sends its own requests), or every session's while the session is not known yet.
+   */
   private async transcripts(sessionId: string | undefined): Promise<string[]> {
     const projects = path.join(this.configDir, 'projects');
     const dirs = await readdir(projects, { withFileTypes: true }).catch(() => []);
@@ -67,13 +70,15 @@ export class ClaudeTranscriptReader implements SessionStoreReader {
     for (const dir of dirs) {
       if (!dir.isDirectory()) continue;
       const folder = path.join(projects, dir.name);
-      if (sessionId !== undefined) {
-        const file = path.join(folder, `${sessionId}.jsonl`);
-        if (await stat(file).then((info) => info.isFile(), () => false)) found.push(file);
-        continue;
+      const names = sessionId === undefined ? (await readdir(folder).catch(() => [])).filter((name) => name.endsWith('.jsonl')) : [`${sessionId}.jsonl`];
+      for (const name of names) {
+        const file = path.join(folder, name);
+        if (!(await stat(file).then((info) => info.isFile(), () => false))) continue;
+        found.push(file);
+        const subagents = path.join(folder, name.slice(0, -'.jsonl'.length), 'subagents');
+        const nested = await readdir(subagents, { recursive: true }).catch(() => []);
+        found.push(...nested.filter((rel) => rel.endsWith('.jsonl')).map((rel) => path.join(subagents, rel)));
       }
-      const names = await readdir(folder).catch(() => []);
-      found.push(...names.filter((name) => name.endsWith('.jsonl')).map((name) => path.join(folder, name)));
     }
     return found;
   }

@@ -43,6 +43,16 @@ describe('ClaudeTranscriptReader', () => {
     expect(await reader.missing([], session)).toEqual([]);
   });
 
+  it("reads the session's subagent transcripts too (a Task tool's agent sends its own requests)", async () => {
+    const reader = new ClaudeTranscriptReader(root);
+    mkdirSync(path.dirname(transcript()), { recursive: true });
+    writeFileSync(transcript(), `${toolResultLine('toolu_a')}\n`);
+    const subagent = path.join(path.dirname(transcript()), session, 'subagents', 'nested', 'agent-a1b2.jsonl');
+    mkdirSync(path.dirname(subagent), { recursive: true });
+    writeFileSync(subagent, `${toolResultLine('toolu_sub')}\n`);
+    expect(await reader.missing(['toolu_a', 'toolu_sub', 'toolu_x'], session)).toEqual(['toolu_x']);
+  });
+
   it('looks in every transcript while the session is not known, and starts over on a rewritten file', async () => {
     const reader = new ClaudeTranscriptReader(root);
     mkdirSync(path.dirname(transcript()), { recursive: true });
