@@ -6,21 +6,41 @@ import type { SessionStoreReader } from './session-store.js';
 
 const transcriptLine = z.object({ message: z.object({ content: z.union([z.string(), z.array(z.unknown())]) }).loose() }).loose();
 const toolResultBlock = z.object({ type: z.literal('tool_result'), tool_use_id: z.string() }).loose();
+const toolUseBlock = z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string() }).loose();
 
-/** The tool_use ids answered by tool_result blocks in one transcript line; none for anything else. */
-export function toolResultIdsOfLine(line: string): string[] {
+interface ToolBlocks {
+  /** Tool calls the line's (assistant) message makes. */
+  readonly uses: Array<{ name: string; id: string }>;
+  /** The tool_use ids its tool_result blocks answer. */
+  readonly results: string[];
+}
+
+/** The tool calls and tool results in one transcript line; none for anything else. */
+export function toolBlocksOfLine(line: string): ToolBlocks {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    return [];
+    return { uses: [], results: [] };
   }
   const parsed = transcriptLine.safeParse(value);
-  if (!parsed.success || typeof parsed.data.message.content === 'string') return [];
-  return parsed.data.message.content.flatMap((block) => {
-    const result = toolResultBlock.safeParse(block);
-    return result.success ? [result.data.tool_use_id] : [];
-  });
+  if (!parsed.success || typeof parsed.data.message.content === 'string') return { uses: [], results: [] };
+  const blocks = parsed.data.message.content;
+  return {
+    uses: blocks.flatMap((block) => {
+      const use = toolUseBlock.safeParse(block);
+      return use.success ? [{ name: use.data.name, id: use.data.id }] : [];
+    }),
+    results: blocks.flatMap((block) => {
+      const result = toolResultBlock.safeParse(block);
+      return result.success ? [result.data.tool_use_id] : [];
+    }),
+  };
+}
+
+/** The tool_use ids answered by tool_result blocks in one transcript line; none for anything else. */
+export function toolResultIdsOfLine(line: string): string[] {
+  return toolBlocksOfLine(line).results;
 }
 
 interface FileState {
@@ -28,6 +48,8 @@ interface FileState {
   /** The last line's bytes when it had no newline yet (the writer is mid-line). */
   partial: Buffer;
   readonly ids: Set<string>;
+  /** Tool calls written and not answered yet in this file, in the order they were made. */
+  readonly open: Map<string, string>;
 }
 
 /**
@@ -44,15 +66,24 @@ export class ClaudeTranscriptReader implements SessionStoreReader {
     if (toolUseIds.length === 0) return [];
     const recorded = new Set<string>();
     for (const file of await this.transcripts(sessionId)) {
-      const ids = await this.readNew(file).catch(() => undefined);
-      for (const id of ids ?? []) recorded.add(id);
+      const state = await this.readNew(file).catch(() => undefined);
+      for (const id of state?.ids ?? []) recorded.add(id);
     }
     return toolUseIds.filter((id) => !recorded.has(id));
   }
 
-  /** Claude Code prints each tool call as it starts: the event stream already knows the running ones. */
-  running(): Promise<Array<{ name: string; id: string }>> {
-    return Promise.resolve([]);
+  /**
+   * Tool calls written without their result yet. The main action knows the running calls from the
+   * event stream already; guard mode, which does not see it, asks here. A call whose result is
+   * about to be written (~80 ms) counts as running: the answer errs towards "mid-turn".
+   */
+  async running(sessionId: string | undefined): Promise<Array<{ name: string; id: string }>> {
+    const running: Array<{ name: string; id: string }> = [];
+    for (const file of await this.transcripts(sessionId)) {
+      const state = await this.readNew(file).catch(() => undefined);
+      for (const [id, name] of state?.open ?? []) running.push({ name, id });
+    }
+    return running;
   }
 
   close(): void {
@@ -83,17 +114,17 @@ export class ClaudeTranscriptReader implements SessionStoreReader {
     return found;
   }
 
-  private async readNew(file: string): Promise<Set<string>> {
+  private async readNew(file: string): Promise<FileState> {
     let state = this.files.get(file);
     const handle = await open(file, 'r');
     try {
       const { size } = await handle.stat();
       // Rewritten or truncated (a compaction, a restore): read it again from the start.
       if (state === undefined || size < state.offset) {
-        state = { offset: 0, partial: Buffer.alloc(0), ids: new Set() };
+        state = { offset: 0, partial: Buffer.alloc(0), ids: new Set(), open: new Map() };
         this.files.set(file, state);
       }
-      if (size === state.offset) return state.ids;
+      if (size === state.offset) return state;
       const buffer = Buffer.alloc(size - state.offset);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, state.offset);
       state.offset += bytesRead;
@@ -102,10 +133,15 @@ export class ClaudeTranscriptReader implements SessionStoreReader {
       state.partial = Buffer.from(text.subarray(lastNewline + 1));
       if (lastNewline >= 0) {
         for (const line of text.subarray(0, lastNewline).toString('utf8').split('\n')) {
-          for (const id of toolResultIdsOfLine(line)) state.ids.add(id);
+          const { uses, results } = toolBlocksOfLine(line);
+          for (const use of uses) if (!state.ids.has(use.id)) state.open.set(use.id, use.name);
+          for (const id of results) {
+            state.ids.add(id);
+            state.open.delete(id);
+          }
         }
       }
-      return state.ids;
+      return state;
     } finally {
       await handle.close();
     }

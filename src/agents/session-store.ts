@@ -9,7 +9,7 @@ export interface SessionStoreReader {
    * `sessionId` narrows the search when known. Never throws: an unreadable store reports every id missing.
    */
   missing(toolUseIds: readonly string[], sessionId: string | undefined): Promise<string[]>;
-  /** Tool calls the store shows as still running (for agents that print a call only once it ends). */
+  /** Tool calls the store shows as still running (for agents that print a call only once it ends, and for guard mode, which sees no events). */
   running(sessionId: string | undefined): Promise<Array<{ name: string; id: string }>>;
   /** Releases open handles (a database connection). */
   close(): void;

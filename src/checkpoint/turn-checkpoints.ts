@@ -1,6 +1,6 @@
-// Wires turn-boundary checkpoints: the scheduler says a checkpoint is due, the agent's events say
-// which tool calls run, the proxy's gate holds the agent's next model request, the agent's session
-// store says when the tool results that request carries are on disk.
+// Wires turn-boundary checkpoints: the scheduler says a checkpoint is due, the agent's events (in
+// guard mode its session store) say which tool calls run, the proxy's gate holds the agent's next
+// model request, the agent's session store says when the tool results that request carries are on disk.
 import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentEvent } from '../agents/events.js';
@@ -47,6 +47,17 @@ export interface TurnCheckpointsOptions {
   readonly limits: TurnBoundaryLimits;
   /** Whether the agent's model requests pass the API proxy (and so this gate). */
   readonly gated: boolean;
+  /**
+   * Guard mode: the agent runs in a later step, so no event stream reaches onAgentEvent. Then
+   * - each model request of the agent is its progress (it sends the next one only after acting on
+   *   the previous answer), and a checkpoint taken at one is forced: the session moved on even when
+   *   the work tree did not, and the work tree's fingerprint does not cover the agent's state;
+   * - a request's tool results are looked for in every session of the store (tool_use ids are
+   *   unique; the request may be a new session's, a resumed one's or a subagent's);
+   * - the tool calls in flight (for a mid-turn label) are the store's: see SessionStoreReader.running;
+   * - the session a checkpoint names is read from the store (`sessionOf`) just before it is taken.
+   */
+  readonly withoutEvents?: { readonly sessionOf: () => Promise<string | undefined> } | undefined;
 }
 
 export class TurnCheckpoints {
@@ -119,9 +130,10 @@ export class TurnCheckpoints {
 
   /** The scheduler's placer: now, or at the agent's next model request. */
   private place(reason: string, saveOptions: SaveOptions): Promise<CheckpointRef | undefined> {
-    const placement = placeDueCheckpoint({ gated: this.throughProxy, agentRunning: this.agentRunning, toolsInFlight: this.toolsInFlight });
+    if (!this.agentRunning) return this.saveAsPlaced(reason, saveOptions);
+    const placement = placeDueCheckpoint({ gated: this.throughProxy, agentRunning: true, toolsInFlight: this.toolsInFlight });
     if (placement.kind === 'now') {
-      return this.options.scheduler.save(reason, { ...saveOptions, label: { consistency: placement.consistency, interruptedTool: placement.interruptedTool } });
+      return this.save(reason, { ...saveOptions, label: { consistency: placement.consistency, interruptedTool: placement.interruptedTool } });
     }
     if (this.pending) {
       this.pending.force ||= saveOptions.force ?? false;
@@ -151,11 +163,11 @@ export class TurnCheckpoints {
 
   /** No model request for a long time (one long tool call): take the checkpoint while the tool runs. */
   private async takeMidTurn(pending: Pending, known: ToolCall | undefined): Promise<CheckpointRef | undefined> {
-    const interruptedTool = known ?? (await this.options.store.running(this.options.scheduler.sessionId))[0];
+    const interruptedTool = known ?? (await this.storeRunning())[0];
     this.options.log.info(
       `Checkpoint (${pending.reason}) waited ${formatDuration(Date.now() - pending.dueAt)} for a turn boundary${interruptedTool ? ` during tool call ${interruptedTool.name}` : ''}: taking it mid-turn.`,
     );
-    return this.options.scheduler.save(pending.reason, { force: pending.force, label: { consistency: 'mid-turn', interruptedTool } });
+    return this.save(pending.reason, { force: pending.force, label: { consistency: 'mid-turn', interruptedTool } });
   }
 
   private takePending(): Pending | undefined {
@@ -165,17 +177,32 @@ export class TurnCheckpoints {
     return pending;
   }
 
-  private saveAsPlaced(reason: string, saveOptions: SaveOptions): Promise<CheckpointRef | undefined> {
-    const placement = placeDueCheckpoint({ gated: this.throughProxy, agentRunning: this.agentRunning, toolsInFlight: this.toolsInFlight });
+  private async saveAsPlaced(reason: string, saveOptions: SaveOptions): Promise<CheckpointRef | undefined> {
+    const toolsInFlight = this.options.withoutEvents ? await this.storeRunning() : this.toolsInFlight;
+    const placement = placeDueCheckpoint({ gated: this.throughProxy, agentRunning: this.agentRunning, toolsInFlight });
     const label: CheckpointLabel =
       placement.kind === 'now' ? { consistency: placement.consistency, interruptedTool: placement.interruptedTool } : { consistency: 'mid-turn' };
-    return this.options.scheduler.save(reason, { ...saveOptions, label });
+    return this.save(reason, { ...saveOptions, label });
+  }
+
+  /** Every checkpoint goes through here: without events, the session it names is read first. */
+  private async save(reason: string, saveOptions: SaveOptions): Promise<CheckpointRef | undefined> {
+    const { scheduler, withoutEvents } = this.options;
+    if (withoutEvents) scheduler.sessionId = (await withoutEvents.sessionOf().catch(() => undefined)) ?? scheduler.sessionId;
+    return scheduler.save(reason, saveOptions);
+  }
+
+  private async storeRunning(): Promise<ToolCall[]> {
+    const { scheduler, withoutEvents, store } = this.options;
+    const sessionId = withoutEvents ? ((await withoutEvents.sessionOf().catch(() => undefined)) ?? scheduler.sessionId) : scheduler.sessionId;
+    return store.running(sessionId);
   }
 
   /** Asked at every model request of the agent, before its body is parsed: keep it cheap. */
   private wants(): boolean {
     this.sawRequest = true;
     if (!this.agentRunning) return false;
+    if (this.options.withoutEvents) this.progress = true;
     const { scheduler } = this.options;
     return dueAtBoundary({
       pending: this.pending !== undefined,
@@ -194,14 +221,15 @@ export class TurnCheckpoints {
     const pending = this.takePending();
     const requested = scheduler.takeRequest();
     const reason = pending?.reason ?? (requested ? 'requested by the agent' : 'after agent turns');
-    const force = (pending?.force ?? false) || requested;
+    const force = (pending?.force ?? false) || requested || this.options.withoutEvents !== undefined;
+    const storeSession = this.options.withoutEvents ? undefined : scheduler.sessionId;
 
-    let missing = await store.missing(turn.toolUseIds, scheduler.sessionId);
+    let missing = await store.missing(turn.toolUseIds, storeSession);
     for (;;) {
       const step = storeWaitStep({ missing: missing.length, startedAt: heldSince, now: Date.now(), limits });
       if (step.kind !== 'poll') break;
       await delay(step.inMs);
-      missing = await store.missing(turn.toolUseIds, scheduler.sessionId);
+      missing = await store.missing(turn.toolUseIds, storeSession);
     }
     const storeCaughtUp = missing.length === 0;
     const storeMs = Date.now() - heldSince;
@@ -212,7 +240,7 @@ export class TurnCheckpoints {
     this.progress = false;
     let captured = false;
     const label: CheckpointLabel = { consistency: heldCheckpointConsistency({ storeCaughtUp, capturedBeforeRelease: true }) };
-    const saving = scheduler.save(reason, { force, label, onCaptured: () => (captured = true) });
+    const saving = this.save(reason, { force, label, onCaptured: () => (captured = true) });
     pending?.settle(saving);
 
     const holdMs = checkpointHoldMs({ heldSince, now: Date.now(), limits });

@@ -11,6 +11,14 @@ export function defaultStateDir(agent: AgentName, env: Readonly<Record<string, s
 }
 
 /**
+ * Pure: the folder sessionStoreFor's reader takes, given defaultStateDir's: Claude Code's config
+ * folder itself, the data home above OpenCode's folder (its reader appends `opencode/opencode.db`).
+ */
+export function sessionStoreRoot(agent: AgentName, stateDir: string): string {
+  return agent === 'claude' ? stateDir : path.dirname(stateDir);
+}
+
+/**
  * What of that folder is not session data: the agent's own settings, hooks, commands, plugins and
  * caches stay as the job set them up (credential files are always left out by the checkpoint).
  */

@@ -1,14 +1,18 @@
 // Everything the guard daemon runs, in one place: the API retry proxy (one per upstream the job
 // uses) and the checkpoint scheduler. New proxy and scheduler features plug in here.
+import { sessionStoreFor } from '../agents/session-store.js';
 import type { JobCheckpoints } from '../checkpoint/job.js';
 import { openJobCheckpoints } from '../checkpoint/job.js';
 import { globMatcher, isCredentialFile } from '../checkpoint/safe-paths.js';
+import { defaultLimits } from '../checkpoint/turn-boundary-policy.js';
+import { describeCheckpointMode, TurnCheckpoints, type CheckpointMode } from '../checkpoint/turn-checkpoints.js';
+import type { TurnGate } from '../proxy/turn-gate.js';
 import { startApiProxy, type ApiProxy, type ProxyStats } from '../proxy/api-proxy.js';
 import { emptyStats } from '../proxy/stats.js';
 import type { Log } from '../report/log.js';
 import type { Settings } from '../settings/settings.js';
 import { findSession } from './session-finder.js';
-import { stateExclude } from './agent-home.js';
+import { sessionStoreRoot, stateExclude } from './agent-home.js';
 
 export interface GuardProxy {
   /** The variable the agent reads this upstream's base URL from. */
@@ -20,6 +24,8 @@ export interface GuardProxy {
 export interface GuardServices {
   readonly proxies: readonly GuardProxy[];
   readonly job: JobCheckpoints | undefined;
+  /** How the checkpoints relate agent state and work tree; '' without checkpoints. */
+  readonly checkpointMode: CheckpointMode | '';
   stats(): ProxyStats;
   /** Final checkpoint, then everything stops. */
   stop(reason: string): Promise<void>;
@@ -34,7 +40,6 @@ export interface ServicesOptions {
 }
 
 const DEFAULT_ANTHROPIC_URL = 'https://api.anthropic.com';
-const TURN_SETTLE_MS = 500;
 
 /** The upstreams the agent may use: the Anthropic API always; Vertex AI and Foundry when the job set their base URL. */
 export function guardUpstreams(env: Readonly<Record<string, string | undefined>>): Array<{ variable: string; upstream: string }> {
@@ -74,6 +79,32 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
     // there (planted, or from another version of the guard) is refused, not trusted.
     agentStateRefuse: (rel) => stateExclude(settings.agent).some((pattern) => globMatcher(pattern)(rel) || globMatcher(`${pattern}/**`)(rel)) || isCredentialFile(rel),
   });
+  const scheduler = job?.scheduler;
+  // Turn-boundary checkpoints as the main action takes them, through the same gate: a due
+  // checkpoint waits for the agent's next model request, which is held until the agent's store on
+  // disk (in its default location) holds the tool results it carries, then the checkpoint is taken
+  // and the request goes on. The agent runs in a later step, so its event stream is not seen:
+  // - progress is its model requests (the next one follows only once it acted on an answer);
+  // - which tool call runs is read from its store (a call written without its result). That is only
+  //   used to name the call in a mid-turn checkpoint, never to decide that the agent is idle: a
+  //   store cannot tell "between a model answer and its tool call" or "the agent step has not
+  //   started yet" from "idle", so a due checkpoint with no request to hold waits for one up to
+  //   checkpoint_interval and is then taken mid-turn. Once the agent steps are over (post), its
+  //   state is settled: the final checkpoint is a boundary unless the store shows a call cut off.
+  // Before the agent's first request passes the proxy (or if it bypasses it) checkpoints are taken
+  // agent state first, as without the proxy.
+  const turns = scheduler
+    ? new TurnCheckpoints({
+        scheduler,
+        store: sessionStoreFor({ name: settings.agent, stateDir: sessionStoreRoot(settings.agent, options.stateDir) }),
+        log,
+        limits: defaultLimits(settings.checkpoint.intervalMs),
+        gated: settings.apiProxy.enabled,
+        withoutEvents: { sessionOf: () => findSession(settings.agent, options.stateDir, settings.workingDirectory) },
+      })
+    : undefined;
+  const gate: TurnGate['beforeForward'] = (request) => turns?.gate.beforeForward(request) ?? Promise.resolve();
+
   const proxies: GuardProxy[] = [];
   if (settings.apiProxy.enabled) {
     for (const { variable, upstream } of guardUpstreams(env)) {
@@ -82,6 +113,7 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
         policy: { attempts: settings.apiProxy.attempts, initialDelayMs: Math.min(1000, settings.apiProxy.maxDelayMs), maxDelayMs: settings.apiProxy.maxDelayMs, factor: 2 },
         log,
         signal: options.signal,
+        beforeForward: gate,
       });
       log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${variable})`);
       proxies.push({ variable, upstream, proxy });
@@ -89,39 +121,27 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
   }
   const stats = (): ProxyStats => proxies.reduce((total, { proxy }) => addStats(total, proxy.stats()), emptyStats());
 
-  const scheduler = job?.scheduler;
-  if (job?.restored && scheduler) await scheduler.save('after restore');
-  // The agent's model requests are its turns: after one (once its session store caught up, which
-  // takes Claude Code about 80 ms), a checkpoint is taken, at most every checkpoint_min_gap. It is
-  // forced because the session moved on even when the work tree did not.
-  let seenRequests = 0;
-  let lastTurnSave = 0;
-  const watch = setInterval(() => {
-    const requests = stats().requests;
-    if (requests === seenRequests || !scheduler) return;
-    seenRequests = requests;
-    if (Date.now() - lastTurnSave < settings.checkpoint.minGapMs) return;
-    lastTurnSave = Date.now();
-    setTimeout(() => {
-      void findSession(settings.agent, options.stateDir, settings.workingDirectory).then((id) => {
-        if (id) scheduler.sessionId = id;
-        return scheduler.save('after an agent turn', { force: true });
-      });
-    }, TURN_SETTLE_MS).unref();
-  }, 1000);
-  watch.unref();
+  // A copy of the restored state, taken before any agent step: it guarantees what that one did.
+  const restored = job?.restored?.manifest;
+  if (restored && scheduler) await scheduler.save('after restore', { label: { consistency: restored.consistency, interruptedTool: restored.interruptedTool } });
+  if (turns) log.info(`Checkpoints are taken ${describeCheckpointMode(turns.mode)}.`);
+  // From here on the agent may run at any time (its steps follow the guard's).
+  turns?.attemptStarted();
   scheduler?.start();
 
   return {
     proxies,
     job,
+    checkpointMode: turns?.mode ?? '',
     stats,
     async stop(reason: string): Promise<void> {
-      clearInterval(watch);
-      if (scheduler) {
+      if (scheduler && turns) {
         scheduler.stop();
-        scheduler.sessionId = (await findSession(settings.agent, options.stateDir, settings.workingDirectory)) ?? scheduler.sessionId;
-        await scheduler.save(reason, { force: true, final: true });
+        // Post runs after the agent steps: the agent's state is settled, and a checkpoint still
+        // waiting for a boundary is taken now, with the final one labelled by what the store shows.
+        await turns.attemptEnded();
+        await scheduler.due(reason, { force: true, final: true });
+        turns.stop();
         await scheduler.pruneOld(settings.checkpoint.keep);
       }
       for (const { proxy } of proxies) await proxy.close();

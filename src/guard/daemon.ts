@@ -17,7 +17,7 @@ export async function runDaemon(): Promise<void> {
   const statusFile = process.env.DURABLE_GUARD_STATUS ?? statusFileOf(runnerTemp);
   const log = terminalLog(process.stdout);
   const controller = new AbortController();
-  let status: GuardStatus = { state: 'starting', pid: process.pid, baseUrls: {}, resumed: false, restoredFrom: '', checkpoints: [], checkpointKey: '' };
+  let status: GuardStatus = { state: 'starting', pid: process.pid, baseUrls: {}, resumed: false, restoredFrom: '', checkpointMode: '', checkpoints: [], checkpointKey: '' };
   let services: GuardServices | undefined;
 
   const snapshot = (): GuardStatus => {
@@ -35,6 +35,7 @@ export async function runDaemon(): Promise<void> {
         failuresByStatus: stats.failuresByStatus,
         waitMs: stats.waitMs,
       },
+      checkpointMode: services?.checkpointMode ?? status.checkpointMode,
       checkpoints: (job?.scheduler.history ?? []).map((entry) => ({ ...entry, at: entry.at.toISOString() })),
       checkpointKey: job?.scheduler.latest?.key ?? '',
     };

@@ -6,7 +6,7 @@ import * as core from '@actions/core';
 import { z } from 'zod';
 import { messagesOf } from '../report/execution-array.js';
 import { failureMarker } from '../report/failure-marker.js';
-import { formatBytes } from '../report/summary.js';
+import { checkpointFact, formatBytes } from '../report/summary.js';
 import { formatDuration } from '../settings/duration.js';
 import { loadGuardState, type GuardState } from './state.js';
 import { readStatus, type GuardStatus } from './status.js';
@@ -102,10 +102,11 @@ function summary(status: GuardStatus | undefined): string {
   }
   if (status.resumed) lines.push(`- Restored checkpoint ${status.restoredFrom}${status.sessionId ? ` with session ${status.sessionId}` : ''}.`);
   const saved = status.checkpoints.filter((entry) => entry.kind === 'saved');
+  if (status.checkpointMode) lines.push(`- ${checkpointFact(status.checkpointMode, status.checkpoints)}.`);
   lines.push(`- Checkpoints saved: ${new Set(saved.map((entry) => entry.sequence)).size}${status.checkpointKey ? ` (newest ${status.checkpointKey})` : ''}.`);
   if (saved.length) {
-    lines.push('', '| sequence | at | size | store |', '|---|---|---|---|');
-    for (const entry of saved) lines.push(`| ${entry.sequence} | ${entry.at} | ${formatBytes(entry.sizeBytes)} | ${entry.store} |`);
+    lines.push('', '| sequence | at | size | store | taken |', '|---|---|---|---|---|');
+    for (const entry of saved) lines.push(`| ${entry.sequence} | ${entry.at} | ${formatBytes(entry.sizeBytes)} | ${entry.store} | ${entry.consistency ?? ''} |`);
   }
   return lines.join('\n');
 }

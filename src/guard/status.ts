@@ -4,7 +4,16 @@ import { z } from 'zod';
 // The daemon's status file: how main learns the daemon is ready (and what it restored), and how
 // post learns what it did. Written whole and renamed into place, so a reader never sees half.
 
-const checkpoint = z.object({ kind: z.enum(['saved', 'restored']), at: z.string(), sequence: z.number(), sizeBytes: z.number(), store: z.string(), durationMs: z.number().optional() });
+const checkpoint = z.object({
+  kind: z.enum(['saved', 'restored']),
+  at: z.string(),
+  sequence: z.number(),
+  sizeBytes: z.number(),
+  store: z.string(),
+  durationMs: z.number().optional(),
+  /** What a saved checkpoint guarantees (turn-boundary, mid-turn, agent-state-first). */
+  consistency: z.string().optional(),
+});
 
 export const guardStatusSchema = z.object({
   state: z.enum(['starting', 'running', 'stopped', 'failed']),
@@ -27,6 +36,8 @@ export const guardStatusSchema = z.object({
       waitMs: z.number(),
     })
     .optional(),
+  /** turn-boundary or agent-state-first (CheckpointMode); empty without checkpoints. */
+  checkpointMode: z.enum(['turn-boundary', 'agent-state-first', '']).default(''),
   checkpoints: z.array(checkpoint).default([]),
   checkpointKey: z.string().default(''),
 });

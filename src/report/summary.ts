@@ -120,7 +120,7 @@ export function mermaidTimeline(input: SummaryInput): string {
 }
 
 /** Which mode the run's checkpoints used, and how many of those saved were taken mid-turn. */
-function checkpointFact(mode: string, checkpoints: readonly SummaryCheckpoint[]): string {
+export function checkpointFact(mode: string, checkpoints: ReadonlyArray<Pick<SummaryCheckpoint, 'kind' | 'sequence' | 'consistency'>>): string {
   const saved = new Map<number, string | undefined>();
   for (const checkpoint of checkpoints) if (checkpoint.kind === 'saved') saved.set(checkpoint.sequence, checkpoint.consistency);
   const midTurn = [...saved.values()].filter((consistency) => consistency === 'mid-turn').length;
