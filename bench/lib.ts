@@ -1,5 +1,6 @@
 // Shared pieces of the benchmark: timing, statistics, child processes, rows and the table.
 import { spawn, type SpawnOptions } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -87,7 +88,8 @@ export function quote(word: string): string {
 
 /** Bundles a bench entry (packages external) next to node_modules, as scripts/run-ts.mjs does, and returns the file. */
 export async function bundleEntry(entry: string): Promise<string> {
-  const outDir = path.join(REPO_ROOT, 'node_modules', '.cache', 'durable-agent-bench');
+  // node_modules may be shared by several checkouts: keep each checkout's bundles apart.
+  const outDir = path.join(REPO_ROOT, 'node_modules', '.cache', `durable-agent-bench-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}`);
   await mkdir(outDir, { recursive: true });
   const outfile = path.join(outDir, `${path.basename(entry, '.ts')}.mjs`);
   await build({ entryPoints: [path.join(REPO_ROOT, entry)], outfile, bundle: true, packages: 'external', format: 'esm', platform: 'node', target: 'node24', sourcemap: true, logLevel: 'warning' });

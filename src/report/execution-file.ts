@@ -2,23 +2,62 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
+import { batchBytes, type LineBatch } from '../runner/line-batcher.js';
+
+export interface ExecutionFileOptions {
+  /**
+   * Applied to what is written, one batch of whole lines at a time (a value is never split
+   * between two calls unless a single line is longer than the line limit).
+   */
+  readonly redact?: ((text: string) => string) | undefined;
+}
+
+/** Runs of whole lines as bytes, between the bytes of lines too long to read. */
+export type ExecutionBatch = Pick<LineBatch, 'lineBytes' | 'overflowEnd' | 'overflowStart'>;
+
+// Enough to keep the disk busy while the next batch is parsed, small enough not to matter.
+const HIGH_WATER_MARK = 1024 * 1024;
 
 /**
- * The agent's raw event lines, whole and in order, across attempts (NDJSON). Writes wait for the
- * disk, so a fast agent never makes us buffer its output in memory.
+ * The agent's raw event lines, whole and in order, across attempts (NDJSON). One write per batch
+ * of lines; a write waits for the disk only when a megabyte is queued, so a fast agent never makes
+ * us buffer its output in memory.
  */
 export class ExecutionFile {
-  private constructor(readonly path: string, private readonly stream: WriteStream) {}
+  private constructor(
+    readonly path: string,
+    private readonly stream: WriteStream,
+    private readonly redact: ((text: string) => string) | undefined,
+  ) {}
 
-  static async open(file: string): Promise<ExecutionFile> {
+  static async open(file: string, options: ExecutionFileOptions = {}): Promise<ExecutionFile> {
     await mkdir(path.dirname(file), { recursive: true });
-    const stream = createWriteStream(file, { flags: 'a' });
+    const stream = createWriteStream(file, { flags: 'a', highWaterMark: HIGH_WATER_MARK });
     await once(stream, 'open');
-    return new ExecutionFile(file, stream);
+    return new ExecutionFile(file, stream, options.redact);
   }
 
+  /** Appends a batch: the lines (each already ended by `\n`), and the parts of too-long lines around them. */
+  async writeBatch(batch: ExecutionBatch): Promise<void> {
+    const redact = this.redact;
+    if (redact === undefined) {
+      for (const bytes of batchBytes(batch)) await this.put(bytes);
+      return;
+    }
+    // Lines are redacted whole; only a line too long to read is redacted piece by piece.
+    if (batch.overflowEnd.length > 0) await this.put(redact(Buffer.concat(batch.overflowEnd).toString('utf8')));
+    for (const run of batch.lineBytes) await this.put(redact(run.toString('utf8')));
+    if (batch.overflowStart.length > 0) await this.put(redact(Buffer.concat(batch.overflowStart).toString('utf8')));
+  }
+
+  /** Appends one line. */
   async write(line: string): Promise<void> {
-    if (!this.stream.write(`${line}\n`)) await once(this.stream, 'drain');
+    await this.put(`${this.redact ? this.redact(line) : line}\n`);
+  }
+
+  private async put(data: string | Buffer): Promise<void> {
+    if (data.length === 0) return;
+    if (!this.stream.write(data)) await once(this.stream, 'drain');
   }
 
   async close(): Promise<void> {
