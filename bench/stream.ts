@@ -10,6 +10,7 @@ import { bundleEntry, formatMs, log, MB, median, REPO_ROOT, timed, type CaseResu
 
 const childResult = z.object({
   ms: z.number(),
+  cpuMs: z.number(),
   bytes: z.number(),
   maxRssBytes: z.number(),
   atPeak: z.object({ rss: z.number(), heapTotal: z.number(), heapUsed: z.number(), external: z.number(), arrayBuffers: z.number() }),
@@ -105,7 +106,12 @@ export async function streamCase(root: string, reps: number): Promise<CaseResult
       baselineLabel: 'cat|node pipe',
       target: { compare: 'value', limit: 200, higherIsBetter: true },
       samples: { ours: ours.map(mbPerS), baseline: baseline.map(mbPerS) },
-      notes: first ? [`${size} MB: ${first.lines} lines, ${first.events} events, median wall ${formatMs(median(ours.map((r) => r.ms)))} (baseline ${formatMs(median(baseline.map((r) => r.ms)))})`] : [],
+      notes: first
+        ? [
+            `${size} MB: ${first.lines} lines, ${first.events} events, median wall ${formatMs(median(ours.map((r) => r.ms)))} (baseline ${formatMs(median(baseline.map((r) => r.ms)))}), ` +
+              `median CPU of the reading process ${formatMs(median(ours.map((r) => r.cpuMs)))} (baseline ${formatMs(median(baseline.map((r) => r.cpuMs)))})`,
+          ]
+        : [],
     });
   }
   for (const size of SIZES) {
