@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { LineBatcher, type LineBatch } from './line-batcher.js';
+import { batchBytes, LineBatcher, type LineBatch } from './line-batcher.js';
 import { TailBuffer } from './tail-buffer.js';
 
 export interface SuperviseOptions {
@@ -32,7 +32,7 @@ export interface ChildOutcome {
   readonly signal: NodeJS.Signals | null;
   /** Why we ended the child, when we did. */
   readonly stoppedBy: StopCause | undefined;
-  /** The last 64 KiB of stdout and stderr together. */
+  /** The last 64 KiB of stdout and stderr together, as they came. */
   readonly tail: string;
   readonly durationMs: number;
   readonly spawnError: string | undefined;
@@ -96,7 +96,7 @@ export async function supervise(options: SuperviseOptions): Promise<ChildOutcome
 
   const batcher = new LineBatcher(options.maxLineBytes);
   const consume = async (batch: LineBatch): Promise<void> => {
-    for (const line of batch.lines) tail.pushLine(line);
+    tail.pushBytes(batchBytes(batch));
     await options.onBatch?.(batch);
     if (options.onLine !== undefined) for (const line of batch.lines) await options.onLine(line);
   };

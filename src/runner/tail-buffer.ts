@@ -1,37 +1,54 @@
 /**
- * Keeps the last `limit` characters written to it, for classifying how an attempt ended. Pieces
- * are kept as they come and only joined when asked, so a stream of many lines costs no copying.
+ * Keeps the last `limit` bytes of what the agent printed (stdout and stderr as they came), for
+ * classifying how an attempt ended. The bytes are copied into one fixed buffer: holding the lines
+ * themselves would keep strings alive across young collections, which V8 answers by promoting
+ * them and growing its heap with the length of the stream.
  */
 export class TailBuffer {
-  private pieces: string[] = [];
-  /** Pieces before this index are outside the window (dropped lazily, so dropping is O(1)). */
-  private first = 0;
-  private length = 0;
-  constructor(private readonly limit = 64 * 1024) {}
+  private readonly ring: Buffer;
+  /** Where the next byte goes. */
+  private end = 0;
+  private wrapped = false;
 
-  push(piece: string): void {
-    if (piece === '') return;
-    this.pieces.push(piece);
-    this.length += piece.length;
-    // Drop whole pieces from the front once they are surely outside the window.
-    for (let oldest = this.pieces[this.first]; oldest !== undefined && this.first < this.pieces.length - 1 && this.length - oldest.length >= this.limit; oldest = this.pieces[this.first]) {
-      this.length -= oldest.length;
-      this.first += 1;
-    }
-    if (this.first >= 1024 && this.first * 2 >= this.pieces.length) {
-      this.pieces = this.pieces.slice(this.first);
-      this.first = 0;
+  constructor(private readonly limit = 64 * 1024) {
+    this.ring = Buffer.alloc(limit);
+  }
+
+  push(text: string): void {
+    if (text !== '') this.pushBytes([Buffer.from(text)]);
+  }
+
+  /** Consecutive pieces of output; only their last `limit` bytes are copied. */
+  pushBytes(parts: readonly Buffer[]): void {
+    let skip = parts.reduce((sum, part) => sum + part.length, 0) - this.limit;
+    for (const part of parts) {
+      if (skip >= part.length) {
+        skip -= part.length;
+        continue;
+      }
+      this.copy(skip > 0 ? part.subarray(skip) : part);
+      skip = 0;
     }
   }
 
-  /** A line without its line end: kept as two pieces rather than joined. */
-  pushLine(line: string): void {
-    this.push(line);
-    this.push('\n');
+  private copy(bytes: Buffer): void {
+    const first = Math.min(bytes.length, this.limit - this.end);
+    bytes.copy(this.ring, this.end, 0, first);
+    this.end += first;
+    if (first < bytes.length) {
+      bytes.copy(this.ring, 0, first);
+      this.end = bytes.length - first;
+      this.wrapped = true;
+    } else if (this.end === this.limit) {
+      this.end = 0;
+      this.wrapped = true;
+    }
   }
 
   toString(): string {
-    const text = this.pieces.slice(this.first).join('');
-    return text.length > this.limit ? text.slice(-this.limit) : text;
+    if (!this.wrapped) return this.ring.toString('utf8', 0, this.end);
+    const text = Buffer.concat([this.ring.subarray(this.end), this.ring.subarray(0, this.end)]).toString('utf8');
+    // The window may begin inside a character; what decodes to U+FFFD there is not the agent's.
+    return text.replace(/^\uFFFD{1,3}/, '');
   }
 }
