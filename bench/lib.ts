@@ -1,6 +1,5 @@
 // Shared pieces of the benchmark: timing, statistics, child processes, rows and the table.
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -86,10 +85,12 @@ export function quote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Bundles a bench entry (packages external) next to node_modules, as scripts/run-ts.mjs does, and returns the file. */
+/** Bundles a bench entry (packages external, found in the checkout's node_modules) and returns the file. */
 export async function bundleEntry(entry: string): Promise<string> {
-  // node_modules may be shared by several checkouts: keep each checkout's bundles apart.
-  const outDir = path.join(REPO_ROOT, 'node_modules', '.cache', `durable-agent-bench-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}`);
+  // In the checkout (tmp/ is ignored), not in node_modules: node_modules may be a link shared by
+  // several checkouts, whose bundles would overwrite each other and whose profiles would name the
+  // sources of the link's target.
+  const outDir = path.join(REPO_ROOT, 'tmp', 'bench-bundles');
   await mkdir(outDir, { recursive: true });
   const outfile = path.join(outDir, `${path.basename(entry, '.ts')}.mjs`);
   await build({ entryPoints: [path.join(REPO_ROOT, entry)], outfile, bundle: true, packages: 'external', format: 'esm', platform: 'node', target: 'node24', sourcemap: true, logLevel: 'warning' });
