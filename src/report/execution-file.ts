@@ -1,13 +1,14 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { batchBytes, type LineBatch } from '../runner/line-batcher.js';
 
 export interface ExecutionFileOptions {
   /**
-   * Applied to what is written, one batch of whole lines at a time (a value is never split
-   * between two calls unless a single line is longer than the line limit).
+   * Replaces known secrets (see settings/known-secrets) in what is written, one batch of whole
+   * lines at a time: a value is never split between two calls unless a single line is longer than
+   * the line limit.
    */
   readonly redact?: ((text: string) => string) | undefined;
 }
@@ -31,9 +32,11 @@ export class ExecutionFile {
   ) {}
 
   static async open(file: string, options: ExecutionFileOptions = {}): Promise<ExecutionFile> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const stream = createWriteStream(file, { flags: 'a', highWaterMark: HIGH_WATER_MARK });
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    // The transcript of the run: readable by its owner only, like the agent's own session files.
+    const stream = createWriteStream(file, { flags: 'a', mode: 0o600, highWaterMark: HIGH_WATER_MARK });
     await once(stream, 'open');
+    await chmod(file, 0o600);
     return new ExecutionFile(file, stream, options.redact);
   }
 
