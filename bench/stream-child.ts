@@ -6,14 +6,18 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseClaudeLine } from '../src/agents/claude.js';
 import { ExecutionFile } from '../src/report/execution-file.js';
-import { actionsLog } from '../src/report/log.js';
+import { actionsLog, redactingLog } from '../src/report/log.js';
 import { createEventConsumer } from '../src/runner/event-consumer.js';
 import { EvidenceCollector } from '../src/runner/evidence.js';
 import { supervise } from '../src/runner/supervise.js';
+import { createRedactor } from '../src/settings/known-secrets.js';
 import { measure, type Counts } from './child-measure.js';
 
 async function run(input: string, dir: string): Promise<Counts> {
-  const executionFile = await ExecutionFile.open(path.join(dir, 'execution.ndjson'));
+  // As in a run: the pipeline redacts the known secrets (here one API key, absent from the stream)
+  // in the execution file and in the log.
+  const redact = createRedactor(['sk-ant-bench-0123456789abcdef']);
+  const executionFile = await ExecutionFile.open(path.join(dir, 'execution.ndjson'), { redact });
   const evidence = new EvidenceCollector(undefined);
   let lines = 0;
   let events = 0;
@@ -26,7 +30,7 @@ async function run(input: string, dir: string): Promise<Counts> {
       return parsed;
     },
     executionFile,
-    log: actionsLog(),
+    log: redactingLog(actionsLog(), redact),
     evidence,
   });
   const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));

@@ -6,15 +6,15 @@ import { batchBytes, type LineBatch } from '../runner/line-batcher.js';
 
 export interface ExecutionFileOptions {
   /**
-   * Replaces known secrets (see settings/known-secrets) in what is written, one batch of whole
-   * lines at a time: a value is never split between two calls unless a single line is longer than
-   * the line limit.
+   * Replaces known secrets (see settings/known-secrets) in what is written, one whole line at a
+   * time: a value is never split between two calls unless a single line is longer than the line
+   * limit.
    */
   readonly redact?: ((text: string) => string) | undefined;
 }
 
-/** Runs of whole lines as bytes, between the bytes of lines too long to read. */
-export type ExecutionBatch = Pick<LineBatch, 'lineBytes' | 'overflowEnd' | 'overflowStart'>;
+/** Whole lines (decoded, and as the bytes read), between the bytes of lines too long to read. */
+export type ExecutionBatch = Pick<LineBatch, 'lines' | 'lineBytes' | 'overflowEnd' | 'overflowStart'>;
 
 // Enough to keep the disk busy while the next batch is parsed, small enough not to matter.
 const HIGH_WATER_MARK = 1024 * 1024;
@@ -47,9 +47,20 @@ export class ExecutionFile {
       for (const bytes of batchBytes(batch)) await this.put(bytes);
       return;
     }
-    // Lines are redacted whole; only a line too long to read is redacted piece by piece.
+    // Each line is redacted whole, as decoded for parsing (no second decoding); only a line too
+    // long to read is redacted piece by piece. Where nothing changed (the usual case) the bytes
+    // are written as read.
     if (batch.overflowEnd.length > 0) await this.put(redact(Buffer.concat(batch.overflowEnd).toString('utf8')));
-    for (const run of batch.lineBytes) await this.put(redact(run.toString('utf8')));
+    let redacted: string[] | undefined;
+    for (let index = 0; index < batch.lines.length; index++) {
+      const line = batch.lines[index] ?? '';
+      const clean = redact(line);
+      if (clean === line) continue;
+      redacted ??= [...batch.lines];
+      redacted[index] = clean;
+    }
+    if (redacted === undefined) for (const run of batch.lineBytes) await this.put(run);
+    else if (redacted.length > 0) await this.put(`${redacted.join('\n')}\n`);
     if (batch.overflowStart.length > 0) await this.put(redact(Buffer.concat(batch.overflowStart).toString('utf8')));
   }
 
