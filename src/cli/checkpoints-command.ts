@@ -504,29 +504,29 @@ export function formatManifest(manifest: CheckpointManifest, about: ShowContext)
   field('Base', workspace.base);
   field('Head', `${workspace.head}${workspace.branch === null ? ' (detached)' : ` on branch ${workspace.branch}`}`);
   if (workspace.omitted !== null) field('Workspace', `not saved: ${workspace.omitted}`);
-  else field('Snapshot', workspace.snapshot ?? '(none: the work tree was clean at head)');
+  else field('Changes', workspace.changes === null ? '(none: the work tree was clean at head)' : `listing ${workspace.changes.slice(0, 16)}…${workspace.bundle === null ? '' : `, commits in a ${formatBytes(workspace.bundle.size)} bundle`}`);
   if (manifest.checkpointPaths.trim() !== '') field('Paths', manifest.checkpointPaths.trim().split('\n').map((line) => line.trim()).join(', '));
   if (manifest.extraDir !== null) field('Extra folder', manifest.extraDir);
   if (manifest.agentStateDir !== null) field('Agent state', manifest.agentStateDir);
   field('Totals', `$${manifest.totals.costUsd.toFixed(4)}, ${manifest.totals.turns} turns`);
   lines.push(`Attempts (${manifest.attempts.length}):`);
   for (const entry of manifest.attempts) lines.push(`  ${formatAttemptEntry(entry)}`);
-  lines.push('Files:');
+  lines.push('Contents:');
   const rows = [
-    ...manifest.files.map((file) => [file.name, file.role, formatBytes(file.sizeBytes), `sha256 ${file.sha256.slice(0, 16)}…`]),
-    [MANIFEST_FILE, 'manifest', formatBytes(about.manifestBytes), ''],
+    ...manifest.areas.map((area) => [area.role, `${area.files} files`, formatBytes(area.bytes), `listing ${area.tree.slice(0, 16)}…`]),
+    [MANIFEST_FILE, 'manifest', formatBytes(about.manifestBytes), `${manifest.objects.length} objects`],
   ];
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   for (const row of rows) {
     lines.push(`  ${(row[0] ?? '').padEnd(widths[0] ?? 0)}  ${(row[1] ?? '').padEnd(widths[1] ?? 0)}  ${(row[2] ?? '').padStart(widths[2] ?? 0)}  ${row[3] ?? ''}`.trimEnd());
   }
-  const total = manifest.files.reduce((sum, file) => sum + file.sizeBytes, about.manifestBytes);
-  lines.push(`  total ${formatBytes(total)}`);
+  const total = manifest.objects.reduce((sum, object) => sum + object.size, about.manifestBytes);
+  lines.push(`  total ${formatBytes(total)} stored`);
   if (manifest.excluded.length > 0) {
     lines.push('Left out (held a secret value):');
     for (const excluded of manifest.excluded) lines.push(`  ${excluded.area}: ${excluded.path}`);
   }
-  field('Check', about.problem === undefined ? 'ok (every file matches its size and sha256)' : `FAILED: ${about.problem}`);
+  field('Check', about.problem === undefined ? 'ok (every object matches its size and sha256)' : `FAILED: ${about.problem}`);
   return lines.join('\n');
 }
 
@@ -550,7 +550,7 @@ export function parseCheckpointKey(text: string): ParsedKey | undefined {
     const sequence = Number(local[2]);
     return { kind: 'local', key: `${local[1]}/${formatSequence(sequence)}`, hash: local[1], sequence };
   }
-  const cache = /^durable-agent-v1-([0-9a-f]{16})-(\d{6,15})$/.exec(value);
+  const cache = /^durable-agent-v2-([0-9a-f]{16})-m-(\d{6,15})$/.exec(value);
   if (cache?.[1] !== undefined && cache[2] !== undefined) return { kind: 'cache', key: value, hash: cache[1], sequence: Number(cache[2]) };
   const artifact = /^durable-agent-.+-a(\d{1,9})-(\d{6,15})$/.exec(value);
   if (artifact?.[1] !== undefined && artifact[2] !== undefined) return { kind: 'artifact', key: value, attempt: Number(artifact[1]), sequence: Number(artifact[2]) };
@@ -750,7 +750,7 @@ async function restoreCommand(ctx: Context, key: string, options: RestoreOptions
     if (problem !== undefined) throw new CommandFailed(`cannot restore checkpoint ${located.ref.key}: refused: ${problem}`);
 
     const target = await prepareTarget(ctx, manifest, options);
-    const has = (role: string): boolean => manifest.files.some((file) => file.role === role);
+    const has = (role: string): boolean => manifest.areas.some((area) => area.role === role);
     // Only a folder that gets something: the library notes every folder it is given.
     const extraDir = has('extra') ? path.resolve(options.extraDir ?? target.extraDir) : undefined;
     const agentStateDir = options.agentStateDir === undefined ? undefined : path.resolve(options.agentStateDir);
@@ -769,7 +769,7 @@ async function restoreCommand(ctx: Context, key: string, options: RestoreOptions
     if (result.workspace === 'omitted') lines.push(`  workspace: not restored (${workspace.omitted ?? ''})`);
     else {
       const head = `HEAD ${workspace.head.slice(0, 12)}${workspace.branch === null ? ' (detached)' : ` on branch ${workspace.branch}`}`;
-      const tree = workspace.snapshot === null ? 'work tree at HEAD' : `work tree from snapshot ${workspace.snapshot.slice(0, 12)} (uncommitted and untracked files)`;
+      const tree = workspace.changes === null ? 'work tree at HEAD' : 'work tree with its uncommitted and untracked files';
       lines.push(`  workspace: ${head}, ${tree}`);
     }
     if (result.restored.includes('paths')) lines.push(`  experiment outputs: ${manifest.checkpointPaths.trim().split('\n').map((line) => line.trim()).join(', ')} into ${target.workspace}`);
