@@ -9,6 +9,7 @@ import type { FailureReason } from './runner/classify.js';
 import { nextLaunch, type LaunchPlan } from './runner/next-launch.js';
 import { runWithRetries, type Wait } from './runner/retry-loop.js';
 import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
+import { pingIntervalFrom } from './proxy/hold-policy.js';
 import type { Settings } from './settings/settings.js';
 import { z } from 'zod';
 import { openJobCheckpoints, type JobCheckpoints } from './checkpoint/job.js';
@@ -119,8 +120,10 @@ async function startProxy(options: PipelineOptions): Promise<ApiProxy | undefine
     },
     log,
     signal: options.signal,
+    hold: { retryTimeMs: settings.apiProxy.retryTimeMs, pingIntervalMs: pingIntervalFrom(options.env.DURABLE_AGENT_HOLD_PING_MS) },
   });
-  log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${settings.apiProxy.attempts} tries per request, waits up to ${settings.apiProxy.maxDelayMs} ms)`);
+  const holds = settings.apiProxy.retryTimeMs > 0 ? `, then holds a streaming request up to ${settings.apiProxy.retryTimeMs} ms in all` : ', no outage hold';
+  log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${settings.apiProxy.attempts} tries per request, waits up to ${settings.apiProxy.maxDelayMs} ms${holds})`);
   return proxy;
 }
 

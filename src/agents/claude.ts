@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
 import { parseJsonLine, type AgentEvent } from './events.js';
+import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 
 // Claude's key order changes between lines and versions: parse objects, never match text.
 const initLine = z.object({
@@ -126,6 +127,12 @@ export class ClaudeAdapter implements AgentAdapter {
     this.stateDir = path.join(context.settings.homeDir, 'claude-config');
   }
 
+  /** Whether its requests go through our proxy with outage holds on. */
+  private get holdsRequests(): boolean {
+    const { settings, apiBaseUrl } = this.context;
+    return apiBaseUrl !== undefined && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0;
+  }
+
   async prepare(): Promise<void> {
     await mkdir(this.stateDir, { recursive: true });
   }
@@ -156,6 +163,9 @@ export class ClaudeAdapter implements AgentAdapter {
         // Side traffic (telemetry, update checks) is not the agent's work and fails in locked-down CI.
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       },
+      // Claude Code ends a request after API_TIMEOUT_MS even while pings arrive (measured: it closed
+      // a held stream at 620 s with the default 600 s): it must outlast the proxy's hold.
+      envAtLeast: this.holdsRequests ? { API_TIMEOUT_MS: agentRequestTimeoutMs(settings.apiProxy.retryTimeMs) } : {},
     };
   }
 

@@ -13,6 +13,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import pRetry from 'p-retry';
 import { agentResponseHeaders, pathForLog, upstreamPath, upstreamRequestHeaders } from './headers.js';
+import { describeHoldEnd, isStreamingRequest, shouldHold } from './hold-policy.js';
+import type { HoldPolicy } from './hold-policy.js';
+import { holdRequest, ProbeGate, relayHeldAnswer } from './outage-hold.js';
+import type { ProbeResult } from './outage-hold.js';
 import {
   breakerRecord,
   CLOSED_BREAKER,
@@ -30,7 +34,8 @@ import { StatsRecorder } from './stats.js';
 import type { ProxyStats } from './stats.js';
 
 export type { ProxyRetryPolicy } from './retry-decision.js';
-export type { ProxyStats } from './stats.js';
+export type { HoldRecord, ProxyStats } from './stats.js';
+export type { HoldPolicy } from './hold-policy.js';
 
 export interface ProxyLog {
   info(message: string): void;
@@ -62,6 +67,11 @@ export interface ApiProxyOptions {
   log: ProxyLog;
   /** Aborting ends backoff waits at once and answers pending requests with 503. */
   signal?: AbortSignal;
+  /**
+   * Outage hold: a streaming request whose tries are used up is answered 200 with SSE pings while
+   * the proxy keeps probing the upstream. Absent or retryTimeMs 0: failures go back to the agent.
+   */
+  hold?: HoldPolicy;
 }
 
 interface Settings {
@@ -71,6 +81,7 @@ interface Settings {
   maxConcurrentRetries: number;
   breakerThreshold: number;
   log: ProxyLog;
+  hold: HoldPolicy;
 }
 
 interface Upstream {
@@ -110,6 +121,8 @@ interface RequestState {
   readonly label: string;
   retries: number;
   passOn: PassOnReason | undefined;
+  /** performance.now() of the first upstream try. */
+  readonly firstTryAt: number;
 }
 
 export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy> {
@@ -187,10 +200,13 @@ function validate(options: ApiProxyOptions): Settings {
     maxConcurrentRetries: options.maxConcurrentRetries ?? 8,
     breakerThreshold: options.breakerThreshold ?? 5,
     log: options.log,
+    hold: { retryTimeMs: options.hold?.retryTimeMs ?? 0, pingIntervalMs: options.hold?.pingIntervalMs ?? 10_000 },
   };
   check(Number.isFinite(settings.firstByteTimeoutMs) && settings.firstByteTimeoutMs > 0, `firstByteTimeoutMs must be > 0, got ${settings.firstByteTimeoutMs}`);
   check(Number.isInteger(settings.maxConcurrentRetries) && settings.maxConcurrentRetries >= 0, `maxConcurrentRetries must be an integer >= 0`);
   check(Number.isInteger(settings.breakerThreshold) && settings.breakerThreshold >= 1, `breakerThreshold must be an integer >= 1`);
+  check(Number.isFinite(settings.hold.retryTimeMs) && settings.hold.retryTimeMs >= 0, `hold.retryTimeMs must be >= 0, got ${settings.hold.retryTimeMs}`);
+  check(Number.isFinite(settings.hold.pingIntervalMs) && settings.hold.pingIntervalMs > 0, `hold.pingIntervalMs must be > 0, got ${settings.hold.pingIntervalMs}`);
   return settings;
 }
 
@@ -199,6 +215,7 @@ class ProxyCore {
   // Shared by every request of this proxy: that is what makes them a bound and a breaker.
   #breaker: BreakerState = CLOSED_BREAKER;
   #waiting = 0;
+  readonly #gate = new ProbeGate();
 
   constructor(
     private readonly settings: Settings,
@@ -216,7 +233,7 @@ class ProxyCore {
     }
     this.stats.request();
     const method = req.method ?? 'GET';
-    const request: RequestState = { label: `${method} ${pathForLog(req.url ?? '/')}`, retries: 0, passOn: undefined };
+    const request: RequestState = { label: `${method} ${pathForLog(req.url ?? '/')}`, retries: 0, passOn: undefined, firstTryAt: performance.now() };
     // Buffered once: every retry has to send the same bytes again.
     const body = await readAll(req);
     if (this.lifetime.aborted) {
@@ -252,12 +269,99 @@ class ProxyCore {
         return;
       }
       if (error instanceof UpstreamFailure) {
+        if (this.#mayHold(error, request, body)) {
+          await this.#hold(error, request, outgoing, res, clientGone.signal);
+          return;
+        }
         this.#passOn(error, request, res);
         return;
       }
       throw error;
     }
     await this.#forward(response, res, request, clientGone.signal);
+  }
+
+  #mayHold(error: UpstreamFailure, request: RequestState, body: Buffer): boolean {
+    return shouldHold({
+      failure: error.failure,
+      reason: request.passOn ?? 'exhausted',
+      // Parsed only now that the request has failed: the common path never reads the body.
+      streaming: isStreamingRequest(body),
+      policy: this.settings.hold,
+      elapsedMs: performance.now() - request.firstTryAt,
+    });
+  }
+
+  /** The outage hold: the agent reads pings on a 200 stream while the upstream is probed. */
+  async #hold(error: UpstreamFailure, request: RequestState, outgoing: Outgoing, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+    const { log, hold, firstByteTimeoutMs } = this.settings;
+    const startedAt = Date.now();
+    log.warning(
+      `API proxy: ${request.label} ${describeFailure(error.failure)} after ${request.retries + 1} ${request.retries === 0 ? 'try' : 'tries'}; holding it (the agent reads a stream of pings) and retrying for up to ${formatDuration(hold.retryTimeMs)} in all`,
+    );
+    // The held stream's headers promise plain text: ask the upstream for an unencoded answer.
+    const probeRequest: Outgoing = { ...outgoing, headers: { ...outgoing.headers, 'accept-encoding': 'identity' } };
+    const probe = async (signal: AbortSignal): Promise<ProbeResult> => {
+      try {
+        return { kind: 'answer', response: await this.#tryOnce(probeRequest, signal) };
+      } catch (failure) {
+        if (failure instanceof UpstreamFailure) return { kind: 'failure', failure: failure.failure, hintMs: failure.hintMs };
+        throw failure;
+      }
+    };
+    const result = await holdRequest({
+      res,
+      policy: this.settings.policy,
+      hold,
+      gate: this.#gate,
+      probe,
+      readText: async (response, signal) => {
+        try {
+          return decodeForLog(await readAnswer(response, firstByteTimeoutMs, signal), response.headers['content-encoding']);
+        } catch {
+          return '';
+        }
+      },
+      failure: error.failure,
+      hintMs: error.hintMs,
+      firstTryAt: request.firstTryAt,
+      triesBefore: request.retries + 1,
+      lifetime: this.lifetime,
+      clientGone,
+      random: Math.random,
+    });
+    const { end } = result;
+    // Each probe is one more upstream try of the request: the totals count them as retries.
+    const probes = result.tries - (request.retries + 1);
+    for (let probe = 0; probe < probes; probe += 1) this.stats.retry(request.retries === 0 && probe === 0);
+    const finalStatus = describeHoldEnd(end);
+    this.stats.hold({ startedAt, durationMs: result.durationMs, tries: result.tries, finalStatus });
+    const summary = `held ${formatDuration(result.durationMs)}, ${result.tries} upstream tries`;
+    switch (end.kind) {
+      case 'answered':
+        this.#record('success');
+        if (end.status < 400) {
+          this.stats.recovered();
+          log.info(`API proxy: ${request.label} hold ended: the upstream answered ${end.status} (${summary}); relaying its answer`);
+        } else {
+          log.warning(`API proxy: ${request.label} hold ended: the upstream answered ${end.status} (${summary}); passed on to the agent as an error event`);
+        }
+        break;
+      case 'gave-up':
+        this.stats.passedOn();
+        this.#record('failure');
+        log.warning(`API proxy: ${request.label} hold ended: api_retry_time is used up (${summary}, last ${describeFailure(end.failure)}); the agent gets an error event`);
+        break;
+      case 'cancelled':
+        this.stats.passedOn();
+        log.info(`API proxy: ${request.label} hold ended: the proxy is shutting down (${summary})`);
+        break;
+      case 'agent-left':
+        log.info(`API proxy: ${request.label} hold ended: the agent closed the connection (${summary})`);
+        break;
+    }
+    const { response } = result;
+    if (response) await this.#relay(response, res, request, clientGone, () => relayHeldAnswer(response, res));
   }
 
   async #tryOnce(outgoing: Outgoing, signal: AbortSignal): Promise<IncomingMessage> {
@@ -352,6 +456,18 @@ class ProxyCore {
     } else {
       log.debug(`API proxy: ${request.label} answered ${status}`);
     }
+    await this.#relay(response, res, request, clientGone, async () => {
+      if (response.statusMessage) res.writeHead(status, response.statusMessage, agentResponseHeaders(response.headers));
+      else res.writeHead(status, agentResponseHeaders(response.headers));
+      // Headers now, so the agent's own first-byte timer is satisfied even before the first event.
+      res.flushHeaders();
+      await pipeline(response, res);
+    });
+  }
+
+  /** Streams an answer that has started; a break from here on goes to the agent, whose own retry takes over. */
+  async #relay(response: IncomingMessage, res: ServerResponse, request: RequestState, clientGone: AbortSignal, pipe: () => Promise<void>): Promise<void> {
+    const { log } = this.settings;
     response.once('error', (error) => {
       // When the agent left first, the pipeline tears the upstream down: no upstream failure.
       if (clientGone.aborted) return;
@@ -361,12 +477,8 @@ class ProxyCore {
       log.warning(`API proxy: ${request.label} broke off after the answer had started (${errorCode(error)}); passing the break on to the agent, which retries itself`);
       resetAgentConnection(res);
     });
-    if (response.statusMessage) res.writeHead(status, response.statusMessage, agentResponseHeaders(response.headers));
-    else res.writeHead(status, agentResponseHeaders(response.headers));
-    // Headers now, so the agent's own first-byte timer is satisfied even before the first event.
-    res.flushHeaders();
     try {
-      await pipeline(response, res);
+      await pipe();
     } catch {
       // Both sides are torn down by now; the listeners above already said which one broke.
     }
@@ -381,6 +493,8 @@ class ProxyCore {
   #record(outcome: 'success' | 'failure'): void {
     const { state, change } = breakerRecord(this.#breaker, outcome, Date.now(), this.settings.breakerThreshold);
     this.#setBreaker(state, change);
+    // The upstream answers again: held requests stop sleeping out their backoff.
+    if (outcome === 'success') this.#gate.recovered();
   }
 
   #setBreaker(state: BreakerState, change: BreakerChange | undefined): void {
@@ -389,7 +503,7 @@ class ProxyCore {
     switch (change) {
       case 'opened':
         log.warning(
-          `API proxy: circuit breaker open after ${state.failures} consecutive failed requests; failures go straight to the agent for ${formatDuration(policy.maxDelayMs)}`,
+          `API proxy: circuit breaker open after ${state.failures} consecutive failed requests; for ${formatDuration(policy.maxDelayMs)} failures ${this.settings.hold.retryTimeMs > 0 ? 'of streaming requests are held, others go' : 'go'} straight to the agent`,
         );
         break;
       case 'half-open':

@@ -54,7 +54,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
   const { adapter, log } = options;
   const startedAt = new Date();
   const launch = adapter.launch(options.request);
-  const env = childEnvironment(options.baseEnv, launch.env, launch.envDefaults);
+  const env = childEnvironment(options.baseEnv, launch.env, launch.envDefaults, launch.envAtLeast);
 
   const evidence = new EvidenceCollector(options.request.sessionId);
   const toolNames = new Map<string, string>();

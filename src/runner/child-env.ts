@@ -3,12 +3,14 @@ import { RUNNER_CREDENTIAL_VARIABLES } from '../names.js';
 /**
  * The agent's environment: the step's own, less the runner's credentials and the action's inputs
  * (INPUT_* holds secrets such as the API key in clear), then `defaults` where the step set nothing,
- * then `overrides` (an undefined value leaves the variable as it is).
+ * then `overrides` (an undefined value leaves the variable as it is), then `atLeast`: numeric
+ * variables raised to a floor unless the step set a larger whole number.
  */
 export function childEnvironment(
   base: NodeJS.ProcessEnv,
   overrides: Readonly<Record<string, string | undefined>>,
   defaults: Readonly<Record<string, string>> = {},
+  atLeast: Readonly<Record<string, number>> = {},
 ): Record<string, string> {
   const env: Record<string, string> = {};
   const dropped = new Set<string>(RUNNER_CREDENTIAL_VARIABLES);
@@ -21,6 +23,10 @@ export function childEnvironment(
   }
   for (const [name, value] of Object.entries(overrides)) {
     if (value !== undefined) env[name] = value;
+  }
+  for (const [name, floor] of Object.entries(atLeast)) {
+    const given = env[name]?.trim();
+    if (given === undefined || !/^\d+$/.test(given) || Number(given) < floor) env[name] = String(floor);
   }
   return env;
 }
