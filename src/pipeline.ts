@@ -14,7 +14,7 @@ import type { Settings } from './settings/settings.js';
 import { z } from 'zod';
 import { openJobCheckpoints, type JobCheckpoints } from './checkpoint/job.js';
 import { freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
-import type { SummaryAttempt, SummaryCheckpoint } from './report/summary.js';
+import type { SummaryAttempt, SummaryCheckpoint, SummaryHold } from './report/summary.js';
 
 export interface RunResult {
   readonly conclusion: 'success' | 'failure';
@@ -38,6 +38,8 @@ export interface RunResult {
   readonly checkpointKey: string;
   readonly checkpointsSaved: number;
   readonly checkpoints: readonly SummaryCheckpoint[];
+  /** Requests the API proxy held through an outage, over all attempts of this job attempt. */
+  readonly holds: readonly SummaryHold[];
   /** Cost and turns over every attempt of the lineage, re-runs included. */
   readonly totals: { readonly costUsd: number; readonly turns: number };
   readonly runAttempt: number;
@@ -317,6 +319,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
     checkpointKey: scheduler?.latest?.key ?? '',
     checkpointsSaved: scheduler?.count ?? 0,
     checkpoints: scheduler?.history ?? [],
+    holds: attempts.flatMap((attempt) => (attempt.holds ?? []).map((hold) => ({ ...hold, startedAt: new Date(hold.startedAt), attempt: attempt.number }))),
     totals,
     runAttempt: jobAttempt,
   };

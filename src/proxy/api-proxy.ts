@@ -216,6 +216,12 @@ class ProxyCore {
   #breaker: BreakerState = CLOSED_BREAKER;
   #waiting = 0;
   readonly #gate = new ProbeGate();
+  /**
+   * performance.now() of the first try of the first request held in the current outage, until the
+   * upstream answers again. api_retry_time bounds the outage, not each request: an agent that
+   * retries a request whose hold gave up must not be held for another api_retry_time.
+   */
+  #outageSince: number | undefined;
 
   constructor(
     private readonly settings: Settings,
@@ -288,16 +294,23 @@ class ProxyCore {
       // Parsed only now that the request has failed: the common path never reads the body.
       streaming: isStreamingRequest(body),
       policy: this.settings.hold,
-      elapsedMs: performance.now() - request.firstTryAt,
+      elapsedMs: performance.now() - this.#holdClock(request),
     });
+  }
+
+  /** Where api_retry_time counts from for this request. */
+  #holdClock(request: RequestState): number {
+    return Math.min(request.firstTryAt, this.#outageSince ?? Number.POSITIVE_INFINITY);
   }
 
   /** The outage hold: the agent reads pings on a 200 stream while the upstream is probed. */
   async #hold(error: UpstreamFailure, request: RequestState, outgoing: Outgoing, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
     const { log, hold, firstByteTimeoutMs } = this.settings;
     const startedAt = Date.now();
+    const clock = this.#holdClock(request);
+    this.#outageSince = clock;
     log.warning(
-      `API proxy: ${request.label} ${describeFailure(error.failure)} after ${request.retries + 1} ${request.retries === 0 ? 'try' : 'tries'}; holding it (the agent reads a stream of pings) and retrying for up to ${formatDuration(hold.retryTimeMs)} in all`,
+      `API proxy: ${request.label} ${describeFailure(error.failure)} after ${request.retries + 1} ${request.retries === 0 ? 'try' : 'tries'}; holding it (the agent reads a stream of pings) and retrying for up to ${formatDuration(hold.retryTimeMs)} in all${clock < request.firstTryAt ? ' (the outage started earlier)' : ''}`,
     );
     // The held stream's headers promise plain text: ask the upstream for an unencoded answer.
     const probeRequest: Outgoing = { ...outgoing, headers: { ...outgoing.headers, 'accept-encoding': 'identity' } };
@@ -324,7 +337,7 @@ class ProxyCore {
       },
       failure: error.failure,
       hintMs: error.hintMs,
-      firstTryAt: request.firstTryAt,
+      firstTryAt: clock,
       triesBefore: request.retries + 1,
       lifetime: this.lifetime,
       clientGone,
@@ -494,7 +507,10 @@ class ProxyCore {
     const { state, change } = breakerRecord(this.#breaker, outcome, Date.now(), this.settings.breakerThreshold);
     this.#setBreaker(state, change);
     // The upstream answers again: held requests stop sleeping out their backoff.
-    if (outcome === 'success') this.#gate.recovered();
+    if (outcome === 'success') {
+      this.#outageSince = undefined;
+      this.#gate.recovered();
+    }
   }
 
   #setBreaker(state: BreakerState, change: BreakerChange | undefined): void {

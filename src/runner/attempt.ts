@@ -1,5 +1,5 @@
 import type { AgentAdapter, LaunchRequest } from '../agents/adapter.js';
-import type { ProxyStats } from '../proxy/api-proxy.js';
+import type { HoldRecord, ProxyStats } from '../proxy/api-proxy.js';
 import type { ExecutionFile } from '../report/execution-file.js';
 import type { Log } from '../report/log.js';
 import { renderEvent } from '../report/transcript.js';
@@ -45,6 +45,8 @@ export interface AttemptRecord {
   readonly apiRetries: number;
   /** The last retry-after hint the model API gave during this attempt. */
   readonly retryAfterMs: number | undefined;
+  /** Requests the proxy held through an outage during this attempt. */
+  readonly holds?: readonly HoldRecord[] | undefined;
   readonly numTurns: number | undefined;
   readonly costUsd: number | undefined;
 }
@@ -113,6 +115,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
     agentRetries: evidence.agentRetries,
     apiRetries: proxy?.retriedRequests ?? 0,
     retryAfterMs: proxy?.lastRetryAfterMs,
+    holds: proxy?.holds ?? [],
     numTurns: evidence.numTurns,
     costUsd: evidence.costUsd,
   };

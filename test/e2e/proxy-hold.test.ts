@@ -176,6 +176,23 @@ describe('the outage hold', () => {
     expect(log.lines).toContainEqual(expect.stringMatching(/hold ended: api_retry_time is used up/));
   });
 
+  it('bounds the whole outage by api_retry_time: a request retried after a hold gave up is not held again', async () => {
+    const { front, proxy, log } = await setUp({ hold: { ...HOLD, retryTimeMs: 600 } });
+    front.fail('http500');
+    expect((await call(proxy)).events.at(-1)?.event).toBe('error');
+    // The agent's own retry of the same request, in the same outage: today's behaviour.
+    const retried = await call(proxy);
+    expect(retried.status).toBe(500);
+    expect(proxy.stats().holds).toHaveLength(1);
+    // Once the upstream has answered, the next outage is held again.
+    front.fail(undefined);
+    expect((await call(proxy)).status).toBe(200);
+    front.fail('http500');
+    expect((await call(proxy)).events.at(-1)).toMatchObject({ event: 'error', data: { error: { type: 'api_error' } } });
+    expect(proxy.stats().holds.map((hold) => hold.finalStatus)).toEqual(['gave up (500)', 'gave up (500)']);
+    expect(log.lines.filter((line) => /holding it/.test(line))).toHaveLength(2);
+  });
+
   it('probes the upstream one request at a time across every hold, and wakes them all on recovery', async () => {
     const { front, proxy, log } = await setUp({ policy: { ...POLICY, attempts: 1 } });
     // Slow failures, so that probes would overlap if they were not taking turns.
