@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { AgentAdapter } from './agents/adapter.js';
 import { createAdapter } from './agents/create-adapter.js';
@@ -10,10 +11,11 @@ import { nextLaunch, type LaunchPlan } from './runner/next-launch.js';
 import { runWithRetries, type Wait } from './runner/retry-loop.js';
 import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
 import { pingIntervalFrom } from './proxy/hold-policy.js';
-import type { Settings } from './settings/settings.js';
+import { secretValues, type Settings } from './settings/settings.js';
 import { z } from 'zod';
 import { openJobCheckpoints, type JobCheckpoints } from './checkpoint/job.js';
-import { freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
+import { backgroundProcessesNote, freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
+import { findRunProcesses, RUN_MARKER_VARIABLE } from './runner/background-processes.js';
 import type { SummaryAttempt, SummaryCheckpoint, SummaryHold } from './report/summary.js';
 
 export interface RunResult {
@@ -175,6 +177,15 @@ function firstPlan(adapter: AgentAdapter, settings: Settings, job: JobCheckpoint
   return { request: { mode: 'fresh', prompt: settings.prompt, sessionId: adapter.newSessionId() }, note: undefined };
 }
 
+/** The next launch's prompt names the processes earlier attempts left running, and the log does too. */
+function withBackgroundProcesses(plan: LaunchPlan, runId: string, settings: Settings, log: Log): LaunchPlan {
+  const running = findRunProcesses(runId);
+  if (running.length === 0) return plan;
+  const note = backgroundProcessesNote(running, secretValues(settings));
+  log.info(`Still running from earlier attempts (named in the next prompt): ${running.map((entry) => `pid ${entry.pid}`).join(', ')}`);
+  return { ...plan, request: { ...plan.request, prompt: `${plan.request.prompt}${note}` } };
+}
+
 /** Why no further attempt may start: the cost guard over every attempt of the lineage. */
 function overBudget(settings: Settings, totals: { costUsd: number; turns: number }): string | undefined {
   const { maxTotalCostUsd, maxTotalTurns } = settings.budget;
@@ -210,9 +221,11 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
   }
   const earlier = earlierAttempts(scheduler?.attempts ?? []);
   const totals = { ...(scheduler?.totals ?? { costUsd: 0, turns: 0 }) };
+  // Inherited by everything the agent starts: how its background processes are found again.
+  const runId = randomUUID();
   const agentEnv: NodeJS.ProcessEnv = job
-    ? { ...options.env, DURABLE_AGENT_CHECKPOINT_DIR: job.hooks.extraDir, DURABLE_AGENT_CHECKPOINT_REQUEST: job.hooks.requestFile }
-    : options.env;
+    ? { ...options.env, [RUN_MARKER_VARIABLE]: runId, DURABLE_AGENT_CHECKPOINT_DIR: job.hooks.extraDir, DURABLE_AGENT_CHECKPOINT_REQUEST: job.hooks.requestFile }
+    : { ...options.env, [RUN_MARKER_VARIABLE]: runId };
 
   let freshAfterLostSession = 0;
   let budgetStop: string | undefined = overBudget(settings, totals);
@@ -274,7 +287,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
             next: (previous) => {
               const plan = nextLaunch({ previous, prompt: settings.prompt, resumePrompt: settings.resumePrompt, newSessionId: () => adapter.newSessionId() });
               if (plan.request.mode === 'fresh') freshAfterLostSession += 1;
-              return plan;
+              return withBackgroundProcesses(plan, runId, settings, log);
             },
           });
         } finally {

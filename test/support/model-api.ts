@@ -20,6 +20,8 @@ export interface ScriptOptions {
   markFile?: string;
   /** Default `All N steps done.` */
   finalText?: string;
+  /** A shell command to run after the mark of a step, by step number. */
+  extraCommands?: Record<number, string>;
 }
 
 export interface RecordedRequest {
@@ -73,6 +75,7 @@ export async function startModelApi(options: ModelApiOptions): Promise<ModelApi>
       steps,
       markFile: options.script.markFile ?? 'progress.txt',
       finalText: options.script.finalText ?? `All ${steps} steps done.`,
+      extraCommands: options.script.extraCommands,
     },
     schedule: new FaultSchedule(options.faults ?? []),
     requests: [],

@@ -9,6 +9,8 @@ export interface ScriptConfig {
   steps: number;
   markFile: string;
   finalText: string;
+  /** A shell command run after the mark of the given step (`&&`), e.g. to start a background job. */
+  extraCommands?: Readonly<Record<number, string>> | undefined;
 }
 
 // The step number lives in the id so that a replayed history (resume) tells us how far it got
@@ -60,7 +62,7 @@ export function nextTurn(body: unknown, toolName: string, script: ScriptConfig):
     step,
     toolName,
     toolUseId: scriptedToolUseId(step),
-    command: `echo step-${step} >> ${script.markFile}`,
+    command: `echo step-${step} >> ${script.markFile}${script.extraCommands?.[step] ? ` && ${script.extraCommands[step]}` : ''}`,
     description: `Step ${step}`,
     text: `Running step ${step} of ${script.steps}.`,
   };
