@@ -122,7 +122,7 @@ interface RequestState {
   retries: number;
   passOn: PassOnReason | undefined;
   /** performance.now() of the first upstream try. */
-  readonly firstTryAt: number;
+  firstTryAt: number;
 }
 
 export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy> {
@@ -259,6 +259,8 @@ class ProxyCore {
     };
 
     let response: IncomingMessage;
+    // From here, not from the request's arrival: whatever ran before the first send is not the outage's time.
+    request.firstTryAt = performance.now();
     try {
       response = await pRetry(() => this.#tryOnce(outgoing, signal), {
         retries: policy.attempts - 1,
