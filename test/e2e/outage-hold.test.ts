@@ -101,6 +101,17 @@ describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cli
     expect(result.stdout).toMatch(/passing it on to the agent/);
   });
 
+  // One agent is enough for the hand-over; OpenCode would first spend a minute on its own retries.
+  it.runIf(agent === 'claude')('hands over to the process retry when the outage outlasts api_retry_time', async () => {
+    const action = await start(failFor(OUTAGE_MS), { api_retry_time: '2s' });
+    const result = await action.done;
+    expect(result.outputs.conclusion, result.stdout.slice(-6000)).toBe('success');
+    expect(Number(result.outputs.attempts)).toBeGreaterThanOrEqual(2);
+    expect(result.stdout).toMatch(/hold ended: api_retry_time is used up/);
+    expect(result.stdout).toMatch(/Attempt 1 ended with server_error/);
+    expect(await ws.marks()).toEqual(STEPS);
+  });
+
   it('fails fast with auth when a 401 arrives during a hold', async () => {
     const action = await start((outage) => outage.fail('http500', { retryAfterSeconds: 0 }));
     if (!action.child.stdout) throw new Error('no stdout');
