@@ -8,7 +8,8 @@ import { build } from 'esbuild';
 
 await rm('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { main: 'src/main.ts', post: 'src/post.ts', cli: 'src/cli.ts' },
+  // Output name: entry file. The entry files only call run() of src/main.ts, src/post.ts.
+  entryPoints: { main: 'src/index.ts', post: 'src/index-post.ts', cli: 'src/cli.ts' },
   outdir: 'dist',
   bundle: true,
   format: 'esm',

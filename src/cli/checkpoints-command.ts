@@ -158,9 +158,13 @@ const FLAG_OF_INPUT: Readonly<Record<string, string>> = {
 
 export async function checkpointsCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
+  if (sub === undefined) {
+    process.stderr.write(`durable-agent: checkpoints: a command is needed\n\n${CHECKPOINTS_HELP}\n`);
+    return 2;
+  }
+  if (sub === '-h' || sub === '--help' || sub === 'help') {
     process.stdout.write(`${CHECKPOINTS_HELP}\n`);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
   if (!isSubcommand(sub)) throw new SettingsError(`checkpoints: unknown command '${sub}' (one of list, show, restore, prune)`);
   const { values, positionals } = parseArgs({ args: rest, options: OPTIONS[sub], allowPositionals: true, strict: true });

@@ -2,6 +2,7 @@ import { SettingsError } from '../settings/settings.js';
 import { checkpointRequestCommand } from './checkpoint-request.js';
 import { checkpointsCommand, CommandFailed } from './checkpoints-command.js';
 import { RUN_HELP, runCommand } from './run-command.js';
+import { VERSION } from './version.js';
 import { watchdogCommand } from './watchdog-command.js';
 
 const HELP = `Usage: durable-agent <command> [options]
@@ -11,6 +12,10 @@ Commands:
   checkpoints   list, show, restore and prune checkpoints (durable-agent checkpoints --help)
   checkpoint    from inside an agent: ask the durable-agent running it for a checkpoint now
   watchdog      re-run the failed jobs of a workflow run when they failed transiently (durable-agent watchdog --help)
+
+Options:
+  -h, --help     this help
+  -V, --version  print the version
 
 durable-agent runs Claude Code or OpenCode so that transient API failures cost seconds, not hours.`;
 
@@ -26,12 +31,20 @@ export async function cliMain(argv: readonly string[], env: NodeJS.ProcessEnv): 
         return await checkpointRequestCommand(rest, env);
       case 'watchdog':
         return await watchdogCommand(rest, env);
-      case undefined:
+      // Asked for: the answer is the output (stdout, exit 0). Not asked for: a usage error (stderr, exit 2).
       case '-h':
       case '--help':
       case 'help':
         process.stdout.write(`${HELP}\n`);
-        return command === undefined ? 2 : 0;
+        return 0;
+      case '-V':
+      case '--version':
+      case 'version':
+        process.stdout.write(`${VERSION}\n`);
+        return 0;
+      case undefined:
+        process.stderr.write(`durable-agent: a command is needed\n\n${HELP}\n`);
+        return 2;
       default:
         process.stderr.write(`durable-agent: unknown command '${command}'\n\n${HELP}\n`);
         return 2;

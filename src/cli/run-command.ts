@@ -13,7 +13,7 @@ const SECRET_FROM_ENV: Partial<Record<InputName, string>> = {
 };
 
 /** Inputs that only make sense inside Actions, or belong to the watchdog command. */
-const ACTION_ONLY: ReadonlySet<InputName> = new Set(['matrix', 'mode', 'max_run_attempts', 'rerun_delay', 'rerun_on', 'watched_workflows', 'run_id']);
+const ACTION_ONLY: ReadonlySet<InputName> = new Set(['matrix', 'mode', 'max_run_attempts', 'rerun_delay', 'github_retry_time', 'rerun_on', 'watched_workflows', 'run_id']);
 
 export const FLAG_INPUTS = INPUT_NAMES.filter((name) => !(name in SECRET_FROM_ENV) && !ACTION_ONLY.has(name));
 

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { readWatchdogSettings } from '../settings/watchdog-settings.js';
-import type { InputName } from '../settings/settings.js';
+import { SettingsError, type InputName } from '../settings/settings.js';
 import { watchdogFromSettings } from '../watchdog/run-from-settings.js';
+import type { WatchdogResult } from '../watchdog/watchdog.js';
 
 export const WATCHDOG_HELP = `Usage: durable-agent watchdog [--run-id ID] [options]
 
@@ -13,12 +14,16 @@ Options:
   --repository OWNER/NAME     default GITHUB_REPOSITORY
   --max-run-attempts N        re-run only while the run's attempt is below N (default 3)
   --rerun-delay DURATION      wait before re-running (default 1m)
+  --github-retry-time DURATION
+                              how long, in all, to retry GitHub API calls that fail with a
+                              server error, a rate limit or no answer (default 3m; 0: never)
   --rerun-on REGEXES          newline-separated patterns of annotations that count as transient
-  --watched-workflows NAMES   newline-separated workflow names or files (default: any)
+  --watched-workflows NAMES   newline-separated workflow names or files (default: every workflow)
   -h, --help
 
 The token comes from GITHUB_TOKEN (actions: write, checks: read); the API from GITHUB_API_URL.
-Prints decision=… and reason=…; exits 0 whatever the decision, 1 on errors, 2 on bad arguments.`;
+Prints decision=… and reason=… (decision is rerun, skip or error); exits 0 for rerun and skip,
+1 when it could not decide or act (GitHub failing, a missing permission), 2 on bad arguments.`;
 
 export async function watchdogCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({
@@ -28,6 +33,7 @@ export async function watchdogCommand(argv: readonly string[], env: NodeJS.Proce
       repository: { type: 'string' },
       'max-run-attempts': { type: 'string' },
       'rerun-delay': { type: 'string' },
+      'github-retry-time': { type: 'string' },
       'rerun-on': { type: 'string' },
       'watched-workflows': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -42,22 +48,31 @@ export async function watchdogCommand(argv: readonly string[], env: NodeJS.Proce
     run_id: values['run-id'],
     max_run_attempts: values['max-run-attempts'],
     rerun_delay: values['rerun-delay'],
+    github_retry_time: values['github-retry-time'],
     rerun_on: values['rerun-on'],
     watched_workflows: values['watched-workflows'],
   };
-  const settings = readWatchdogSettings((name) => flags[name], { ...env, ...(values.repository ? { GITHUB_REPOSITORY: values.repository } : {}) });
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.on('SIGINT', onSignal);
+  let result: WatchdogResult;
+  let exitCode = 1;
   try {
-    const result = await watchdogFromSettings(
+    const settings = readWatchdogSettings((name) => flags[name], { ...env, ...(values.repository ? { GITHUB_REPOSITORY: values.repository } : {}) });
+    result = await watchdogFromSettings(
       settings,
       { info: (message) => process.stderr.write(`${message}\n`), warning: (message) => process.stderr.write(`warning: ${message}\n`) },
       controller.signal,
     );
-    process.stdout.write(`decision=${result.decision}\nreason=${result.reason}\n`);
-    return 0;
+  } catch (error) {
+    // A bad input is a usage error; anything else (an unreadable event, ...) is the watchdog failing.
+    if (error instanceof SettingsError) exitCode = 2;
+    result = { decision: 'error', reason: error instanceof Error ? error.message : String(error), jobs: [] };
   } finally {
     process.off('SIGINT', onSignal);
   }
+  process.stdout.write(`decision=${result.decision}\nreason=${result.reason.replace(/\n/g, ' ')}\n`);
+  if (result.decision !== 'error') return 0;
+  process.stderr.write(`durable-agent watchdog: ${result.reason}\n`);
+  return exitCode;
 }

@@ -18,6 +18,7 @@ export async function watchdogFromSettings(
       runId: run.runId,
       maxRunAttempts: settings.maxRunAttempts,
       rerunDelayMs: settings.rerunDelayMs,
+      githubRetryTimeMs: settings.githubRetryTimeMs,
       rerunOn: settings.rerunOn,
       watchedWorkflows: settings.watchedWorkflows,
       log,

@@ -30,33 +30,44 @@ export interface WatchdogOptions {
   readonly rerunOn: readonly RegExp[];
   /** Workflow names or file paths to act on; empty or absent watches every workflow. */
   readonly watchedWorkflows?: readonly string[] | undefined;
+  /** How long, over all GitHub calls, failed tries and the waits between them may take; 0 never retries. */
+  readonly githubRetryTimeMs: number;
   readonly log: WatchdogLog;
   /** Ends the watchdog at once with a skip: before the re-run request, nothing is re-run. */
   readonly signal?: AbortSignal | undefined;
   /** Injectable for tests; the default is a timer that the signal clears. */
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** How long one GitHub call waits for an answer before it counts as a network failure; for tests. */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
-export type WatchdogResult = WatchdogDecision;
+/** The decision, or `error` when the watchdog could not decide or act: the reason says what failed. */
+export type WatchdogResult = WatchdogDecision | { readonly decision: 'error'; readonly reason: string; readonly jobs: readonly JobVerdict[] };
 
 /**
  * Decides about one finished run and re-runs its failed jobs when they all failed transiently.
- * Resolves with the decision, a skip included; rejects only for errors (invalid options, a bad
- * token, a missing permission, no answer from the API), with a message that says which.
+ * Resolves with the decision, `error` included when GitHub's API failed (after retries for what
+ * retries can fix); rejects only for invalid options.
  */
 export async function runWatchdog(options: WatchdogOptions): Promise<WatchdogResult> {
   validate(options);
   const { log, signal } = options;
-  const client = createGitHubClient(options.repository, { token: options.token, apiUrl: options.apiUrl, signal });
+  const client = createGitHubClient(options.repository, {
+    token: options.token,
+    apiUrl: options.apiUrl,
+    signal,
+    retry: { budgetMs: options.githubRetryTimeMs, log: (message) => log.warning(message) },
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
   const watched = options.watchedWorkflows ?? [];
   let verdicts: readonly JobVerdict[] = [];
 
   // A failed run left as it is needs a person, so that skip is a warning; every other outcome is news.
-  const finish = (decision: WatchdogDecision, level: 'info' | 'warning' = 'info'): WatchdogDecision => {
+  const finish = (decision: WatchdogResult, level: 'info' | 'warning' = 'info'): WatchdogResult => {
     log[level](`Decision: ${decision.decision} — ${decision.reason}`);
     return decision;
   };
-  const aborted = (when: string): WatchdogDecision =>
+  const aborted = (when: string): WatchdogResult =>
     finish({ decision: 'skip', reason: `aborted ${when}; nothing was re-run`, jobs: verdicts }, 'warning');
 
   try {
@@ -90,12 +101,17 @@ export async function runWatchdog(options: WatchdogOptions): Promise<WatchdogRes
     if (changed !== undefined) return finish({ decision: 'skip', reason: `run ${run.id} changed during the delay (${changed}); leaving it alone`, jobs: decision.jobs });
     if (signal?.aborted) return aborted('before the re-run request');
 
-    await client.rerunFailedJobs(run.id);
+    const outcome = await client.rerunFailedJobs(run.id, run.runAttempt);
+    if (outcome === 'answer_lost_but_rerun') {
+      log.info(`The answer to the re-run request was lost, but run ${run.id} has moved past attempt ${run.runAttempt}: the request went through`);
+    }
     log.info(`Requested a re-run of the failed jobs of run ${run.id}: attempt ${run.runAttempt + 1} of at most ${options.maxRunAttempts}`);
     return finish(decision);
   } catch (error) {
     if (signal?.aborted) return aborted('while talking to the GitHub API');
-    throw error;
+    // Whatever failed, the step still says what it decided: a later step reads `decision`, never an
+    // empty string. Logged as info: the caller fails the step with the reason, one error is enough.
+    return finish({ decision: 'error', reason: error instanceof Error ? error.message : String(error), jobs: verdicts });
   }
 }
 
@@ -104,6 +120,9 @@ function validate(options: WatchdogOptions): void {
   if (!Number.isSafeInteger(options.runId) || options.runId <= 0) throw new RangeError(`watchdog: run id must be a positive integer, got ${options.runId}`);
   if (!Number.isSafeInteger(options.maxRunAttempts) || options.maxRunAttempts < 1) {
     throw new RangeError(`watchdog: max_run_attempts must be an integer of at least 1, got ${options.maxRunAttempts}`);
+  }
+  if (!Number.isFinite(options.githubRetryTimeMs) || options.githubRetryTimeMs < 0) {
+    throw new RangeError(`watchdog: github_retry_time must be a non-negative duration, got ${options.githubRetryTimeMs} ms`);
   }
   if (!Number.isFinite(options.rerunDelayMs) || options.rerunDelayMs < 0) {
     throw new RangeError(`watchdog: rerun_delay must be a non-negative duration, got ${options.rerunDelayMs} ms`);

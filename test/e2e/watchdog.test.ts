@@ -85,6 +85,7 @@ function options(overrides: Partial<WatchdogOptions> = {}): WatchdogOptions {
     maxRunAttempts: 3,
     rerunDelayMs: 60_000,
     rerunOn: [],
+    githubRetryTimeMs: 10_000,
     log: collect().log,
     // The delay is asserted through the calls, never waited for.
     sleep: () => Promise.resolve(),
@@ -294,39 +295,156 @@ describe('runWatchdog aborts', () => {
 });
 
 describe('runWatchdog errors', () => {
-  it('rejects a bad token with a message that says so', async () => {
+  it('a bad token, said at once, without retrying', async () => {
     scenario([{ name: 'agent', annotations: [LOST] }]);
-    await expect(runWatchdog(options({ token: 'ghs_wrong' }))).rejects.toThrow(/reading run \d+ .*answered 401 Bad credentials: the token is invalid or expired/);
-    expect(api.requests[0]?.status).toBe(401);
+    const result = await runWatchdog(options({ token: 'ghs_wrong' }));
+    expect(result.decision).toBe('error');
+    expect(result.reason).toMatch(/reading run \d+ .*bad credentials \(401\): github_token is invalid or expired.*answered 401 Bad credentials/);
+    expect(api.requests.map((r) => r.status)).toEqual([401]);
   });
 
-  it('rejects when the token may not re-run (no actions: write)', async () => {
+  it('a token that may not re-run (no actions: write)', async () => {
     scenario([{ name: 'agent', annotations: [LOST] }]);
     api.fail({ method: 'POST', path: /rerun-failed-jobs$/, status: 403, message: 'Resource not accessible by integration' });
-    await expect(runWatchdog(options())).rejects.toThrow(/re-running the failed jobs .*403 Resource not accessible by integration.*actions: write/);
+    const result = await runWatchdog(options());
+    expect(result).toMatchObject({ decision: 'error', jobs: [{ kind: 'transient' }] });
+    expect(result.reason).toMatch(/re-running the failed jobs .*missing permission \(403\): the token needs actions: write.*403 Resource not accessible by integration/);
+    expect(reruns()).toHaveLength(1);
   });
 
-  it('rejects when annotations cannot be read (no checks: read)', async () => {
+  it('annotations that cannot be read name checks: read, without retrying', async () => {
     scenario([{ name: 'agent', annotations: [LOST] }]);
     api.fail({ path: /annotations$/, status: 403, message: 'Resource not accessible by integration' });
-    await expect(runWatchdog(options())).rejects.toThrow(/annotations of job 100 \(needs checks: read\)/);
+    const { info, log } = collect();
+    const result = await runWatchdog(options({ log }));
+    expect(result.decision).toBe('error');
+    expect(result.reason).toMatch(/reading the annotations of job 100 failed: missing permission \(403\): the token needs checks: read/);
+    expect(result.reason).not.toMatch(/server|rate limit/);
+    expect(api.requests.filter((r) => r.pathname.endsWith('/annotations'))).toHaveLength(1);
     expect(reruns()).toEqual([]);
+    expect(info.some((m) => m.startsWith('Decision: error'))).toBe(true);
   });
 
-  it('rejects an unknown run', async () => {
-    await expect(runWatchdog(options())).rejects.toThrow(/404 Not Found: not found, or the token cannot see this repository/);
+  it('an unknown run', async () => {
+    const result = await runWatchdog(options());
+    expect(result).toMatchObject({ decision: 'error', reason: expect.stringMatching(/reading run \d+ .*not found \(404\).*answered 404 Not Found/) as unknown });
+    expect(api.requests).toHaveLength(1);
   });
 
-  it('rejects when nothing answers', async () => {
+  it('nothing answers: retried within github_retry_time, then said', async () => {
     const port = await closedPort();
-    await expect(runWatchdog(options({ apiUrl: `http://127.0.0.1:${port}` }))).rejects.toThrow(/no answer from the GitHub API/);
+    const result = await runWatchdog(options({ apiUrl: `http://127.0.0.1:${port}`, githubRetryTimeMs: 1_000 }));
+    expect(result.decision).toBe('error');
+    expect(result.reason).toMatch(/no answer from the GitHub API .*gave up after \d+ tries/);
   });
 
   it('rejects invalid options before any request', async () => {
     await expect(runWatchdog(options({ repository: 'just-a-name' }))).rejects.toThrow(/owner\/name/);
     await expect(runWatchdog(options({ maxRunAttempts: 0 }))).rejects.toThrow(/max_run_attempts/);
     await expect(runWatchdog(options({ rerunDelayMs: -1 }))).rejects.toThrow(/rerun_delay/);
+    await expect(runWatchdog(options({ githubRetryTimeMs: -1 }))).rejects.toThrow(/github_retry_time/);
     expect(api.requests).toEqual([]);
+  });
+});
+
+describe('runWatchdog with a flaky GitHub API', () => {
+  const repo = (): string => `/repos/${api.repository}`;
+  const BAD_GATEWAY = { status: 502, message: 'Server Error' };
+
+  it('a 502 once on each of its four calls: each retried, the run re-run once', async () => {
+    scenario([{ name: 'agent', annotations: [LOST] }]);
+    api.fail({ method: 'GET', path: /\/actions\/runs\/\d+$/, ...BAD_GATEWAY, times: 1 });
+    api.fail({ path: /\/jobs$/, ...BAD_GATEWAY, times: 1 });
+    api.fail({ path: /\/annotations$/, ...BAD_GATEWAY, times: 1 });
+    api.fail({ method: 'POST', path: /rerun-failed-jobs$/, ...BAD_GATEWAY, times: 1 });
+    const { warning, log } = collect();
+    const result = await runWatchdog(options({ log }));
+
+    expect(result.decision).toBe('rerun');
+    expect(api.requests.map((r) => `${r.status} ${r.method} ${r.pathname}`)).toEqual([
+      `502 GET ${repo()}/actions/runs/${RUN_ID}`,
+      `200 GET ${repo()}/actions/runs/${RUN_ID}`,
+      `502 GET ${repo()}/actions/runs/${RUN_ID}/attempts/1/jobs`,
+      `200 GET ${repo()}/actions/runs/${RUN_ID}/attempts/1/jobs`,
+      `502 GET ${repo()}/check-runs/100/annotations`,
+      `200 GET ${repo()}/check-runs/100/annotations`,
+      `200 GET ${repo()}/actions/runs/${RUN_ID}`,
+      `502 POST ${rerunPath()}`,
+      // Before sending the re-run again: did the lost request go through? It did not.
+      `200 GET ${repo()}/actions/runs/${RUN_ID}`,
+      `201 POST ${rerunPath()}`,
+    ]);
+    expect(api.getRun(RUN_ID)?.run_attempt).toBe(2);
+    expect(warning.filter((m) => m.includes('GitHub server error (502)') && m.includes('trying again in'))).toHaveLength(4);
+  });
+
+  it('a re-run whose answer was lost after it went through is not sent again', async () => {
+    scenario([{ name: 'agent', annotations: [LOST] }]);
+    api.fail({ method: 'POST', path: /rerun-failed-jobs$/, ...BAD_GATEWAY, afterEffect: true, times: 1 });
+    const { info, log } = collect();
+    const result = await runWatchdog(options({ log }));
+    expect(result.decision).toBe('rerun');
+    expect(reruns()).toHaveLength(1);
+    expect(api.getRun(RUN_ID)?.run_attempt).toBe(2);
+    expect(info.some((m) => m.includes('answer to the re-run request was lost'))).toBe(true);
+  });
+
+  it('a dropped connection is retried', async () => {
+    scenario([{ name: 'agent', annotations: [LOST] }]);
+    api.fail({ path: /\/jobs$/, status: 0, message: '', reset: true, times: 1 });
+    const result = await runWatchdog(options());
+    expect(result.decision).toBe('rerun');
+    expect(api.requests.filter((r) => r.pathname.endsWith('/jobs')).map((r) => r.status)).toEqual([0, 200]);
+  });
+
+  it('a call that gets no answer at all ends in time and is tried again', async () => {
+    scenario([{ name: 'agent', annotations: [LOST] }]);
+    api.fail({ path: /\/jobs$/, status: 0, message: '', hang: true, times: 1 });
+    const { warning, log } = collect();
+    const result = await runWatchdog(options({ log, requestTimeoutMs: 500 }));
+    expect(result.decision).toBe('rerun');
+    expect(warning.some((m) => m.includes('listing the jobs') && m.includes('no answer from the GitHub API'))).toBe(true);
+    expect(api.requests.filter((r) => r.pathname.endsWith('/jobs')).map((r) => r.status)).toEqual([-1, 200]);
+  });
+
+  it('a persistent 502: gives up within github_retry_time with decision error and what failed', async () => {
+    scenario([{ name: 'agent', annotations: [LOST] }]);
+    api.fail({ path: /\/jobs$/, ...BAD_GATEWAY });
+    const started = performance.now();
+    const result = await runWatchdog(options({ githubRetryTimeMs: 2_000 }));
+    const elapsed = performance.now() - started;
+
+    expect(result.decision).toBe('error');
+    expect(result.reason).toMatch(/^listing the jobs of run \d+ attempt 1 failed: GitHub server error \(502\): .*answered 502 Server Error \(gave up after \d+ tries: .*github_retry_time 2s\)$/);
+    expect(api.requests.filter((r) => r.pathname.endsWith('/jobs')).length).toBeGreaterThan(1);
+    // The bound holds (a loaded machine adds the duration of the last tries, not more waiting).
+    expect(elapsed).toBeLessThan(2_000 + 3_000);
+    expect(reruns()).toEqual([]);
+  });
+
+  it('a secondary rate limit: waits what retry-after says, then goes on', async () => {
+    scenario([{ name: 'agent', annotations: [LOST] }]);
+    api.fail({
+      path: /\/annotations$/,
+      status: 403,
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+      headers: { 'retry-after': '1' },
+      times: 1,
+    });
+    const { warning, log } = collect();
+    const result = await runWatchdog(options({ log }));
+    expect(result.decision).toBe('rerun');
+    expect(warning.find((m) => m.includes('secondary rate limit'))).toMatch(/GitHub secondary rate limit \(403\).*trying again in 1s/);
+    expect(api.requests.filter((r) => r.pathname.endsWith('/annotations')).map((r) => r.status)).toEqual([403, 200]);
+  });
+
+  it('a rate limit that asks for longer than github_retry_time: said at once', async () => {
+    scenario([{ name: 'agent', annotations: [LOST] }]);
+    api.fail({ path: /\/jobs$/, status: 429, message: 'API rate limit exceeded', headers: { 'retry-after': '600' } });
+    const result = await runWatchdog(options({ githubRetryTimeMs: 5_000 }));
+    expect(result.decision).toBe('error');
+    expect(result.reason).toMatch(/GitHub rate limit \(429\).*gave up after 1 try: GitHub asks to wait 600 s/);
+    expect(api.requests.filter((r) => r.pathname.endsWith('/jobs'))).toHaveLength(1);
   });
 });
 

@@ -3,7 +3,9 @@
  * attempt, a check run's annotations, and rerun-failed-jobs. Payloads carry GitHub's field names and
  * shapes (a job's id is its check run's id), pages follow `per_page`/`page` with a `link` header,
  * every request must carry the token (`authorization: token|Bearer <token>`, 401 otherwise), and
- * every request is recorded so a test can see exactly what was sent.
+ * every request is recorded so a test can see exactly what was sent. Faults play a flaky GitHub: an
+ * error answer with any headers (retry-after, x-ratelimit-*), a dropped connection, no answer at
+ * all, or an answer lost after the request took effect.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -88,8 +90,17 @@ export interface Fault {
   method?: string;
   /** Matched against the path without the query. */
   path: RegExp;
+  /** The answer's status; ignored with `reset`. */
   status: number;
   message: string;
+  /** Extra answer headers, such as `retry-after` or `x-ratelimit-remaining`. */
+  headers?: Record<string, string>;
+  /** No answer at all: the connection is dropped, as a network failure does. */
+  reset?: boolean;
+  /** No answer at all: the connection stays open and silent until the client gives up on it. */
+  hang?: boolean;
+  /** The request takes effect (a re-run starts), then its answer is lost and this fault answers instead. */
+  afterEffect?: boolean;
   /** How many requests it answers; default every one. */
   times?: number;
 }
@@ -132,13 +143,30 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Fa
     const authorization = req.headers.authorization;
     const record: RecordedRequest = { method, path: `${url.pathname}${url.search}`, pathname: url.pathname, authorization, status: 0 };
     requests.push(record);
+    // Set by an afterEffect fault: the request is served, then this answer replaces the real one.
+    let lostAnswer: Fault | undefined;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      if (lostAnswer) return answerFault(lostAnswer);
       record.status = status;
       const text = JSON.stringify(body);
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
       res.end(text);
     };
-    const error = (status: number, message: string): void => send(status, { message, documentation_url: DOCS, status: String(status) });
+    const error = (status: number, message: string, headers: Record<string, string> = {}): void =>
+      send(status, { message, documentation_url: DOCS, status: String(status) }, headers);
+    const answerFault = (fault: Fault): void => {
+      lostAnswer = undefined;
+      if (fault.reset) {
+        record.status = 0;
+        res.socket?.destroy();
+        return;
+      }
+      if (fault.hang) {
+        record.status = -1;
+        return;
+      }
+      error(fault.status, fault.message, fault.headers);
+    };
 
     // The body is ignored (rerun-failed-jobs takes only an optional enable_debug_logging), but it must be read.
     req.resume();
@@ -149,7 +177,8 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Fa
       const fault = faults.find((f) => (f.method === undefined || f.method === method) && f.path.test(url.pathname) && (f.times ?? 1) > 0);
       if (fault) {
         if (fault.times !== undefined) fault.times--;
-        return error(fault.status, fault.message);
+        if (fault.afterEffect) lostAnswer = fault;
+        else return answerFault(fault);
       }
 
       const prefix = `/repos/${repository}/`;
