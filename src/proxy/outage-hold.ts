@@ -21,15 +21,25 @@ export type ProbeResult =
 /**
  * Shared by every hold of one proxy. During an outage the held requests take turns: one upstream
  * probe at a time, so a hundred held requests cost the upstream what one does. When any request
- * gets through, every hold is woken to probe now instead of sleeping out its backoff.
+ * gets through, the outage is over: every hold is woken to probe now instead of sleeping out its
+ * backoff, and they no longer wait for each other.
  */
 export class ProbeGate {
+  #outage = false;
   #busy = false;
+  /** Counts recoveries: a turn taken before the last one has nothing left to hand on. */
+  #generation = 0;
   readonly #queue: (() => void)[] = [];
   readonly #wakers = new Set<() => void>();
 
+  /** A hold began or a probe failed: from now on probes take turns. */
+  outageBegan(): void {
+    this.#outage = true;
+  }
+
   /** Resolves with a release function once this caller may probe. */
   async acquire(signal: AbortSignal): Promise<() => void> {
+    if (!this.#outage) return () => undefined;
     if (!this.#busy) {
       this.#busy = true;
       return this.#releaser();
@@ -56,8 +66,9 @@ export class ProbeGate {
 
   #releaser(): () => void {
     let released = false;
+    const generation = this.#generation;
     return () => {
-      if (released) return;
+      if (released || generation !== this.#generation) return;
       released = true;
       // Handed straight to the next in line: the gate stays busy in between.
       const next = this.#queue.shift();
@@ -80,8 +91,12 @@ export class ProbeGate {
     }
   }
 
-  /** The upstream answered a request: end every hold's backoff wait. */
+  /** The upstream answered a request: end every hold's backoff wait and let queued probes go together. */
   recovered(): void {
+    this.#outage = false;
+    this.#busy = false;
+    this.#generation += 1;
+    for (const turn of this.#queue.splice(0)) turn();
     for (const waker of [...this.#wakers]) waker();
   }
 }
@@ -131,6 +146,7 @@ export async function holdRequest(request: HoldRequest): Promise<HoldResult> {
     if (!res.destroyed) res.end(event);
   };
 
+  gate.outageBegan();
   res.writeHead(200, HOLD_RESPONSE_HEADERS);
   // A first event at once: the agent's own first-byte timers see an answer that has started.
   res.write(PING_EVENT);
@@ -159,6 +175,7 @@ export async function holdRequest(request: HoldRequest): Promise<HoldResult> {
       }
       tries += 1;
       if (outcome.kind === 'failure') {
+        gate.outageBegan();
         last = outcome.failure;
         hintMs = outcome.hintMs;
         continue;
