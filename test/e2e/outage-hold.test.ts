@@ -2,7 +2,8 @@
  * Both real CLIs through the action while the model API is down for a stretch of time: the proxy
  * holds the request, the agent waits on pings, and the run goes on in the same process.
  *
- * How the outage is sized: every model request fails with 500 (retry-after: 0) for OUTAGE_MS.
+ * How the outage is sized: every model request fails with 500 (retry-after: 0) for OUTAGE_MS from
+ * the first one that meets it (the agent's request for step 2).
  * Alone, each CLI survives far less: Claude Code with CLAUDE_CODE_MAX_RETRIES=0 gives up on the
  * first failed request, and with API_TIMEOUT_MS=3000 it also ends any request held longer than
  * 3 s; OpenCode makes 1 + 5 tries, at once when told retry-after 0, so about six failed requests.
@@ -22,7 +23,7 @@ import { agentTestEnv, startAction, type ActionRun } from '../support/run-action
 import { createWorkspace, type Workspace } from '../support/workspace.js';
 
 const PROXY_TRIES = 2;
-const OUTAGE_MS = 6_000;
+const OUTAGE_MS = 8_000;
 const STEPS = ['step-1', 'step-2', 'step-3'];
 
 describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cliTries }) => {

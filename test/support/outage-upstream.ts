@@ -19,7 +19,10 @@ export interface OutageUpstream {
   /** Most model requests in flight at once since the last resetConcurrency(). */
   readonly maxConcurrent: number;
   resetConcurrency(): void;
-  /** Fails every model request with this error from now on, for `forMs` when given; undefined ends the outage. */
+  /**
+   * Fails every model request with this error from the next one on, for `forMs` (counted from that
+   * request) when given; undefined ends the outage.
+   */
   fail(kind: HttpFaultKind | undefined, options?: { forMs?: number; retryAfterSeconds?: number; delayMs?: number }): void;
   /** Resolves once `count` model requests have failed in the current outage. */
   failedAtLeast(count: number): Promise<void>;
@@ -28,7 +31,9 @@ export interface OutageUpstream {
 
 interface Outage {
   kind: HttpFaultKind;
-  until: number;
+  forMs: number;
+  /** Set by the first model request of the outage. */
+  until: number | undefined;
   retryAfterSeconds: number | undefined;
   delayMs: number;
 }
@@ -81,12 +86,13 @@ export async function startOutageUpstream(target: string): Promise<OutageUpstrea
 
   const server = createServer((req, res) => {
     const model = isModelRequest(req);
-    const current = outage !== undefined && Date.now() < outage.until ? outage : undefined;
+    if (model && outage !== undefined) outage.until ??= Date.now() + outage.forMs;
+    const current = model && outage?.until !== undefined && Date.now() < outage.until ? outage : undefined;
     if (model) {
       inFlight += 1;
       maxConcurrent = Math.max(maxConcurrent, inFlight);
     }
-    const work = model && current ? answerFailure(current, req, res) : forward(req, res);
+    const work = current ? answerFailure(current, req, res) : forward(req, res);
     if (model && !current) forwarded += 1;
     work
       .catch(() => res.destroy())
@@ -115,7 +121,7 @@ export async function startOutageUpstream(target: string): Promise<OutageUpstrea
       outage =
         kind === undefined
           ? undefined
-          : { kind, until: Date.now() + (options.forMs ?? Number.POSITIVE_INFINITY), retryAfterSeconds: options.retryAfterSeconds, delayMs: options.delayMs ?? 0 };
+          : { kind, forMs: options.forMs ?? Number.POSITIVE_INFINITY, until: undefined, retryAfterSeconds: options.retryAfterSeconds, delayMs: options.delayMs ?? 0 };
     },
     failedAtLeast(count) {
       if (failed >= count) return Promise.resolve();
