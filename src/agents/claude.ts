@@ -163,8 +163,9 @@ export class ClaudeAdapter implements AgentAdapter {
         // Side traffic (telemetry, update checks) is not the agent's work and fails in locked-down CI.
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       },
-      // Claude Code ends a request after API_TIMEOUT_MS even while pings arrive (measured: it closed
-      // a held stream at 620 s with the default 600 s): it must outlast the proxy's hold.
+      // API_TIMEOUT_MS bounds the wait for an answer's headers, which a hold sends at once; but a
+      // held stream was also seen closed at 620 s with the default 600 s, so it is raised beyond
+      // the hold: a request held through an outage must not be ended by the agent first.
       envAtLeast: this.holdsRequests ? { API_TIMEOUT_MS: agentRequestTimeoutMs(settings.apiProxy.retryTimeMs) } : {},
     };
   }

@@ -5,8 +5,10 @@
  * How the outage is sized: every model request fails with 500 (retry-after: 0) for OUTAGE_MS from
  * the first one that meets it (the agent's request for step 2).
  * Alone, each CLI survives far less: Claude Code with CLAUDE_CODE_MAX_RETRIES=0 gives up on the
- * first failed request, and with API_TIMEOUT_MS=3000 it also ends any request held longer than
- * 3 s; OpenCode makes 1 + 5 tries, at once when told retry-after 0, so about six failed requests.
+ * first failed request; OpenCode makes 1 + 5 tries, at once when told retry-after 0, so about six
+ * failed requests. The step's short API_TIMEOUT_MS (3 s) must not end a hold either: measured with
+ * Claude Code 2.1.331, it bounds the wait for the answer's headers, which a hold sends at once, and
+ * the action raises it besides.
  * Through the proxy without a hold they get PROXY_TRIES tries per CLI try, about 2 s in all. The
  * control case (api_retry_time: 0) shows that outage ending in a process retry for both; with the
  * hold the same outage passes in one attempt, and the test checks the proxy's upstream tries
@@ -67,7 +69,7 @@ describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cli
         ...inputs,
         ...extra,
       },
-      // A short request bound of Claude Code's own, which the hold must lift.
+      // A short request bound of Claude Code's own, which must not end a hold.
       { env: { ...agentTestEnv(ws, front.url), API_TIMEOUT_MS: '3000', DURABLE_AGENT_HOLD_PING_MS: '1000' } },
     );
   };
