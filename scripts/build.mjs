@@ -9,7 +9,14 @@ import { build } from 'esbuild';
 await rm('dist', { recursive: true, force: true });
 await build({
   // Output name: entry file. The entry files only call run() of src/main.ts, src/post.ts.
-  entryPoints: { main: 'src/index.ts', post: 'src/index-post.ts', cli: 'src/cli.ts' },
+  entryPoints: {
+    main: 'src/index.ts',
+    post: 'src/index-post.ts',
+    cli: 'src/cli.ts',
+    'guard-main': 'src/index-guard-main.ts',
+    'guard-post': 'src/index-guard-post.ts',
+    'guard-daemon': 'src/index-guard-daemon.ts',
+  },
   outdir: 'dist',
   bundle: true,
   format: 'esm',

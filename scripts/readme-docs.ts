@@ -60,6 +60,11 @@ export const INPUT_GROUPS: readonly Group[] = [
       'anthropic_api_key',
       'claude_code_oauth_token',
       'github_token',
+      'settings',
+      'use_bedrock',
+      'use_vertex',
+      'use_foundry',
+      'job_status',
       'working_directory',
       'claude_code_version',
       'opencode_version',
@@ -78,7 +83,7 @@ export const INPUT_GROUPS: readonly Group[] = [
   {
     title: 'Checkpoints',
     claims: (entry) =>
-      entry.name.startsWith('checkpoint_') || named('resume_from', 'keep_checkpoints', 'retention_days', 'artifact_every_checkpoint', 'secret_values', 'matrix')(entry),
+      entry.name.startsWith('checkpoint_') || named('resume_from', 'restore_agent_config', 'keep_checkpoints', 'retention_days', 'artifact_every_checkpoint', 'secret_values', 'matrix')(entry),
   },
   { title: 'Budget', claims: (entry) => entry.name.startsWith('max_total_') },
   { title: 'Watchdog mode', claims: (entry) => entry.name === 'mode' || watchdogMode(entry) },

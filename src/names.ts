@@ -4,7 +4,14 @@
 export const Outputs = {
   conclusion: 'conclusion',
   sessionId: 'session_id',
+  /** claude-code-action's format: one JSON array of the agent's messages, written at the end. */
   executionFile: 'execution_file',
+  /** Every event line the agent printed, across attempts (NDJSON), written as it goes. */
+  executionLog: 'execution_log',
+  /** claude-code-action's: the final result's structured_output when --json-schema was given. */
+  structuredOutput: 'structured_output',
+  /** CLAUDE_CONFIG_DIR of the run, so a later step can `claude --resume` the session. */
+  claudeConfigDir: 'claude_config_dir',
   failureReason: 'failure_reason',
   attempts: 'attempts',
   resumedSessions: 'resumed_sessions',
@@ -41,3 +48,10 @@ export const RUNNER_CREDENTIAL_VARIABLES = [
   'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
   'ACTIONS_ID_TOKEN_REQUEST_URL',
 ] as const;
+
+/**
+ * The runner's command files: a step that writes them sets the job's environment and PATH for
+ * later steps, its outputs, its post step's state and the job summary. They are the action's to
+ * write, never the agent's.
+ */
+export const RUNNER_COMMAND_FILE_VARIABLES = ['GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'] as const;

@@ -2,19 +2,23 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { AgentAdapter } from './agents/adapter.js';
 import { createAdapter } from './agents/create-adapter.js';
+import { isSessionIdOf } from './agents/session-id.js';
+import { ensurePrivateFolder } from './private-folder.js';
 import { locateCli } from './agents/locate-cli.js';
 import { ExecutionFile } from './report/execution-file.js';
-import type { Log } from './report/log.js';
+import { redactingLog, type Log } from './report/log.js';
+import { createRedactor, knownSecrets } from './settings/known-secrets.js';
 import { runAttempt, type AttemptRecord } from './runner/attempt.js';
 import type { FailureReason } from './runner/classify.js';
 import { nextLaunch, type LaunchPlan } from './runner/next-launch.js';
 import { runWithRetries, type Wait } from './runner/retry-loop.js';
 import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
 import { pingIntervalFrom } from './proxy/hold-policy.js';
+import { providerRoute } from './agents/provider-route.js';
 import { secretValues, type Settings } from './settings/settings.js';
 import { z } from 'zod';
-import { openJobCheckpoints, type JobCheckpoints } from './checkpoint/job.js';
-import { backgroundProcessesNote, freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
+import { openJobCheckpoints, warnUnmatchedCheckpointPaths, type JobCheckpoints } from './checkpoint/job.js';
+import { backgroundProcessesNote, branchRunPrompt, freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
 import { findRunProcesses, RUN_MARKER_VARIABLE } from './runner/background-processes.js';
 import type { SummaryAttempt, SummaryCheckpoint, SummaryHold } from './report/summary.js';
 
@@ -70,6 +74,7 @@ export interface PipelineOptions {
 
 async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{ executable: string; executionFile: ExecutionFile }> {
   const { settings, log } = options;
+  await ensurePrivateFolder(settings.homeDir);
   const location = await locateCli(
     adapter,
     {
@@ -83,7 +88,7 @@ async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{
   log.info(`Agent: ${adapter.label} (${location.executable}, from ${location.source})`);
   await adapter.prepare();
   log.info(`Agent state folder: ${adapter.stateDir}`);
-  const executionFile = await ExecutionFile.open(path.join(settings.homeDir, 'execution.ndjson'));
+  const executionFile = await ExecutionFile.open(path.join(settings.homeDir, 'execution.ndjson'), { redact: createRedactor(knownSecrets(settings, options.env)) });
   log.info(`Execution file: ${executionFile.path}`);
   const { retry } = settings;
   log.info(
@@ -99,7 +104,10 @@ function describePlan(adapter: AgentAdapter, plan: LaunchPlan): string {
 }
 
 /** One run of the agent as the action and the CLI both do it: set up, then attempts with retries. */
-export async function runPipeline(options: PipelineOptions): Promise<RunResult> {
+export async function runPipeline(given: PipelineOptions): Promise<RunResult> {
+  // The agent's stderr, its rendered events and error messages can echo a secret: the Actions log
+  // masks the ones registered with setSecret, a terminal masks nothing.
+  const options = { ...given, log: redactingLog(given.log, createRedactor(knownSecrets(given.settings, given.env))) };
   const proxy = await startProxy(options);
   try {
     return await runAgent(options, proxy);
@@ -108,12 +116,14 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResult> 
   }
 }
 
-const DEFAULT_ANTHROPIC_URL = 'https://api.anthropic.com';
-
 async function startProxy(options: PipelineOptions): Promise<ApiProxy | undefined> {
   const { settings, log } = options;
   if (!settings.apiProxy.enabled) return undefined;
-  const upstream = options.env.ANTHROPIC_BASE_URL || DEFAULT_ANTHROPIC_URL;
+  const route = providerRoute(settings.agent === 'claude' ? settings.provider : 'anthropic', options.env);
+  if (route.provider !== 'anthropic') log.info(`Provider: ${route.provider} (${route.useVariable ?? ''}=1)`);
+  if (route.note) log.info(route.note);
+  const upstream = route.upstream;
+  if (upstream === undefined) return undefined;
   const proxy = await startApiProxy({
     upstream,
     policy: {
@@ -168,11 +178,14 @@ function earlierAttempts(entries: readonly Record<string, unknown>[]): SummaryAt
 
 function firstPlan(adapter: AgentAdapter, settings: Settings, job: JobCheckpoints | undefined, runAttempt: number): LaunchPlan {
   const manifest = job?.restored?.manifest;
-  if (manifest?.sessionId && manifest.agent === adapter.name) {
-    return { request: { mode: 'resume', prompt: rerunResumePrompt(manifest, runAttempt), sessionId: manifest.sessionId }, note: undefined };
+  if (manifest?.sessionId && manifest.agent === adapter.name && isSessionIdOf(adapter.name, manifest.sessionId)) {
+    // Across runs the new run's task must reach the model; within a run the task is unchanged.
+    const prompt = settings.checkpoint.resumeFrom === 'branch' ? branchRunPrompt(settings.prompt, manifest) : rerunResumePrompt(manifest, runAttempt);
+    return { request: { mode: 'resume', prompt, sessionId: manifest.sessionId }, note: undefined };
   }
   if (manifest) {
-    return { request: { mode: 'fresh', prompt: freshAfterRestorePrompt(settings.prompt, manifest), sessionId: adapter.newSessionId() }, note: 'the checkpoint holds no session of this agent: starting a fresh session' };
+    const why = manifest.sessionId && manifest.agent === adapter.name ? `its session id '${manifest.sessionId.slice(0, 80)}' is not one ${adapter.label} makes` : 'the checkpoint holds no session of this agent';
+    return { request: { mode: 'fresh', prompt: freshAfterRestorePrompt(settings.prompt, manifest), sessionId: adapter.newSessionId() }, note: `${why}: starting a fresh session` };
   }
   return { request: { mode: 'fresh', prompt: settings.prompt, sessionId: adapter.newSessionId() }, note: undefined };
 }
@@ -308,6 +321,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
       await scheduler.save(cancelled ? 'cancelled' : 'end of the job attempt', { force: true, final: true, ...(cancelled ? { deadlineMs: 5000 } : {}) });
       onSaved();
       if (!cancelled && job) await job.scheduler.pruneOld(settings.checkpoint.keep);
+      if (!cancelled && job) await warnUnmatchedCheckpointPaths(job, log);
     });
   }
 

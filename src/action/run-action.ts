@@ -1,17 +1,24 @@
 import os from 'node:os';
+import path from 'node:path';
 import * as core from '@actions/core';
+import { createAdapter } from '../agents/create-adapter.js';
 import { Outputs, States } from '../names.js';
 import { runPipeline, type RunResult } from '../pipeline.js';
 import { runWatchdogAction } from './run-watchdog.js';
+import { writeExecutionArray } from '../report/execution-array.js';
 import { failureMarker } from '../report/failure-marker.js';
+import { jsonSchemaRequested, structuredOutcome } from '../report/structured-output.js';
+import { foreignInputs } from '../settings/foreign-inputs.js';
 import { actionsLog } from '../report/log.js';
 import { renderSummary } from '../report/summary.js';
-import { readSettings, secretValues, SettingsError, type InputName } from '../settings/settings.js';
+import { knownSecrets } from '../settings/known-secrets.js';
+import { hideInputsFromEnviron } from './hide-inputs.js';
+import { readSettings, SettingsError, type InputName, type Settings } from '../settings/settings.js';
 
 function setOutputs(result: RunResult): void {
   core.setOutput(Outputs.conclusion, result.conclusion);
   core.setOutput(Outputs.sessionId, result.sessionId ?? '');
-  core.setOutput(Outputs.executionFile, result.executionFile);
+  core.setOutput(Outputs.executionLog, result.executionFile);
   core.setOutput(Outputs.failureReason, result.failureReason);
   core.setOutput(Outputs.attempts, String(result.attempts.length));
   core.setOutput(Outputs.resumedSessions, String(result.attempts.filter((a) => a.mode === 'resume').length));
@@ -21,6 +28,29 @@ function setOutputs(result: RunResult): void {
   core.setOutput(Outputs.restoredFrom, result.restoredFrom);
   core.setOutput(Outputs.checkpointKey, result.checkpointKey);
   core.setOutput(Outputs.checkpointsSaved, String(result.checkpointsSaved));
+}
+
+/**
+ * claude-code-action's own outputs: execution_file as its JSON array (next to where it writes it,
+ * in RUNNER_TEMP), structured_output, and the config folder that holds the session. Returns the
+ * failure when --json-schema was given and no structured output came back.
+ */
+async function setDropInOutputs(settings: Settings, result: RunResult): Promise<string | undefined> {
+  const arrayFile = path.join(path.dirname(settings.homeDir), 'claude-execution-output.json');
+  let messages: Record<string, unknown>[] = [];
+  try {
+    messages = await writeExecutionArray(result.executionFile, arrayFile);
+    core.setOutput(Outputs.executionFile, arrayFile);
+  } catch (error) {
+    core.warning(`Could not write the execution file: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (settings.agent === 'claude') core.setOutput(Outputs.claudeConfigDir, createAdapter({ settings, apiBaseUrl: undefined }).stateDir);
+  const outcome = structuredOutcome(settings.agent === 'claude' && jsonSchemaRequested(settings.agentArgs), messages);
+  if (outcome.kind === 'present') {
+    core.setOutput(Outputs.structuredOutput, outcome.json);
+    core.info(`Set structured_output with ${outcome.fields} field(s)`);
+  }
+  return outcome.kind === 'missing' && result.conclusion === 'success' ? outcome.message : undefined;
 }
 
 async function writeSummary(agent: string, result: RunResult): Promise<void> {
@@ -76,12 +106,17 @@ export async function runAction(): Promise<void> {
       await runWatchdogAction(controller.signal);
       return;
     }
+    const foreign = foreignInputs(process.env);
+    for (const warning of foreign.warnings) core.warning(warning);
+    if (foreign.errors.length > 0) throw new SettingsError(foreign.errors.join('\n'));
     const settings = readSettings((name: InputName) => core.getInput(name), {
       baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
       tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
       job: process.env.GITHUB_JOB,
+      workspace: process.env.GITHUB_WORKSPACE,
     });
-    for (const secret of secretValues(settings)) core.setSecret(secret);
+    for (const secret of knownSecrets(settings, process.env)) core.setSecret(secret);
+    hideInputsFromEnviron();
     core.saveState(States.stateDir, settings.homeDir);
 
     const result = await runPipeline({
@@ -98,8 +133,12 @@ export async function runAction(): Promise<void> {
       },
     });
     setOutputs(result);
+    const missingStructured = await setDropInOutputs(settings, result);
     await writeSummary(settings.agent, result);
-    if (result.conclusion === 'failure') {
+    if (missingStructured !== undefined) {
+      core.setOutput(Outputs.conclusion, 'failure');
+      core.setFailed(missingStructured);
+    } else if (result.conclusion === 'failure') {
       const marker = result.failureKind ? ` ${failureMarker(result.failureKind, result.failureReason)}` : '';
       core.setFailed(`${result.failureReason}: ${result.failureMessage}${marker}`);
     }

@@ -5,6 +5,7 @@ import { createAdapter } from '../agents/create-adapter.js';
 import { openJobCheckpoints } from '../checkpoint/job.js';
 import { States } from '../names.js';
 import { actionsLog } from '../report/log.js';
+import { hideInputsFromEnviron } from './hide-inputs.js';
 import { readSettings, type InputName } from '../settings/settings.js';
 
 const historySchema = z.object({
@@ -50,7 +51,9 @@ export async function runPost(): Promise<void> {
         baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
         tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
         job: process.env.GITHUB_JOB,
+        workspace: process.env.GITHUB_WORKSPACE,
       });
+      hideInputsFromEnviron();
       const adapter = createAdapter({ settings, apiBaseUrl: undefined });
       const job = await openJobCheckpoints({
         settings,

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
 import { parseJsonLine, type AgentEvent } from './events.js';
 import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
+import { providerRoute } from './provider-route.js';
+import { mergeClaudeSettings, readSettingsFile } from '../settings/claude-settings.js';
 
 // Claude's key order changes between lines and versions: parse objects, never match text.
 const initLine = z.object({
@@ -135,6 +138,15 @@ export class ClaudeAdapter implements AgentAdapter {
 
   async prepare(): Promise<void> {
     await mkdir(this.stateDir, { recursive: true });
+    const { claudeSettings } = this.context.settings;
+    if (claudeSettings !== undefined) {
+      // claude-code-action merges into ~/.claude/settings.json; the runner's file is the base here too.
+      const existing = await readFile(path.join(this.stateDir, 'settings.json'), 'utf8')
+        .catch(() => readFile(path.join(os.homedir(), '.claude', 'settings.json'), 'utf8'))
+        .catch(() => undefined);
+      const merged = mergeClaudeSettings(readSettingsFile(existing), claudeSettings);
+      await writeFile(path.join(this.stateDir, 'settings.json'), `${JSON.stringify(merged, null, 2)}\n`);
+    }
   }
 
   newSessionId(): string {
@@ -148,11 +160,14 @@ export class ClaudeAdapter implements AgentAdapter {
     if (settings.model) args.push('--model', settings.model);
     args.push(...settings.agentArgs);
     const { secrets } = settings;
+    const route = providerRoute(settings.provider, {});
     return {
       args,
       env: {
         CLAUDE_CONFIG_DIR: this.stateDir,
-        ANTHROPIC_BASE_URL: apiBaseUrl,
+        // The proxy's URL in the variable of the provider in use; unset leaves the step's own value.
+        [route.baseUrlVariable]: apiBaseUrl,
+        ...(route.useVariable ? { [route.useVariable]: '1' } : {}),
         ANTHROPIC_API_KEY: secrets.anthropicApiKey,
         CLAUDE_CODE_OAUTH_TOKEN: secrets.claudeCodeOauthToken,
         GITHUB_TOKEN: secrets.githubToken,

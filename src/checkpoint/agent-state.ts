@@ -1,6 +1,8 @@
-// The agent's state folder (Claude's CLAUDE_CONFIG_DIR, OpenCode's XDG_DATA_HOME) minus credentials.
+// The agent's session data from its state folder (Claude's CLAUDE_CONFIG_DIR, OpenCode's
+// XDG_DATA_HOME): never its settings, hooks, plugins or credentials.
 import { copyFile, mkdir, readlink, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { isSessionData } from './agent-config-policy.js';
 import { fileHasSecret, walkTree, type TreeEntry } from './files.js';
 import { globMatcher, isCredentialFile, sqliteGroupOf } from './safe-paths.js';
 import { containsSecret } from './secret-scan.js';
@@ -15,15 +17,26 @@ export interface AgentStateCopy {
 }
 
 /**
- * Copies the state folder into `into`, leaving out credential files (`.credentials.json`,
- * `auth.json`, anything named `*credentials*`), paths matching `exclude`, and files holding a
- * secret. The copy is taken first so that what is scanned is exactly what is archived while the
+ * Copies the agent's session data (agent-config-policy.ts; for `agent` undefined, the session data
+ * of either agent, whose layouts do not overlap) into `into`, leaving out everything else
+ * (settings, hooks, plugins), credential files (`.credentials.json`, `auth.json`, anything named
+ * `*credentials*`), paths matching `exclude`, and files holding a secret. The copy is taken first so that what is scanned is exactly what is archived while the
  * agent may go on writing; a SQLite database is kept or dropped together with its `-wal`/`-shm`.
  */
-export async function copyAgentState(stateDir: string, into: string, exclude: readonly string[], needles: readonly Buffer[]): Promise<AgentStateCopy> {
+export async function copyAgentState(
+  stateDir: string,
+  into: string,
+  exclude: readonly string[],
+  needles: readonly Buffer[],
+  agent?: 'claude' | 'opencode',
+): Promise<AgentStateCopy> {
   const matchers = exclude.map((pattern) => pattern.trim()).filter((pattern) => pattern !== '').map((pattern) => globMatcher(pattern));
+  const sessionData = (rel: string): boolean => (agent === undefined ? isSessionData('claude', rel) || isSessionData('opencode', rel) : isSessionData(agent, rel));
   const dropped = new Set<string>();
   const listed = await walkTree(stateDir, (rel) => {
+    // Not session data is not "dropped": it never belonged in a checkpoint, and a database is
+    // never split by it (its -wal and -shm are session data with it).
+    if (!sessionData(rel)) return true;
     const skip = isCredentialFile(rel) || matchers.some((matches) => matches(rel));
     if (skip) dropped.add(rel);
     return skip;

@@ -175,6 +175,11 @@ export interface RestoreCheckpointOptions {
   readonly extraDir?: string | undefined;
   /** When given, experiment-path entries must lie under these patterns' static folders. */
   readonly checkpointPaths?: string | undefined;
+  /**
+   * Agent-state paths a checkpoint must not bring back (the agent's own configuration where it
+   * shares the folder with its sessions): a checkpoint holding one is refused whole.
+   */
+  readonly agentStateRefuse?: ((relativePath: string) => boolean) | undefined;
 }
 
 export interface RestoreResult {
@@ -239,6 +244,8 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
       throw new CheckpointRejected('unsafe-archive', `${path.basename(file)} cannot be read: ${(error as Error).message}`);
     }
     const allowedRoots = role === 'paths' && declared ? declared.filter((pattern) => !pattern.negate).map((pattern) => staticRoot(pattern.pattern)) : undefined;
+    const refused = role === 'agent-state' && options.agentStateRefuse ? entries.find((entry) => entry.names.some((name) => options.agentStateRefuse?.(name.replace(/^\.\//, '').replace(/\/+$/, '')))) : undefined;
+    if (refused) throw new CheckpointRejected('unsafe-archive', `${path.basename(file)}: '${refused.path}' is agent configuration, which a checkpoint never restores`);
     const problem = archiveEntriesProblem(entries, { root, forbidGitDirs: isInside(workspace, root), allowedRoots });
     if (problem !== undefined) throw new CheckpointRejected('unsafe-archive', `${path.basename(file)}: ${problem}`);
     const onDisk = await destinationProblem(root, entries);

@@ -3,6 +3,8 @@ export type RejectionKind =
   | 'manifest'
   | 'integrity'
   | 'foreign-repository'
+  | 'foreign-lineage'
+  | 'checkout-ahead'
   | 'base-missing'
   | 'workspace'
   | 'unsafe-archive';

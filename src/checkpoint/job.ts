@@ -1,10 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import type { Log } from '../report/log.js';
-import { secretValues, type Settings } from '../settings/settings.js';
+import { knownSecrets } from '../settings/known-secrets.js';
+import type { Settings } from '../settings/settings.js';
 import { restoreLatest, type RestoredCheckpoint } from './checkpoint.js';
+import { ensurePrivateFolder } from '../private-folder.js';
+import { holdBackAgentConfig } from './config-hold-back.js';
 import { git } from './exec.js';
+import { trustClass } from './lineage.js';
+import { guardStore } from './restore-guard.js';
+import { expandCheckpointPaths } from './paths-archive.js';
+import { parseCheckpointPaths, patternsWithoutMatches } from './safe-paths.js';
 import { CheckpointScheduler } from './scheduler.js';
 import { createStoreSet } from './store-set.js';
 import type { Lineage } from './store.js';
@@ -24,21 +32,50 @@ export interface JobCheckpoints {
   readonly lineage: Lineage;
   readonly hooks: CheckpointHooks;
   readonly restored: RestoredCheckpoint | undefined;
+  /** The repository root checkpoints work from. */
+  readonly workspace: string;
+  /** `checkpoint_paths`, relative to the workspace. */
+  readonly checkpointPaths: string;
+}
+
+/** Warns once for each `checkpoint_paths` pattern that selects nothing in the workspace now. */
+export async function warnUnmatchedCheckpointPaths(job: Pick<JobCheckpoints, 'workspace' | 'checkpointPaths'>, log: Log): Promise<void> {
+  const { patterns } = parseCheckpointPaths(job.checkpointPaths);
+  if (!patterns.some((pattern) => !pattern.negate)) return;
+  const { entries } = await expandCheckpointPaths(job.workspace, job.checkpointPaths);
+  for (const pattern of patternsWithoutMatches(patterns, entries.map((entry) => entry.rel))) {
+    log.warning(`checkpoint_paths: '${pattern}' matched nothing in ${job.workspace}, so no checkpoint holds it (check the pattern, or that the file is written there)`);
+  }
 }
 
 export function checkpointHooks(settings: Settings): CheckpointHooks {
   return { extraDir: path.join(settings.homeDir, 'checkpoint-dir'), requestFile: path.join(settings.homeDir, 'checkpoint-request') };
 }
 
-/** The lineage a re-run resumes: this run's, or with resume_from=branch, the branch's across runs. */
+/** The event payload GITHUB_EVENT_PATH names, or undefined when there is none or it cannot be read. */
+function readEventPayload(env: NodeJS.ProcessEnv): unknown {
+  if (!env.GITHUB_EVENT_PATH) return undefined;
+  try {
+    return JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The lineage a re-run resumes: this run's, or with resume_from=branch, the branch's across runs
+ * of the same trust class (a pull request's never meets a push's, nor another pull request's).
+ */
 export function lineageFor(settings: Settings, env: NodeJS.ProcessEnv, workspace: string): Lineage {
   const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || 'local';
+  const trust = trustClass(env.GITHUB_EVENT_NAME, readEventPayload(env));
   return {
     repository: env.GITHUB_REPOSITORY ?? `local:${workspace}`,
     workflow: env.GITHUB_WORKFLOW ?? 'local',
     job: env.GITHUB_JOB ?? 'local',
     checkpointId: settings.checkpoint.id,
-    runId: settings.checkpoint.resumeFrom === 'branch' ? `branch:${branch}` : (env.GITHUB_RUN_ID ?? 'local'),
+    // Run ids are unique to one run (and so to one event); a branch is not.
+    runId: settings.checkpoint.resumeFrom === 'branch' ? `branch:${trust === 'local' || trust === 'trusted' ? '' : `${trust}:`}${branch}` : (env.GITHUB_RUN_ID ?? 'local'),
   };
 }
 
@@ -56,9 +93,14 @@ function pathsFromRoot(patterns: string, workspace: string, workingDirectory: st
 
 export interface OpenOptions {
   readonly settings: Settings;
-  readonly adapter: AgentAdapter;
+  /** Whose session the checkpoints hold, and the folder it lives in. */
+  readonly adapter: Pick<AgentAdapter, 'name' | 'stateDir'>;
   readonly env: NodeJS.ProcessEnv;
   readonly log: Log;
+  /** Paths of the agent's folder left out of checkpoints; by default OpenCode's own git snapshots. */
+  readonly agentStateExclude?: readonly string[] | undefined;
+  /** Agent-state paths whose presence makes a checkpoint refused on restore. */
+  readonly agentStateRefuse?: ((relativePath: string) => boolean) | undefined;
   /** Restore the newest valid checkpoint first (main); the post step only saves. */
   readonly restore: boolean;
   /** The checkout's commit before the agent ran; read from git when absent. */
@@ -90,24 +132,42 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
   const lineage = lineageFor(settings, env, workspace);
   const stores = createStoreSet(settings, env, log, lineage);
   const hooks = checkpointHooks(settings);
-  await mkdir(hooks.extraDir, { recursive: true });
+  await ensurePrivateFolder(settings.homeDir);
+  await mkdir(hooks.extraDir, { recursive: true, mode: 0o700 });
   const staging = path.join(settings.homeDir, 'staging');
-  await mkdir(staging, { recursive: true });
+  // Staging holds copies of transcripts and outputs on their way into a checkpoint.
+  await ensurePrivateFolder(staging);
   const checkpointPaths = pathsFromRoot(settings.checkpoint.paths, workspace, settings.workingDirectory);
   log.info(`Checkpoints: ${stores.names} store, lineage ${lineage.repository} / ${lineage.workflow} / ${lineage.job} / ${lineage.checkpointId} / run ${lineage.runId}`);
 
   let restored: RestoredCheckpoint | undefined;
   if (options.restore && settings.checkpoint.resumeFrom !== 'none') {
+    const held = await holdBackAgentConfig({
+      workspace,
+      workingDirectory: settings.workingDirectory,
+      agentStateDir: adapter.stateDir,
+      agent: adapter.name,
+      allowWorkTreeConfig: settings.checkpoint.restoreAgentConfig,
+    });
     for (const store of stores.restoreOrder) {
-      restored = await restoreLatest(store, lineage, {
+      restored = await restoreLatest(guardStore(store, { lineage, workspace, acrossRuns: settings.checkpoint.resumeFrom === 'branch' }), lineage, {
         workspace,
         tempDir: staging,
         warn: (message) => log.warning(message),
         agentStateDir: adapter.stateDir,
         extraDir: hooks.extraDir,
         checkpointPaths,
+        agentStateRefuse: options.agentStateRefuse,
       });
       if (restored) break;
+    }
+    // A checkpoint is data, never code: what decides which hooks, tools and servers run stays as
+    // this run set it up, also after a candidate that failed half-way.
+    const { paths } = await held.putBack();
+    if (paths.length > 0) {
+      log.warning(
+        `Held back agent configuration the checkpoint would have changed, since a checkpoint restores data, not configuration${settings.checkpoint.restoreAgentConfig ? '' : " (restore_agent_config: true lets it change the work tree's)"}: ${paths.join(', ')}`,
+      );
     }
     if (restored) {
       const { manifest } = restored;
@@ -130,10 +190,10 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       agent: adapter.name,
       agentStateDir: adapter.stateDir,
       // OpenCode's own git snapshots of the work tree can be large and are rebuilt as needed.
-      agentStateExclude: ['opencode/snapshot/**'],
+      agentStateExclude: options.agentStateExclude ?? ['opencode/snapshot/**'],
       extraDir: hooks.extraDir,
       checkpointPaths,
-      secrets: secretValues(settings),
+      secrets: knownSecrets(settings, env),
       runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? '1') || 1,
       log,
     },
@@ -145,5 +205,5 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
     scheduler.totals = { ...restored.manifest.totals };
     scheduler.noteRestored({ ...restored.ref, sizeBytes: restored.ref.sizeBytes }, new Date());
   }
-  return { scheduler, lineage, hooks, restored, baseCommit: restored?.manifest.workspace.base ?? baseCommit };
+  return { scheduler, lineage, hooks, restored, baseCommit: restored?.manifest.workspace.base ?? baseCommit, workspace, checkpointPaths };
 }

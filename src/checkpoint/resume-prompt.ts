@@ -25,10 +25,13 @@ export function backgroundProcessesNote(processes: readonly { pid: number; comma
 }
 
 function restoredWhat(manifest: CheckpointManifest): string {
-  const parts = ['the workspace (your edits, commits and untracked files)'];
+  const parts: string[] = [];
+  // A workspace left out (a secret in the agent's commits) is not claimed as restored.
+  if (manifest.workspace.omitted === null) parts.push('the workspace (your edits, commits and untracked files)');
   if (manifest.files.some((file) => file.role === 'paths')) parts.push('the experiment outputs');
   if (manifest.files.some((file) => file.role === 'extra')) parts.push('the files in $DURABLE_AGENT_CHECKPOINT_DIR');
-  return parts.join(', ');
+  const what = parts.length > 0 ? parts.join(', ') : 'no files';
+  return manifest.workspace.omitted === null ? what : `${what} (not the workspace, which was left out of the checkpoint: the checkout is as this job checked it out)`;
 }
 
 /** Sent to the restored session of a re-run job: what happened, what is back, and to go on. */
@@ -46,5 +49,17 @@ export function freshAfterRestorePrompt(prompt: string, manifest: CheckpointMani
     `${prompt}\n\nNote: this task was started earlier and interrupted. durable-agent restored ${restoredWhat(manifest)} ` +
     `from checkpoint ${manifest.sequence}, taken ${manifest.createdAt}, after ${manifest.attempts.length} earlier attempt(s). ` +
     'Check the current state first (files, git status and log) and continue from there instead of starting over.'
+  );
+}
+
+/**
+ * `resume_from: branch`: a new run continues the branch's newest session, so the model gets this
+ * run's task (not "you were re-run"), with a note that the state it sees was restored.
+ */
+export function branchRunPrompt(prompt: string, manifest: CheckpointManifest): string {
+  return (
+    `${prompt}\n\nNote: this is a new run on this branch. durable-agent restored ${restoredWhat(manifest)} and this conversation from checkpoint ${manifest.sequence}, ` +
+    `taken ${manifest.createdAt} by an earlier run: the conversation above is what happened then, and the task above is what to do now. ` +
+    'Check the current state first (files, git status and log), since the branch may have changed.'
   );
 }

@@ -1,5 +1,6 @@
 // Pure checks that keep a restore inside its folder: archive entry names, link targets, patterns.
 import path from 'node:path';
+import picomatch from 'picomatch';
 import type { TarEntry } from './tar-entries.js';
 
 /** True when `child` is `parent` or below it (both absolute; compared lexically). */
@@ -166,40 +167,17 @@ export function staticRoot(pattern: string): string {
 }
 
 /**
- * A small glob matcher: `*`, `?` and `[...]` within a component, `**` across components; a trailing
- * `/**` also matches the folder itself. Anchored patterns match the whole relative path; unanchored
- * ones (the default for patterns without '/', as in exclude lists) match a name in any folder.
+ * A glob matcher (picomatch: `*`, `?`, `[...]`, braces such as `*.{ckpt,pt}`, `**` across
+ * folders); a trailing `/**` also matches the folder itself, and dot files match like any other.
+ * Anchored patterns match the whole relative path; unanchored ones (the default for patterns
+ * without '/', as in exclude lists) match a name in any folder.
  */
 export function globMatcher(pattern: string, options: { anchored?: boolean } = {}): (relativePath: string) => boolean {
   const anchored = options.anchored ?? pattern.includes('/');
-  const body = pattern.replace(/^\/+/, '').replace(/\/+$/, '');
-  let source = '';
-  for (let index = 0; index < body.length; index++) {
-    const char = body.charAt(index);
-    if (char === '*' && body.charAt(index + 1) === '*') {
-      if (index + 2 === body.length && source.endsWith('/')) source = `${source.slice(0, -1)}(?:/.*)?`;
-      else if (body.charAt(index + 2) === '/') {
-        source += '(?:.*/)?';
-        index += 1;
-      } else source += '.*';
-      index += 1;
-    } else if (char === '*') {
-      source += '[^/]*';
-    } else if (char === '?') {
-      source += '[^/]';
-    } else if (char === '[' && body.indexOf(']', index + 2) > 0) {
-      const close = body.indexOf(']', index + 2);
-      const inner = body.slice(index + 1, close);
-      const negate = inner.startsWith('!') || inner.startsWith('^');
-      const members = (negate ? inner.slice(1) : inner).replace(/[\\\]^]/g, '\\$&');
-      source += negate ? `[^/${members}]` : `[${members}]`;
-      index = close;
-    } else {
-      source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-  }
-  const regex = new RegExp(`^${source}$`);
-  return (relativePath) => (anchored ? regex.test(relativePath) : regex.test(path.posix.basename(relativePath)));
+  // picomatch reads `[!x]` as "! or x"; the shell (and our users) mean "not x".
+  const body = pattern.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\[!/g, '[^');
+  const matches = picomatch(body, { dot: true });
+  return (relativePath) => matches(anchored ? relativePath : path.posix.basename(relativePath));
 }
 
 /**
@@ -254,4 +232,22 @@ const SQLITE_SIDE = /^(.*\.(?:db|sqlite|sqlite3))-(?:wal|shm|journal)$/i;
  */
 export function sqliteGroupOf(relativePath: string): string {
   return SQLITE_SIDE.exec(relativePath)?.[1] ?? relativePath;
+}
+
+/**
+ * The include patterns of `checkpoint_paths` that select none of `paths` (relative to the
+ * workspace): a typo or an output that was never written, worth a warning since it is silent
+ * otherwise. A pattern matches a path when it matches the path or a folder above it.
+ */
+export function patternsWithoutMatches(patterns: readonly PathPattern[], paths: readonly string[]): string[] {
+  return patterns
+    .filter((pattern) => !pattern.negate)
+    .filter((pattern) => {
+      const matches = globMatcher(pattern.pattern, { anchored: true });
+      return !paths.some((rel) => {
+        const parts = rel.split('/');
+        return parts.some((_, index) => matches(parts.slice(0, index + 1).join('/')));
+      });
+    })
+    .map((pattern) => pattern.pattern);
 }

@@ -29,15 +29,18 @@ Options (each is the action input of the same name, with dashes):
   --agent claude|opencode           agent CLI to run (default claude)
   --prompt TEXT                     the task
   --prompt-file FILE                read the task from a file instead
-  --claude-args ARGS                extra arguments for claude, split like a shell would
+  --claude-args ARGS                extra arguments for claude, split as claude-code-action does
   --opencode-args ARGS              extra arguments for opencode run
   --model NAME                      model to use
+  --settings JSON|FILE              Claude Code settings merged into its settings.json
+  --use-bedrock, --use-vertex, --use-foundry true|false
+                                    Claude Code on Amazon Bedrock, Vertex AI or Microsoft Foundry
   --working-directory DIR           where the agent works (default: current folder)
   --claude-code-version V           version installed when claude is not on PATH (default pinned)
   --opencode-version V              version installed when opencode is not on PATH (default pinned)
   --path-to-claude-code-executable FILE
   --path-to-opencode-executable FILE
-  --attempt-timeout DURATION        longest one agent run may take (90s, 15m, 2h; default 6h)
+  --attempt-timeout DURATION        longest one agent run may take (90s, 15m, 1h30m; default 6h)
   --idle-timeout DURATION           end the agent after this long without output (default 15m)
 
 Retry (process retry resumes the same session):
@@ -63,6 +66,7 @@ Checkpoints (the local store by default):
   --checkpoint-min-gap DURATION     least time between checkpoints after agent turns (default 2m)
   --checkpoint-id ID                names the lineage of checkpoints (default: the job)
   --resume-from run|branch|none     what to resume (default run)
+  --restore-agent-config BOOL       let a restore change .claude/, .mcp.json, opencode.json (default false)
   --keep-checkpoints N              how many to keep (default 5)
   --retention-days N                artifact retention (default 7)
   --artifact-every-checkpoint true|false
@@ -74,7 +78,7 @@ Budget (over every attempt and re-run of the lineage):
 
 Other:
   --home DIR                        folder for the agent's state and the execution file
-                                    (default: a folder per working directory in the OS temp folder)
+                                    (default: a private folder per working directory in $XDG_STATE_HOME, ~/.local/state)
   -h, --help                        this help
 
 Secrets come from the environment: ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, GITHUB_TOKEN.

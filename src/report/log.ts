@@ -36,3 +36,14 @@ export function terminalLog(stream: NodeJS.WritableStream = process.stderr, verb
     },
   };
 }
+
+/** The same log with every message passed through `redact` first (known secrets become `***`). */
+export function redactingLog(log: Log, redact: (text: string) => string): Log {
+  return {
+    info: (message) => log.info(redact(message)),
+    warning: (message) => log.warning(redact(message)),
+    error: (message) => log.error(redact(message)),
+    debug: (message) => log.debug(redact(message)),
+    group: (title, body) => log.group(redact(title), body),
+  };
+}

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RESUME_PROMPT } from '../runner/next-launch.js';
 import type { RetryPolicy } from '../runner/retry-policy.js';
-import { parseDuration } from './duration.js';
+import type { Provider } from '../agents/provider-route.js';
+import { parseClaudeSettings } from './claude-settings.js';
+import { parseCheckpointPaths } from '../checkpoint/safe-paths.js';
+import { formatDuration, MAX_TIMER_MS, parseDuration } from './duration.js';
 import { splitShellWords } from './shell-words.js';
 
 export const AGENTS = ['claude', 'opencode'] as const;
@@ -33,7 +36,12 @@ export const INPUT_DEFAULTS = {
   model: '',
   anthropic_api_key: '',
   claude_code_oauth_token: '',
-  github_token: '',
+  // The job's token, as claude-code-action uses it when none is given.
+  github_token: '${{ github.token }}',
+  settings: '',
+  use_bedrock: 'false',
+  use_vertex: 'false',
+  use_foundry: 'false',
   working_directory: '.',
   claude_code_version: PINNED_VERSIONS.claude,
   opencode_version: PINNED_VERSIONS.opencode,
@@ -61,6 +69,7 @@ export const INPUT_DEFAULTS = {
   checkpoint_min_gap: '2m',
   checkpoint_id: '',
   resume_from: 'run',
+  restore_agent_config: 'false',
   keep_checkpoints: '5',
   retention_days: '7',
   artifact_every_checkpoint: 'false',
@@ -91,6 +100,10 @@ export interface Settings {
   readonly agentArgs: readonly string[];
   readonly model: string | undefined;
   readonly secrets: Secrets;
+  /** claude-code-action's use_bedrock / use_vertex / use_foundry; Claude Code only. */
+  readonly provider: Provider;
+  /** The `settings` input, parsed: merged into Claude Code's settings.json. */
+  readonly claudeSettings: Readonly<Record<string, unknown>> | undefined;
   readonly workingDirectory: string;
   readonly cliVersion: string;
   readonly cliPath: string | undefined;
@@ -129,6 +142,8 @@ export interface CheckpointSettings {
   /** Tells apart the checkpoints of jobs and matrix legs; part of the lineage. */
   readonly id: string;
   readonly resumeFrom: (typeof RESUME_FROM)[number];
+  /** Let a restore change the agent configuration of the work tree (`.claude/`, `.mcp.json`, `opencode.json`). */
+  readonly restoreAgentConfig: boolean;
   readonly keep: number;
   readonly retentionDays: number;
   readonly artifactEveryCheckpoint: boolean;
@@ -146,6 +161,8 @@ export interface SettingsContext {
   readonly tempDir: string;
   /** GITHUB_JOB, for the default checkpoint id. */
   readonly job?: string | undefined;
+  /** GITHUB_WORKSPACE: the working directory and the checkpoint paths must stay inside it. */
+  readonly workspace?: string | undefined;
 }
 
 /**
@@ -180,7 +197,11 @@ export function duration(options: { min: number }) {
   return z.string().transform((value, ctx): number => {
     const ms = parseDuration(value);
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `'${value}' is not a duration (a number with s, m or h, such as 90s, 15m, 2h)` });
+      ctx.addIssue({ code: 'custom', message: `'${value}' is not a duration (numbers with ms, s, m or h, such as 90s, 15m, 2h or 1h30m)` });
+      return z.NEVER;
+    }
+    if (ms > MAX_TIMER_MS) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is longer than ${formatDuration(MAX_TIMER_MS)} (the longest delay Node's timers take)` });
       return z.NEVER;
     }
     if (ms < options.min) {
@@ -257,7 +278,12 @@ const rawSchema = z.object({
   model: optionalText,
   anthropic_api_key: optionalText,
   claude_code_oauth_token: optionalText,
-  github_token: optionalText,
+  // Outside Actions (the CLI) the default expression stays unexpanded: no token then.
+  github_token: optionalText.transform((value) => (value?.startsWith('${{') ? undefined : value)),
+  settings: z.string(),
+  use_bedrock: boolean,
+  use_vertex: boolean,
+  use_foundry: boolean,
   working_directory: z.string().transform((value) => value.trim() || '.'),
   claude_code_version: z.string().regex(/^[\w.+-]+$/, 'is not a version (such as 2.1.331 or latest)'),
   opencode_version: z.string().regex(/^[\w.+-]+$/, 'is not a version (such as 1.18.33 or latest)'),
@@ -285,29 +311,39 @@ const rawSchema = z.object({
   checkpoint_min_gap: duration({ min: 0 }),
   checkpoint_id: optionalText.refine((value) => value === undefined || /^[\w.-]{1,100}$/.test(value), 'is not made of letters, digits, . _ - (at most 100)'),
   resume_from: oneOf(RESUME_FROM),
+  restore_agent_config: boolean,
   keep_checkpoints: integer({ min: 1, max: 1000 }),
   retention_days: integer({ min: 1, max: 90 }),
   artifact_every_checkpoint: boolean,
-  secret_values: z.string(),
+  secret_values: z.string().superRefine((value, ctx) => {
+    for (const line of value.split('\n').map((entry) => entry.trim())) {
+      // A short value matches everywhere: every checkpoint would be refused, or it would be ignored silently.
+      if (line !== '' && line.length < 4) ctx.addIssue({ code: 'custom', message: `a value of ${line.length} character(s) is too short to look for (at least 4; the value is not shown)` });
+    }
+  }),
   matrix: z.string(),
   max_total_cost_usd: decimal({ min: 0, max: 1_000_000 }),
   max_total_turns: integer({ min: 0, max: 10_000_000 }),
-  // Read by the watchdog mode's own settings; listed so a bad value still fails here first.
+  // Read by the watchdog mode's own settings; checked here too so a bad value fails in every mode.
   mode: oneOf(MODES),
-  max_run_attempts: z.string(),
-  rerun_delay: z.string(),
-  github_retry_time: z.string(),
-  rerun_on: z.string(),
+  max_run_attempts: integer({ min: 1, max: 50 }),
+  rerun_delay: duration({ min: 0 }),
+  github_retry_time: duration({ min: 0 }),
+  rerun_on: patterns,
   watched_workflows: z.string(),
-  run_id: z.string(),
+  run_id: optionalText.refine((value) => value === undefined || /^\d+$/.test(value), 'is not a run id (a number)'),
 });
+
+const SECRET_INPUTS: ReadonlySet<string> = new Set(['anthropic_api_key', 'claude_code_oauth_token', 'github_token', 'secret_values']);
 
 export function formatIssues(error: z.ZodError, raw: Record<string, string>): string {
   return error.issues
     .map((issue) => {
       const name = String(issue.path[0] ?? 'input');
       // Custom messages already quote the value; built-in ones (regex) do not.
-      return issue.code === 'custom' ? `${name}: ${issue.message}` : `${name}: '${raw[name] ?? ''}' ${issue.message}`;
+      // Transforms quote the value themselves; a secret input's value is never echoed.
+      if (issue.message.startsWith("'") || SECRET_INPUTS.has(name)) return `${name}: ${issue.message}`;
+      return `${name}: '${raw[name] ?? ''}' ${issue.message}`;
     })
     .join('\n');
 }
@@ -320,8 +356,15 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
   const input = parsed.data;
 
   const workingDirectory = path.resolve(context.baseDir, input.working_directory);
+  const checkpointDir = path.resolve(context.baseDir, input.checkpoint_dir ?? path.join(context.tempDir, 'durable-agent', 'checkpoints'));
+  const placeProblems = placementProblems({ raw, workingDirectory, checkpointDir, workspace: context.workspace });
+  if (placeProblems.length > 0) throw new SettingsError(placeProblems.join('\n'));
   const prompt = resolvePrompt(input.prompt, input.prompt_file, workingDirectory);
   const agent = input.agent;
+  const provider = providerOf(agent, { use_bedrock: input.use_bedrock, use_vertex: input.use_vertex, use_foundry: input.use_foundry });
+  const claudeSettings = parseClaudeSettings(input.settings, context.baseDir);
+  if (!claudeSettings.ok) throw new SettingsError(`settings: ${claudeSettings.problem}`);
+  if (claudeSettings.value !== undefined && agent !== 'claude') throw new SettingsError(`settings: Claude Code settings apply to agent claude only, not ${agent}`);
 
   return Object.freeze({
     agent,
@@ -333,6 +376,8 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
       claudeCodeOauthToken: input.claude_code_oauth_token,
       githubToken: input.github_token,
     }),
+    provider,
+    claudeSettings: claudeSettings.value === undefined ? undefined : Object.freeze(claudeSettings.value),
     workingDirectory,
     cliVersion: agent === 'claude' ? input.claude_code_version : input.opencode_version,
     cliPath: agent === 'claude' ? input.path_to_claude_code_executable : input.path_to_opencode_executable,
@@ -359,19 +404,70 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
     }),
     checkpoint: Object.freeze({
       store: input.checkpoint_store,
-      dir: path.resolve(context.baseDir, input.checkpoint_dir ?? path.join(context.tempDir, 'durable-agent', 'checkpoints')),
+      dir: checkpointDir,
       paths: input.checkpoint_paths,
       intervalMs: input.checkpoint_interval,
       minGapMs: input.checkpoint_min_gap,
       id: input.checkpoint_id ?? defaultCheckpointId(context.job, input.matrix),
       resumeFrom: input.resume_from,
+      restoreAgentConfig: input.restore_agent_config,
       keep: input.keep_checkpoints,
       retentionDays: input.retention_days,
       artifactEveryCheckpoint: input.artifact_every_checkpoint,
-      secretValues: Object.freeze(input.secret_values.split('\n').map((line) => line.trim()).filter((line) => line.length >= 4)),
+      secretValues: Object.freeze(input.secret_values.split('\n').map((line) => line.trim()).filter((line) => line !== '')),
     }),
     budget: Object.freeze({ maxTotalCostUsd: input.max_total_cost_usd, maxTotalTurns: input.max_total_turns }),
   });
+}
+
+const PROVIDER_SWITCHES = { use_bedrock: 'bedrock', use_vertex: 'vertex', use_foundry: 'foundry' } as const satisfies Record<string, Provider>;
+type ProviderSwitch = keyof typeof PROVIDER_SWITCHES;
+
+/** At most one of the provider switches, and only for Claude Code. */
+function providerOf(agent: AgentName, switches: Record<ProviderSwitch, boolean>): Provider {
+  const on = (Object.keys(PROVIDER_SWITCHES) as ProviderSwitch[]).filter((name) => switches[name]);
+  if (on.length > 1) throw new SettingsError(`${on.join(', ')}: 'true' in more than one; give at most one provider`);
+  const [name] = on;
+  if (name === undefined) return 'anthropic';
+  if (agent !== 'claude') throw new SettingsError(`${name}: 'true' applies to agent claude only; configure ${agent}'s own provider instead`);
+  return PROVIDER_SWITCHES[name];
+}
+
+const isInside = (parent: string, child: string): boolean => {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+};
+
+/** The git work tree holding `dir` (the nearest folder with a `.git`), or undefined outside one. */
+function workTreeOf(dir: string): string | undefined {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (existsSync(path.join(current, '.git'))) return current;
+    if (path.dirname(current) === current) return undefined;
+  }
+}
+
+/**
+ * Where the folders the inputs name may lie: the agent works inside the workspace, checkpoints
+ * hold only workspace paths, and the local store must not be inside the work tree it saves (each
+ * checkpoint would hold the ones before it, and a restore would overwrite the store).
+ */
+function placementProblems(options: { raw: Record<InputName, string>; workingDirectory: string; checkpointDir: string; workspace: string | undefined }): string[] {
+  const { raw, workingDirectory, checkpointDir, workspace } = options;
+  const problems: string[] = [];
+  if (workspace !== undefined && !isInside(path.resolve(workspace), workingDirectory)) {
+    problems.push(`working_directory: '${raw.working_directory}' is outside the workspace ${workspace} (give a folder inside it)`);
+  }
+  for (const problem of parseCheckpointPaths(raw.checkpoint_paths).problems) {
+    problems.push(`checkpoint_paths: ${problem} (give globs relative to working_directory, inside the workspace)`);
+  }
+  const workTree = workTreeOf(workingDirectory);
+  for (const tree of new Set([...(workTree === undefined ? [] : [workTree]), ...(workspace === undefined ? [] : [path.resolve(workspace)])])) {
+    if (raw.checkpoint_dir.trim() !== '' && isInside(tree, checkpointDir)) {
+      problems.push(`checkpoint_dir: '${raw.checkpoint_dir}' is inside the work tree ${tree} (give a folder outside it, such as one under RUNNER_TEMP)`);
+      break;
+    }
+  }
+  return problems;
 }
 
 function resolvePrompt(prompt: string, promptFile: string | undefined, workingDirectory: string): string {

@@ -41,7 +41,7 @@ describe.each(AGENTS)('the action running $agent', ({ agent, inputs }) => {
     expect(result.outputs.attempts).toBe('1');
     expect(result.outputs.session_id).toMatch(/\S{8,}/);
 
-    const lines = readFileSync(result.outputs.execution_file ?? '', 'utf8').trim().split('\n');
+    const lines = readFileSync(result.outputs.execution_log ?? '', 'utf8').trim().split('\n');
     const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const text = lines.join('\n');
     for (const step of [1, 2, 3]) expect(text).toContain(`echo step-${step} >> progress.txt`);

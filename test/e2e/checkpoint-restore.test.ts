@@ -59,8 +59,9 @@ describe('restoring checkpoints that must be refused', () => {
     await writeFile(path.join(checkout, 'progress.txt'), content);
     await mkdir(path.join(checkout, 'results'), { recursive: true });
     await writeFile(path.join(checkout, 'results', 'out.txt'), `${content} output\n`);
-    await mkdir(stateDir, { recursive: true });
-    await writeFile(path.join(stateDir, 'session.jsonl'), `${content} session\n`);
+    // Session data of the agent (todos/ is saved; settings would not be).
+    await mkdir(path.join(stateDir, 'todos'), { recursive: true });
+    await writeFile(path.join(stateDir, 'todos', 'session.json'), `${content} session\n`);
     return createCheckpoint({ workspace: checkout, baseCommit: base, stagingDir: staging, lineage, sequence, attempt: 1, agent: 'claude', checkpointPaths: 'results/**', agentStateDir: stateDir });
   }
 
@@ -232,7 +233,7 @@ describe('restoring checkpoints that must be refused', () => {
       expect(warnings).toEqual([]);
       expect(await readFile(path.join(checkout, 'progress.txt'), 'utf8')).toBe('v2');
       expect(await readFile(path.join(checkout, 'results', 'out.txt'), 'utf8')).toBe('v2 output\n');
-      expect(await readFile(path.join(stateDir, 'session.jsonl'), 'utf8')).toBe('v2 session\n');
+      expect(await readFile(path.join(stateDir, 'todos', 'session.json'), 'utf8')).toBe('v2 session\n');
     });
 
     const corruptions: Array<{ name: string; reason: RegExp; corrupt: (dir: string) => Promise<void>; lineage?: Lineage }> = [
@@ -284,7 +285,7 @@ describe('restoring checkpoints that must be refused', () => {
       expect(warnings[0]).toMatch(/^refused checkpoint [0-9a-f]{16}\/000002 \(sequence 2, local store\): /);
       expect(warnings[0]).toMatch(reason);
       expect(await readFile(path.join(checkout, 'progress.txt'), 'utf8')).toBe('v1');
-      expect(await readFile(path.join(stateDir, 'session.jsonl'), 'utf8')).toBe('v1 session\n');
+      expect(await readFile(path.join(stateDir, 'todos', 'session.json'), 'utf8')).toBe('v1 session\n');
     });
 
     it('refuses a checkpoint whose base commit the checkout does not have', async () => {

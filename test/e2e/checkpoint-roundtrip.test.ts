@@ -304,16 +304,13 @@ describe('checkpoint round trip on real repositories', () => {
     if (!claude || !opencode) throw new Error('two checkpoints expected');
     const entries = async (created: CreatedCheckpoint): Promise<string[]> =>
       (await readArchiveEntries(path.join(created.dir, 'agent-state.tar.gz'))).map((entry) => entry.path.replace(/^\.\//, '').replace(/\/$/, '')).sort();
-    expect(await entries(claude)).toEqual(['.claude.json', 'projects', `projects/${mangled}`, `projects/${mangled}/0b7c-session.jsonl`, 'shell-snapshots', 'shell-snapshots/snapshot-bash.sh', 'todos', 'todos/0b7c-session.json']);
+    // Session data only: no settings (.claude.json), nothing Claude Code sources (shell-snapshots), no logs or git snapshots.
+    expect(await entries(claude)).toEqual(['projects', `projects/${mangled}`, `projects/${mangled}/0b7c-session.jsonl`, 'todos', 'todos/0b7c-session.json']);
     expect(await entries(opencode)).toEqual([
       'opencode',
-      'opencode/log',
       'opencode/opencode.db',
       'opencode/opencode.db-shm',
       'opencode/opencode.db-wal',
-      'opencode/snapshot',
-      'opencode/snapshot/ab12',
-      'opencode/snapshot/ab12/HEAD',
       'opencode/storage',
       'opencode/storage/session',
       'opencode/storage/session/ses_1.json',
@@ -329,7 +326,7 @@ describe('checkpoint round trip on real repositories', () => {
       [claudeDir, claude],
       [opencodeDir, opencode],
     ] as const) {
-      const expected = await describeTree(stateDir, (rel) => /credentials|auth\.json|statsig/.test(rel));
+      const expected = await describeTree(stateDir, (rel) => /credentials|auth\.json|statsig|\.claude\.json|shell-snapshots|opencode\/(?:log|snapshot)/.test(rel));
       await rm(stateDir, { recursive: true });
       await mkdir(path.join(stateDir, 'opencode'), { recursive: true });
       await writeFile(path.join(stateDir, 'opencode', 'auth.json'), 'fresh credentials\n');
@@ -344,8 +341,8 @@ describe('checkpoint round trip on real repositories', () => {
   it('does not restore the agent state or extra folder unless told where', async () => {
     await cloneAt(agentDir, 1);
     const stateDir = path.join(ws.root, 'state');
-    await mkdir(stateDir);
-    await writeFile(path.join(stateDir, 'session.jsonl'), '{}\n');
+    await mkdir(path.join(stateDir, 'todos'), { recursive: true });
+    await writeFile(path.join(stateDir, 'todos', 'session.json'), '{}\n');
     const created = await createCheckpoint({ workspace: agentDir, baseCommit: base, stagingDir: staging, lineage: LINEAGE, sequence: 1, attempt: 1, agent: 'claude', agentStateDir: stateDir });
     await rm(stateDir, { recursive: true });
     const result = await restoreCheckpoint({ dir: created.dir, workspace: agentDir, lineage: LINEAGE });
@@ -367,11 +364,13 @@ describe('checkpoint round trip on real repositories', () => {
       await writeFile(path.join(agentDir, 'results/ok.txt'), 'fine\n');
       const stateDir = path.join(ws.root, 'state');
       await mkdir(path.join(stateDir, 'opencode'), { recursive: true });
-      await writeFile(path.join(stateDir, 'session.jsonl'), `{"tool_result":"${JSON.stringify(`key "${SECRET}"`).slice(1, -1)}"}\n`);
+      await mkdir(path.join(stateDir, 'projects', '-repo'), { recursive: true });
+      await mkdir(path.join(stateDir, 'plans'), { recursive: true });
+      await writeFile(path.join(stateDir, 'projects/-repo/session.jsonl'), `{"tool_result":"${JSON.stringify(`key "${SECRET}"`).slice(1, -1)}"}\n`);
       await writeFile(path.join(stateDir, 'opencode/opencode.db'), 'db');
       await writeFile(path.join(stateDir, 'opencode/opencode.db-wal'), `wal ${SECRET}`);
       await writeFile(path.join(stateDir, 'opencode/opencode.db-shm'), 'shm');
-      await writeFile(path.join(stateDir, 'notes.md'), 'keep me\n');
+      await writeFile(path.join(stateDir, 'plans/notes.md'), 'keep me\n');
 
       const created = await createCheckpoint({
         workspace: agentDir,
@@ -391,7 +390,7 @@ describe('checkpoint round trip on real repositories', () => {
         { area: 'workspace', path: 'src/a.txt' },
         { area: 'paths', path: 'results/log.txt' },
         { area: 'agent-state', path: 'opencode/opencode.db-wal' },
-        { area: 'agent-state', path: 'session.jsonl' },
+        { area: 'agent-state', path: 'projects/-repo/session.jsonl' },
         { area: 'manifest', path: 'manifest.json' },
       ]);
       expect(created.warnings).toEqual(
@@ -412,7 +411,8 @@ describe('checkpoint round trip on real repositories', () => {
       await expect(stat(path.join(agentDir, 'leaked.env'))).rejects.toThrow();
       await expect(stat(path.join(agentDir, 'results/log.txt'))).rejects.toThrow();
       expect(await readFile(path.join(agentDir, 'results/ok.txt'), 'utf8')).toBe('fine\n');
-      expect((await readdir(stateDir)).sort()).toEqual(['notes.md', 'opencode']);
+      expect((await readdir(stateDir)).sort()).toEqual(['opencode', 'plans', 'projects']);
+      expect(await readdir(path.join(stateDir, 'plans'))).toEqual(['notes.md']);
       expect(await readdir(path.join(stateDir, 'opencode'))).toEqual([]);
     });
 

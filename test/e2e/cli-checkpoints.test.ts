@@ -422,14 +422,16 @@ describe('durable-agent checkpoints inside Actions (cache and artifact stores, e
 describe('durable-agent checkpoints after durable-agent run, with no flags', () => {
   let ws: Workspace;
   let api: ModelApi;
+  /** The same user for the run and the commands after it: the default home follows HOME. */
+  const userEnv = (): Record<string, string> => ({ ...hostEnvironment(), HOME: ws.home });
   beforeAll(async () => {
     ws = await createWorkspace();
     api = await startModelApi({ script: { steps: 2 } });
   });
   afterAll(async () => {
     await api.close();
-    // `run` and these commands share the default home in the OS temp folder.
-    rmSync(defaultHome(ws.repo), { recursive: true, force: true });
+    // `run` and these commands share the default home in the user's state folder (under ws.home here).
+    rmSync(defaultHome(ws.repo, userEnv()), { recursive: true, force: true });
     await ws.dispose();
   });
 
@@ -440,13 +442,13 @@ describe('durable-agent checkpoints after durable-agent run, with no flags', () 
     const key = /^checkpoint_key=(\S+)$/m.exec(run.stdout)?.[1];
     expect(key).toMatch(KEY);
 
-    const listed = await cli(['checkpoints', 'list'], { cwd: ws.repo, env: hostEnvironment() });
+    const listed = await cli(['checkpoints', 'list'], { cwd: ws.repo, env: userEnv() });
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toContain(`Checkpoints of lineage local:${ws.repo} / local / local / agent / run local`);
-    expect(listed.stdout).toContain(`in the local store ${path.join(defaultHome(ws.repo), 'durable-agent', 'checkpoints')}:`);
+    expect(listed.stdout).toContain(`in the local store ${path.join(defaultHome(ws.repo, userEnv()), 'durable-agent', 'checkpoints')}:`);
     expect(listed.stdout).toContain(key);
 
-    const latest = await cli(['checkpoints', 'show', 'latest'], { cwd: ws.repo, env: hostEnvironment() });
+    const latest = await cli(['checkpoints', 'show', 'latest'], { cwd: ws.repo, env: userEnv() });
     expect(latest.code, latest.stderr).toBe(0);
     expect(latest.stdout.split('\n')[0]).toMatch(new RegExp(`^Checkpoint ${key ?? '?'} \\(local store, `));
   });

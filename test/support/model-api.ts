@@ -22,6 +22,11 @@ export interface ScriptOptions {
   finalText?: string;
   /** A shell command to run after the mark of a step, by step number. */
   extraCommands?: Record<number, string>;
+  /**
+   * When the client offers Claude Code's `StructuredOutput` tool (it does with `--json-schema`),
+   * the final turn first calls it with this value, as a model honouring the schema would.
+   */
+  structuredOutput?: Record<string, unknown>;
 }
 
 export interface RecordedRequest {
@@ -52,6 +57,7 @@ export interface ModelApi {
 
 interface Context {
   script: ScriptConfig;
+  structuredOutput: Record<string, unknown> | undefined;
   schedule: FaultSchedule;
   requests: RecordedRequest[];
   onRequest: ((request: RecordedRequest) => void) | undefined;
@@ -77,6 +83,7 @@ export async function startModelApi(options: ModelApiOptions): Promise<ModelApi>
       finalText: options.script.finalText ?? `All ${steps} steps done.`,
       extraCommands: options.script.extraCommands,
     },
+    structuredOutput: options.script.structuredOutput,
     schedule: new FaultSchedule(options.faults ?? []),
     requests: [],
     onRequest: options.onRequest,
@@ -181,7 +188,7 @@ async function handle(context: Context, req: IncomingMessage, res: ServerRespons
     sendJson(res, 200, { input_tokens: estimateTokens(JSON.stringify(body ?? '')) });
     return;
   }
-  if (method !== 'POST' || pathname !== '/v1/messages') {
+  if (method !== 'POST' || !isMessagesPath(pathname)) {
     record(context, req, body, { kind: 'other', status: 404 });
     sendJson(res, 404, errorBody({ type: 'not_found_error', message: `${method} ${pathname} not found` }));
     return;
@@ -204,8 +211,10 @@ async function handle(context: Context, req: IncomingMessage, res: ServerRespons
   }
 
   const turn = nextTurn(body, toolName, context.script);
-  const content: ContentBlock[] =
-    turn.kind === 'step'
+  const structured = turn.kind === 'final' && context.structuredOutput !== undefined && offersTool(body, STRUCTURED_OUTPUT_TOOL) && !calledTool(body, STRUCTURED_OUTPUT_TOOL);
+  const content: ContentBlock[] = structured
+    ? [{ type: 'tool_use', id: randomId('toolu_structured_'), name: STRUCTURED_OUTPUT_TOOL, input: context.structuredOutput ?? {} }]
+    : turn.kind === 'step'
       ? [
           { type: 'text', text: turn.text },
           { type: 'tool_use', id: turn.toolUseId, name: turn.toolName, input: { command: turn.command, description: turn.description } },
@@ -219,6 +228,27 @@ async function handle(context: Context, req: IncomingMessage, res: ServerRespons
     return;
   }
   serveFault(context, req, res, { body, step: turn.step, fault, message, stream });
+}
+
+/**
+ * The Messages API as the Anthropic API (`/v1/messages`), Microsoft Foundry (`…/anthropic/v1/messages`)
+ * and Vertex AI (`…/publishers/anthropic/models/MODEL:streamRawPredict`) expose it.
+ */
+function isMessagesPath(pathname: string): boolean {
+  return pathname.endsWith('/v1/messages') || /\/publishers\/anthropic\/models\/[^/]+:(stream)?rawPredict$/i.test(pathname);
+}
+
+const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
+
+function offersTool(body: Record<string, unknown>, name: string): boolean {
+  return Array.isArray(body.tools) && body.tools.some((tool) => isRecord(tool) && tool.name === name);
+}
+
+function calledTool(body: Record<string, unknown>, name: string): boolean {
+  if (!Array.isArray(body.messages)) return false;
+  return body.messages.some(
+    (message) => isRecord(message) && Array.isArray(message.content) && message.content.some((block) => isRecord(block) && block.type === 'tool_use' && block.name === name),
+  );
 }
 
 function sendMessage(res: ServerResponse, message: AssistantMessage, stream: boolean): void {

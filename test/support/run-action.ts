@@ -83,7 +83,7 @@ export function hostEnvironment(): Record<string, string> {
 export function startAction(
   ws: Workspace,
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; entry?: 'main' | 'post'; runAttempt?: number; runnerTemp?: string } = {},
+  options: { env?: Record<string, string>; entry?: 'main' | 'post' | 'guard-main' | 'guard-post'; runAttempt?: number; runnerTemp?: string } = {},
 ): ActionRun {
   const files = {
     GITHUB_OUTPUT: path.join(ws.root, 'github-output'),
@@ -92,7 +92,9 @@ export function startAction(
     GITHUB_ENV: path.join(ws.root, 'github-env'),
     GITHUB_PATH: path.join(ws.root, 'github-path'),
   };
-  if ((options.entry ?? 'main') === 'main') for (const file of Object.values(files)) writeFileSync(file, '');
+  const entry = options.entry ?? 'main';
+  const isPost = entry.endsWith('post');
+  if (!isPost) for (const file of Object.values(files)) writeFileSync(file, '');
   const env: Record<string, string> = {
     ...hostEnvironment(),
     ...files,
@@ -110,13 +112,13 @@ export function startAction(
     ...options.env,
   };
   // The runner hands what main saved with saveState to the post step as STATE_<name> variables.
-  if (options.entry === 'post') {
+  if (isPost) {
     for (const [name, value] of Object.entries(parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')))) env[`STATE_${name}`] = value;
   }
   // Tests that are not about the Actions stores keep checkpoints in a local folder of the test.
   const withDefaults = { checkpoint_store: 'local', checkpoint_dir: path.join(ws.root, 'checkpoints'), ...inputs };
   for (const [name, value] of Object.entries(withDefaults)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', `${options.entry ?? 'main'}.js`)], {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', `${entry}.js`)], {
     cwd: ws.repo,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

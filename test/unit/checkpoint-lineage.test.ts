@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSequence, lineageHash, newestFirst, nextSequence, parseSequenceLabel } from '../../src/checkpoint/lineage.js';
+import { branchRestoreProblem, formatSequence, lineageHash, lineageMismatch, newestFirst, nextSequence, parseSequenceLabel, trustClass } from '../../src/checkpoint/lineage.js';
 import type { Lineage } from '../../src/checkpoint/store.js';
 
 const LINEAGE: Lineage = { repository: 'octo/demo', workflow: 'agent.yml', job: 'agent', checkpointId: 'default', runId: '123' };
@@ -57,5 +57,47 @@ describe('sequence labels', () => {
       { sequence: 2, attempt: 5 },
       { sequence: 1, attempt: 1 },
     ]);
+  });
+});
+
+describe('trust class of a run', () => {
+  const pr = (headRepo: string | null, number: number) => ({ pull_request: { number, head: { repo: headRepo === null ? null : { full_name: headRepo } } } });
+
+  it('puts pull requests apart from pushes, and apart from each other', () => {
+    expect(trustClass('push', {})).toBe('trusted');
+    expect(trustClass('workflow_dispatch', {})).toBe('trusted');
+    expect(trustClass('pull_request', pr('fork/demo', 7))).toBe('pull_request:fork/demo#7');
+    expect(trustClass('pull_request', pr('octo/demo', 7))).toBe('pull_request:octo/demo#7');
+    expect(trustClass('pull_request_target', pr('fork/demo', 7))).toBe('pull_request_target:fork/demo#7');
+    expect(trustClass('pull_request', pr(null, 8))).toBe('pull_request:deleted-repository#8');
+    expect(trustClass('issue_comment', { issue: { number: 3 } })).toBe('issue_comment#3');
+    expect(trustClass(undefined, undefined)).toBe('local');
+  });
+
+  it('never takes a malformed payload for a trusted one', () => {
+    expect(trustClass('pull_request', { pull_request: { number: 'x' } })).toBe('pull_request:unknown');
+    expect(trustClass('pull_request', 'junk')).toBe('pull_request:unknown');
+    expect(trustClass('workflow_run', null)).toBe('workflow_run');
+  });
+});
+
+describe('lineageMismatch', () => {
+  it('compares every field, not only the repository', () => {
+    expect(lineageMismatch(LINEAGE, { ...LINEAGE })).toBeUndefined();
+    expect(lineageMismatch({ ...LINEAGE, runId: 'branch:main' }, { ...LINEAGE, runId: 'branch:pull_request:fork/demo#7:main' })).toBe(
+      "saved for another lineage (runId 'branch:main', this run's 'branch:pull_request:fork/demo#7:main')",
+    );
+    expect(lineageMismatch({ ...LINEAGE, workflow: 'other.yml', job: 'x' }, LINEAGE)).toMatch(/workflow 'other.yml', this run's 'agent.yml'; job 'x'/);
+  });
+});
+
+describe('branchRestoreProblem', () => {
+  const base = 'a'.repeat(40);
+  const head = 'b'.repeat(40);
+  it('allows a checkout at or behind the base, refuses one ahead or unknown', () => {
+    expect(branchRestoreProblem({ head: base, base, hasBase: true, headIsAncestorOfBase: true })).toBeUndefined();
+    expect(branchRestoreProblem({ head, base, hasBase: true, headIsAncestorOfBase: true })).toBeUndefined();
+    expect(branchRestoreProblem({ head, base, hasBase: true, headIsAncestorOfBase: false })).toMatch(/the branch moved on since it was taken: .* would move the checkout backwards/);
+    expect(branchRestoreProblem({ head, base, hasBase: false, headIsAncestorOfBase: false })).toMatch(/does not have \(a shallow clone\?\).*fetch-depth: 0/);
   });
 });

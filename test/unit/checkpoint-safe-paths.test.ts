@@ -8,6 +8,7 @@ import {
   isInside,
   parseCheckpointPaths,
   pathSelector,
+  patternsWithoutMatches,
   sqliteGroupOf,
   staticRoot,
 } from '../../src/checkpoint/safe-paths.js';
@@ -188,5 +189,25 @@ describe('agent state helpers', () => {
       'a.sqlite',
       'notes-wal',
     ]);
+  });
+});
+
+describe('globMatcher, braces and the shell bracket negation', () => {
+  it.each([
+    ['*.{ckpt,pt}', 'runs/model.pt', true],
+    ['*.{ckpt,pt}', 'runs/model.ckpt', true],
+    ['*.{ckpt,pt}', 'runs/model.bin', false],
+    ['results/{a,b}/**', 'results/b/x.txt', true],
+    ['file[!0-9].c', 'filex.c', true],
+    ['*', '.hidden', true],
+  ])('%s matches %s: %s', (pattern, file, expected) => {
+    expect(globMatcher(pattern)(file)).toBe(expected);
+  });
+});
+
+describe('patternsWithoutMatches', () => {
+  it('names each include pattern that selected nothing', () => {
+    const { patterns } = parseCheckpointPaths('results/**\n*.{ckpt,pt}\nlogs/*.txt\n!results/tmp/**\nmodels');
+    expect(patternsWithoutMatches(patterns, ['results', 'results/a.json', 'model.pt', 'models/x/y.bin'])).toEqual(['logs/*.txt']);
   });
 });

@@ -12,12 +12,19 @@ describe('childEnvironment', () => {
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'i',
         ACTIONS_ID_TOKEN_REQUEST_URL: 'j',
         INPUT_ANTHROPIC_API_KEY: 'sk-secret',
+        GITHUB_ENV: '/runner/env',
+        GITHUB_PATH: '/runner/path',
+        GITHUB_OUTPUT: '/runner/output',
+        GITHUB_STATE: '/runner/state',
+        GITHUB_STEP_SUMMARY: '/runner/summary',
+        STATE_durable_session_id: 's',
+        GITHUB_REPOSITORY: 'octo/demo',
         KEEP: 'user',
       },
       { CLAUDE_CONFIG_DIR: '/state', ANTHROPIC_API_KEY: undefined },
       { KEEP: 'default', NEW: 'default' },
     );
-    expect(env).toEqual({ PATH: '/bin', KEEP: 'user', NEW: 'default', CLAUDE_CONFIG_DIR: '/state' });
+    expect(env).toEqual({ PATH: '/bin', GITHUB_REPOSITORY: 'octo/demo', KEEP: 'user', NEW: 'default', CLAUDE_CONFIG_DIR: '/state' });
   });
 
   it('raises a numeric variable to a floor unless the step set a larger whole number', () => {

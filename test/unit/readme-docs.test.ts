@@ -7,11 +7,13 @@ const readme = readFileSync('README.md', 'utf8');
 const read = (file: string): string => readFileSync(file, 'utf8');
 
 describe('the README tables', () => {
-  it('are exactly what npm run docs generates from action.yml', () => {
+  it('are exactly what npm run docs generates from action.yml and guard/action.yml', () => {
     // On failure: run `npm run docs` and commit README.md (CI runs `npm run docs -- --check`).
     expect(tablesAskedFor(readme)).toEqual([
       ['inputs', 'action.yml'],
       ['outputs', 'action.yml'],
+      ['inputs', 'guard/action.yml'],
+      ['outputs', 'guard/action.yml'],
     ]);
     expect(generateReadme(readme, read).readme).toBe(readme);
   });
@@ -71,6 +73,6 @@ describe('the generator', () => {
 describe('examples/', () => {
   it('holds the workflows the README shows, as the README shows them', () => {
     const shown = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]);
-    for (const file of ['agent.yml', 'watchdog.yml']) expect(shown).toContain(readFileSync(`examples/${file}`, 'utf8'));
+    for (const file of ['agent.yml', 'watchdog.yml', 'claude-code-action-guarded.yml']) expect(shown).toContain(readFileSync(`examples/${file}`, 'utf8'));
   });
 });

@@ -1,0 +1,94 @@
+import os from 'node:os';
+import * as core from '@actions/core';
+import { terminalLog } from '../report/log.js';
+import type { InputName } from '../settings/settings.js';
+import { defaultStateDir } from './agent-home.js';
+import { startGuardServices, type GuardServices } from './daemon-services.js';
+import { readGuardSettings, statusFileOf } from './guard-settings.js';
+import { writeStatus, type GuardStatus } from './status.js';
+
+/**
+ * The guard's daemon: started detached by the guard's main step, it outlives that step and serves
+ * the agent's steps of the job until the guard's post step sends SIGTERM. Its inputs and secrets
+ * come through its environment (as the runner gave them to main); it writes no secret to disk.
+ */
+export async function runDaemon(): Promise<void> {
+  const runnerTemp = process.env.RUNNER_TEMP ?? os.tmpdir();
+  const statusFile = process.env.DURABLE_GUARD_STATUS ?? statusFileOf(runnerTemp);
+  const log = terminalLog(process.stdout);
+  const controller = new AbortController();
+  let status: GuardStatus = { state: 'starting', pid: process.pid, baseUrls: {}, resumed: false, restoredFrom: '', checkpoints: [], checkpointKey: '' };
+  let services: GuardServices | undefined;
+
+  const snapshot = (): GuardStatus => {
+    const job = services?.job;
+    const stats = services?.stats();
+    return {
+      ...status,
+      sessionId: job?.scheduler.sessionId ?? status.sessionId,
+      proxy: stats && {
+        requests: stats.requests,
+        retriedRequests: stats.retriedRequests,
+        retries: stats.retries,
+        recovered: stats.recovered,
+        passedOnFailures: stats.passedOnFailures,
+        failuresByStatus: stats.failuresByStatus,
+        waitMs: stats.waitMs,
+      },
+      checkpoints: (job?.scheduler.history ?? []).map((entry) => ({ ...entry, at: entry.at.toISOString() })),
+      checkpointKey: job?.scheduler.latest?.key ?? '',
+    };
+  };
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`Guard daemon: ${signal}, taking the final checkpoint and stopping.`);
+    try {
+      await services?.stop('guard post: end of the agent steps');
+      status = { ...snapshot(), state: 'stopped' };
+    } catch (error) {
+      status = { ...snapshot(), state: 'failed', message: (error as Error).message };
+    }
+    controller.abort();
+    await writeStatus(statusFile, status);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  try {
+    await writeStatus(statusFile, status);
+    const settings = readGuardSettings((name: InputName) => core.getInput(name), {
+      baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+      runnerTemp,
+      job: process.env.GITHUB_JOB,
+    });
+    const stateDir = defaultStateDir(settings.agent, process.env, os.homedir());
+    log.info(`Agent: ${settings.agent}, session store ${stateDir}`);
+    services = await startGuardServices({ settings, stateDir, env: process.env, log, signal: controller.signal });
+    const restored = services.job?.restored;
+    const [first] = services.proxies;
+    status = {
+      ...status,
+      state: 'running',
+      proxyUrl: first?.proxy.url,
+      baseUrls: Object.fromEntries(services.proxies.map(({ variable, proxy }) => [variable, proxy.url])),
+      resumed: restored !== undefined,
+      restoredFrom: restored ? `${restored.manifest.sequence}@${restored.manifest.createdAt}` : '',
+      sessionId: restored?.manifest.agent === settings.agent ? (restored.manifest.sessionId ?? undefined) : undefined,
+    };
+    await writeStatus(statusFile, snapshot());
+    // Post reads the counters from here; a few seconds old is fine. The timer also keeps the
+    // process alive until post stops it.
+    setInterval(() => {
+      if (!stopping) void writeStatus(statusFile, snapshot()).catch(() => undefined);
+    }, 2000);
+    await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+  } catch (error) {
+    log.error(`Guard daemon failed: ${(error as Error).message}`);
+    await writeStatus(statusFile, { ...status, state: 'failed', message: (error as Error).message });
+    process.exit(1);
+  }
+}

@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import os from 'node:os';
+import * as core from '@actions/core';
+import { knownSecrets } from '../settings/known-secrets.js';
+import type { InputName } from '../settings/settings.js';
+import { daemonLogOf, guardTempDir, readGuardSettings, statusFileOf } from './guard-settings.js';
+import { saveGuardState } from './state.js';
+import { readStatus, type GuardStatus } from './status.js';
+
+export const GuardOutputs = {
+  resumed: 'resumed',
+  restoredFrom: 'restored_from',
+  sessionId: 'session_id',
+  claudeArgs: 'claude_args',
+  opencodeArgs: 'opencode_args',
+  proxyUrl: 'proxy_url',
+  opencodeBaseUrl: 'opencode_base_url',
+} as const;
+
+// The daemon must not write the runner's command files: only main and post speak to the runner.
+const RUNNER_FILES = ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'];
+
+async function waitForDaemon(statusFile: string, pid: number, exited: () => boolean, timeoutMs: number): Promise<GuardStatus | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = await readStatus(statusFile);
+    if (status && status.pid === pid && (status.state === 'running' || status.state === 'failed')) return status;
+    if (exited()) return readStatus(statusFile);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
+
+/** The guard's main step: start the daemon (it restores and serves), then tell later steps where it is. */
+export async function runGuardMain(): Promise<void> {
+  try {
+    const runnerTemp = process.env.RUNNER_TEMP ?? os.tmpdir();
+    const settings = readGuardSettings((name: InputName) => core.getInput(name), {
+      baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+      runnerTemp,
+      job: process.env.GITHUB_JOB,
+    });
+    for (const secret of knownSecrets(settings, process.env)) core.setSecret(secret);
+    await mkdir(guardTempDir(runnerTemp), { recursive: true });
+    const statusFile = statusFileOf(runnerTemp);
+    const logFile = daemonLogOf(runnerTemp);
+
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !RUNNER_FILES.includes(name)));
+    env.DURABLE_GUARD_STATUS = statusFile;
+    const out = openSync(logFile, 'a');
+    const daemon = spawn(process.execPath, [path.join(import.meta.dirname, 'guard-daemon.js')], {
+      cwd: settings.workingDirectory,
+      env,
+      detached: true,
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    let exited = false;
+    let spawnError: Error | undefined;
+    daemon.once('exit', () => (exited = true));
+    daemon.once('error', (error) => {
+      spawnError = error;
+      exited = true;
+    });
+    daemon.unref();
+    const pid = daemon.pid;
+    if (pid === undefined) throw new Error(`the guard daemon did not start${spawnError ? `: ${spawnError.message}` : ''}`);
+
+    const status = await core.group('Guard daemon: restore, API retry proxy, checkpoints', async () => {
+      const ready = await waitForDaemon(statusFile, pid, () => exited, 15 * 60 * 1000);
+      core.info((await readFile(logFile, 'utf8').catch(() => '')).trimEnd());
+      return ready;
+    });
+    saveGuardState({ pid, statusFile, logFile, logOffset: statSync(logFile).size });
+    if (!status || status.state !== 'running') {
+      core.setFailed(`The guard daemon did not start: ${status?.message ?? spawnError?.message ?? 'no status within 15 minutes'}`);
+      return;
+    }
+
+    const sessionId = status.resumed ? status.sessionId : undefined;
+    core.setOutput(GuardOutputs.resumed, String(status.resumed));
+    core.setOutput(GuardOutputs.restoredFrom, status.restoredFrom);
+    core.setOutput(GuardOutputs.sessionId, sessionId ?? '');
+    core.setOutput(GuardOutputs.claudeArgs, settings.agent === 'claude' && sessionId ? `--resume ${sessionId}` : '');
+    core.setOutput(GuardOutputs.opencodeArgs, settings.agent === 'opencode' && sessionId ? `--session ${sessionId}` : '');
+    core.setOutput(GuardOutputs.proxyUrl, status.proxyUrl ?? '');
+    core.setOutput(GuardOutputs.opencodeBaseUrl, status.proxyUrl ? `${status.proxyUrl}/v1` : '');
+    // Claude Code appends /v1/messages to its base URL; OpenCode's @ai-sdk/anthropic appends only
+    // /messages (its ANTHROPIC_BASE_URL includes /v1): the variable is written for the guarded agent.
+    for (const [variable, url] of Object.entries(status.baseUrls)) {
+      const value = settings.agent === 'opencode' && variable === 'ANTHROPIC_BASE_URL' ? `${url}/v1` : url;
+      core.exportVariable(variable, value);
+      core.info(`${variable}=${value} for the next steps of this job`);
+    }
+    if (sessionId) core.info(`Restored session ${sessionId}: pass ${settings.agent === 'claude' ? 'claude_args' : 'opencode_args'} from this step's outputs to resume it.`);
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}

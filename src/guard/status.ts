@@ -1,0 +1,48 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+// The daemon's status file: how main learns the daemon is ready (and what it restored), and how
+// post learns what it did. Written whole and renamed into place, so a reader never sees half.
+
+const checkpoint = z.object({ kind: z.enum(['saved', 'restored']), at: z.string(), sequence: z.number(), sizeBytes: z.number(), store: z.string(), durationMs: z.number().optional() });
+
+export const guardStatusSchema = z.object({
+  state: z.enum(['starting', 'running', 'stopped', 'failed']),
+  pid: z.number().int(),
+  message: z.string().optional(),
+  proxyUrl: z.string().optional(),
+  /** Variable → proxy URL, for $GITHUB_ENV. */
+  baseUrls: z.record(z.string(), z.string()).default({}),
+  resumed: z.boolean().default(false),
+  restoredFrom: z.string().default(''),
+  sessionId: z.string().optional(),
+  proxy: z
+    .object({
+      requests: z.number(),
+      retriedRequests: z.number(),
+      retries: z.number(),
+      recovered: z.number(),
+      passedOnFailures: z.number(),
+      failuresByStatus: z.record(z.string(), z.number()),
+      waitMs: z.number(),
+    })
+    .optional(),
+  checkpoints: z.array(checkpoint).default([]),
+  checkpointKey: z.string().default(''),
+});
+export type GuardStatus = z.infer<typeof guardStatusSchema>;
+
+export async function writeStatus(file: string, status: GuardStatus): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, JSON.stringify(status, null, 2));
+  await rename(temp, file);
+}
+
+export async function readStatus(file: string): Promise<GuardStatus | undefined> {
+  try {
+    const parsed = guardStatusSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
