@@ -89,7 +89,9 @@ describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cli
     // More failed upstream tries than the proxy and the CLI could have absorbed without a hold.
     expect(front?.failed).toBeGreaterThan(PROXY_TRIES * cliTries);
     // Nothing in the agent's own events says it saw a failure.
-    const events = readFileSync(result.outputs.execution_file ?? '', 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type?: string; subtype?: string });
+    // execution_file is one JSON array of the agent's event lines (claude-code-action's format).
+    const events = JSON.parse(readFileSync(result.outputs.execution_file ?? '', 'utf8')) as { type?: string; subtype?: string }[];
+    expect(events.length).toBeGreaterThan(0);
     expect(events.filter((event) => event.type === 'error' || event.subtype === 'api_retry')).toEqual([]);
     const summary = readFileSync(path.join(ws.root, 'github-step-summary'), 'utf8');
     expect(summary).toMatch(/### Outage holds\n\n\| attempt \| started \| held \| upstream tries \| final status \|\n\|---\|---\|---\|---\|---\|\n\| 1 \| \S+ \| \S+ \| \d+ \| 200 \|/);
@@ -106,7 +108,8 @@ describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cli
 
   // One agent is enough for the hand-over; OpenCode would first spend a minute on its own retries.
   it.runIf(agent === 'claude')('hands over to the process retry when the outage outlasts api_retry_time', async () => {
-    const action = await start(failFor(OUTAGE_MS), { api_retry_time: '2s' });
+    // Process retries far enough apart that the outage ends before max_attempts does.
+    const action = await start(failFor(OUTAGE_MS), { api_retry_time: '2s', initial_delay: '2s', max_delay: '4s', max_attempts: '10' });
     const result = await action.done;
     expect(result.outputs.conclusion, result.stdout.slice(-6000)).toBe('success');
     expect(Number(result.outputs.attempts)).toBeGreaterThanOrEqual(2);
