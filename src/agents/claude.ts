@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
 import { isRecord, parseJsonLine, stringField, type AgentEvent } from './events.js';
+import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { providerRoute } from './provider-route.js';
 import { mergeClaudeSettings, readSettingsFile } from '../settings/claude-settings.js';
 
@@ -142,6 +143,12 @@ export class ClaudeAdapter implements AgentAdapter {
     this.stateDir = path.join(context.settings.homeDir, 'claude-config');
   }
 
+  /** Whether its requests go through our proxy with outage holds on. */
+  private get holdsRequests(): boolean {
+    const { settings, apiBaseUrl } = this.context;
+    return apiBaseUrl !== undefined && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0;
+  }
+
   async prepare(): Promise<void> {
     await mkdir(this.stateDir, { recursive: true });
     const { claudeSettings } = this.context.settings;
@@ -184,6 +191,10 @@ export class ClaudeAdapter implements AgentAdapter {
         // Side traffic (telemetry, update checks) is not the agent's work and fails in locked-down CI.
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       },
+      // API_TIMEOUT_MS bounds the wait for an answer's headers, which a hold sends at once; but a
+      // held stream was also seen closed at 620 s with the default 600 s, so it is raised beyond
+      // the hold: a request held through an outage must not be ended by the agent first.
+      envAtLeast: this.holdsRequests ? { API_TIMEOUT_MS: agentRequestTimeoutMs(settings.apiProxy.retryTimeMs) } : {},
     };
   }
 

@@ -8,7 +8,15 @@ export interface ToolResultEvent { type: 'tool_result'; id: string; name?: strin
 export interface ApiRetryEvent { type: 'api_retry'; attempt: number; maxRetries?: number | undefined; status: number | null; error?: string | undefined; delayMs?: number | undefined }
 /** One model turn ended (OpenCode's step_finish, Claude's assistant message with stop reason). */
 export interface TurnEvent { type: 'turn'; reason: string; costUsd?: number | undefined }
-export interface ErrorEvent { type: 'error'; message: string; status?: number | null | undefined; errorType?: string | undefined; retryable?: boolean | undefined }
+export interface ErrorEvent {
+  type: 'error';
+  message: string;
+  status?: number | null | undefined;
+  errorType?: string | undefined;
+  retryable?: boolean | undefined;
+  /** The Messages API's own error type (`authentication_error`), when the event carries the API's error body. */
+  apiErrorType?: string | undefined;
+}
 /** The agent's own verdict on the run, when it prints one (Claude's `result` line). */
 export interface ResultEvent {
   type: 'result';

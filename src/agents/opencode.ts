@@ -82,18 +82,38 @@ export function openCodeEvents(value: unknown): AgentEvent[] {
         break;
       }
       const { name, data } = error.data.error;
+      const apiErrorType = messagesApiErrorType(data?.responseBody) ?? messagesApiErrorType(data?.message);
       events.push({
         type: 'error',
         message: data?.message ?? name ?? 'error',
         status: data?.statusCode ?? null,
         errorType: name,
         retryable: data?.isRetryable,
+        ...(apiErrorType === undefined ? {} : { apiErrorType }),
       });
       break;
     }
   }
   if (events.length === 0) events.push({ type: 'other', kind: type });
   return events;
+}
+
+const wrappedApiError = z.object({ type: z.literal('error'), error: z.object({ type: z.string() }).loose() }).loose();
+const bareApiError = z.object({ type: z.string().regex(/^[a-z_]+_error$/) }).loose();
+
+/**
+ * The Messages API's error type in an error event's body or message. An error the API sent inside
+ * a 200 stream (as the proxy's outage hold does with a 401) reaches OpenCode's event as status 500
+ * with the API's error object as its body: the type is the only trace of what it really was.
+ */
+function messagesApiErrorType(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const json = parseJsonLine(text);
+  if (!json.ok) return undefined;
+  const wrapped = wrappedApiError.safeParse(json.value);
+  if (wrapped.success) return wrapped.data.error.type;
+  const bare = bareApiError.safeParse(json.value);
+  return bare.success ? bare.data.type : undefined;
 }
 
 /**

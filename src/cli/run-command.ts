@@ -57,6 +57,7 @@ Retry (process retry resumes the same session):
   --api-proxy true|false            local API retry proxy in front of the model API (default true)
   --api-retry-attempts N            tries per API request in the proxy (default 5)
   --api-max-delay DURATION          longest wait of the proxy between tries (default 30s)
+  --api-retry-time DURATION         hold a streaming request through an outage this long (default 30m; 0: off)
 
 Checkpoints (the local store by default):
   --checkpoint-store local|none|cache|artifact|both

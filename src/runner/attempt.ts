@@ -1,6 +1,6 @@
 import type { AgentAdapter, LaunchRequest } from '../agents/adapter.js';
 import type { AgentEvent } from '../agents/events.js';
-import type { ProxyStats } from '../proxy/api-proxy.js';
+import type { HoldRecord, ProxyStats } from '../proxy/api-proxy.js';
 import type { ExecutionFile } from '../report/execution-file.js';
 import type { Log } from '../report/log.js';
 import { childEnvironment } from './child-env.js';
@@ -48,6 +48,8 @@ export interface AttemptRecord {
   readonly apiRetries: number;
   /** The last retry-after hint the model API gave during this attempt. */
   readonly retryAfterMs: number | undefined;
+  /** Requests the proxy held through an outage during this attempt. */
+  readonly holds?: readonly HoldRecord[] | undefined;
   readonly numTurns: number | undefined;
   readonly costUsd: number | undefined;
 }
@@ -57,7 +59,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
   const { adapter, log } = options;
   const startedAt = new Date();
   const launch = adapter.launch(options.request);
-  const env = childEnvironment(options.baseEnv, launch.env, launch.envDefaults);
+  const env = childEnvironment(options.baseEnv, launch.env, launch.envDefaults, launch.envAtLeast);
 
   const evidence = new EvidenceCollector(options.request.sessionId);
   const onBatch = createEventConsumer({
@@ -111,6 +113,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
     agentRetries: evidence.agentRetries,
     apiRetries: proxy?.retriedRequests ?? 0,
     retryAfterMs: proxy?.lastRetryAfterMs,
+    holds: proxy?.holds ?? [],
     numTurns: evidence.numTurns,
     costUsd: evidence.costUsd,
   };

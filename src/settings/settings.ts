@@ -61,6 +61,7 @@ export const INPUT_DEFAULTS = {
   api_proxy: 'true',
   api_retry_attempts: '5',
   api_max_delay: '30s',
+  api_retry_time: '30m',
   checkpoint_store: 'both',
   checkpoint_dir: '',
   checkpoint_paths: '',
@@ -125,6 +126,8 @@ export interface Settings {
     /** Tries per API request, the first included. */
     readonly attempts: number;
     readonly maxDelayMs: number;
+    /** How long a streaming request is held (SSE pings) through an outage; 0 turns holds off. */
+    readonly retryTimeMs: number;
   };
   readonly checkpoint: CheckpointSettings;
   /** Bounds over every attempt and re-run of the lineage; 0 means none. */
@@ -303,6 +306,7 @@ const rawSchema = z.object({
   api_proxy: boolean,
   api_retry_attempts: integer({ min: 1, max: 20 }),
   api_max_delay: duration({ min: 0 }),
+  api_retry_time: duration({ min: 0 }),
   checkpoint_store: oneOf(CHECKPOINT_STORES),
   checkpoint_dir: optionalText,
   checkpoint_paths: z.string(),
@@ -398,7 +402,12 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
     neverRetryOn: Object.freeze(input.never_retry_on),
     retryUnknown: input.retry_unknown,
     resumePrompt: input.resume_prompt ?? DEFAULT_RESUME_PROMPT,
-    apiProxy: Object.freeze({ enabled: input.api_proxy, attempts: input.api_retry_attempts, maxDelayMs: input.api_max_delay }),
+    apiProxy: Object.freeze({
+      enabled: input.api_proxy,
+      attempts: input.api_retry_attempts,
+      maxDelayMs: input.api_max_delay,
+      retryTimeMs: input.api_retry_time,
+    }),
     checkpoint: Object.freeze({
       store: input.checkpoint_store,
       dir: checkpointDir,

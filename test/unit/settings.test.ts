@@ -29,6 +29,13 @@ describe('readSettings', () => {
     expect(() => read({ prompt: 'x', idle_timeout: '5 minutes' })).toThrow(/^idle_timeout: '5 minutes' is not a duration/);
   });
 
+  it('reads api_retry_time: 30m by default, 0 turns the outage hold off', () => {
+    expect(read({ prompt: 'x' }).apiProxy.retryTimeMs).toBe(30 * 60_000);
+    expect(read({ prompt: 'x', api_retry_time: '0' }).apiProxy.retryTimeMs).toBe(0);
+    expect(read({ prompt: 'x', api_retry_time: '2h' }).apiProxy.retryTimeMs).toBe(2 * 3_600_000);
+    expect(() => read({ prompt: 'x', api_retry_time: 'forever' })).toThrow(/^api_retry_time: 'forever' is not a duration/);
+  });
+
   it('reports every bad input at once', () => {
     try {
       read({ prompt: 'x', agent: 'gpt', attempt_timeout: 'soon' });
