@@ -1,6 +1,7 @@
-// What a KEY argument names. The cache and artifact forms re-type the key formats of
-// src/checkpoint/stores/actions-cache.ts and artifact.ts: keep them in step until each store
-// parses its own keys.
+// What a KEY argument names. Each form re-types a store's key format (the local store's
+// `<lineage hash>/<sequence>` folders in src/checkpoint/local-store.ts, the cache key of
+// stores/actions-cache.ts, the artifact name of stores/artifact.ts): keep them in step until
+// each store parses its own keys.
 import { formatSequence } from '../../checkpoint/index.js';
 
 export type ParsedKey =

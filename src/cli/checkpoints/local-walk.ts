@@ -1,9 +1,9 @@
+// The local store read whole, every lineage of it (the store itself answers for one lineage). It
+// re-types the store's folder layout (src/checkpoint/local-store.ts) until the store walks itself.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { lineageHash, newestFirst, parseSequenceLabel, type CheckpointRef, type Lineage } from '../../checkpoint/index.js';
 import { describeCheckpointFolder } from '../../checkpoint/local-store.js';
-
-// The local store read whole, every lineage of it (the store itself answers for one lineage).
 
 export interface LocalLineage {
   readonly hash: string;

@@ -9,7 +9,6 @@ import { SettingsError } from '../../settings/settings.js';
 import { CommandFailed } from '../command-failed.js';
 import { defaultHome } from '../home.js';
 import type { Context } from './context.js';
-import type { RestoreOptions } from './restore.js';
 
 export interface Target {
   readonly workspace: string;
@@ -21,7 +20,13 @@ export interface Target {
   readonly undo: () => Promise<void>;
 }
 
-export async function prepareTarget(ctx: Context, manifest: CheckpointManifest, options: RestoreOptions): Promise<Target> {
+/** What the caller said about the target: --into DIR, and --force. */
+export interface TargetOptions {
+  readonly into: string | undefined;
+  readonly force: boolean;
+}
+
+export async function prepareTarget(ctx: Context, manifest: CheckpointManifest, options: TargetOptions): Promise<Target> {
   const nothing = (): Promise<void> => Promise.resolve();
   const extraFor = (workspace: string): string => path.join(ctx.homeFlag ?? defaultHome(workspace), 'durable-agent', 'checkpoint-dir');
   if (options.into === undefined) {
