@@ -1,86 +1,44 @@
-// The agent's session data from its state folder (Claude's CLAUDE_CONFIG_DIR, OpenCode's
-// XDG_DATA_HOME): never its settings, hooks, plugins or credentials.
-import { copyFile, mkdir, readlink, symlink } from 'node:fs/promises';
-import path from 'node:path';
+// The agent's state folder (Claude's CLAUDE_CONFIG_DIR, OpenCode's XDG_DATA_HOME) minus credentials.
 import { isSessionData } from './agent-config-policy.js';
-import { fileHasSecret, walkTree, type TreeEntry } from './files.js';
+import { walkTree, type TreeEntry } from './files.js';
 import { globMatcher, isCredentialFile, sqliteGroupOf } from './safe-paths.js';
-import { containsSecret } from './secret-scan.js';
 
-export interface AgentStateCopy {
-  /** The copy's root; archive this, not the live folder. */
-  readonly root: string;
-  readonly entries: TreeEntry[];
-  /** Paths (relative to the state folder) left out because they hold a secret. */
-  readonly secretHits: string[];
-  readonly warnings: string[];
+/** Which paths of the state folder (files and their folders) are saved: session data only (agent-config-policy.ts). */
+export type AgentStateFilter = (relativePath: string) => boolean;
+
+/** The default when the agent is not named: the session data of either agent (their layouts do not overlap). */
+export const anyAgentSessionData: AgentStateFilter = (relativePath) => isSessionData('claude', relativePath) || isSessionData('opencode', relativePath);
+
+/**
+ * The entries of the state folder a checkpoint takes: credential files (`.credentials.json`,
+ * `auth.json`, anything named `*credentials*`), paths matching `exclude`, and paths the `keep`
+ * filter refuses are left out. Returns the entries and the paths left out.
+ */
+export async function listAgentState(stateDir: string, exclude: readonly string[], keep: AgentStateFilter = anyAgentSessionData): Promise<{ entries: TreeEntry[]; dropped: string[] }> {
+  const matchers = exclude.map((pattern) => pattern.trim()).filter((pattern) => pattern !== '').map((pattern) => globMatcher(pattern));
+  const dropped: string[] = [];
+  const entries = await walkTree(stateDir, (rel) => {
+    // What the filter refuses never belonged in a checkpoint (settings, hooks): it is not "dropped",
+    // so it never takes a database's -wal or -shm, which are session data, down with it.
+    if (!keep(rel)) return true;
+    const skip = isCredentialFile(rel) || matchers.some((matches) => matches(rel));
+    if (skip) dropped.push(rel);
+    return skip;
+  });
+  return { entries, dropped };
 }
 
 /**
- * Copies the agent's session data (agent-config-policy.ts; for `agent` undefined, the session data
- * of either agent, whose layouts do not overlap) into `into`, leaving out everything else
- * (settings, hooks, plugins), credential files (`.credentials.json`, `auth.json`, anything named
- * `*credentials*`), paths matching `exclude`, and files holding a secret. The copy is taken first so that what is scanned is exactly what is archived while the
- * agent may go on writing; a SQLite database is kept or dropped together with its `-wal`/`-shm`.
+ * Drops the other files of a SQLite database of which one file was left out (`x.db` with its
+ * `-wal`/`-shm`): a database without its WAL, or the other way round, would restore inconsistent.
  */
-export async function copyAgentState(
-  stateDir: string,
-  into: string,
-  exclude: readonly string[],
-  needles: readonly Buffer[],
-  agent?: 'claude' | 'opencode',
-): Promise<AgentStateCopy> {
-  const matchers = exclude.map((pattern) => pattern.trim()).filter((pattern) => pattern !== '').map((pattern) => globMatcher(pattern));
-  const sessionData = (rel: string): boolean => (agent === undefined ? isSessionData('claude', rel) || isSessionData('opencode', rel) : isSessionData(agent, rel));
-  const dropped = new Set<string>();
-  const listed = await walkTree(stateDir, (rel) => {
-    // Not session data is not "dropped": it never belonged in a checkpoint, and a database is
-    // never split by it (its -wal and -shm are session data with it).
-    if (!sessionData(rel)) return true;
-    const skip = isCredentialFile(rel) || matchers.some((matches) => matches(rel));
-    if (skip) dropped.add(rel);
-    return skip;
-  });
-
-  await mkdir(into, { recursive: true });
-  const copied: TreeEntry[] = [];
-  for (const entry of listed) {
-    const from = path.join(stateDir, entry.rel);
-    const to = path.join(into, entry.rel);
-    try {
-      if (entry.kind === 'directory') await mkdir(to, { recursive: true });
-      else if (entry.kind === 'symlink') await symlink(await readlink(from), to);
-      else await copyFile(from, to);
-      copied.push(entry);
-    } catch (error) {
-      // The agent may delete files while we copy (temp files, rotated logs): skip those.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-
-  const secretHits = new Set<string>();
+export function withoutBrokenDatabases<T extends { path: string }>(entries: readonly T[], leftOut: readonly string[]): { kept: T[]; warnings: string[] } {
+  const groups = new Set(leftOut.map(sqliteGroupOf));
   const warnings: string[] = [];
-  const droppedFolders: string[] = [];
-  const under = (rel: string): boolean => droppedFolders.some((folder) => rel.startsWith(`${folder}/`));
-  // Group keys (database paths) of databases to leave out because one of their files is left out:
-  // a database without its WAL (or the other way round) would restore inconsistent.
-  const droppedGroups = new Set([...dropped].map(sqliteGroupOf));
-  for (const entry of copied) {
-    if (under(entry.rel)) continue;
-    const hit = containsSecret(entry.rel, needles) || (entry.kind !== 'directory' && (await fileHasSecret(path.join(into, entry.rel), needles)));
-    if (!hit) continue;
-    secretHits.add(entry.rel);
-    if (entry.kind === 'directory') droppedFolders.push(entry.rel);
-    else droppedGroups.add(sqliteGroupOf(entry.rel));
-  }
-
-  const entries = copied.filter((entry) => {
-    if (secretHits.has(entry.rel) || under(entry.rel)) return false;
-    if (entry.kind === 'file' && droppedGroups.has(sqliteGroupOf(entry.rel))) {
-      warnings.push(`left out '${entry.rel}' together with its SQLite database '${sqliteGroupOf(entry.rel)}'`);
-      return false;
-    }
-    return true;
+  const kept = entries.filter((entry) => {
+    if (!groups.has(sqliteGroupOf(entry.path))) return true;
+    warnings.push(`left out '${entry.path}' together with its SQLite database '${sqliteGroupOf(entry.path)}'`);
+    return false;
   });
-  return { root: into, entries, secretHits: [...secretHits], warnings };
+  return { kept, warnings };
 }

@@ -7,7 +7,10 @@ export type RejectionKind =
   | 'checkout-ahead'
   | 'base-missing'
   | 'workspace'
-  | 'unsafe-archive';
+  | 'unsafe-archive'
+  | 'signature'
+  | 'bounds'
+  | 'restore-failed';
 
 /**
  * A checkpoint that failed validation. Thrown before anything is written whenever the problem can be

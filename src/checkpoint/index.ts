@@ -16,13 +16,14 @@ export { workspaceFingerprint } from './fingerprint.js';
 export { formatSequence, lineageHash, newestFirst, nextSequence, parseSequenceLabel } from './lineage.js';
 export { LocalStore } from './local-store.js';
 export {
-  CHECKPOINT_FILES,
   MANIFEST_FILE,
+  OBJECTS_DIR,
   manifestSchema,
   parseManifest,
   type CheckpointManifest,
   type ExcludedFile,
   type FileRole,
-  type ManifestFile,
+  type ManifestArea,
+  type ManifestObject,
 } from './manifest.js';
 export type { CheckpointRef, Lineage, SaveRequest, Store, StoreName } from './store.js';

@@ -5,6 +5,7 @@ import type { AgentAdapter } from '../agents/adapter.js';
 import type { Log } from '../report/log.js';
 import { knownSecrets } from '../settings/known-secrets.js';
 import type { Settings } from '../settings/settings.js';
+import { isSessionData } from './agent-config-policy.js';
 import { restoreLatest, type RestoredCheckpoint } from './checkpoint.js';
 import { ensurePrivateFolder } from '../private-folder.js';
 import { holdBackAgentConfig } from './config-hold-back.js';
@@ -140,6 +141,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
   const checkpointPaths = pathsFromRoot(settings.checkpoint.paths, workspace, settings.workingDirectory);
   log.info(`Checkpoints: ${stores.names} store, lineage ${lineage.repository} / ${lineage.workflow} / ${lineage.job} / ${lineage.checkpointId} / run ${lineage.runId}`);
 
+  const sessionData = (relativePath: string): boolean => isSessionData(adapter.name, relativePath);
   let restored: RestoredCheckpoint | undefined;
   if (options.restore && settings.checkpoint.resumeFrom !== 'none') {
     const held = await holdBackAgentConfig({
@@ -158,6 +160,9 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
         extraDir: hooks.extraDir,
         checkpointPaths,
         agentStateRefuse: options.agentStateRefuse,
+        agentStateFilter: sessionData,
+        signingKey: settings.secrets.checkpointSigningKey,
+        progress: (line) => log.info(line),
       });
       if (restored) break;
     }
@@ -191,9 +196,11 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       agentStateDir: adapter.stateDir,
       // OpenCode's own git snapshots of the work tree can be large and are rebuilt as needed.
       agentStateExclude: options.agentStateExclude ?? ['opencode/snapshot/**'],
+      agentStateFilter: sessionData,
       extraDir: hooks.extraDir,
       checkpointPaths,
       secrets: knownSecrets(settings, env),
+      signingKey: settings.secrets.checkpointSigningKey,
       runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? '1') || 1,
       log,
     },

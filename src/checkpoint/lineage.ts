@@ -7,11 +7,17 @@ import { formatSequence, lineageHash } from './stores/lineage-key.js';
 
 export { formatSequence, lineageHash };
 
-/** The sequence a folder or key suffix names, or undefined for anything else (temp folders, stray files). */
+/**
+ * Above any sequence a lineage reaches (one checkpoint a second for 30 years): a larger one is junk
+ * or planted, and taking it would push every later save's sequence out of range.
+ */
+export const MAX_SEQUENCE = 999_999_999;
+
+/** The sequence a folder or key suffix names, or undefined for anything else (temp folders, stray files, absurd numbers). */
 export function parseSequenceLabel(label: string): number | undefined {
   if (!/^\d{6,}$/.test(label)) return undefined;
   const sequence = Number(label);
-  return Number.isSafeInteger(sequence) ? sequence : undefined;
+  return Number.isSafeInteger(sequence) && sequence <= MAX_SEQUENCE ? sequence : undefined;
 }
 
 /** The sequence the next checkpoint of a lineage gets. */

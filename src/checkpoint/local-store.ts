@@ -1,9 +1,15 @@
 // Checkpoints in a local folder (the CLI's default store):
-//   <root>/<lineage hash>/<sequence, zero-padded to 6 digits>/manifest.json + files
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+//   <root>/<lineage hash>/objects/<id>                      every object of the lineage, once
+//   <root>/<lineage hash>/<sequence, 6 digits>/manifest.json + objects/<id>
+// A checkpoint folder's objects are hard links to the lineage's (a copy where the file system has
+// none), so each folder is whole on its own while an object's bytes are stored once; an object no
+// folder links to any more (link count 1) is swept by prune.
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatSequence, lineageHash, newestFirst, parseSequenceLabel } from './lineage.js';
-import { lineageSchema, MANIFEST_FILE } from './manifest.js';
+import { lineageSchema, MANIFEST_FILE, OBJECTS_DIR, parseManifest } from './manifest.js';
+import { OBJECT_ID } from './object-codec.js';
+import { ObjectFolder } from './object-folder.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from './store.js';
 
 const TEMP_PREFIX = '.tmp-';
@@ -13,27 +19,59 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 export class LocalStore implements Store {
   readonly name = 'local' as const;
 
-  constructor(readonly root: string) {}
+  /** `warn` hears about folders the store ignores (a junk sequence never hides the others). */
+  constructor(
+    readonly root: string,
+    private readonly warn?: (message: string) => void,
+  ) {}
 
-  /** Copies the folder into a temp folder beside its final place, then renames it there. */
+  /**
+   * Links the checkpoint's objects into a temp folder beside its final place, adds those the lineage
+   * lacks to its object folder, writes the manifest, then renames the folder into place.
+   */
   async save(request: SaveRequest): Promise<CheckpointRef> {
     const label = formatSequence(request.sequence);
     const lineageDir = this.lineageDir(request.lineage);
     const finalDir = path.join(lineageDir, label);
+    const shared = new ObjectFolder(path.join(lineageDir, OBJECTS_DIR));
     let temp: string | undefined;
     try {
       await mkdir(lineageDir, { recursive: true });
-      temp = await mkdtemp(path.join(lineageDir, `${TEMP_PREFIX}${label}-`));
-      let sizeBytes = 0;
-      for (const name of await regularFiles(request.dir)) {
-        await copyFile(path.join(request.dir, name), path.join(temp, name));
-        sizeBytes += (await stat(path.join(temp, name))).size;
-      }
       if (await exists(finalDir)) throw new Error(`checkpoint ${label} already exists`);
+      temp = await mkdtemp(path.join(lineageDir, `${TEMP_PREFIX}${label}-`));
+      const own = new ObjectFolder(path.join(temp, OBJECTS_DIR));
+      const incoming = new ObjectFolder(path.join(request.dir, OBJECTS_DIR));
+      let sizeBytes = 0;
+      let newBytes = 0;
+      for (const id of await incoming.list()) {
+        // The lineage's copy when it has one (the bytes stay stored once), else the new one, which
+        // then becomes the lineage's: linked into this folder first, so it is never unreferenced.
+        const size = (await shared.sizeOf(id)) ?? 0;
+        if (size > 0 && (await own.adopt(id, shared.pathOf(id)))) {
+          sizeBytes += size;
+          continue;
+        }
+        await own.adopt(id, incoming.pathOf(id));
+        await shared.adopt(id, own.pathOf(id));
+        const added = (await own.sizeOf(id)) ?? 0;
+        sizeBytes += added;
+        newBytes += added;
+      }
+      const manifest = await readFile(path.join(request.dir, MANIFEST_FILE));
+      await writeFile(path.join(temp, MANIFEST_FILE), manifest);
+      sizeBytes += manifest.length;
       // A rename within one folder is atomic: readers see no folder or a complete one.
       await rename(temp, finalDir);
       temp = undefined;
-      return { key: `${lineageHash(request.lineage)}/${label}`, sequence: request.sequence, attempt: request.attempt, createdAt: request.createdAt, sizeBytes, store: 'local' };
+      return {
+        key: `${lineageHash(request.lineage)}/${label}`,
+        sequence: request.sequence,
+        attempt: request.attempt,
+        createdAt: request.createdAt,
+        sizeBytes,
+        newBytes: newBytes + manifest.length,
+        store: 'local',
+      };
     } catch (error) {
       const cause = error as NodeJS.ErrnoException;
       throw new Error(`local store: cannot save checkpoint ${label} in ${lineageDir}: ${cause.code ? `${cause.code} ` : ''}${cause.message}`, { cause: error });
@@ -54,7 +92,10 @@ export class LocalStore implements Store {
     const refs: CheckpointRef[] = [];
     for (const name of names) {
       const sequence = parseSequenceLabel(name);
-      if (sequence === undefined) continue;
+      if (sequence === undefined) {
+        if (/^\d+$/.test(name)) this.warn?.(`local store: ignored the folder '${name}' in ${lineageDir}: not a checkpoint sequence`);
+        continue;
+      }
       const ref = await this.describe(lineage, name, sequence);
       if (ref) refs.push(ref);
     }
@@ -65,7 +106,10 @@ export class LocalStore implements Store {
     const source = this.folderOf(ref.key);
     await mkdir(intoDir, { recursive: true });
     if ((await readdir(intoDir)).length > 0) throw new Error(`local store: ${intoDir} is not empty`);
-    for (const name of await regularFiles(source)) await copyFile(path.join(source, name), path.join(intoDir, name));
+    await copyFile(path.join(source, MANIFEST_FILE), path.join(intoDir, MANIFEST_FILE));
+    const from = new ObjectFolder(path.join(source, OBJECTS_DIR));
+    const into = new ObjectFolder(path.join(intoDir, OBJECTS_DIR));
+    for (const id of await from.list()) await into.adopt(id, from.pathOf(id));
   }
 
   async prune(lineage: Lineage, keep: number): Promise<number> {
@@ -73,7 +117,50 @@ export class LocalStore implements Store {
     const doomed = refs.slice(Math.max(0, keep));
     for (const ref of doomed) await rm(this.folderOf(ref.key), { recursive: true, force: true });
     await this.removeStaleTemps(this.lineageDir(lineage));
+    await this.sweepObjects(this.lineageDir(lineage));
     return doomed.length;
+  }
+
+  /**
+   * Removes the lineage's objects no checkpoint folder links to. A save links an object into its
+   * own folder before it adds it here, so an object in use always has a second link. Where the
+   * file system has no hard links (copies), objects are kept unless no kept manifest names them.
+   */
+  private async sweepObjects(lineageDir: string): Promise<number> {
+    const shared = new ObjectFolder(path.join(lineageDir, OBJECTS_DIR));
+    let referenced: Set<string> | undefined;
+    let removed = 0;
+    for (const id of await shared.list()) {
+      const info = await lstat(shared.pathOf(id)).catch(() => undefined);
+      if (info === undefined || info.nlink > 1) continue;
+      referenced ??= await this.referencedObjects(lineageDir);
+      if (referenced === undefined || referenced.has(id)) continue;
+      await shared.remove(id);
+      removed += 1;
+    }
+    for (const temp of await shared.temps()) {
+      const info = await stat(temp).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > STALE_TEMP_MS) await rm(temp, { force: true });
+    }
+    return removed;
+  }
+
+  /** Objects named by any manifest of the lineage; undefined when one cannot be read (then nothing is swept). */
+  private async referencedObjects(lineageDir: string): Promise<Set<string> | undefined> {
+    const ids = new Set<string>();
+    for (const name of await readdir(lineageDir).catch(() => [] as string[])) {
+      if (parseSequenceLabel(name) === undefined) continue;
+      const text = await readFile(path.join(lineageDir, name, MANIFEST_FILE), 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      const parsed = parseManifest(text);
+      if (!parsed.ok) {
+        // A manifest we cannot read may still need objects we cannot name: sweep nothing.
+        for (const id of (await readdir(path.join(lineageDir, name, OBJECTS_DIR)).catch(() => [] as string[]))) if (OBJECT_ID.test(id)) ids.add(id);
+        continue;
+      }
+      for (const object of parsed.manifest.objects) ids.add(object.id);
+    }
+    return ids;
   }
 
   private lineageDir(lineage: Lineage): string {
@@ -116,25 +203,19 @@ export async function describeCheckpointFolder(dir: string, key: string, sequenc
   let attempt = 0;
   let createdAt = '';
   let lineage: Lineage | undefined;
+  let sizeBytes = Buffer.byteLength(text);
   try {
-    const data = JSON.parse(text) as { attempt?: unknown; createdAt?: unknown; lineage?: unknown };
+    const data = JSON.parse(text) as { attempt?: unknown; createdAt?: unknown; lineage?: unknown; objects?: unknown };
     if (typeof data.attempt === 'number') attempt = data.attempt;
     if (typeof data.createdAt === 'string') createdAt = data.createdAt;
     const parsed = lineageSchema.safeParse(data.lineage);
     if (parsed.success) lineage = parsed.data;
+    if (Array.isArray(data.objects)) for (const object of data.objects as Array<{ size?: unknown }>) if (typeof object.size === 'number') sizeBytes += object.size;
   } catch {
     // Unparseable: still listed, with what the folder itself tells.
   }
   if (createdAt === '') createdAt = (await stat(path.join(dir, MANIFEST_FILE))).mtime.toISOString();
-  let sizeBytes = 0;
-  for (const file of await regularFiles(dir)) sizeBytes += (await stat(path.join(dir, file))).size;
   return { ref: { key, sequence, attempt, createdAt, sizeBytes, store: 'local' }, lineage };
-}
-
-/** Names of the regular files directly in a folder (a checkpoint folder is flat). */
-async function regularFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => entry.name).sort();
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -4,16 +4,14 @@ import { z } from 'zod';
 
 export const MANIFEST_FILE = 'manifest.json';
 
-/** The files a checkpoint may hold besides the manifest, by role. */
-export const CHECKPOINT_FILES = {
-  workspace: 'workspace.bundle',
-  paths: 'paths.tar.gz',
-  extra: 'extra.tar.gz',
-  'agent-state': 'agent-state.tar.gz',
-} as const;
+/** The folder of a checkpoint that holds its objects, each named by its id. */
+export const OBJECTS_DIR = 'objects';
 
-export type FileRole = keyof typeof CHECKPOINT_FILES;
-const FILE_ROLES = ['workspace', 'paths', 'extra', 'agent-state'] as const satisfies readonly FileRole[];
+/** What a checkpoint holds, by role. */
+export const FILE_ROLES = ['workspace', 'paths', 'extra', 'agent-state'] as const;
+export type FileRole = (typeof FILE_ROLES)[number];
+const AREA_ROLES = ['paths', 'extra', 'agent-state'] as const;
+export type AreaRole = (typeof AREA_ROLES)[number];
 
 /** Where a file was left out of a checkpoint because it held a secret. */
 export const EXCLUDED_AREAS = ['workspace', 'paths', 'extra', 'agent-state', 'manifest'] as const;
@@ -21,11 +19,10 @@ export type ExcludedArea = (typeof EXCLUDED_AREAS)[number];
 
 const objectId = z.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/, 'a full git object id');
 const absolutePath = z.string().refine((value) => path.isAbsolute(value), 'an absolute path');
-// Plain names only: a manifest must not be able to make the reader open `../x` or `/etc/x`.
-const fileName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain file name')
-  .refine((name) => name !== MANIFEST_FILE, 'not the manifest itself');
+// Object ids are the only names a manifest makes the reader open: no `../x` or `/etc/x`.
+const objectHash = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 object id');
+const count = z.number().int().nonnegative();
+const segment = z.tuple([objectHash, count, count]);
 // What `git check-ref-format --branch` accepts, roughly; the restore re-checks with git itself.
 const branchName = z
   .string()
@@ -40,15 +37,21 @@ export const lineageSchema = z.object({
   runId: z.string(),
 });
 
+export const CONSISTENCY = ['turn-boundary', 'mid-turn', 'agent-state-first'] as const;
+
 export const manifestSchema = z
   .object({
-    schemaVersion: z.literal(1),
+    schemaVersion: z.literal(2),
     lineage: lineageSchema,
     sequence: z.number().int().nonnegative(),
     attempt: z.number().int().positive(),
     createdAt: z.iso.datetime({ offset: true }),
     agent: z.string().min(1),
     sessionId: z.string().min(1).nullable(),
+    /** When the parts were read relative to the agent's turns. */
+    consistency: z.enum(CONSISTENCY).default('agent-state-first'),
+    /** The tool call that was running when a mid-turn checkpoint was taken. */
+    interruptedTool: z.object({ name: z.string(), id: z.string() }).optional(),
     workspace: z.object({
       /** Absolute path of the work tree when saved (sessions are tied to it). */
       path: absolutePath,
@@ -58,8 +61,10 @@ export const manifestSchema = z
       head: objectId,
       /** The branch HEAD was on; null when detached. */
       branch: branchName.nullable(),
-      /** Commit (parent: head) holding the work tree, untracked files included; null when it equals head. */
-      snapshot: objectId.nullable(),
+      /** The agent's commits as a git bundle against base (byte ranges of objects); null without commits. */
+      bundle: z.object({ size: count, segments: z.array(segment) }).nullable(),
+      /** The listing object of the files that differ from HEAD and the paths deleted; null when clean. */
+      changes: objectHash.nullable(),
       /** Why the work tree was not saved (a secret in the agent's own commits); null when it was. */
       omitted: z.string().nullable(),
     }),
@@ -69,33 +74,38 @@ export const manifestSchema = z
     agentStateDir: absolutePath.nullable(),
     attempts: z.array(z.record(z.string(), z.unknown())),
     totals: z.object({ costUsd: z.number().nonnegative(), turns: z.number().int().nonnegative() }),
-    files: z.array(
-      z.object({
-        name: fileName,
-        role: z.enum(FILE_ROLES),
-        sizeBytes: z.number().int().nonnegative(),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/),
-      }),
-    ),
+    /** The folders saved, each as a listing object. */
+    areas: z.array(z.object({ role: z.enum(AREA_ROLES), tree: objectHash, files: count, bytes: count })),
+    /** Every object the checkpoint needs (listings, packs, chunks, bundle) with its stored size. */
+    objects: z.array(z.object({ id: objectHash, size: count })),
     /** Files left out because they held a secret (paths only, never the value). */
     excluded: z.array(z.object({ area: z.enum(EXCLUDED_AREAS), path: z.string() })),
+    /** HMAC-SHA256 (hex) of the manifest without this field, with `checkpoint_signing_key`. */
+    signature: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   })
   .superRefine((manifest, context) => {
-    const names = new Set(manifest.files.map((file) => file.name));
-    const roles = new Set(manifest.files.map((file) => file.role));
-    if (names.size !== manifest.files.length) context.addIssue({ code: 'custom', message: 'duplicate file names', path: ['files'] });
-    if (roles.size !== manifest.files.length) context.addIssue({ code: 'custom', message: 'duplicate file roles', path: ['files'] });
-    if (roles.has('extra') && manifest.extraDir === null) context.addIssue({ code: 'custom', message: 'extra archive without extraDir', path: ['extraDir'] });
+    const roles = new Set(manifest.areas.map((area) => area.role));
+    if (roles.size !== manifest.areas.length) context.addIssue({ code: 'custom', message: 'duplicate areas', path: ['areas'] });
+    if (roles.has('extra') && manifest.extraDir === null) context.addIssue({ code: 'custom', message: 'extra folder saved without extraDir', path: ['extraDir'] });
     if (roles.has('agent-state') && manifest.agentStateDir === null) {
-      context.addIssue({ code: 'custom', message: 'agent state archive without agentStateDir', path: ['agentStateDir'] });
+      context.addIssue({ code: 'custom', message: 'agent state saved without agentStateDir', path: ['agentStateDir'] });
     }
-    if (manifest.workspace.omitted !== null && (roles.has('workspace') || manifest.workspace.snapshot !== null)) {
-      context.addIssue({ code: 'custom', message: 'an omitted workspace has no bundle or snapshot', path: ['workspace'] });
+    if (manifest.workspace.omitted !== null && (manifest.workspace.bundle !== null || manifest.workspace.changes !== null)) {
+      context.addIssue({ code: 'custom', message: 'an omitted workspace has no bundle or changes', path: ['workspace'] });
     }
+    const ids = new Set(manifest.objects.map((object) => object.id));
+    if (ids.size !== manifest.objects.length) context.addIssue({ code: 'custom', message: 'duplicate objects', path: ['objects'] });
+    const referenced = [
+      ...manifest.areas.map((area) => area.tree),
+      ...(manifest.workspace.changes === null ? [] : [manifest.workspace.changes]),
+      ...(manifest.workspace.bundle?.segments.map(([id]) => id) ?? []),
+    ];
+    for (const id of referenced) if (!ids.has(id)) context.addIssue({ code: 'custom', message: `object ${id.slice(0, 12)}… is referenced but not listed`, path: ['objects'] });
   });
 
 export type CheckpointManifest = z.infer<typeof manifestSchema>;
-export type ManifestFile = CheckpointManifest['files'][number];
+export type ManifestObject = CheckpointManifest['objects'][number];
+export type ManifestArea = CheckpointManifest['areas'][number];
 export type ExcludedFile = CheckpointManifest['excluded'][number];
 
 export type ParsedManifest = { ok: true; manifest: CheckpointManifest } | { ok: false; reason: string };
@@ -110,35 +120,28 @@ export function parseManifest(text: string): ParsedManifest {
   }
   const result = manifestSchema.safeParse(data);
   if (result.success) return { ok: true, manifest: result.data };
-  const issue = result.error.issues[0];
-  const where = issue?.path.map(String).join('.') ?? '';
-  return { ok: false, reason: `manifest.json is invalid${where ? ` at ${where}` : ''}: ${issue?.message ?? 'unknown problem'}` };
+  return { ok: false, reason: `manifest.json is invalid: ${zodProblem(result.error)}` };
+}
+
+/** A zod error as one readable line: where, then what, for the first few issues. */
+export function zodProblem(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((issue) => {
+    const where = issue.path.map(String).join('.');
+    return `${where ? `${where}: ` : ''}${issue.message}`;
+  });
+  const more = error.issues.length - shown.length;
+  return `${shown.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
 }
 
 export function serializeManifest(manifest: CheckpointManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
-export function fileOfRole(manifest: CheckpointManifest, role: FileRole): ManifestFile | undefined {
-  return manifest.files.find((file) => file.role === role);
+export function areaOf(manifest: CheckpointManifest, role: AreaRole): ManifestArea | undefined {
+  return manifest.areas.find((area) => area.role === role);
 }
 
-/** Total bytes of a checkpoint's files (manifest excluded). */
+/** Total stored bytes of a checkpoint's objects (manifest excluded). */
 export function manifestSize(manifest: CheckpointManifest): number {
-  return manifest.files.reduce((sum, file) => sum + file.sizeBytes, 0);
-}
-
-/** The differences between recorded and actual file facts, as reasons (empty when they agree). */
-export function fileMismatches(
-  expected: readonly ManifestFile[],
-  actual: ReadonlyMap<string, { sizeBytes: number; sha256: string } | undefined>,
-): string[] {
-  const problems: string[] = [];
-  for (const file of expected) {
-    const found = actual.get(file.name);
-    if (!found) problems.push(`${file.name} is missing`);
-    else if (found.sizeBytes !== file.sizeBytes) problems.push(`${file.name} has ${found.sizeBytes} bytes, the manifest says ${file.sizeBytes}`);
-    else if (found.sha256 !== file.sha256) problems.push(`${file.name} does not match its sha256`);
-  }
-  return problems;
+  return manifest.objects.reduce((sum, object) => sum + object.size, 0);
 }

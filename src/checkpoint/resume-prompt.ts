@@ -4,8 +4,8 @@ function restoredWhat(manifest: CheckpointManifest): string {
   const parts: string[] = [];
   // A workspace left out (a secret in the agent's commits) is not claimed as restored.
   if (manifest.workspace.omitted === null) parts.push('the workspace (your edits, commits and untracked files)');
-  if (manifest.files.some((file) => file.role === 'paths')) parts.push('the experiment outputs');
-  if (manifest.files.some((file) => file.role === 'extra')) parts.push('the files in $DURABLE_AGENT_CHECKPOINT_DIR');
+  if (manifest.areas.some((area) => area.role === 'paths')) parts.push('the experiment outputs');
+  if (manifest.areas.some((area) => area.role === 'extra')) parts.push('the files in $DURABLE_AGENT_CHECKPOINT_DIR');
   const what = parts.length > 0 ? parts.join(', ') : 'no files';
   return manifest.workspace.omitted === null ? what : `${what} (not the workspace, which was left out of the checkpoint: the checkout is as this job checked it out)`;
 }

@@ -1,7 +1,7 @@
 // Pure checks that keep a restore inside its folder: archive entry names, link targets, patterns.
 import path from 'node:path';
 import picomatch from 'picomatch';
-import type { TarEntry } from './tar-entries.js';
+import type { TarEntry } from './tar-entry.js';
 
 /** True when `child` is `parent` or below it (both absolute; compared lexically). */
 export function isInside(parent: string, child: string): boolean {

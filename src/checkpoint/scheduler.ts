@@ -20,9 +20,13 @@ export interface CheckpointContext {
   readonly agent: string;
   readonly agentStateDir: string;
   readonly agentStateExclude: readonly string[];
+  /** Which paths of the agent state are session data (agent-config-policy.ts); nothing else is saved. */
+  readonly agentStateFilter?: ((relativePath: string) => boolean) | undefined;
   readonly extraDir: string;
   readonly checkpointPaths: string;
   readonly secrets: readonly string[];
+  /** `checkpoint_signing_key`: every manifest is signed with it. */
+  readonly signingKey?: string | undefined;
   /** GITHUB_RUN_ATTEMPT. */
   readonly runAttempt: number;
   readonly log: Log;
@@ -173,9 +177,12 @@ export class CheckpointScheduler {
         extraDir: context.extraDir,
         agentStateDir: context.agentStateDir,
         agentStateExclude: context.agentStateExclude,
+        agentStateFilter: context.agentStateFilter,
         secrets: context.secrets,
         attempts: this.attempts,
         totals: this.totals,
+        signingKey: context.signingKey,
+        progress: (line) => context.log.info(line),
       });
       try {
         for (const excluded of created.excluded) context.log.warning(`Checkpoint ${sequence}: left out ${excluded.area} file ${excluded.path}, which holds a secret value.`);
@@ -198,7 +205,7 @@ export class CheckpointScheduler {
         }
         context.log.info(
           `Checkpoint ${sequence} saved (${reason}): ${formatBytes(created.sizeBytes)} in ${formatDuration(took)} to ${refs.map((ref) => `${ref.store} ${ref.key}`).join(', ')}; ` +
-            `files: ${created.manifest.files.map((file) => `${file.name} ${formatBytes(file.sizeBytes)}`).join(', ')}`,
+            `${created.stats.files} files, ${formatBytes(created.stats.bytesNew)} new and ${formatBytes(created.stats.bytesReused)} reused (${formatBytes(created.stats.bytesRead)} read)`,
         );
         return newest;
       } finally {

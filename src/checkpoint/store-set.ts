@@ -87,7 +87,7 @@ export function createStoreSet(settings: Settings, env: NodeJS.ProcessEnv, log: 
     case 'none':
       return new StoreSet([], log);
     case 'local':
-      return new StoreSet([{ store: new LocalStore(checkpoint.dir), saves: 'every' }], log);
+      return new StoreSet([{ store: new LocalStore(checkpoint.dir, (message) => log.warning(message)), saves: 'every' }], log);
     case 'cache':
       return new StoreSet([cache()], log);
     case 'artifact':

@@ -1,5 +1,6 @@
 // The contract between the checkpoint pipeline and where checkpoints are kept (a local folder,
-// the Actions cache, artifacts). A checkpoint is one folder: manifest.json plus the files it lists.
+// the Actions cache, artifacts). A checkpoint is one folder: manifest.json plus objects/<id>, the
+// content-addressed objects it names; a store keeps an object once per lineage.
 
 /** What a re-run resumes: checkpoints of one lineage continue each other. */
 export interface Lineage {
@@ -20,7 +21,10 @@ export interface CheckpointRef {
   readonly sequence: number;
   readonly attempt: number;
   readonly createdAt: string;
+  /** Stored bytes of the whole checkpoint (0 when the store does not know before fetching). */
   readonly sizeBytes: number;
+  /** Of those, the bytes this save added to the store (its objects the store lacked), when known. */
+  readonly newBytes?: number;
   readonly store: StoreName;
 }
 

@@ -1,29 +1,24 @@
-// The workspace as git objects: a snapshot commit of the work tree on top of the agent's HEAD,
-// bundled relative to the checkout's base commit, and the way back.
+// The workspace in a checkpoint: the agent's commits as a git bundle against the checkout's base
+// commit, and the work tree as the files that differ from HEAD (changed and untracked, not
+// ignored) plus the paths deleted. The files are stored like any other folder's (content-addressed,
+// so an unchanged file costs nothing in the next checkpoint); git keeps only the history.
 //
-// Saving never touches the user's repository: the snapshot is built with a temporary index, and
-// its new objects and the refs the bundle needs live in a scratch repository that borrows the
-// user's objects through `objects/info/alternates`.
+// Saving never touches the user's repository: the bundle's refs live in a scratch repository that
+// borrows the user's objects through `objects/info/alternates`, and status takes no locks.
 import { spawn } from 'node:child_process';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckpointManifest } from './manifest.js';
 import { CheckpointRejected } from './errors.js';
 import { CommandError, git, gitEnv, gitSucceeds, run } from './exec.js';
+import type { TreeEntry } from './files.js';
+import { parseStatus } from './git-status.js';
 import { SecretScanner } from './secret-scan.js';
 
-/** Who the snapshot commit says made it; fixed so that a runner without a git identity can commit. */
-const SNAPSHOT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'durable-agent',
-  GIT_AUTHOR_EMAIL: 'durable-agent@users.noreply.github.com',
-  GIT_COMMITTER_NAME: 'durable-agent',
-  GIT_COMMITTER_EMAIL: 'durable-agent@users.noreply.github.com',
-};
-const SNAPSHOT_MESSAGE = 'durable-agent checkpoint: work tree snapshot';
 const HEAD_REF = 'refs/durable-agent/head';
-const SNAPSHOT_REF = 'refs/durable-agent/snapshot';
 
 export type RecordedWorkspace = CheckpointManifest['workspace'];
+type RecordedGit = Pick<RecordedWorkspace, 'path' | 'base' | 'head' | 'branch' | 'omitted'>;
 
 export interface WorkspaceSnapshotOptions {
   /** The work tree (or a folder inside it). */
@@ -32,17 +27,24 @@ export interface WorkspaceSnapshotOptions {
   readonly baseCommit: string;
   /** Where to write the bundle, when one is needed. */
   readonly bundleFile: string;
-  /** A folder for the scratch repository and index (removed afterwards). */
+  /** A folder for the scratch repository (removed afterwards). */
   readonly tempDir: string;
   readonly needles: readonly Buffer[];
 }
 
 export interface WorkspaceSnapshot {
-  readonly recorded: RecordedWorkspace;
-  /** Whether `bundleFile` was written (not needed when HEAD is reachable from base and the tree is clean). */
+  readonly recorded: RecordedGit;
+  /** The work tree's root. */
+  readonly top: string;
+  /** Whether `bundleFile` was written (only when the agent made commits). */
   readonly bundled: boolean;
-  /** Work-tree paths whose content held a secret (saved at HEAD's version, or not at all). */
+  /** Files and links that differ from HEAD (relative to the root), to be stored as a folder. */
+  readonly changes: TreeEntry[];
+  /** Paths HEAD has and the work tree does not. */
+  readonly deleted: string[];
+  /** Paths in the agent's commits holding a secret (the workspace is then left out). */
   readonly secretHits: string[];
+  readonly warnings: string[];
 }
 
 export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Promise<WorkspaceSnapshot> {
@@ -50,10 +52,54 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
   const head = await resolveCommit(top, 'HEAD', 'the workspace has no commit (HEAD)');
   const base = await resolveCommit(top, options.baseCommit, `base commit '${options.baseCommit}' is not in the workspace`);
   const branch = await currentBranch(top);
-  const [objectsDir, indexFile, shallowFile] = (await git(top, ['rev-parse', '--path-format=absolute', '--git-path', 'objects', '--git-path', 'index', '--git-path', 'shallow'])).split('\n');
-  if (objectsDir === undefined || indexFile === undefined || shallowFile === undefined) throw new Error('git rev-parse --git-path gave fewer paths than asked');
-  const objectFormat = await git(top, ['rev-parse', '--show-object-format']);
+  const recorded = (omitted: string | null): RecordedGit => ({ path: top, base, head, branch, omitted });
+  const warnings: string[] = [];
 
+  const hasCommits = !(await gitSucceeds(top, ['merge-base', '--is-ancestor', head, base]));
+  if (hasCommits && options.needles.length > 0) {
+    const history = await listObjects(top, {}, head, base);
+    const hits = await objectsWithSecrets(top, {}, [...history.keys()], options.needles);
+    if (hits.size > 0) {
+      // A secret in the agent's own commits cannot be cut out without rewriting its history: the
+      // workspace is left out of this checkpoint instead.
+      const secretHits = [...new Set([...hits].map((id) => history.get(id) || id))];
+      return { recorded: recorded("a secret is in the agent's commits; the workspace was not saved"), top, bundled: false, changes: [], deleted: [], secretHits, warnings };
+    }
+  }
+
+  // GIT_OPTIONAL_LOCKS=0 (from gitEnv): status must not refresh and rewrite the user's index.
+  const { stdout } = await run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames'], { cwd: top, env: gitEnv() });
+  const changes: TreeEntry[] = [];
+  const deleted: string[] = [];
+  const folders = new Set<string>();
+  for (const record of parseStatus(stdout.toString('utf8'))) {
+    if (record.submodule) {
+      warnings.push(`left out the submodule or nested repository '${record.path.replace(/\/$/, '')}'`);
+      continue;
+    }
+    const info = await lstat(path.join(top, record.path)).catch(() => undefined);
+    if (info === undefined) {
+      deleted.push(record.path);
+      continue;
+    }
+    const kind = info.isSymbolicLink() ? 'symlink' : info.isFile() ? 'file' : undefined;
+    if (kind === undefined) continue;
+    // Parent folders first, so a restore recreates them with their modes.
+    const parts = record.path.split('/');
+    for (let depth = 1; depth < parts.length; depth++) folders.add(parts.slice(0, depth).join('/'));
+    changes.push({ rel: record.path, kind });
+  }
+  const entries = [...[...folders].map((rel) => ({ rel, kind: 'directory' as const })), ...changes].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+
+  if (!hasCommits) return { recorded: recorded(null), top, bundled: false, changes: entries, deleted, secretHits: [], warnings };
+  await bundleCommits(top, head, base, branch, options);
+  return { recorded: recorded(null), top, bundled: true, changes: entries, deleted, secretHits: [], warnings };
+}
+
+async function bundleCommits(top: string, head: string, base: string, branch: string | null, options: WorkspaceSnapshotOptions): Promise<void> {
+  const [objectsDir, shallowFile] = (await git(top, ['rev-parse', '--path-format=absolute', '--git-path', 'objects', '--git-path', 'shallow'])).split('\n');
+  if (objectsDir === undefined || shallowFile === undefined) throw new Error('git rev-parse --git-path gave fewer paths than asked');
+  const objectFormat = await git(top, ['rev-parse', '--show-object-format']);
   const temp = await mkdtemp(path.join(options.tempDir, 'snapshot-'));
   try {
     const scratch = path.join(temp, 'scratch.git');
@@ -62,71 +108,21 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
     // The scratch repository must know where a shallow clone's history is cut, or walking from
     // base would look for parents that were never fetched.
     await copyIfExists(shallowFile, path.join(scratch, 'shallow'));
-
-    const index = path.join(temp, 'index');
-    const env = { GIT_INDEX_FILE: index, GIT_OBJECT_DIRECTORY: path.join(scratch, 'objects'), GIT_ALTERNATE_OBJECT_DIRECTORIES: objectsDir };
-    // Starting from a copy of the user's index (rather than `read-tree HEAD`) keeps its stat cache,
-    // so `add -A` hashes only changed files, and keeps sparse-checkout bits, so files outside the
-    // sparse cone are not recorded as deleted. Without an index, start from HEAD's tree.
-    if (!(await copyIfExists(indexFile, index))) await git(top, ['read-tree', head], env);
-    await git(top, ['add', '-A'], env);
-    const headTree = await git(top, ['rev-parse', `${head}^{tree}`]);
-    const commitTree = async (): Promise<string | null> => {
-      const tree = await git(top, ['write-tree'], env);
-      if (tree === headTree) return null;
-      return git(top, ['commit-tree', '--no-gpg-sign', tree, '-p', head, '-m', SNAPSHOT_MESSAGE], { ...env, ...SNAPSHOT_IDENTITY });
-    };
-    let snapshot = await commitTree();
-    const recorded = (snap: string | null, omitted: string | null): RecordedWorkspace => ({ path: top, base, head, branch, snapshot: snap, omitted });
-
-    const secretHits: string[] = [];
-    if (options.needles.length > 0) {
-      const tip = snapshot ?? head;
-      const objects = await listObjects(top, env, tip, base);
-      const hits = await objectsWithSecrets(top, env, [...objects.keys()], options.needles);
-      if (hits.size > 0) {
-        const history = head === base ? new Map<string, string>() : await listObjects(top, env, head, base);
-        const inHistory = [...hits].filter((id) => history.has(id));
-        const inTreeOnly = new Set([...hits].filter((id) => !history.has(id)));
-        const hitBlobs = (await treeBlobs(top, env, tip)).filter((blob) => inTreeOnly.has(blob.id));
-        const treeOnlyPaths = hitBlobs.map((blob) => blob.path);
-        const allBlobs = [...inTreeOnly].every((id) => hitBlobs.some((blob) => blob.id === id));
-        if (inHistory.length > 0 || !allBlobs) {
-          // A secret in the agent's own commits (or in a file name) cannot be cut out without
-          // rewriting its history: the workspace is left out of this checkpoint instead.
-          const paths = [...new Set([...inHistory.map((id) => history.get(id) ?? id), ...treeOnlyPaths])];
-          secretHits.push(...paths);
-          return { recorded: recorded(null, 'a secret is in the agent\'s commits; the workspace was not saved'), bundled: false, secretHits };
-        }
-        // Only the work tree holds it: save those paths at HEAD's version (absent if HEAD has none).
-        secretHits.push(...new Set(treeOnlyPaths));
-        await git(top, ['reset', '-q', head, '--pathspec-from-file=-', '--pathspec-file-nul'], { ...env, GIT_LITERAL_PATHSPECS: '1' }, secretHits.map((file) => `${file}\0`).join(''));
-        snapshot = await commitTree();
-      }
-    }
-
-    const needsBundle = snapshot !== null || !(await gitSucceeds(top, ['merge-base', '--is-ancestor', head, base], env));
-    if (!needsBundle) return { recorded: recorded(snapshot, null), bundled: false, secretHits };
     const scratchGit = (args: string[]): Promise<string> => git(temp, [`--git-dir=${scratch}`, ...args]);
     const refs = [HEAD_REF];
     await scratchGit(['update-ref', HEAD_REF, head]);
-    if (snapshot !== null) {
-      await scratchGit(['update-ref', SNAPSHOT_REF, snapshot]);
-      refs.push(SNAPSHOT_REF);
-    }
     if (branch !== null) {
       await scratchGit(['update-ref', `refs/heads/${branch}`, head]);
       refs.push(`refs/heads/${branch}`);
     }
     await scratchGit(['bundle', 'create', '-q', options.bundleFile, ...refs, '--not', base]);
-    return { recorded: recorded(snapshot, null), bundled: true, secretHits };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
 }
 
 /** Checks that a recorded workspace can be restored here; throws CheckpointRejected. */
-export async function checkWorkspace(workspace: string, recorded: RecordedWorkspace, bundleFile: string | undefined): Promise<void> {
+export async function checkWorkspace(workspace: string, recorded: RecordedGit, bundleFile: string | undefined): Promise<void> {
   const top = await workTreeRoot(workspace);
   if (!(await gitSucceeds(top, ['cat-file', '-e', `${recorded.base}^{commit}`]))) {
     throw new CheckpointRejected('base-missing', `base commit ${recorded.base} is not in this checkout`);
@@ -139,7 +135,6 @@ export async function checkWorkspace(workspace: string, recorded: RecordedWorksp
     throw new CheckpointRejected('workspace', `invalid branch name '${recorded.branch}'`);
   }
   if (bundleFile === undefined) {
-    if (recorded.snapshot !== null) throw new CheckpointRejected('workspace', 'a snapshot commit is recorded but there is no bundle');
     if (!(await gitSucceeds(top, ['cat-file', '-e', `${recorded.head}^{commit}`]))) {
       throw new CheckpointRejected('workspace', `HEAD ${recorded.head} is not in this checkout and there is no bundle`);
     }
@@ -157,35 +152,53 @@ export async function checkWorkspace(workspace: string, recorded: RecordedWorksp
       .map((line) => line.split(' '))
       .map(([id, ref]) => [ref ?? '', id ?? '']),
   );
-  // git leaves a ref out of a bundle when its commit is reachable from the base (HEAD == base):
-  // then the checkout itself must have it.
-  const bundledHead = heads.get(HEAD_REF);
-  if (bundledHead !== undefined ? bundledHead !== recorded.head : !(await gitSucceeds(top, ['cat-file', '-e', `${recorded.head}^{commit}`]))) {
-    throw new CheckpointRejected('workspace', 'neither the bundle nor the checkout holds the recorded HEAD');
-  }
-  if (recorded.snapshot !== null && heads.get(SNAPSHOT_REF) !== recorded.snapshot) {
-    throw new CheckpointRejected('workspace', 'the bundle does not hold the recorded snapshot');
-  }
+  if (heads.get(HEAD_REF) !== recorded.head) throw new CheckpointRejected('workspace', 'the bundle does not hold the recorded HEAD');
 }
 
 export type WorkspaceOutcome = 'restored' | 'omitted';
 
+/** Where the checkout was before a restore touched it, to go back on failure. */
+export interface CheckoutState {
+  readonly top: string;
+  readonly head: string;
+  /** `refs/heads/<branch>` HEAD pointed at, or null when detached. */
+  readonly symbolic: string | null;
+}
+
+export async function checkoutState(workspace: string): Promise<CheckoutState> {
+  const top = await workTreeRoot(workspace);
+  const head = await git(top, ['rev-parse', '--verify', '-q', 'HEAD']);
+  const symbolic = await git(top, ['symbolic-ref', '-q', 'HEAD']).catch(() => null);
+  return { top, head, symbolic };
+}
+
 /**
- * Makes the checkout match the snapshot: HEAD (on the recorded branch) at the agent's commit, the
- * work tree at the snapshot's tree (untracked files and deletions included), the index at HEAD.
- * Call `checkWorkspace` first.
+ * Puts the checkout back where it was: HEAD and its branch at the starting commit, tracked files
+ * reset. The files the restore created are removed by the caller, which knows them: untracked files
+ * that were there before (a previous step's build output) are not the restore's to delete.
  */
-export async function restoreWorkspace(workspace: string, recorded: RecordedWorkspace, bundleFile: string | undefined): Promise<WorkspaceOutcome> {
+export async function rollbackCheckout(state: CheckoutState): Promise<void> {
+  const message = 'durable-agent: undo a failed restore';
+  if (state.symbolic !== null) {
+    await git(state.top, ['update-ref', '-m', message, state.symbolic, state.head]);
+    await git(state.top, ['symbolic-ref', '-m', message, 'HEAD', state.symbolic]);
+  } else {
+    await git(state.top, ['update-ref', '-m', message, '--no-deref', 'HEAD', state.head]);
+  }
+  await git(state.top, ['reset', '-q', '--hard', state.head]);
+}
+
+/**
+ * Moves the checkout to the recorded commit: the bundle's objects unpacked, HEAD (on the recorded
+ * branch) at the agent's commit, work tree and index at its tree. The work-tree files are written
+ * by the caller afterwards. Call `checkWorkspace` first.
+ */
+export async function restoreWorkspace(workspace: string, recorded: RecordedGit, bundleFile: string | undefined): Promise<WorkspaceOutcome> {
   if (recorded.omitted !== null) return 'omitted';
   const top = await workTreeRoot(workspace);
   // Objects only: unlike fetch, unbundle adds no refs, so nothing stays behind but reachable commits.
   if (bundleFile !== undefined) await git(top, ['bundle', 'unbundle', bundleFile]);
-  if (recorded.snapshot !== null) {
-    const parent = await git(top, ['rev-parse', '--verify', '-q', `${recorded.snapshot}^1`]).catch(() => '');
-    if (parent !== recorded.head) throw new CheckpointRejected('workspace', 'the snapshot commit is not on top of the recorded HEAD');
-  }
-  const target = recorded.snapshot ?? recorded.head;
-  await git(top, ['read-tree', '-u', '--reset', target]);
+  await git(top, ['read-tree', '-u', '--reset', recorded.head]);
   const message = 'durable-agent: restore checkpoint';
   if (recorded.branch !== null) {
     await git(top, ['update-ref', '-m', message, `refs/heads/${recorded.branch}`, recorded.head]);
@@ -195,6 +208,18 @@ export async function restoreWorkspace(workspace: string, recorded: RecordedWork
   }
   await git(top, ['reset', '-q']);
   return 'restored';
+}
+
+/** Blob and link paths of a commit's tree, with their modes: what a restore's destination checks hold against. */
+export async function headTreeKinds(workspace: string, commit: string): Promise<Map<string, string>> {
+  const top = await workTreeRoot(workspace);
+  const { stdout } = await run('git', ['ls-tree', '-r', '-z', commit], { cwd: top, env: gitEnv() });
+  const kinds = new Map<string, string>();
+  for (const record of stdout.toString('utf8').split('\0')) {
+    const match = /^(\d+) \w+ [0-9a-f]+\t([\s\S]*)$/.exec(record);
+    if (match?.[1] !== undefined && match[2] !== undefined) kinds.set(match[2], match[1]);
+  }
+  return kinds;
 }
 
 export async function workTreeRoot(workspace: string): Promise<string> {
@@ -237,16 +262,6 @@ async function listObjects(top: string, env: Readonly<Record<string, string>>, t
     if (match?.[1] !== undefined) objects.set(match[1], match[2] ?? '');
   }
   return objects;
-}
-
-async function treeBlobs(top: string, env: Readonly<Record<string, string>>, tip: string): Promise<Array<{ id: string; path: string }>> {
-  const { stdout } = await run('git', ['ls-tree', '-r', '-z', tip], { cwd: top, env: gitEnv(env) });
-  const blobs: Array<{ id: string; path: string }> = [];
-  for (const record of stdout.toString('utf8').split('\0')) {
-    const match = /^\d+ \w+ ([0-9a-f]+)\t([\s\S]*)$/.exec(record);
-    if (match?.[1] !== undefined && match[2] !== undefined) blobs.push({ id: match[1], path: match[2] });
-  }
-  return blobs;
 }
 
 /** Streams the objects through `git cat-file --batch` and returns those containing a needle. */

@@ -12,6 +12,7 @@ const SECRET_FROM_ENV: Partial<Record<InputName, string>> = {
   anthropic_api_key: 'ANTHROPIC_API_KEY',
   claude_code_oauth_token: 'CLAUDE_CODE_OAUTH_TOKEN',
   github_token: 'GITHUB_TOKEN',
+  checkpoint_signing_key: 'DURABLE_AGENT_SIGNING_KEY',
 };
 
 /** Inputs that only make sense inside Actions, or belong to the watchdog command. */

@@ -38,6 +38,7 @@ async function readLines(file: string): Promise<string[]> {
 /** Reads the NDJSON log and writes claude-code-action's array format; returns the messages. */
 export async function writeExecutionArray(ndjsonFile: string, arrayFile: string): Promise<Record<string, unknown>[]> {
   const messages = messagesOf(await readLines(ndjsonFile));
-  await writeFile(arrayFile, JSON.stringify(messages, null, 2));
+  // It holds the transcript, like the NDJSON log it comes from: private to the user.
+  await writeFile(arrayFile, JSON.stringify(messages, null, 2), { mode: 0o600 });
   return messages;
 }

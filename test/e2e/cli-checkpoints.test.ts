@@ -121,7 +121,9 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
       expect(row.attempt).toBe(1);
       expect(row.lineage?.repository).toBe('octo/demo');
       const folder = path.join(store, ...row.key.split('/'));
-      const bytes = readdirSync(folder).reduce((sum, name) => sum + statSync(path.join(folder, name)).size, 0);
+      // The manifest and the objects it links to (each stored once in the lineage, linked per checkpoint).
+      const objects = path.join(folder, 'objects');
+      const bytes = statSync(path.join(folder, 'manifest.json')).size + readdirSync(objects).reduce((sum, name) => sum + statSync(path.join(objects, name)).size, 0);
       expect(row.sizeBytes).toBe(bytes);
     }
     expect(action.outputs.checkpoint_key).toBe(rows[0]?.key);
@@ -170,7 +172,7 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
     expect(out).toMatch(/^Paths:\s+results\/\*\*$/m);
     expect(out).toMatch(/^Totals:\s+\$\d+\.\d{4}, \d+ turns$/m);
     expect(out).toMatch(/^Attempts \(1\):\n {2}run attempt 1, attempt 1 \(fresh\): success/m);
-    for (const file of manifest.files) expect(out).toMatch(new RegExp(`^ {2}${file.name.replace('.', '\\.')}\\s+${file.role}\\s+[\\d.]+ (B|KiB|MiB)\\s+sha256 ${file.sha256.slice(0, 16)}`, 'm'));
+    for (const area of manifest.areas) expect(out).toMatch(new RegExp(`^ {2}${area.role}\\s+${area.files} files\\s+[\\d.]+ (B|KiB|MiB)\\s+listing ${area.tree.slice(0, 16)}`, 'm'));
     expect(out).toMatch(/^Check:\s+ok/m);
 
     const raw = await cli(['checkpoints', 'show', newest.key, '--checkpoint-dir', store, '--json'], { cwd: ws.repo });
@@ -199,7 +201,7 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
 
   it('restores an older checkpoint with the progress it had then, and only with --agent-state the agent state', async () => {
     const final = readFileSync(path.join(ws.repo, 'progress.txt'), 'utf8');
-    const older = [...rows].reverse().find((row) => row.sequence < (rows[0]?.sequence ?? 0) && manifestAt(store, row.key).workspace.snapshot !== null);
+    const older = [...rows].reverse().find((row) => row.sequence < (rows[0]?.sequence ?? 0) && manifestAt(store, row.key).workspace.changes !== null);
     if (!older) throw new Error(`no older checkpoint with progress among ${rows.map((row) => row.key).join(', ')}`);
     const into = scratch('older');
     const stateDir = scratch('state');
@@ -240,21 +242,23 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
     const copy = scratch('corrupt-store');
     cpSync(store, copy, { recursive: true });
     const newest = rows[0]?.key ?? '';
-    const bundle = path.join(copy, ...newest.split('/'), 'workspace.bundle');
-    const bytes = readFileSync(bundle);
+    // The largest object of the newest checkpoint (cpSync copied the hard links as separate files).
+    const objects = path.join(copy, ...newest.split('/'), 'objects');
+    const largest = readdirSync(objects).sort((a, b) => statSync(path.join(objects, b)).size - statSync(path.join(objects, a)).size)[0] ?? '';
+    const bytes = readFileSync(path.join(objects, largest));
     const at = Math.floor(bytes.length / 2);
     bytes[at] = (bytes[at] ?? 0) ^ 0xff;
-    writeFileSync(bundle, bytes);
+    writeFileSync(path.join(objects, largest), bytes);
 
     const into = scratch('never');
     const restored = await cli(['checkpoints', 'restore', newest, '--into', into, '--checkpoint-dir', copy], { cwd: ws.repo });
     expect(restored.code).toBe(1);
-    expect(restored.stderr.trim()).toBe(`durable-agent: cannot restore checkpoint ${newest}: refused: workspace.bundle does not match its sha256 (integrity)`);
+    expect(restored.stderr.trim()).toBe(`durable-agent: cannot restore checkpoint ${newest}: refused: object ${largest.slice(0, 12)}… does not match its sha256 (integrity)`);
     expect(existsSync(into)).toBe(false);
 
     const shown = await cli(['checkpoints', 'show', newest, '--checkpoint-dir', copy], { cwd: ws.repo });
     expect(shown.code).toBe(1);
-    expect(shown.stdout).toMatch(/^Check:\s+FAILED: workspace\.bundle does not match its sha256 \(integrity\)$/m);
+    expect(shown.stdout).toMatch(/^Check:\s+FAILED: object [0-9a-f]{12}… does not match its sha256 \(integrity\)$/m);
   });
 
   it('prunes to the newest N of every lineage', async () => {
@@ -268,7 +272,7 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
     expect(pruned.stdout).toContain(`deleted ${rows.length - 2} of ${rows.length} checkpoint(s); kept 2: sequence ${rows[0]?.sequence ?? '?'}, ${rows[1]?.sequence ?? '?'}`);
     const listed = await cli(['checkpoints', 'list', '--all', '--json', '--checkpoint-dir', copy], { cwd: ws.repo });
     expect((JSON.parse(listed.stdout) as JsonRow[]).map((row) => row.key)).toEqual(rows.slice(0, 2).map((row) => row.key));
-    expect(readdirSync(path.join(copy, rows[0]?.lineageHash ?? '')).sort()).toEqual(rows.slice(0, 2).map((row) => row.key.split('/')[1]).sort());
+    expect(readdirSync(path.join(copy, rows[0]?.lineageHash ?? '')).sort()).toEqual([...rows.slice(0, 2).map((row) => row.key.split('/')[1] ?? ''), 'objects'].sort());
   });
 
   it('says clearly what is wrong with a key or a flag', async () => {
@@ -391,7 +395,7 @@ describe('durable-agent checkpoints inside Actions (cache and artifact stores, e
     const cacheRows = rows.filter((row) => row.store === 'cache');
     const artifactRows = rows.filter((row) => row.store === 'artifact');
     expect(cacheRows.length).toBeGreaterThanOrEqual(1);
-    expect(cacheRows[0]?.key).toMatch(/^durable-agent-v1-[0-9a-f]{16}-\d{6}$/);
+    expect(cacheRows[0]?.key).toMatch(/^durable-agent-v2-[0-9a-f]{16}-m-\d{6}$/);
     // Only the job's last checkpoint becomes an artifact (artifact_every_checkpoint is off).
     expect(artifactRows.map((row) => row.key)).toEqual([`durable-agent-agent-a1-${String(cacheRows[0]?.sequence).padStart(6, '0')}`]);
     expect(artifactRows[0]?.sizeBytes).toBeGreaterThan(0);
@@ -405,7 +409,7 @@ describe('durable-agent checkpoints inside Actions (cache and artifact stores, e
     expect(shown.stdout).toMatch(/^Check:\s+ok/m);
     const fromArtifact = await cli(['checkpoints', 'show', artifactRows[0]?.key ?? '', '--json'], { cwd: ws.repo, env });
     expect(fromArtifact.code, fromArtifact.stderr).toBe(0);
-    expect(fromArtifact.stdout).toContain('"schemaVersion": 1');
+    expect(fromArtifact.stdout).toContain('"schemaVersion": 2');
 
     const into = path.join(ws.root, 'restored');
     const restored = await cli(['checkpoints', 'restore', 'latest', '--into', into, '--extra-dir', path.join(ws.root, 'extra')], { cwd: ws.repo, env });

@@ -58,12 +58,12 @@ describe('re-run through the Actions cache and artifacts', () => {
     await interruptedRun(ws, inputs, { env: env(1), runnerTemp: await freshRunner(ws, origin, 1), step: 4, signal: 'SIGKILL' });
     expect(actions.cacheEntries.length).toBeGreaterThan(0);
     const result = await secondAttempt();
-    expect(result.stdout).toMatch(/Restored checkpoint \d+ \(cache durable-agent-v1-[0-9a-f]{16}-\d{6}\)/);
+    expect(result.stdout).toMatch(/Restored checkpoint \d+ \(cache durable-agent-v2-[0-9a-f]{16}-m-\d{6}\)/);
   });
 
   it('falls back to the artifact when the cache entry was evicted', async () => {
     const first = await interruptedRun(ws, inputs, { env: env(1), runnerTemp: await freshRunner(ws, origin, 1), step: 3, signal: 'SIGINT' });
-    expect(first.stdout).toMatch(/Checkpoint \d+ saved \(cancelled\): .* to cache durable-agent-v1-\S+, artifact durable-agent-/);
+    expect(first.stdout).toMatch(/Checkpoint \d+ saved \(cancelled\): .* to cache durable-agent-v2-\S+, artifact durable-agent-/);
     for (const entry of actions.cacheEntries) actions.evictCacheEntry(entry.key, entry.ref);
     expect(actions.cacheEntries).toHaveLength(0);
     const result = await secondAttempt();

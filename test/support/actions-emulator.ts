@@ -1,17 +1,20 @@
 /**
  * A local stand-in for the GitHub Actions services the toolkit's cache and artifact clients talk to:
- * the results service's twirp CacheService and ArtifactService (under ACTIONS_RESULTS_URL), signed
- * Azure-blob URLs for the bytes, and the REST endpoints `findBy` downloads and cache deletion use
- * (under GITHUB_API_URL). It keeps everything in memory, checks every credential, and can fail on
- * purpose, so the real `@actions/cache` and `@actions/artifact` run against it unchanged.
+ * the results service's twirp CacheService and ArtifactService (under ACTIONS_RESULTS_URL), Azure
+ * SAS-signed blob URLs for the bytes, which live in Azurite (the emulator forwards each blob request
+ * there, after recording it and applying the delay fault), and the REST endpoints `findBy` downloads
+ * and cache deletion use (under GITHUB_API_URL). It checks every credential and can fail on purpose,
+ * so the real `@actions/cache` and `@actions/artifact` run against it unchanged.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { inject } from 'vitest';
 import { ArtifactService } from './actions-emulator/artifact-service.js';
-import { BLOB_ACCOUNT, BlobStore, handleBlob } from './actions-emulator/blobs.js';
+import { AzureBlobs } from './actions-emulator/azure-blobs.js';
+import { BLOB_ACCOUNT, BlobStore } from './actions-emulator/blobs.js';
 import { CacheService } from './actions-emulator/cache-service.js';
 import type { CountedFault, Faults, HttpFault, ServiceContext } from './actions-emulator/context.js';
 import { RestError, TwirpError, credentials, readBody, sendJson, sendRestError, sendTwirpError } from './actions-emulator/http.js';
@@ -29,6 +32,8 @@ export interface ActionsEmulatorOptions {
   defaultBranch?: string;
   /** Upper bound for `blobDelayMs`, so a test cannot stall a client for long; default 10 000. */
   maxBlobDelayMs?: number;
+  /** Azurite's blob endpoint; default the one test/support/azurite-setup.ts started for the run. */
+  azuriteEndpoint?: string;
 }
 
 export interface ClientEnvOptions {
@@ -162,11 +167,21 @@ export async function startActionsEmulator(options: ActionsEmulatorOptions = {})
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const azure = new AzureBlobs(options.azuriteEndpoint ?? inject('azuriteEndpoint'));
+  const blobs = new BlobStore(randomUUID().replaceAll('-', '').slice(0, 12), (blob) => {
+    azure.remove(blob.container, blob.name).catch(() => undefined);
+  });
+  for (const container of ['actions-cache', 'actions-results']) await azure.createContainer(blobs.containerFor(container));
+
   const ctx: ServiceContext = {
     baseUrl,
     repository: { owner, name, id: 424242 },
     credentials: new Credentials(),
-    blobs: new BlobStore(),
+    blobs,
+    signBlobUrl: (blob, permission, ttlMs) => azure.signedUrl(baseUrl, blob.container, blob.name, permission, ttlMs),
+    async loadBlob(blob) {
+      blob.data = await azure.download(blob.container, blob.name);
+    },
     faults: () => faults,
     takeFault(kind: CountedFault): HttpFault | undefined {
       const fault = faults[kind];
@@ -216,13 +231,7 @@ export async function startActionsEmulator(options: ActionsEmulatorOptions = {})
       record.service = 'blob';
       const wait = faults.blobDelayMs ?? 0;
       if (wait > 0) await delay(wait, undefined, { signal: closing.signal });
-      record.operation = await handleBlob({
-        req,
-        res,
-        url,
-        blob: ctx.blobs.get(url.pathname),
-        authorized: (needed) => ctx.credentials.verifyBlobUrl(url, needed),
-      });
+      record.operation = await azure.forward(req, res, url);
     } else if (url.pathname.startsWith('/repos/')) {
       record.service = 'rest';
       record.operation = `${req.method ?? ''} ${url.pathname}`;
@@ -247,7 +256,7 @@ export async function startActionsEmulator(options: ActionsEmulatorOptions = {})
         throw new TwirpError('invalid_argument', 'the body is not JSON');
       }
       const answer =
-        service === 'CacheService' ? cache.twirp(method, claims, body) : service === 'ArtifactService' ? artifacts.twirp(method, claims, body) : undefined;
+        service === 'CacheService' ? await cache.twirp(method, claims, body) : service === 'ArtifactService' ? await artifacts.twirp(method, claims, body) : undefined;
       if (answer === undefined) throw new TwirpError('not_found', `no service ${service}`);
       sendJson(res, 200, answer);
     } catch (error) {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -23,33 +24,46 @@ describe('LocalStore', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  /** A checkpoint folder with a manifest and one data file. */
-  async function folder(sequence: number, attempt = 1): Promise<string> {
+  const objectOf = (content: string): { id: string; bytes: Buffer } => {
+    const bytes = Buffer.from(content);
+    return { id: createHash('sha256').update(bytes).digest('hex'), bytes };
+  };
+
+  /** A checkpoint folder: a manifest naming its objects, one of its own and one every checkpoint shares. */
+  async function folder(sequence: number, attempt = 1, shared = 'shared object'): Promise<string> {
     const dir = path.join(root, `src-${sequence}-${attempt}`);
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ schemaVersion: 1, sequence, attempt, createdAt: `2026-01-01T00:00:0${sequence % 10}.000Z` }));
-    await writeFile(path.join(dir, 'workspace.bundle'), `bundle ${sequence}`);
+    await mkdir(path.join(dir, 'objects'), { recursive: true });
+    const objects = [objectOf(`object ${sequence}`), objectOf(shared)];
+    for (const object of objects) await writeFile(path.join(dir, 'objects', object.id), object.bytes);
+    const listed = objects.map((object) => ({ id: object.id, size: object.bytes.length }));
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ schemaVersion: 2, sequence, attempt, createdAt: `2026-01-01T00:00:0${sequence % 10}.000Z`, objects: listed }));
     return dir;
   }
 
+  /** Saves a fresh folder and deletes it afterwards, as the scheduler does. */
   async function save(sequence: number, lineage = LINEAGE, attempt = 1): ReturnType<LocalStore['save']> {
-    return store.save({ dir: await folder(sequence, attempt), lineage, sequence, attempt, createdAt: `2026-01-01T00:00:0${sequence % 10}.000Z` });
+    const dir = await folder(sequence, attempt);
+    try {
+      return await store.save({ dir, lineage, sequence, attempt, createdAt: `2026-01-01T00:00:0${sequence % 10}.000Z` });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   it('saves, lists newest first, and fetches a copy', async () => {
     const saved = await save(2);
-    expect(saved).toEqual({ key: `${lineageHash(LINEAGE)}/000002`, sequence: 2, attempt: 1, createdAt: '2026-01-01T00:00:02.000Z', sizeBytes: expect.any(Number) as unknown, store: 'local' });
+    expect(saved).toEqual({ key: `${lineageHash(LINEAGE)}/000002`, sequence: 2, attempt: 1, createdAt: '2026-01-01T00:00:02.000Z', sizeBytes: expect.any(Number) as unknown, newBytes: expect.any(Number) as unknown, store: 'local' });
     await save(10);
     await save(1);
     await save(5, OTHER);
     const refs = await store.list(LINEAGE);
     expect(refs.map((ref) => ref.sequence)).toEqual([10, 2, 1]);
-    expect(refs[1]).toEqual(saved);
+    expect(refs[1]).toEqual({ ...saved, newBytes: undefined });
 
     const into = path.join(root, 'fetched');
     await store.fetch(saved, into);
-    expect((await readdir(into)).sort()).toEqual(['manifest.json', 'workspace.bundle']);
-    expect(await readFile(path.join(into, 'workspace.bundle'), 'utf8')).toBe('bundle 2');
+    expect((await readdir(into)).sort()).toEqual(['manifest.json', 'objects']);
+    expect(await readFile(path.join(into, 'objects', objectOf('object 2').id), 'utf8')).toBe('object 2');
     await expect(store.fetch(saved, into)).rejects.toThrow(/is not empty/);
     expect((await store.list(OTHER)).map((ref) => ref.sequence)).toEqual([5]);
     expect(await store.list({ ...LINEAGE, runId: 'none' })).toEqual([]);
@@ -64,6 +78,40 @@ describe('LocalStore', () => {
     await writeFile(path.join(lineageDir, '000003', 'workspace.bundle'), 'no manifest');
     await writeFile(path.join(lineageDir, 'stray.txt'), '');
     expect((await store.list(LINEAGE)).map((ref) => ref.sequence)).toEqual([1]);
+  });
+
+  it('ignores an absurd sequence with a warning, so it neither hides nor blocks checkpoints', async () => {
+    const warnings: string[] = [];
+    store = new LocalStore(path.join(root, 'store'), (message) => warnings.push(message));
+    await save(1);
+    const lineageDir = path.join(store.root, lineageHash(LINEAGE));
+    await mkdir(path.join(lineageDir, '99999999999999999999'));
+    await writeFile(path.join(lineageDir, '99999999999999999999', 'manifest.json'), '{}');
+    expect((await store.list(LINEAGE)).map((ref) => ref.sequence)).toEqual([1]);
+    expect(warnings).toEqual([expect.stringContaining("ignored the folder '99999999999999999999'")]);
+    await save(2);
+    expect((await store.list(LINEAGE)).map((ref) => ref.sequence)).toEqual([2, 1]);
+  });
+
+  it('stores an object once per lineage and counts only new bytes', async () => {
+    const first = await save(1);
+    const second = await save(2);
+    expect(second.newBytes).toBeLessThan(first.newBytes ?? 0);
+    const shared = path.join(store.root, lineageHash(LINEAGE), 'objects', objectOf('shared object').id);
+    // The lineage's copy and one hard link per checkpoint folder: one inode, stored once.
+    expect((await stat(shared)).nlink).toBe(3);
+  });
+
+  it('prune sweeps the objects no kept checkpoint needs and never one that a kept checkpoint needs', async () => {
+    for (const sequence of [1, 2, 3]) await save(sequence);
+    await store.prune(LINEAGE, 1);
+    const objects = path.join(store.root, lineageHash(LINEAGE), 'objects');
+    expect((await readdir(objects)).sort()).toEqual([objectOf('object 3').id, objectOf('shared object').id].sort());
+    const into = path.join(root, 'fetched');
+    const [kept] = await store.list(LINEAGE);
+    if (kept === undefined) throw new Error('one checkpoint kept');
+    await store.fetch(kept, into);
+    expect(await readFile(path.join(into, 'objects', objectOf('shared object').id), 'utf8')).toBe('shared object');
   });
 
   it('lists a folder whose manifest does not parse, so that the restore can say why it refuses it', async () => {
@@ -83,7 +131,7 @@ describe('LocalStore', () => {
     await save(1);
     await expect(save(1)).rejects.toThrow(/cannot save checkpoint 000001 .*already exists/);
     await expect(store.save({ dir: path.join(root, 'missing'), lineage: LINEAGE, sequence: 4, attempt: 1, createdAt: '' })).rejects.toThrow(/cannot save checkpoint 000004 .*ENOENT/);
-    expect((await readdir(path.join(store.root, lineageHash(LINEAGE)))).sort()).toEqual(['000001']);
+    expect((await readdir(path.join(store.root, lineageHash(LINEAGE)))).sort()).toEqual(['000001', 'objects']);
   });
 
   it('prunes all but the newest, and temp folders only once stale', async () => {
@@ -94,7 +142,7 @@ describe('LocalStore', () => {
     const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
     await utimes(path.join(lineageDir, '.tmp-000008-stale'), old, old);
     expect(await store.prune(LINEAGE, 2)).toBe(2);
-    expect((await readdir(lineageDir)).sort()).toEqual(['.tmp-000009-fresh', '000003', '000004']);
+    expect((await readdir(lineageDir)).sort()).toEqual(['.tmp-000009-fresh', '000003', '000004', 'objects']);
     expect(await store.prune(LINEAGE, 5)).toBe(0);
     expect(await store.prune({ ...LINEAGE, runId: 'none' }, 1)).toBe(0);
   });

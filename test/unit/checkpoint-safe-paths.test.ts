@@ -12,7 +12,7 @@ import {
   sqliteGroupOf,
   staticRoot,
 } from '../../src/checkpoint/safe-paths.js';
-import type { TarEntry } from '../../src/checkpoint/tar-entries.js';
+import type { TarEntry } from '../../src/checkpoint/tar-entry.js';
 
 const ROOT = '/work/repo';
 

@@ -25,9 +25,9 @@ describe('parseCheckpointKey', () => {
     expect(parseCheckpointKey('0123456789abcdef/000012')).toEqual({ kind: 'local', key: '0123456789abcdef/000012', hash: '0123456789abcdef', sequence: 12 });
     // An unpadded sequence names the same folder.
     expect(parseCheckpointKey('0123456789abcdef/12')).toMatchObject({ kind: 'local', key: '0123456789abcdef/000012' });
-    expect(parseCheckpointKey('durable-agent-v1-0123456789abcdef-000003')).toEqual({
+    expect(parseCheckpointKey('durable-agent-v2-0123456789abcdef-m-000003')).toEqual({
       kind: 'cache',
-      key: 'durable-agent-v1-0123456789abcdef-000003',
+      key: 'durable-agent-v2-0123456789abcdef-m-000003',
       hash: '0123456789abcdef',
       sequence: 3,
     });
@@ -35,7 +35,7 @@ describe('parseCheckpointKey', () => {
   });
 
   it('refuses anything else, paths that would leave the store included', () => {
-    for (const bad of ['', 'nope', '../000001', '0123456789abcdef/../../x', '0123456789ABCDEF/000001', '/etc/passwd', '-1', 'durable-agent-v1-xyz-000001']) {
+    for (const bad of ['', 'nope', '../000001', '0123456789abcdef/../../x', '0123456789ABCDEF/000001', '/etc/passwd', '-1', 'durable-agent-v2-xyz-m-000001', 'durable-agent-v2-0123456789abcdef-o-00ff']) {
       expect(parseCheckpointKey(bad), bad).toBeUndefined();
     }
   });
@@ -46,13 +46,13 @@ describe('formatCheckpointTable', () => {
     const table = formatCheckpointTable([
       { lineageHash: HASH, lineage: LINEAGE, ref: ref(12) },
       { lineageHash: HASH, lineage: LINEAGE, ref: ref(9, { sizeBytes: 900 }) },
-      { lineageHash: 'ffffffffffffffff', lineage: undefined, ref: { key: 'durable-agent-v1-ffffffffffffffff-000001', sequence: 1, attempt: 0, createdAt: '', sizeBytes: 0, store: 'cache' } },
+      { lineageHash: 'ffffffffffffffff', lineage: undefined, ref: { key: 'durable-agent-v2-ffffffffffffffff-m-000001', sequence: 1, attempt: 0, createdAt: '', sizeBytes: 0, store: 'cache' } },
     ]);
     expect(table.split('\n')).toEqual([
       'LINEAGE                  SEQ  TIME                    SIZE  ATTEMPT  STORE  KEY',
       `${HASH.slice(0, 8)} agent run 1001   12  2026-05-01 12:34:56Z  45 KiB        1  local  ${HASH}/000012`,
       `${HASH.slice(0, 8)} agent run 1001    9  2026-05-01 12:34:56Z   900 B        1  local  ${HASH}/000009`,
-      'ffffffff ?                 1  -                          -        -  cache  durable-agent-v1-ffffffffffffffff-000001',
+      'ffffffff ?                 1  -                          -        -  cache  durable-agent-v2-ffffffffffffffff-m-000001',
     ]);
   });
 
@@ -92,22 +92,25 @@ describe('formatAttemptEntry', () => {
 
 describe('formatManifest', () => {
   const manifest: CheckpointManifest = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     lineage: LINEAGE,
     sequence: 12,
     attempt: 2,
     createdAt: '2026-05-01T12:34:56.000Z',
     agent: 'claude',
     sessionId: 'session-1',
-    workspace: { path: '/work/repo', base: 'a'.repeat(40), head: 'b'.repeat(40), branch: 'main', snapshot: 'c'.repeat(40), omitted: null },
+    consistency: 'agent-state-first',
+    workspace: { path: '/work/repo', base: 'a'.repeat(40), head: 'b'.repeat(40), branch: 'main', bundle: { size: 2048, segments: [['d'.repeat(64), 0, 2048]] }, changes: 'c'.repeat(64), omitted: null },
     checkpointPaths: 'results/**\nlogs/*.txt\n',
     extraDir: '/runner/durable-agent/checkpoint-dir',
     agentStateDir: null,
     attempts: [{ runAttempt: 1, number: 1, mode: 'fresh', outcome: 'transient', reason: 'killed' }],
     totals: { costUsd: 1.25, turns: 40 },
-    files: [
-      { name: 'workspace.bundle', role: 'workspace', sizeBytes: 2048, sha256: 'd'.repeat(64) },
-      { name: 'paths.tar.gz', role: 'paths', sizeBytes: 10, sha256: 'e'.repeat(64) },
+    areas: [{ role: 'paths', tree: 'e'.repeat(64), files: 3, bytes: 10 }],
+    objects: [
+      { id: 'c'.repeat(64), size: 100 },
+      { id: 'd'.repeat(64), size: 1948 },
+      { id: 'e'.repeat(64), size: 10 },
     ],
     excluded: [{ area: 'workspace', path: '.env' }],
   };
@@ -124,26 +127,25 @@ describe('formatManifest', () => {
       'Work tree:    /work/repo',
       `Base:         ${'a'.repeat(40)}`,
       `Head:         ${'b'.repeat(40)} on branch main`,
-      `Snapshot:     ${'c'.repeat(40)}`,
+      `Changes:      listing ${'c'.repeat(16)}…, commits in a 2.0 KiB bundle`,
       'Paths:        results/**, logs/*.txt',
       'Extra folder: /runner/durable-agent/checkpoint-dir',
       'Totals:       $1.2500, 40 turns',
       'Attempts (1):',
       '  run attempt 1, attempt 1 (fresh): transient (killed)',
-      'Files:',
-      `  workspace.bundle  workspace  2.0 KiB  sha256 ${'d'.repeat(16)}…`,
-      `  paths.tar.gz      paths         10 B  sha256 ${'e'.repeat(16)}…`,
-      '  manifest.json     manifest    1000 B',
-      '  total 3.0 KiB',
+      'Contents:',
+      `  paths          3 files     10 B  listing ${'e'.repeat(16)}…`,
+      '  manifest.json  manifest  1000 B  3 objects',
+      '  total 3.0 KiB stored',
       'Left out (held a secret value):',
       '  workspace: .env',
-      'Check:        ok (every file matches its size and sha256)',
+      'Check:        ok (every object matches its size and sha256)',
     ]);
   });
 
   it('says when the work tree was not saved and when the check failed', () => {
     const text = formatManifest(
-      { ...manifest, workspace: { ...manifest.workspace, branch: null, snapshot: null, omitted: 'a secret is in the agent\'s commits' }, files: [], excluded: [] },
+      { ...manifest, workspace: { ...manifest.workspace, branch: null, bundle: null, changes: null, omitted: 'a secret is in the agent\'s commits' }, areas: [], objects: [], excluded: [] },
       { key: 'k', store: 'cache', problem: 'x.bundle is missing (integrity)', manifestBytes: 10 },
     );
     expect(text).toContain('(detached)');

@@ -4,20 +4,22 @@ import type { CheckpointManifest } from '../../src/checkpoint/manifest.js';
 import { branchRunPrompt, rerunResumePrompt } from '../../src/checkpoint/resume-prompt.js';
 
 const manifest = (omitted: string | null): CheckpointManifest => ({
-  schemaVersion: 1,
+  schemaVersion: 2,
   lineage: { repository: 'octo/demo', workflow: 'agent', job: 'agent', checkpointId: 'agent', runId: '1' },
   sequence: 4,
   attempt: 1,
   createdAt: '2026-01-01T00:00:00.000Z',
   agent: 'claude',
   sessionId: '1973dc98-97f4-46e8-bafc-b5d93726213e',
-  workspace: { path: '/w', base: 'a'.repeat(40), head: 'a'.repeat(40), branch: 'main', snapshot: null, omitted },
+  consistency: 'turn-boundary',
+  workspace: { path: '/w', base: 'a'.repeat(40), head: 'a'.repeat(40), branch: 'main', bundle: null, changes: null, omitted },
   checkpointPaths: '',
   extraDir: null,
   agentStateDir: null,
   attempts: [],
   totals: { costUsd: 0, turns: 0 },
-  files: [{ name: 'paths.tar.gz', role: 'paths', sizeBytes: 1, sha256: 'b'.repeat(64) }],
+  areas: [{ role: 'paths', tree: 'b'.repeat(64), files: 1, bytes: 1 }],
+  objects: [{ id: 'b'.repeat(64), size: 1 }],
   excluded: [],
 });
 

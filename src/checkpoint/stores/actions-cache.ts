@@ -1,25 +1,34 @@
 /**
- * Checkpoints in the GitHub Actions cache: one cache entry per checkpoint, keyed
- * `durable-agent-v1-<lineageHash>-<sequence, 6 digits>`.
+ * Checkpoints in the GitHub Actions cache, content-addressed:
+ *   durable-agent-v2-<lineageHash>-o-<hash of its object ids>   a pack of objects the cache lacked
+ *   durable-agent-v2-<lineageHash>-m-<sequence, 6 digits>      manifest.json + index.json
+ * A save uploads one pack with the checkpoint's objects that no earlier entry of this lineage is
+ * known to hold, then the manifest entry, whose index names the pack of every object it needs. A
+ * fetch restores the manifest entry and each pack it names, by exact key; a pack that was evicted
+ * makes that checkpoint fail (the restore then tries the next older one, or the artifact copy).
  *
  * The cache has no listing a job can read with its runtime token, only lookups: the newest entry
- * whose key starts with a prefix, or one exact key. So `list` asks for the newest entry of the
- * lineage by prefix and then checks, by exact key, the `olderLookups` sequences just below it (each a
- * lookup, no download); entries further back or evicted are not listed. Refs from `list` know only
- * the key and sequence: attempt 0, createdAt '' and sizeBytes 0 mean "unknown until fetched" (the
- * manifest inside has them). "Newest" is the cache's newest by creation, which is the highest
- * sequence as long as a lineage only ever counts up.
+ * whose key starts with a prefix, or one exact key. So `list` asks for the newest manifest entry of
+ * the lineage by prefix and then checks, by exact key, the `olderLookups` sequences just below it.
+ * Refs from `list` know only the key and sequence: attempt 0, createdAt '' and sizeBytes 0 mean
+ * "unknown until fetched".
  *
- * A cache version hashes the saved paths, so the checkpoint is copied into one fixed staging folder
- * that saving and restoring jobs must spell identically. save and fetch share it, so the store runs
- * one operation at a time.
+ * A cache version hashes the saved paths, so every manifest entry passes through one fixed folder,
+ * and every pack through another, under a staging folder that saving and restoring jobs must spell
+ * identically. Objects are hard-linked there, not copied. @actions/cache compresses each entry again (zstd of objects
+ * that are mostly zstd already): its public API offers no way out, so packs stay few and large.
  */
-import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import { getOctokit } from '@actions/github';
 import { z } from 'zod';
 import type { Log } from '../../report/log.js';
+import { MAX_SEQUENCE } from '../lineage.js';
+import { MANIFEST_FILE, OBJECTS_DIR, zodProblem } from '../manifest.js';
+import { OBJECT_ID } from '../object-codec.js';
+import { ObjectFolder } from '../object-folder.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import { formatSequence, lineageHash } from './lineage-key.js';
 
@@ -41,21 +50,41 @@ export interface ActionsCacheStoreOptions {
   olderLookups?: number;
 }
 
-export const CACHE_KEY_PREFIX = 'durable-agent-v1-';
+export const CACHE_KEY_PREFIX = 'durable-agent-v2-';
+const INDEX_FILE = 'index.json';
 
+/** Every entry of the lineage, manifests and packs. */
 export function cacheKeyPrefix(lineage: Lineage): string {
   return `${CACHE_KEY_PREFIX}${lineageHash(lineage)}-`;
 }
 
+function manifestPrefix(lineage: Lineage): string {
+  return `${cacheKeyPrefix(lineage)}m-`;
+}
+
+function packPrefix(lineage: Lineage): string {
+  return `${cacheKeyPrefix(lineage)}o-`;
+}
+
 export function cacheKey(lineage: Lineage, sequence: number): string {
-  return `${cacheKeyPrefix(lineage)}${formatSequence(sequence)}`;
+  return `${manifestPrefix(lineage)}${formatSequence(sequence)}`;
+}
+
+/** A pack's key: named by the objects it holds, so the same objects are never uploaded twice under two names. */
+export function packKey(lineage: Lineage, ids: readonly string[]): string {
+  return `${packPrefix(lineage)}${createHash('sha256').update([...ids].sort().join('\n')).digest('hex').slice(0, 32)}`;
 }
 
 function sequenceOf(key: string, prefix: string): number | undefined {
   if (!key.startsWith(prefix)) return undefined;
   const rest = key.slice(prefix.length);
-  return /^\d{6,}$/.test(rest) ? Number(rest) : undefined;
+  if (!/^\d{6,}$/.test(rest)) return undefined;
+  const sequence = Number(rest);
+  return Number.isSafeInteger(sequence) && sequence <= MAX_SEQUENCE ? sequence : undefined;
 }
+
+/** Which pack entry holds each object of a checkpoint (object id -> pack key). */
+const indexSchema = z.object({ version: z.literal(1), objects: z.record(z.string().regex(OBJECT_ID), z.string().min(1)) });
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -84,12 +113,6 @@ function runtimeTokenIsReadOnly(): boolean {
   }
 }
 
-async function folderBytes(dir: string): Promise<number> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const sizes = await Promise.all(entries.filter((e) => e.isFile()).map(async (e) => (await stat(path.join(e.parentPath, e.name))).size));
-  return sizes.reduce((sum, size) => sum + size, 0);
-}
-
 export class ActionsCacheStore implements Store {
   readonly name = 'cache' as const;
   readonly #stagingDir: string;
@@ -99,6 +122,8 @@ export class ActionsCacheStore implements Store {
   readonly #olderLookups: number;
   /** Tail of the operations queued on the staging folder. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Which pack holds each object this store saved or fetched in this job. */
+  readonly #where = new Map<string, string>();
 
   constructor(options: ActionsCacheStoreOptions) {
     if (!path.isAbsolute(options.stagingDir)) throw new RangeError(`stagingDir must be absolute, got ${options.stagingDir}`);
@@ -117,35 +142,67 @@ export class ActionsCacheStore implements Store {
     const key = cacheKey(request.lineage, request.sequence);
     return this.#exclusive(async () => {
       this.#requireService();
-      await this.#clearStaging();
-      let cacheId: number;
-      let sizeBytes: number;
+      const incoming = new ObjectFolder(path.join(request.dir, OBJECTS_DIR));
+      const ids = await incoming.list();
+      const missing = ids.filter((id) => !this.#where.has(id));
+      let sizeBytes = 0;
+      let newBytes = 0;
       try {
-        await cp(request.dir, this.#stagingDir, { recursive: true, verbatimSymlinks: true });
-        sizeBytes = await folderBytes(this.#stagingDir);
-        cacheId = await cache.saveCache([this.#stagingDir], key);
+        for (const id of ids) sizeBytes += (await incoming.sizeOf(id)) ?? 0;
+        if (missing.length > 0) {
+          const pack = packKey(request.lineage, missing);
+          const folder = await this.#stage('pack');
+          const staged = new ObjectFolder(folder);
+          for (const id of missing) {
+            await staged.adopt(id, incoming.pathOf(id));
+            newBytes += (await incoming.sizeOf(id)) ?? 0;
+          }
+          const cacheId = await cache.saveCache([folder], pack);
+          // A pack is named by its objects: an existing one with this key holds the very same.
+          if (cacheId === -1 && (await this.#lookup(folder, pack)) !== pack) {
+            throw new Error(`its objects (${missing.length}, pack ${pack}) were not saved: ${await this.#whyNotSaved(folder, pack)}`);
+          }
+          for (const id of missing) this.#where.set(id, pack);
+        }
+        const index = { version: 1, objects: Object.fromEntries(ids.map((id) => [id, this.#where.get(id) ?? ''])) };
+        const folder = await this.#stage('manifest');
+        await copyFile(path.join(request.dir, MANIFEST_FILE), path.join(folder, MANIFEST_FILE));
+        await writeFile(path.join(folder, INDEX_FILE), JSON.stringify(index));
+        const manifestBytes = (await readFile(path.join(folder, MANIFEST_FILE))).length;
+        sizeBytes += manifestBytes;
+        newBytes += manifestBytes;
+        const cacheId = await cache.saveCache([folder], key);
+        // saveCache returns -1 for every refusal and only logs the reason, so find the likeliest one.
+        if (cacheId === -1) throw new Error(await this.#whyNotSaved(folder, key));
       } catch (error) {
         throw new Error(`checkpoint ${key} was not saved to the Actions cache: ${describe(error)}`, { cause: error });
       } finally {
         await this.#clearStaging();
       }
-      // saveCache returns -1 for every refusal and only logs the reason, so find the likeliest one.
-      if (cacheId === -1) throw new Error(`checkpoint ${key} was not saved to the Actions cache: ${await this.#whyNotSaved(key)}`);
-      return { key, sequence: request.sequence, attempt: request.attempt, createdAt: request.createdAt, sizeBytes, store: this.name };
+      return { key, sequence: request.sequence, attempt: request.attempt, createdAt: request.createdAt, sizeBytes, newBytes, store: this.name };
     });
   }
 
   list(lineage: Lineage): Promise<CheckpointRef[]> {
-    const prefix = cacheKeyPrefix(lineage);
+    const prefix = manifestPrefix(lineage);
     return this.#exclusive(async () => {
       this.#requireService();
-      const newestKey = await this.#lookup(prefix, [prefix]);
-      const newest = newestKey === undefined ? undefined : sequenceOf(newestKey, prefix);
-      if (newestKey === undefined || newest === undefined) return [];
-      const refs = [this.#ref(newestKey, newest)];
+      const probe = path.join(this.#stagingDir, 'manifest');
+      let newest: number | undefined;
+      // A junk or absurd key may be the newest by prefix: narrower prefixes (sequences below 10^5,
+      // 10^4, 10^3) still find the lineage's own, so one planted key hides nothing.
+      for (const narrower of ['', '0', '00', '000']) {
+        const found = await this.#lookup(probe, `${prefix}${narrower}`, [`${prefix}${narrower}`]);
+        if (found === undefined) continue;
+        newest = sequenceOf(found, prefix);
+        if (newest !== undefined) break;
+        this.#log.warning(`Ignored the cache entry ${found}: not a checkpoint sequence of this lineage.`);
+      }
+      if (newest === undefined) return [];
+      const refs = [this.#ref(cacheKey(lineage, newest), newest)];
       for (let sequence = newest - 1; sequence >= Math.max(0, newest - this.#olderLookups); sequence--) {
         const key = cacheKey(lineage, sequence);
-        if ((await this.#lookup(key, [])) === key) refs.push(this.#ref(key, sequence));
+        if ((await this.#lookup(probe, key)) === key) refs.push(this.#ref(key, sequence));
       }
       return refs;
     });
@@ -154,18 +211,26 @@ export class ActionsCacheStore implements Store {
   fetch(ref: CheckpointRef, intoDir: string): Promise<void> {
     return this.#exclusive(async () => {
       this.#requireService();
-      await this.#clearStaging();
       try {
-        const matched = await cache.restoreCache([this.#stagingDir], ref.key, []);
-        if (matched !== ref.key) {
-          const reason =
-            matched === undefined
-              ? 'no such entry (evicted, or saved under another ref) or the download failed (see the warning above)'
-              : `the cache answered with ${matched}`;
-          throw new Error(`checkpoint ${ref.key} could not be restored from the Actions cache: ${reason}`);
+        const folder = await this.#restore('manifest', ref.key);
+        const index = indexSchema.safeParse(JSON.parse(await readFile(path.join(folder, INDEX_FILE), 'utf8')));
+        if (!index.success) throw new Error(`its index is invalid: ${zodProblem(index.error)}`);
+        await mkdir(path.join(intoDir, OBJECTS_DIR), { recursive: true });
+        await copyFile(path.join(folder, MANIFEST_FILE), path.join(intoDir, MANIFEST_FILE));
+        const into = new ObjectFolder(path.join(intoDir, OBJECTS_DIR));
+        const byPack = new Map<string, string[]>();
+        for (const [id, pack] of Object.entries(index.data.objects)) byPack.set(pack, [...(byPack.get(pack) ?? []), id]);
+        const prefix = ref.key.slice(0, ref.key.length - formatSequence(ref.sequence).length - 'm-'.length);
+        for (const [pack, ids] of byPack) {
+          if (!pack.startsWith(`${prefix}o-`)) throw new Error(`its index names ${pack}, which is not an object pack of this lineage`);
+          const packFolder = await this.#restore('pack', pack, 'an object pack it needs');
+          const staged = new ObjectFolder(packFolder);
+          for (const id of ids) {
+            if (!(await staged.has(id))) throw new Error(`object ${id.slice(0, 12)}… is not in its pack ${pack}`);
+            await into.adopt(id, staged.pathOf(id));
+            this.#where.set(id, pack);
+          }
         }
-        await mkdir(intoDir, { recursive: true });
-        await cp(this.#stagingDir, intoDir, { recursive: true, verbatimSymlinks: true });
       } finally {
         await this.#clearStaging();
       }
@@ -179,24 +244,39 @@ export class ActionsCacheStore implements Store {
       return 0;
     }
     const [owner = '', repo = ''] = lineage.repository.split('/');
-    const prefix = cacheKeyPrefix(lineage);
+    const prefix = manifestPrefix(lineage);
     const octokit = getOctokit(this.#token, { baseUrl: this.#apiUrl });
     let deleted = 0;
+    const remove = async (entry: { key: string; ref: string | undefined }): Promise<void> => {
+      try {
+        await octokit.rest.actions.deleteActionsCacheByKey({ owner, repo, key: entry.key, ...(entry.ref === undefined ? {} : { ref: entry.ref }) });
+      } catch (error) {
+        // Deleted meanwhile (eviction, another job): nothing left to do for this one.
+        if (statusOf(error) !== 404) throw error;
+      }
+    };
     try {
-      const entries = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, key: prefix, per_page: 100 });
-      const ours = entries.flatMap((entry) => {
+      const entries = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, key: cacheKeyPrefix(lineage), per_page: 100 });
+      const manifests = entries.flatMap((entry) => {
         const sequence = entry.key === undefined ? undefined : sequenceOf(entry.key, prefix);
         return entry.key === undefined || sequence === undefined ? [] : [{ key: entry.key, ref: entry.ref, sequence }];
       });
-      const kept = new Set([...new Set(ours.map((entry) => entry.sequence))].sort((a, b) => b - a).slice(0, keep));
-      for (const entry of ours.filter((e) => !kept.has(e.sequence))) {
-        try {
-          await octokit.rest.actions.deleteActionsCacheByKey({ owner, repo, key: entry.key, ...(entry.ref === undefined ? {} : { ref: entry.ref }) });
-          deleted++;
-        } catch (error) {
-          // Deleted meanwhile (eviction, another job): nothing left to do for this one.
-          if (statusOf(error) !== 404) throw error;
-        }
+      const kept = new Set([...new Set(manifests.map((entry) => entry.sequence))].sort((a, b) => b - a).slice(0, keep));
+      for (const entry of manifests.filter((e) => !kept.has(e.sequence))) {
+        await remove(entry);
+        deleted++;
+      }
+      // Packs no kept manifest names. Each kept index is read first; if one cannot be, no pack is removed.
+      const needed = new Set<string>();
+      for (const sequence of kept) {
+        const packs = await this.#exclusive(() => this.#packsOf(cacheKey(lineage, sequence)));
+        if (packs === undefined) return deleted;
+        for (const pack of packs) needed.add(pack);
+      }
+      for (const entry of entries) {
+        if (entry.key === undefined || !entry.key.startsWith(packPrefix(lineage)) || needed.has(entry.key)) continue;
+        await remove({ key: entry.key, ref: entry.ref });
+        for (const [id, pack] of this.#where) if (pack === entry.key) this.#where.delete(id);
       }
       return deleted;
     } catch (error) {
@@ -208,22 +288,54 @@ export class ActionsCacheStore implements Store {
     }
   }
 
+  /** The packs a manifest entry's index names; undefined when it cannot be read. */
+  async #packsOf(key: string): Promise<Set<string> | undefined> {
+    try {
+      const folder = await this.#restore('manifest', key);
+      const index = indexSchema.safeParse(JSON.parse(await readFile(path.join(folder, INDEX_FILE), 'utf8')));
+      return index.success ? new Set(Object.values(index.data.objects)) : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      await this.#clearStaging();
+    }
+  }
+
+  /** A fresh folder for one kind of entry: the path (and so the cache version) every job computes alike. */
+  async #stage(kind: 'manifest' | 'pack'): Promise<string> {
+    const folder = path.join(this.#stagingDir, kind);
+    await rm(folder, { recursive: true, force: true });
+    await mkdir(folder, { recursive: true });
+    return folder;
+  }
+
+  async #restore(kind: 'manifest' | 'pack', key: string, what = 'the entry'): Promise<string> {
+    const folder = await this.#stage(kind);
+    const matched = await cache.restoreCache([folder], key, []);
+    if (matched !== key) {
+      const reason =
+        matched === undefined ? 'no such entry (evicted, or saved under another ref) or the download failed (see the warning above)' : `the cache answered with ${matched}`;
+      throw new Error(`${what} ${key} could not be restored from the Actions cache: ${reason}`);
+    }
+    return folder;
+  }
+
   #ref(key: string, sequence: number): CheckpointRef {
     return { key, sequence, attempt: 0, createdAt: '', sizeBytes: 0, store: this.name };
   }
 
-  /** The key the cache would restore, without downloading anything. */
-  #lookup(primaryKey: string, restoreKeys: string[]): Promise<string | undefined> {
-    return cache.restoreCache([this.#stagingDir], primaryKey, restoreKeys, { lookupOnly: true });
+  /** The key the cache would restore into `folder`, without downloading anything. */
+  #lookup(folder: string, primaryKey: string, restoreKeys: string[] = []): Promise<string | undefined> {
+    return cache.restoreCache([folder], primaryKey, restoreKeys, { lookupOnly: true });
   }
 
-  async #whyNotSaved(key: string): Promise<string> {
+  async #whyNotSaved(folder: string, key: string): Promise<string> {
     const mode = (process.env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
     if (mode === 'read' || mode === 'none') return `the job's cache-mode '${mode}' does not permit writes`;
     if (runtimeTokenIsReadOnly()) {
       return 'this run has a read-only cache token (GitHub issues one to untrusted triggers such as issue_comment or pull_request_target), so nothing can be saved to the cache';
     }
-    if ((await this.#lookup(key, [])) === key) return 'an entry with this key already exists and cache keys are immutable, so it was not overwritten';
+    if ((await this.#lookup(folder, key)) === key) return 'an entry with this key already exists and cache keys are immutable, so it was not overwritten';
     return 'the cache service refused the entry or the upload failed (storage full, service error); @actions/cache logged the reason above';
   }
 

@@ -1,6 +1,8 @@
 /**
  * Checkpoints as workflow artifacts: one artifact per checkpoint, named
- * `durable-agent-<checkpointId>-a<attempt>-<sequence, 6 digits>`.
+ * `durable-agent-<checkpointId>-a<attempt>-<sequence, 6 digits>`, holding manifest.json and every
+ * object it needs (self-contained: the final checkpoint of a job attempt, for when the cache evicted
+ * its objects), zipped at level 0.
  *
  * Artifact names are unique within a run, across its attempts, so the attempt is part of the name
  * and a repeated name is refused (409) rather than replaced. With the runtime token alone the
@@ -15,6 +17,7 @@ import { DefaultArtifactClient } from '@actions/artifact';
 import type { ArtifactClient, FindOptions } from '@actions/artifact';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import type { StoreLog } from './actions-cache.js';
+import { MAX_SEQUENCE } from '../lineage.js';
 import { formatSequence } from './lineage-key.js';
 
 export interface ArtifactStoreOptions {
@@ -23,7 +26,7 @@ export interface ArtifactStoreOptions {
   token?: string;
   /** Days before a checkpoint artifact expires; default the repository's retention. */
   retentionDays?: number;
-  /** Zip level 0-9; default the client's 6. Checkpoints of compressed files upload faster at 0. */
+  /** Zip level 0-9; default 0: a checkpoint's objects are zstd already (or do not compress). */
   compressionLevel?: number;
   /** The current run attempt, whose artifacts prune may delete; default GITHUB_RUN_ATTEMPT, else 1. */
   attempt?: number;
@@ -56,7 +59,10 @@ function parseName(name: string, prefix: string): { attempt: number; sequence: n
   // Exact shape after the prefix, so the id `x` never claims the artifacts of the id `x-a1`.
   const match = /^(\d+)-(\d{6,})$/.exec(name.slice(prefix.length));
   if (!match) return undefined;
-  return { attempt: Number(match[1]), sequence: Number(match[2]) };
+  const sequence = Number(match[2]);
+  // An absurd sequence (junk, or planted) is not a checkpoint: taking it would push later saves out of range.
+  if (!Number.isSafeInteger(sequence) || sequence > MAX_SEQUENCE) return undefined;
+  return { attempt: Number(match[1]), sequence };
 }
 
 function describe(error: unknown): string {
@@ -84,7 +90,7 @@ export class ArtifactStore implements Store {
     this.#log = options.log;
     this.#token = options.token;
     this.#retentionDays = options.retentionDays;
-    this.#compressionLevel = options.compressionLevel;
+    this.#compressionLevel = options.compressionLevel ?? 0;
     this.#attempt = options.attempt ?? Number(process.env.GITHUB_RUN_ATTEMPT ?? '1');
   }
 

@@ -124,28 +124,28 @@ export function formatManifest(manifest: CheckpointManifest, about: ShowContext)
   field('Base', workspace.base);
   field('Head', `${workspace.head}${workspace.branch === null ? ' (detached)' : ` on branch ${workspace.branch}`}`);
   if (workspace.omitted !== null) field('Workspace', `not saved: ${workspace.omitted}`);
-  else field('Snapshot', workspace.snapshot ?? '(none: the work tree was clean at head)');
+  else field('Changes', workspace.changes === null ? '(none: the work tree was clean at head)' : `listing ${workspace.changes.slice(0, 16)}…${workspace.bundle === null ? '' : `, commits in a ${formatBytes(workspace.bundle.size)} bundle`}`);
   if (manifest.checkpointPaths.trim() !== '') field('Paths', manifest.checkpointPaths.trim().split('\n').map((line) => line.trim()).join(', '));
   if (manifest.extraDir !== null) field('Extra folder', manifest.extraDir);
   if (manifest.agentStateDir !== null) field('Agent state', manifest.agentStateDir);
   field('Totals', `$${manifest.totals.costUsd.toFixed(4)}, ${manifest.totals.turns} turns`);
   lines.push(`Attempts (${manifest.attempts.length}):`);
   for (const entry of manifest.attempts) lines.push(`  ${formatAttemptEntry(entry)}`);
-  lines.push('Files:');
+  lines.push('Contents:');
   const rows = [
-    ...manifest.files.map((file) => [file.name, file.role, formatBytes(file.sizeBytes), `sha256 ${file.sha256.slice(0, 16)}…`]),
-    [MANIFEST_FILE, 'manifest', formatBytes(about.manifestBytes), ''],
+    ...manifest.areas.map((area) => [area.role, `${area.files} files`, formatBytes(area.bytes), `listing ${area.tree.slice(0, 16)}…`]),
+    [MANIFEST_FILE, 'manifest', formatBytes(about.manifestBytes), `${manifest.objects.length} objects`],
   ];
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   for (const row of rows) {
     lines.push(`  ${(row[0] ?? '').padEnd(widths[0] ?? 0)}  ${(row[1] ?? '').padEnd(widths[1] ?? 0)}  ${(row[2] ?? '').padStart(widths[2] ?? 0)}  ${row[3] ?? ''}`.trimEnd());
   }
-  const total = manifest.files.reduce((sum, file) => sum + file.sizeBytes, about.manifestBytes);
-  lines.push(`  total ${formatBytes(total)}`);
+  const total = manifest.objects.reduce((sum, object) => sum + object.size, about.manifestBytes);
+  lines.push(`  total ${formatBytes(total)} stored`);
   if (manifest.excluded.length > 0) {
     lines.push('Left out (held a secret value):');
     for (const excluded of manifest.excluded) lines.push(`  ${excluded.area}: ${excluded.path}`);
   }
-  field('Check', about.problem === undefined ? 'ok (every file matches its size and sha256)' : `FAILED: ${about.problem}`);
+  field('Check', about.problem === undefined ? 'ok (every object matches its size and sha256)' : `FAILED: ${about.problem}`);
   return lines.join('\n');
 }

@@ -21,7 +21,7 @@ export function parseCheckpointKey(text: string): ParsedKey | undefined {
     const sequence = Number(local[2]);
     return { kind: 'local', key: `${local[1]}/${formatSequence(sequence)}`, hash: local[1], sequence };
   }
-  const cache = /^durable-agent-v1-([0-9a-f]{16})-(\d{6,15})$/.exec(value);
+  const cache = /^durable-agent-v2-([0-9a-f]{16})-m-(\d{6,15})$/.exec(value);
   if (cache?.[1] !== undefined && cache[2] !== undefined) return { kind: 'cache', key: value, hash: cache[1], sequence: Number(cache[2]) };
   const artifact = /^durable-agent-.+-a(\d{1,9})-(\d{6,15})$/.exec(value);
   if (artifact?.[1] !== undefined && artifact[2] !== undefined) return { kind: 'artifact', key: value, attempt: Number(artifact[1]), sequence: Number(artifact[2]) };

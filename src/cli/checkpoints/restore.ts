@@ -25,7 +25,7 @@ export async function restoreCommand(ctx: Context, key: string, options: Restore
     if (problem !== undefined) throw new CommandFailed(`cannot restore checkpoint ${located.ref.key}: refused: ${problem}`);
 
     const target = await prepareTarget(ctx, manifest, options);
-    const has = (role: string): boolean => manifest.files.some((file) => file.role === role);
+    const has = (role: string): boolean => manifest.areas.some((area) => area.role === role);
     // Only a folder that gets something: the library notes every folder it is given.
     const extraDir = has('extra') ? path.resolve(options.extraDir ?? target.extraDir) : undefined;
     const agentStateDir = options.agentStateDir === undefined ? undefined : path.resolve(options.agentStateDir);
@@ -44,7 +44,7 @@ export async function restoreCommand(ctx: Context, key: string, options: Restore
     if (result.workspace === 'omitted') lines.push(`  workspace: not restored (${workspace.omitted ?? ''})`);
     else {
       const head = `HEAD ${workspace.head.slice(0, 12)}${workspace.branch === null ? ' (detached)' : ` on branch ${workspace.branch}`}`;
-      const tree = workspace.snapshot === null ? 'work tree at HEAD' : `work tree from snapshot ${workspace.snapshot.slice(0, 12)} (uncommitted and untracked files)`;
+      const tree = workspace.changes === null ? 'work tree at HEAD' : 'work tree with its uncommitted and untracked files';
       lines.push(`  workspace: ${head}, ${tree}`);
     }
     if (result.restored.includes('paths')) lines.push(`  experiment outputs: ${manifest.checkpointPaths.trim().split('\n').map((line) => line.trim()).join(', ')} into ${target.workspace}`);

@@ -74,7 +74,7 @@ export class ArtifactService {
     return true;
   }
 
-  twirp(method: string, claims: RuntimeClaims, body: unknown): unknown {
+  async twirp(method: string, claims: RuntimeClaims, body: unknown): Promise<unknown> {
     switch (method) {
       case 'CreateArtifact':
         return this.#create(claims, parse(CreateRequest, body, claims));
@@ -123,12 +123,13 @@ export class ArtifactService {
       digest: undefined,
       finalized: false,
     });
-    return { ok: true, signed_upload_url: this.#ctx.credentials.signBlobUrl(this.#ctx.baseUrl, blob.path, 'cw', UPLOAD_URL_TTL_MS) };
+    return { ok: true, signed_upload_url: this.#ctx.signBlobUrl(blob, 'cw', UPLOAD_URL_TTL_MS) };
   }
 
-  #finalize(claims: RuntimeClaims, request: z.infer<typeof FinalizeRequest>): unknown {
+  async #finalize(claims: RuntimeClaims, request: z.infer<typeof FinalizeRequest>): Promise<unknown> {
     const artifact = this.#artifacts.find((a) => !a.finalized && a.runBackendId === claims.runBackendId && a.name === request.name);
     if (artifact === undefined) throw new TwirpError('not_found', 'no artifact with this name is being uploaded');
+    await this.#ctx.loadBlob(artifact.blob);
     if (artifact.blob.data === undefined) throw new TwirpError('invalid_argument', 'the artifact content was not uploaded');
     artifact.size = artifact.blob.data.length;
     artifact.digest = request.hash;
@@ -159,7 +160,7 @@ export class ArtifactService {
   }
 
   #signedUrl(artifact: StoredArtifact): { signed_url: string } {
-    return { signed_url: this.#ctx.credentials.signBlobUrl(this.#ctx.baseUrl, artifact.blob.path, 'r', DOWNLOAD_URL_TTL_MS) };
+    return { signed_url: this.#ctx.signBlobUrl(artifact.blob, 'r', DOWNLOAD_URL_TTL_MS) };
   }
 
   /** `/repos/{o}/{r}/actions/{runs/{id}/artifacts | artifacts/...}`, after the router checked repository and token. */

@@ -68,12 +68,12 @@ export class CacheService {
     return removed;
   }
 
-  twirp(method: string, claims: RuntimeClaims, body: unknown): unknown {
+  async twirp(method: string, claims: RuntimeClaims, body: unknown): Promise<unknown> {
     switch (method) {
       case 'CreateCacheEntry':
         return this.#create(claims, parse(CreateRequest, body));
       case 'FinalizeCacheEntryUpload':
-        return this.#finalize(claims, parse(FinalizeRequest, body));
+        return await this.#finalize(claims, parse(FinalizeRequest, body));
       case 'GetCacheEntryDownloadURL':
         return this.#download(claims, parse(DownloadRequest, body));
       default:
@@ -99,14 +99,15 @@ export class CacheService {
     const blob = this.#ctx.blobs.create('actions-cache', `${id}-${request.version.slice(0, 12)}.archive`);
     const now = new Date();
     this.#entries.push({ id, key: request.key, version: request.version, scope, blob, sizeBytes: 0, createdAt: now, lastAccessedAt: now, finalized: false });
-    return { ok: true, signed_upload_url: this.#ctx.credentials.signBlobUrl(this.#ctx.baseUrl, blob.path, 'cw', UPLOAD_URL_TTL_MS) };
+    return { ok: true, signed_upload_url: this.#ctx.signBlobUrl(blob, 'cw', UPLOAD_URL_TTL_MS) };
   }
 
-  #finalize(claims: RuntimeClaims, request: z.infer<typeof FinalizeRequest>): unknown {
+  async #finalize(claims: RuntimeClaims, request: z.infer<typeof FinalizeRequest>): Promise<unknown> {
     const scope = this.#writableScope(claims);
     if (scope === undefined) return { ok: false, message: WRITE_DENIED };
     const entry = this.#entries.find((e) => e.key === request.key && e.version === request.version && e.scope === scope && !e.finalized);
     if (entry === undefined) throw new TwirpError('not_found', 'no reserved cache entry with this key and version');
+    await this.#ctx.loadBlob(entry.blob);
     if (entry.blob.data === undefined) return { ok: false, message: 'the cache archive was not uploaded' };
     entry.sizeBytes = entry.blob.data.length;
     entry.finalized = true;
@@ -127,7 +128,7 @@ export class CacheService {
         match.lastAccessedAt = new Date();
         return {
           ok: true,
-          signed_download_url: this.#ctx.credentials.signBlobUrl(this.#ctx.baseUrl, match.blob.path, 'r', DOWNLOAD_URL_TTL_MS),
+          signed_download_url: this.#ctx.signBlobUrl(match.blob, 'r', DOWNLOAD_URL_TTL_MS),
           matched_key: match.key,
         };
       }

@@ -1,5 +1,6 @@
 /** What the emulator's services share: credentials, blob storage, the fault switches. */
-import type { BlobStore } from './blobs.js';
+import type { BlobPermission } from './azure-blobs.js';
+import type { BlobStore, StoredBlob } from './blobs.js';
 import type { Credentials } from './tokens.js';
 
 export interface HttpFault {
@@ -30,6 +31,10 @@ export interface ServiceContext {
   readonly repository: { owner: string; name: string; id: number };
   readonly credentials: Credentials;
   readonly blobs: BlobStore;
+  /** A URL for the client to read or write the blob with, signed with an Azure SAS. */
+  signBlobUrl(blob: StoredBlob, permission: BlobPermission, ttlMs: number): string;
+  /** Reads the blob's committed content back from Azurite into `blob.data` (undefined when none). */
+  loadBlob(blob: StoredBlob): Promise<void>;
   faults(): Faults;
   /** The fault to inject into this request, if any; counts it down. */
   takeFault(kind: CountedFault): HttpFault | undefined;

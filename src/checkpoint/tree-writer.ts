@@ -1,0 +1,327 @@
+// Stores a folder's selected entries as objects: small files packed together, large files in
+// fixed-size chunks. Each file is read once into memory; the secret scan, the hash and the
+// compression all see that same buffer, so what is stored is exactly what was scanned.
+import { createHash } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import { lstat, open, readFile, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { CHUNK_SIZE, PACK_TARGET, SMALL_FILE_LIMIT, type FileTree, type FileTreeEntry, type Segment } from './file-tree.js';
+import type { TreeEntry } from './files.js';
+import { encodeObject } from './object-codec.js';
+import type { ObjectFolder } from './object-folder.js';
+import type { Progress } from './progress.js';
+import { containsSecret, SecretScanner } from './secret-scan.js';
+import type { StatCache } from './stat-cache.js';
+
+/** Counters of one save, over all its areas. */
+export interface SaveStats {
+  files: number;
+  /** Bytes of files read (cache misses). */
+  bytesRead: number;
+  /** Stored bytes of objects this save wrote (new to the staging folder). */
+  bytesNew: number;
+  objectsNew: number;
+}
+
+export interface TreeWriterContext {
+  readonly objects: ObjectFolder;
+  readonly needles: readonly Buffer[];
+  readonly cache: StatCache;
+  readonly stats: SaveStats;
+  readonly progress?: Progress | undefined;
+  /** Which objects the staging folder holds, as far as this save looked (many files share a pack). */
+  readonly present?: Map<string, boolean> | undefined;
+}
+
+export interface StoredTree {
+  readonly tree: FileTree;
+  /** Paths (relative to the root) left out because they or their names hold a secret. */
+  readonly secretHits: string[];
+  readonly warnings: string[];
+}
+
+// Compressions in flight: both cores busy, memory bounded (each holds one chunk and its output).
+const IN_FLIGHT = 3;
+// Files read at once; a large one holds one chunk at a time.
+const READERS = 4;
+
+type MutableFile = Extract<FileTreeEntry, { kind: 'file' }> & { segments: Segment[] };
+
+class ObjectWriter {
+  readonly #inflight = new Set<Promise<void>>();
+  #packParts: Buffer[] = [];
+  #packSize = 0;
+  #packPending: Array<{ entry: MutableFile; offset: number; length: number }> = [];
+  #after: Array<() => void> = [];
+  /** Chunk buffers whose object is written, for the next chunk: 1 GB of outputs must not mean 1 GB of garbage. */
+  readonly #spare: Buffer[] = [];
+
+  constructor(private readonly context: TreeWriterContext) {}
+
+  /** A CHUNK_SIZE buffer to read into. */
+  takeBuffer(): Buffer {
+    return this.#spare.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE);
+  }
+
+  giveBack(buffer: Buffer): void {
+    if (this.#spare.length < IN_FLIGHT + READERS) this.#spare.push(buffer);
+  }
+
+  /** Encodes and writes in the background; `onStored` gets the id; `release` is given back once written. */
+  async submit(data: Buffer, onStored: (id: string) => void, release?: Buffer): Promise<void> {
+    while (this.#inflight.size >= IN_FLIGHT) await Promise.race(this.#inflight);
+    const job = (async () => {
+      const encoded = await encodeObject(data);
+      if (await this.context.objects.write(encoded.id, encoded.parts)) {
+        this.context.stats.bytesNew += encoded.size;
+        this.context.stats.objectsNew += 1;
+      }
+      onStored(encoded.id);
+      this.context.progress?.advance(data.length);
+      if (release !== undefined) this.giveBack(release);
+    })();
+    const tracked = job.finally(() => this.#inflight.delete(tracked));
+    this.#inflight.add(tracked);
+  }
+
+  async addSmall(entry: MutableFile, data: Buffer): Promise<void> {
+    this.#packPending.push({ entry, offset: this.#packSize, length: data.length });
+    this.#packParts.push(data);
+    this.#packSize += data.length;
+    if (this.#packSize >= PACK_TARGET) await this.flushPack();
+  }
+
+  async flushPack(): Promise<void> {
+    if (this.#packParts.length === 0) return;
+    const data = Buffer.concat(this.#packParts, this.#packSize);
+    const pending = this.#packPending;
+    this.#packParts = [];
+    this.#packSize = 0;
+    this.#packPending = [];
+    await this.submit(data, (id) => {
+      for (const { entry, offset, length } of pending) entry.segments.push([id, offset, length]);
+    });
+  }
+
+  /** Runs once every submitted object is written (segments are known then). */
+  afterDrain(callback: () => void): void {
+    this.#after.push(callback);
+  }
+
+  async drain(): Promise<void> {
+    await this.flushPack();
+    await Promise.all(this.#inflight);
+    const callbacks = this.#after;
+    this.#after = [];
+    for (const callback of callbacks) callback();
+  }
+}
+
+/** Whether a link's target, taken lexically from the link's folder, stays inside the root. */
+export function linkStaysInside(rel: string, target: string): boolean {
+  if (path.posix.isAbsolute(target)) return false;
+  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(rel), target));
+  return resolved !== '..' && !resolved.startsWith('../');
+}
+
+/**
+ * Stores `entries` (relative to `root`, parents before children) and returns their listing. A file
+ * or link whose content or name holds a secret is left out (a folder whose name does, with its
+ * subtree); set-id files and links leaving the root are left out with a warning; files that vanish
+ * meanwhile are skipped.
+ */
+export async function storeTree(context: TreeWriterContext, root: string, entries: readonly TreeEntry[]): Promise<StoredTree> {
+  const { needles, cache, stats } = context;
+  const secretHits: string[] = [];
+  const warnings: string[] = [];
+  const out: FileTreeEntry[] = [];
+  const writer = new ObjectWriter(context);
+  const droppedFolders: string[] = [];
+
+  // A stat pass first: the progress line knows the total, and unchanged files are known up front.
+  const infos = new Map<string, BigIntStats>();
+  let planned = 0;
+  for (const entry of entries) {
+    if (entry.kind !== 'file') continue;
+    const info = await lstat(path.join(root, entry.rel), { bigint: true }).catch(() => undefined);
+    if (info === undefined) continue;
+    infos.set(entry.rel, info);
+    if (cache.lookup(path.join(root, entry.rel), info) === undefined) planned += Number(info.size);
+  }
+  context.progress?.plan(infos.size, planned);
+
+  // Files are read a few at a time (their I/O overlaps); the listing keeps the entries' order.
+  const slots: Array<FileTreeEntry | undefined> = new Array<FileTreeEntry | undefined>(entries.length);
+  const reading = new Set<Promise<void>>();
+  const tolerate = (error: unknown): void => {
+    // The agent may delete or replace files while we read them: nothing to save for those.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'ENOTDIR' && code !== 'EINVAL') throw error;
+  };
+  for (const [index, entry] of entries.entries()) {
+    if (droppedFolders.some((folder) => entry.rel.startsWith(`${folder}/`))) continue;
+    const absolute = path.join(root, entry.rel);
+    if (containsSecret(entry.rel, needles)) {
+      secretHits.push(entry.rel);
+      if (entry.kind === 'directory') droppedFolders.push(entry.rel);
+      continue;
+    }
+    try {
+      if (entry.kind === 'directory') {
+        const info = await lstat(absolute);
+        if (!info.isDirectory()) continue;
+        slots[index] = { kind: 'directory', path: entry.rel, mode: info.mode & 0o7777 };
+      } else if (entry.kind === 'symlink') {
+        const target = await readlink(absolute);
+        if (containsSecret(target, needles)) {
+          secretHits.push(entry.rel);
+        } else if (!linkStaysInside(entry.rel, target)) {
+          warnings.push(`left out the link '${entry.rel}' -> '${target}': it points outside ${root}`);
+        } else {
+          slots[index] = { kind: 'symlink', path: entry.rel, target };
+        }
+      } else {
+        const before = infos.get(entry.rel);
+        if (before === undefined || !before.isFile()) continue;
+        if ((Number(before.mode) & 0o6000) !== 0) {
+          warnings.push(`left out '${entry.rel}': set-id files are not checkpointed`);
+          continue;
+        }
+        const mode = Number(before.mode) & 0o777;
+        stats.files += 1;
+        const cached = cache.lookup(absolute, before);
+        if (cached !== undefined && (await allPresent(context, cached))) {
+          cache.keep(absolute, before, cached);
+          slots[index] = { kind: 'file', path: entry.rel, mode, size: Number(before.size), segments: cached };
+          continue;
+        }
+        while (reading.size >= READERS) await Promise.race(reading);
+        const job = storeFile(writer, context, absolute, entry.rel, mode, before).then((stored) => {
+          if (stored === 'secret') secretHits.push(entry.rel);
+          else if (stored !== undefined) slots[index] = stored;
+        }, tolerate);
+        const tracked = job.finally(() => reading.delete(tracked));
+        reading.add(tracked);
+      }
+    } catch (error) {
+      tolerate(error);
+    }
+  }
+  await Promise.all(reading);
+  for (const slot of slots) if (slot !== undefined) out.push(slot);
+  secretHits.sort();
+  await writer.drain();
+  // Segments of packed files arrive as their packs are written: a file left without one vanished.
+  const tree: FileTree = { version: 1, entries: out.filter((entry) => entry.kind !== 'file' || entry.size === 0 || entry.segments.length > 0), deleted: [] };
+  return { tree, secretHits, warnings };
+}
+
+async function allPresent(context: TreeWriterContext, segments: readonly Segment[]): Promise<boolean> {
+  for (const [id] of segments) {
+    let present = context.present?.get(id);
+    if (present === undefined) {
+      present = await context.objects.has(id);
+      context.present?.set(id, present);
+    }
+    if (!present) return false;
+  }
+  return true;
+}
+
+async function storeFile(
+  writer: ObjectWriter,
+  context: TreeWriterContext,
+  absolute: string,
+  rel: string,
+  mode: number,
+  before: BigIntStats,
+): Promise<MutableFile | 'secret' | undefined> {
+  const { needles, cache, stats } = context;
+  // Wall-clock ns, comparable with the files' mtimes.
+  const readStarted = BigInt(Date.now()) * 1_000_000n;
+  const entry: MutableFile = { kind: 'file', path: rel, mode, size: 0, segments: [] };
+  if (Number(before.size) <= SMALL_FILE_LIMIT) {
+    const data = await readFile(absolute);
+    stats.bytesRead += data.length;
+    if (containsSecret(data, needles)) return 'secret';
+    entry.size = data.length;
+    const after = await lstat(absolute, { bigint: true }).catch(() => undefined);
+    // A file that grew past the limit since the stat is chunked like a large one.
+    if (data.length > SMALL_FILE_LIMIT) await chunkBuffer(writer, entry, data);
+    else if (data.length > 0) await writer.addSmall(entry, data);
+    writer.afterDrain(() => {
+      if (after !== undefined && Number(after.size) === data.length) cache.remember(absolute, before, after, entry.segments, readStarted);
+    });
+    return entry;
+  }
+  const handle = await open(absolute, 'r');
+  try {
+    const scanner = new SecretScanner(needles);
+    const ids: string[] = [];
+    for (let index = 0; ; index++) {
+      const buffer = writer.takeBuffer();
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK_SIZE, entry.size);
+      if (bytesRead === 0) {
+        writer.giveBack(buffer);
+        break;
+      }
+      const chunk = buffer.subarray(0, bytesRead);
+      stats.bytesRead += bytesRead;
+      scanner.update(chunk);
+      // Chunks already written hold no whole secret; unreferenced, they are swept with the staging folder.
+      if (scanner.found) {
+        writer.giveBack(buffer);
+        return 'secret';
+      }
+      entry.size += bytesRead;
+      const at = index;
+      // A chunk that did not change (the head of an appended log) keeps its object: hashed, not compressed again.
+      const rawHash = createHash('sha256').update(chunk).digest('hex');
+      const known = cache.chunkObject(rawHash);
+      if (known !== undefined && (await context.objects.has(known))) {
+        ids[at] = known;
+        cache.rememberChunk(rawHash, known);
+        context.progress?.advance(bytesRead);
+        writer.giveBack(buffer);
+      } else {
+        await writer.submit(
+          chunk,
+          (id) => {
+            ids[at] = id;
+            cache.rememberChunk(rawHash, id);
+          },
+          buffer,
+        );
+      }
+      if (bytesRead < CHUNK_SIZE) break;
+    }
+    const after = await handle.stat({ bigint: true });
+    writer.afterDrain(() => {
+      fillChunks(entry, ids);
+      if (Number(after.size) === entry.size) cache.remember(absolute, before, after, entry.segments, readStarted);
+    });
+    return entry;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function chunkBuffer(writer: ObjectWriter, entry: MutableFile, data: Buffer): Promise<void> {
+  const ids: string[] = [];
+  for (let offset = 0, index = 0; offset < data.length; offset += CHUNK_SIZE, index++) {
+    const at = index;
+    await writer.submit(data.subarray(offset, offset + CHUNK_SIZE), (id) => {
+      ids[at] = id;
+    });
+  }
+  writer.afterDrain(() => fillChunks(entry, ids));
+}
+
+function fillChunks(entry: MutableFile, ids: readonly string[]): void {
+  let offset = 0;
+  for (const id of ids) {
+    const length = Math.min(CHUNK_SIZE, entry.size - offset);
+    entry.segments.push([id, 0, length]);
+    offset += length;
+  }
+}

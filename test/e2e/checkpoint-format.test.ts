@@ -1,0 +1,246 @@
+// The content-addressed format on real repositories: dedupe across checkpoints, the secret scan of
+// exactly the stored bytes, all-or-nothing restores, bounds, and signed manifests.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCheckpoint, restoreCheckpoint, restoreLatest, type CreatedCheckpoint } from '../../src/checkpoint/checkpoint.js';
+import { CheckpointRejected } from '../../src/checkpoint/errors.js';
+import { formatSequence, lineageHash } from '../../src/checkpoint/lineage.js';
+import { LocalStore } from '../../src/checkpoint/local-store.js';
+import { OBJECTS_DIR, parseManifest, serializeManifest, type AreaRole } from '../../src/checkpoint/manifest.js';
+import { encodeObject, joined } from '../../src/checkpoint/object-codec.js';
+import type { Lineage } from '../../src/checkpoint/store.js';
+import { checkpointBytes, readListing, readManifest } from '../support/checkpoint-format.js';
+import { createWorkspace, GIT_IDENTITY, type Workspace } from '../support/workspace.js';
+
+const run = promisify(execFile);
+const LINEAGE: Lineage = { repository: 'octo/demo', workflow: 'agent.yml', job: 'agent', checkpointId: 'default', runId: '77' };
+const SECRET = 'sk-ant-api03-RACE-0123456789abcdef';
+
+async function gitIn(dir: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run('git', args, { cwd: dir, env: { ...process.env, ...GIT_IDENTITY } });
+  return stdout.replace(/\n$/, '');
+}
+
+describe('the content-addressed checkpoint format', () => {
+  let ws: Workspace;
+  let base: string;
+  let checkout: string;
+  let staging: string;
+  let stateDir: string;
+
+  beforeEach(async () => {
+    ws = await createWorkspace();
+    await writeFile(path.join(ws.repo, '.gitignore'), 'results/\n');
+    await writeFile(path.join(ws.repo, 'README.md'), 'base\n');
+    await ws.git('add', '-A');
+    await ws.git('commit', '-q', '-m', 'base');
+    base = (await ws.git('rev-parse', 'HEAD')).trim();
+    checkout = path.join(ws.root, 'checkout');
+    staging = path.join(ws.runnerTemp, 'staging');
+    stateDir = path.join(ws.root, 'state');
+    await mkdir(staging, { recursive: true });
+    await freshCheckout();
+  });
+
+  afterEach(async () => {
+    await ws.dispose();
+  });
+
+  async function freshCheckout(): Promise<void> {
+    await rm(checkout, { recursive: true, force: true });
+    await run('git', ['clone', '-q', '--depth', '1', `file://${ws.repo}`, checkout]);
+  }
+
+  function create(sequence: number, extra: { secrets?: string[]; signingKey?: string } = {}): Promise<CreatedCheckpoint> {
+    return createCheckpoint({ workspace: checkout, baseCommit: base, stagingDir: staging, lineage: LINEAGE, sequence, attempt: 1, agent: 'claude', checkpointPaths: 'results/**', agentStateDir: stateDir, ...extra });
+  }
+
+  /** A checkpoint of the checkout after the agent wrote `progress.txt` and an output with `content`. */
+  async function checkpointWith(content: string, sequence: number, extra: { signingKey?: string } = {}): Promise<CreatedCheckpoint> {
+    await writeFile(path.join(checkout, 'progress.txt'), content);
+    await mkdir(path.join(checkout, 'results'), { recursive: true });
+    await writeFile(path.join(checkout, 'results', `${content}.txt`), `${content} output\n`);
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(path.join(stateDir, 'session.jsonl'), `${content} session\n`);
+    return create(sequence, extra);
+  }
+
+  it('stores an unchanged file once: the next save reads and stores only what changed', async () => {
+    await mkdir(path.join(checkout, 'results'), { recursive: true });
+    await writeFile(path.join(checkout, 'results', 'weights.bin'), randomBytes(9 * 1024 * 1024));
+    // 7 MB: two chunks, of which an append changes only the second.
+    await writeFile(path.join(checkout, 'results', 'train.log'), 'step 1\n'.repeat(1_000_000));
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(path.join(stateDir, 'session.jsonl'), '{"turn":1}\n');
+    const store = new LocalStore(path.join(ws.root, 'store'));
+    const first = await create(1);
+    const firstRef = await store.save({ dir: first.dir, lineage: LINEAGE, sequence: 1, attempt: 1, createdAt: first.manifest.createdAt });
+    // Files written within a second of their read are read again next time (their stat may not change).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const warm = await create(2);
+    await store.save({ dir: warm.dir, lineage: LINEAGE, sequence: 2, attempt: 1, createdAt: warm.manifest.createdAt });
+
+    await writeFile(path.join(checkout, 'results', 'train.log'), 'step 2\n', { flag: 'a' });
+    await writeFile(path.join(stateDir, 'session.jsonl'), '{"turn":2}\n', { flag: 'a' });
+    const third = await create(3);
+    const thirdRef = await store.save({ dir: third.dir, lineage: LINEAGE, sequence: 3, attempt: 1, createdAt: third.manifest.createdAt });
+    // The appended log is read again (7 MB); the 9 MiB of unchanged weights are not.
+    expect(third.stats.bytesRead).toBeLessThan(7_100_000);
+    expect(thirdRef.newBytes).toBeLessThan((firstRef.newBytes ?? 0) / 20);
+    // The appended log kept its unchanged leading chunk.
+    const listing = async (created: CreatedCheckpoint, role: AreaRole) => readListing(created.dir, (await readManifest(created.dir)).areas.find((area) => area.role === role)?.tree ?? '');
+    const log = async (created: CreatedCheckpoint) => (await listing(created, 'paths')).entries.find((entry) => entry.path === 'results/train.log');
+    const [before, after] = [await log(first), await log(third)];
+    if (before?.kind !== 'file' || after?.kind !== 'file') throw new Error('train.log listed');
+    expect(after.segments[0]).toEqual(before.segments[0]);
+    expect(after.segments.at(-1)).not.toEqual(before.segments.at(-1));
+
+    await freshCheckout();
+    await rm(stateDir, { recursive: true });
+    const warnings: string[] = [];
+    const restored = await restoreLatest(store, LINEAGE, { workspace: checkout, tempDir: staging, agentStateDir: stateDir, checkpointPaths: 'results/**', warn: (message) => warnings.push(message) });
+    expect(warnings).toEqual([]);
+    expect(restored?.manifest.sequence).toBe(3);
+    expect((await readFile(path.join(checkout, 'results', 'train.log'), 'utf8')).endsWith('step 1\nstep 2\n')).toBe(true);
+    expect(await readFile(path.join(stateDir, 'session.jsonl'), 'utf8')).toBe('{"turn":1}\n{"turn":2}\n');
+  });
+
+  it('never stores a secret that a file holds for a moment while saves run (the scan race)', async () => {
+    await mkdir(path.join(checkout, 'results'), { recursive: true });
+    const log = path.join(checkout, 'results', 'train.log');
+    const clean = 'loss 0.1\n'.repeat(50_000);
+    const leaky = `${'loss 0.1\n'.repeat(25_000)}x-api-key: ${SECRET}\n${'loss 0.1\n'.repeat(25_000)}`;
+    await writeFile(log, clean);
+    let writing = true;
+    const writer = (async () => {
+      // Rewrites the log as fast as it can, with and without the key.
+      for (let round = 0; writing; round++) await writeFile(log, round % 2 === 0 ? leaky : clean);
+    })();
+    let stored = 0;
+    let left = 0;
+    try {
+      for (let sequence = 1; sequence <= 12; sequence++) {
+        const created = await create(sequence, { secrets: [SECRET] });
+        expect((await checkpointBytes(created.dir)).includes(SECRET)).toBe(false);
+        const paths = await readListing(created.dir, created.manifest.areas.find((area) => area.role === 'paths')?.tree ?? '').catch(() => undefined);
+        if (paths?.entries.some((entry) => entry.path === 'results/train.log')) stored += 1;
+        if (created.excluded.some((file) => file.path === 'results/train.log')) left += 1;
+        await rm(created.dir, { recursive: true });
+      }
+    } finally {
+      writing = false;
+      await writer;
+    }
+    // Each save took whichever version it read, whole: stored when clean, left out when not.
+    expect(stored + left).toBe(12);
+  });
+
+  it('leaves out only the file whose name holds a secret', async () => {
+    await mkdir(path.join(checkout, 'results', 'run'), { recursive: true });
+    await writeFile(path.join(checkout, 'results', 'run', `${SECRET}.txt`), 'named after the key\n');
+    await writeFile(path.join(checkout, 'results', 'run', 'ok.txt'), 'fine\n');
+    const created = await create(1, { secrets: [SECRET] });
+    expect((await checkpointBytes(created.dir)).includes(SECRET)).toBe(false);
+    const paths = await readListing(created.dir, created.manifest.areas.find((area) => area.role === 'paths')?.tree ?? '');
+    expect(paths.entries.map((entry) => entry.path).sort()).toEqual(['results', 'results/run', 'results/run/ok.txt']);
+    expect(created.excluded.map((file) => file.area)).toContain('paths');
+  });
+
+  describe('all-or-nothing restores', () => {
+    let store: LocalStore;
+    let warnings: string[];
+    const folder = (sequence: number): string => path.join(store.root, lineageHash(LINEAGE), formatSequence(sequence));
+
+    beforeEach(async () => {
+      store = new LocalStore(path.join(ws.root, 'store'));
+      warnings = [];
+      const older = await checkpointWith('v1', 1);
+      await store.save({ dir: older.dir, lineage: LINEAGE, sequence: 1, attempt: 1, createdAt: older.manifest.createdAt });
+    });
+
+    async function restore(options: { signingKey?: string } = {}): Promise<Awaited<ReturnType<typeof restoreLatest>>> {
+      await freshCheckout();
+      await rm(stateDir, { recursive: true, force: true });
+      return restoreLatest(store, LINEAGE, { workspace: checkout, agentStateDir: stateDir, tempDir: staging, checkpointPaths: 'results/**', warn: (message) => warnings.push(message), ...options });
+    }
+
+    /** Adds a file to one area's listing of a stored checkpoint, with `stored` as its object's bytes, and re-seals the manifest. */
+    async function plant(dir: string, role: AreaRole, file: string, stored: Buffer, size: number): Promise<void> {
+      const manifest = await readManifest(dir);
+      const area = manifest.areas.find((candidate) => candidate.role === role);
+      if (area === undefined) throw new Error(`no ${role} area`);
+      const listing = await readListing(dir, area.tree);
+      const { createHash } = await import('node:crypto');
+      const id = createHash('sha256').update(stored).digest('hex');
+      await writeFile(path.join(dir, OBJECTS_DIR, id), stored);
+      listing.entries.push({ kind: 'file', path: file, mode: 0o644, size, segments: [[id, 0, size]] });
+      const encoded = await encodeObject(Buffer.from(JSON.stringify(listing)));
+      await writeFile(path.join(dir, OBJECTS_DIR, encoded.id), joined(encoded));
+      const areas = manifest.areas.map((candidate) => (candidate.role === role ? { ...candidate, tree: encoded.id } : candidate));
+      const objects = [...manifest.objects, { id, size: stored.length }, { id: encoded.id, size: encoded.size }];
+      const parsed = parseManifest(serializeManifest({ ...manifest, areas, objects }));
+      if (!parsed.ok) throw new Error(parsed.reason);
+      await writeFile(path.join(dir, 'manifest.json'), serializeManifest(parsed.manifest));
+    }
+
+    it('undoes a restore that fails halfway, leaves a clean checkout, and restores the older checkpoint', async () => {
+      const newer = await checkpointWith('v2', 2);
+      await store.save({ dir: newer.dir, lineage: LINEAGE, sequence: 2, attempt: 1, createdAt: newer.manifest.createdAt });
+      // An object whose hash is right but whose zstd payload is not: found only while writing, after the work tree changed.
+      await plant(folder(2), 'paths', 'results/zz-broken.bin', Buffer.concat([Buffer.from([1]), randomBytes(64)]), 64);
+      const restored = await restore();
+      expect(restored?.manifest.sequence).toBe(1);
+      expect(warnings).toEqual([expect.stringMatching(/^refused checkpoint [0-9a-f]{16}\/000002 \(sequence 2, local store\): .*object does not decode.*; the checkout was reset to [0-9a-f]{12}$/)]);
+      expect(await readFile(path.join(checkout, 'progress.txt'), 'utf8')).toBe('v1');
+      expect((await readdir(path.join(checkout, 'results'))).sort()).toEqual(['v1.txt']);
+      expect(await gitIn(checkout, 'status', '--porcelain', '--untracked-files=all')).toBe('?? progress.txt');
+      expect(await readFile(path.join(stateDir, 'session.jsonl'), 'utf8')).toBe('v1 session\n');
+    });
+
+    it('refuses a checkpoint larger than the free disk before writing anything', async () => {
+      const newer = await checkpointWith('v2', 2);
+      await store.save({ dir: newer.dir, lineage: LINEAGE, sequence: 2, attempt: 1, createdAt: newer.manifest.createdAt });
+      // 1 PB claimed by one listing entry: refused on the sizes alone.
+      await plant(folder(2), 'paths', 'results/huge.bin', Buffer.from([0, 1, 2, 3]), 2 ** 50);
+      const restored = await restore();
+      expect(restored?.manifest.sequence).toBe(1);
+      expect(warnings).toEqual([expect.stringMatching(/\(sequence 2, local store\): it needs .* and the disk has .* free/)]);
+    });
+
+    it('with checkpoint_signing_key, refuses unsigned and wrongly signed checkpoints and uses the newest signed one', async () => {
+      const signed = await checkpointWith('v2', 2, { signingKey: 'the-right-key-0123456789' });
+      await store.save({ dir: signed.dir, lineage: LINEAGE, sequence: 2, attempt: 1, createdAt: signed.manifest.createdAt });
+      const other = await checkpointWith('v3', 3, { signingKey: 'another-key-0123456789ab' });
+      await store.save({ dir: other.dir, lineage: LINEAGE, sequence: 3, attempt: 1, createdAt: other.manifest.createdAt });
+      const restored = await restore({ signingKey: 'the-right-key-0123456789' });
+      expect(restored?.manifest.sequence).toBe(2);
+      expect(warnings).toEqual([expect.stringMatching(/000003 .*its signature does not match checkpoint_signing_key/)]);
+      warnings.length = 0;
+      // Editing a signed manifest (here: pointing the outputs at another listing) breaks its signature.
+      await plant(folder(2), 'paths', 'results/planted.txt', Buffer.concat([Buffer.from([0]), Buffer.from('planted\n')]), 8);
+      await rm(folder(3), { recursive: true });
+      const fallback = await restore({ signingKey: 'the-right-key-0123456789' });
+      expect(fallback).toBeUndefined();
+      expect(warnings).toEqual([expect.stringMatching(/000002 .*signature does not match/), expect.stringMatching(/000001 .*it is not signed and checkpoint_signing_key is set/)]);
+    });
+
+    it('refuses a crafted listing of 10 million entries without building it', async () => {
+      const newer = await checkpointWith('v2', 2);
+      const manifest = await readManifest(newer.dir);
+      const listing = Buffer.from(`{"version":1,"deleted":[],"entries":[${Array.from({ length: 2_000_001 }, () => '{"kind":"directory","path":"d","mode":493}').join(',')}]}`);
+      const encoded = await encodeObject(listing);
+      await writeFile(path.join(newer.dir, OBJECTS_DIR, encoded.id), joined(encoded));
+      const areas = manifest.areas.map((area) => (area.role === 'paths' ? { ...area, tree: encoded.id } : area));
+      await writeFile(path.join(newer.dir, 'manifest.json'), serializeManifest({ ...manifest, areas, objects: [...manifest.objects, { id: encoded.id, size: encoded.size }] }));
+      await freshCheckout();
+      const attempt = restoreCheckpoint({ dir: newer.dir, workspace: checkout, lineage: LINEAGE });
+      await expect(attempt).rejects.toBeInstanceOf(CheckpointRejected);
+      await expect(attempt).rejects.toMatchObject({ kind: 'manifest', reason: expect.stringMatching(/experiment paths listing is invalid: entries: Too big/) as unknown });
+      expect(await gitIn(checkout, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    });
+  });
+});
