@@ -1,7 +1,7 @@
 // `npm run bench`: builds dist/, generates its data, runs every case against a plain baseline in
 // the same run (median of repeated runs), prints one table and writes bench/results.json.
 //
-//   node scripts/run-ts.mjs bench/run.ts [--only=checkpoint,stream,proxy,startup,recovery] [--reps=N] [--no-profile] [--keep] [--strict]
+//   node scripts/run-ts.mjs bench/run.ts [--only=checkpoint,stream,proxy,startup,recovery,turn] [--reps=N] [--no-profile] [--keep] [--strict]
 // --strict exits 1 when a target is missed (the default reports and exits 0); --only runs do not
 // write bench/results.json.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,8 +14,9 @@ import { proxyCase } from './proxy.js';
 import { recoveryCase } from './recovery.js';
 import { startupCase } from './startup.js';
 import { streamCase } from './stream.js';
+import { turnCase } from './turn.js';
 
-const CASES = ['checkpoint', 'stream', 'proxy', 'startup', 'recovery'] as const;
+const CASES = ['checkpoint', 'stream', 'proxy', 'startup', 'recovery', 'turn'] as const;
 type CaseName = (typeof CASES)[number];
 
 async function ensureZstd(): Promise<void> {
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     await runCase('proxy', (dir) => proxyCase(dir, reps));
     await runCase('startup', (dir) => startupCase(dir, reps, built.dist));
     await runCase('recovery', (dir) => recoveryCase(dir, reps, built.dist));
+    await runCase('turn', (dir) => turnCase(dir, reps));
 
     const rows: Row[] = results.flatMap(({ result }) => result.rows);
     const profiles: Array<{ name: CaseName; lines: string[] }> = [];

@@ -18,6 +18,10 @@ import { z } from 'zod';
 import { openJobCheckpoints, warnUnmatchedCheckpointPaths, type JobCheckpoints } from './checkpoint/job.js';
 import { branchRunPrompt, freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
 import type { SummaryAttempt, SummaryCheckpoint } from './report/summary.js';
+import { sessionStoreFor } from './agents/session-store.js';
+import type { TurnGate } from './proxy/turn-gate.js';
+import { defaultLimits } from './checkpoint/turn-boundary-policy.js';
+import { describeCheckpointMode, TurnCheckpoints, type CheckpointMode } from './checkpoint/turn-checkpoints.js';
 
 export interface RunResult {
   readonly conclusion: 'success' | 'failure';
@@ -41,6 +45,8 @@ export interface RunResult {
   readonly checkpointKey: string;
   readonly checkpointsSaved: number;
   readonly checkpoints: readonly SummaryCheckpoint[];
+  /** How checkpoints relate agent state and work tree in this run; empty without checkpoints. */
+  readonly checkpointMode: CheckpointMode | '';
   /** Cost and turns over every attempt of the lineage, re-runs included. */
   readonly totals: { readonly costUsd: number; readonly turns: number };
   readonly runAttempt: number;
@@ -103,15 +109,17 @@ export async function runPipeline(given: PipelineOptions): Promise<RunResult> {
   // The agent's stderr, its rendered events and error messages can echo a secret: the Actions log
   // masks the ones registered with setSecret, a terminal masks nothing.
   const options = { ...given, log: redactingLog(given.log, createRedactor(knownSecrets(given.settings, given.env))) };
-  const proxy = await startProxy(options);
+  // The proxy starts before the checkpoints are opened; the gate is set once they are.
+  const gate: { current: TurnGate | undefined } = { current: undefined };
+  const proxy = await startProxy(options, (request) => gate.current?.beforeForward(request) ?? Promise.resolve());
   try {
-    return await runAgent(options, proxy);
+    return await runAgent(options, proxy, gate);
   } finally {
     await proxy?.close();
   }
 }
 
-async function startProxy(options: PipelineOptions): Promise<ApiProxy | undefined> {
+async function startProxy(options: PipelineOptions, beforeForward: TurnGate['beforeForward']): Promise<ApiProxy | undefined> {
   const { settings, log } = options;
   if (!settings.apiProxy.enabled) return undefined;
   const route = providerRoute(settings.agent === 'claude' ? settings.provider : 'anthropic', options.env);
@@ -129,6 +137,7 @@ async function startProxy(options: PipelineOptions): Promise<ApiProxy | undefine
     },
     log,
     signal: options.signal,
+    beforeForward,
   });
   log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${settings.apiProxy.attempts} tries per request, waits up to ${settings.apiProxy.maxDelayMs} ms)`);
   return proxy;
@@ -191,7 +200,7 @@ function overBudget(settings: Settings, totals: { costUsd: number; turns: number
   return undefined;
 }
 
-async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): Promise<RunResult> {
+async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, gate: { current: TurnGate | undefined }): Promise<RunResult> {
   const { settings, log } = options;
   const adapter = createAdapter({ settings, apiBaseUrl: proxy?.url });
   const { executable, executionFile } = await log.group('Set up', () => setUp(adapter, options));
@@ -199,6 +208,11 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
 
   const job = await log.group('Checkpoints', () => openJobCheckpoints({ settings, adapter, env: options.env, log, restore: true }));
   const scheduler = job?.scheduler;
+  const turns = scheduler
+    ? new TurnCheckpoints({ scheduler, store: sessionStoreFor(adapter), log, limits: defaultLimits(settings.checkpoint.intervalMs), gated: proxy !== undefined })
+    : undefined;
+  gate.current = turns?.gate;
+  if (turns) log.info(`Checkpoints are taken ${describeCheckpointMode(turns.mode)}.`);
   const onSaved = (): void => {
     if (job) {
       const { scheduler: jobScheduler } = job;
@@ -213,7 +227,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
   };
   onSaved();
   if (job?.restored && scheduler) {
-    await scheduler.save('after restore');
+    await scheduler.due('after restore');
     onSaved();
   }
   const earlier = earlierAttempts(scheduler?.attempts ?? []);
@@ -238,6 +252,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
             signal: options.signal,
             attempt: async (number, plan) => {
               if (scheduler) scheduler.sessionId = plan.request.sessionId ?? scheduler.sessionId;
+              turns?.attemptStarted(settings.attemptTimeoutMs);
               const record = await log.group(`Attempt ${number}: ${describePlan(adapter, plan)}`, () =>
                 runAttempt({
                   number,
@@ -254,13 +269,14 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
                   log,
                   signal: options.signal,
                   takeProxyStats: proxy ? () => proxy.takeAttemptStats() : undefined,
-                  onProgress: scheduler ? () => scheduler.onProgress() : undefined,
+                  onEvent: turns ? (event) => turns.onAgentEvent(event) : undefined,
                   onSessionId: (id) => {
                     if (scheduler) scheduler.sessionId = id;
                     onSaved();
                   },
                 }),
               );
+              await turns?.attemptEnded();
               totals.costUsd += record.costUsd ?? 0;
               totals.turns += record.numTurns ?? 0;
               if (scheduler) {
@@ -268,7 +284,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
                 scheduler.attempts.push(attemptEntry(record, jobAttempt));
                 scheduler.totals = { ...totals };
                 if (record.classification.kind !== 'success' && record.classification.reason !== 'cancelled') {
-                  await scheduler.save(`after failed attempt ${number}`);
+                  await scheduler.due(`after failed attempt ${number}`);
                 }
                 onSaved();
               }
@@ -286,6 +302,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
             },
           });
         } finally {
+          turns?.stop();
           scheduler?.stop();
           await executionFile.close();
         }
@@ -300,7 +317,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
   if (scheduler) {
     await log.group('Final checkpoint', async () => {
       // A cancelled job has 7.5 s before SIGTERM and 2.5 s more before it is killed.
-      await scheduler.save(cancelled ? 'cancelled' : 'end of the job attempt', { force: true, final: true, ...(cancelled ? { deadlineMs: 5000 } : {}) });
+      await scheduler.due(cancelled ? 'cancelled' : 'end of the job attempt', { force: true, final: true, ...(cancelled ? { deadlineMs: 5000 } : {}) });
       onSaved();
       if (!cancelled && job) await job.scheduler.pruneOld(settings.checkpoint.keep);
       if (!cancelled && job) await warnUnmatchedCheckpointPaths(job, log);
@@ -328,6 +345,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined): 
     checkpointKey: scheduler?.latest?.key ?? '',
     checkpointsSaved: scheduler?.count ?? 0,
     checkpoints: scheduler?.history ?? [],
+    checkpointMode: turns?.mode ?? '',
     totals,
     runAttempt: jobAttempt,
   };

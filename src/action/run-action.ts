@@ -66,6 +66,7 @@ async function writeSummary(agent: string, result: RunResult): Promise<void> {
       }))],
       waits: result.waits,
       checkpoints: result.checkpoints,
+      checkpointMode: result.checkpointMode,
       totalCostUsd: result.totals.costUsd > 0 ? result.totals.costUsd : sumDefined(result.attempts.map((attempt) => attempt.costUsd)),
       totalTurns: result.totals.turns > 0 ? result.totals.turns : sumDefined(result.attempts.map((attempt) => attempt.numTurns)),
     });

@@ -51,7 +51,7 @@ export const manifestSchema = z
     /** When the parts were read relative to the agent's turns. */
     consistency: z.enum(CONSISTENCY).default('agent-state-first'),
     /** The tool call that was running when a mid-turn checkpoint was taken. */
-    interruptedTool: z.object({ name: z.string(), id: z.string() }).optional(),
+    interruptedTool: z.object({ name: z.string().max(200), id: z.string().max(200) }).optional(),
     workspace: z.object({
       /** Absolute path of the work tree when saved (sessions are tied to it). */
       path: absolutePath,

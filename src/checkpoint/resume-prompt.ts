@@ -10,12 +10,21 @@ function restoredWhat(manifest: CheckpointManifest): string {
   return manifest.workspace.omitted === null ? what : `${what} (not the workspace, which was left out of the checkpoint: the checkout is as this job checked it out)`;
 }
 
+/** When the checkpoint was taken during a tool call: which one, and that what it wrote may be partial. */
+function interruptedToolNote(manifest: CheckpointManifest): string {
+  const tool = manifest.interruptedTool;
+  if (manifest.consistency !== 'mid-turn' || tool === undefined) return '';
+  return ` The checkpoint was taken while your tool call ${tool.name} (id ${tool.id}) was still running: that call was interrupted and its outputs may be partial; check them before relying on them.`;
+}
+
 /** Sent to the restored session of a re-run job: what happened, what is back, and to go on. */
 export function rerunResumePrompt(manifest: CheckpointManifest, runAttempt: number): string {
   return (
     `This job stopped before the task was finished and was re-run (run attempt ${runAttempt}). ` +
     `durable-agent restored ${restoredWhat(manifest)} and this conversation from checkpoint ${manifest.sequence}, taken ${manifest.createdAt}. ` +
-    'Anything done after that checkpoint is gone. Check the current state (files, git status and log) and continue the task from there; do not redo finished steps.'
+    'Anything done after that checkpoint is gone.' +
+    interruptedToolNote(manifest) +
+    ' Check the current state (files, git status and log) and continue the task from there; do not redo finished steps.'
   );
 }
 
@@ -23,8 +32,9 @@ export function rerunResumePrompt(manifest: CheckpointManifest, runAttempt: numb
 export function freshAfterRestorePrompt(prompt: string, manifest: CheckpointManifest): string {
   return (
     `${prompt}\n\nNote: this task was started earlier and interrupted. durable-agent restored ${restoredWhat(manifest)} ` +
-    `from checkpoint ${manifest.sequence}, taken ${manifest.createdAt}, after ${manifest.attempts.length} earlier attempt(s). ` +
-    'Check the current state first (files, git status and log) and continue from there instead of starting over.'
+    `from checkpoint ${manifest.sequence}, taken ${manifest.createdAt}, after ${manifest.attempts.length} earlier attempt(s).` +
+    interruptedToolNote(manifest) +
+    ' Check the current state first (files, git status and log) and continue from there instead of starting over.'
   );
 }
 

@@ -8,6 +8,7 @@ import { createCheckpoint } from './checkpoint.js';
 import { workspaceFingerprint } from './fingerprint.js';
 import type { CheckpointRef, Lineage } from './store.js';
 import type { StoreSet } from './store-set.js';
+import type { Consistency, ToolCall } from './turn-boundary-policy.js';
 
 export interface CheckpointContext {
   readonly stores: StoreSet;
@@ -39,6 +40,33 @@ export interface SaveOptions {
   readonly final?: boolean;
   /** Give up waiting after this long (a cancelled job has seconds left); the save is abandoned cleanly. */
   readonly deadlineMs?: number;
+  /**
+   * What the checkpoint guarantees (default agent-state-first). Read when the manifest is written,
+   * at the end of the capture: a hold that runs out during the capture can still downgrade it.
+   */
+  readonly label?: CheckpointLabel;
+  /** Told once the checkpoint's contents are read (before the upload), or when the save ends without one. */
+  readonly onCaptured?: () => void;
+}
+
+export interface CheckpointLabel {
+  consistency: Consistency;
+  interruptedTool?: ToolCall | undefined;
+}
+
+/** Decides when a due checkpoint is taken (turn-checkpoints.ts); without one it is taken at once. */
+export type CheckpointPlacer = (reason: string, options: SaveOptions) => Promise<CheckpointRef | undefined>;
+
+/** How the log says what a checkpoint guarantees. */
+export function describeConsistency(consistency: Consistency, interrupted: ToolCall | undefined): string {
+  switch (consistency) {
+    case 'turn-boundary':
+      return 'taken at a turn boundary';
+    case 'mid-turn':
+      return `taken mid-turn${interrupted ? ` during tool call ${interrupted.name} (${interrupted.id})` : ''}`;
+    case 'agent-state-first':
+      return 'agent state copied first';
+  }
 }
 
 /**
@@ -57,6 +85,8 @@ export class CheckpointScheduler {
   private newest: CheckpointRef | undefined;
   private savedCount = 0;
   sessionId: string | undefined;
+  /** Set by turn-checkpoints.ts to take due checkpoints at turn boundaries. */
+  placer: CheckpointPlacer | undefined;
   attempts: Record<string, unknown>[] = [];
   totals = { costUsd: 0, turns: 0 };
 
@@ -92,13 +122,26 @@ export class CheckpointScheduler {
     return this.nextSequence - 1;
   }
 
+  /** When the last checkpoint was stored (0 before any), for the minimum gap between them. */
+  get lastSavedAt(): number {
+    return this.lastSaveAt;
+  }
+
+  get minGap(): number {
+    return this.minGapMs;
+  }
+
+  get requestPath(): string {
+    return this.requestFile;
+  }
+
   noteRestored(ref: CheckpointRef, at: Date): void {
     this.record.push({ kind: 'restored', at, sequence: ref.sequence, sizeBytes: ref.sizeBytes, store: ref.store });
   }
 
   start(): void {
     this.interval = setInterval(() => {
-      void this.save('interval');
+      void this.due('interval');
     }, this.intervalMs);
     this.interval.unref();
   }
@@ -113,16 +156,21 @@ export class CheckpointScheduler {
   /** After an agent turn or tool result: a save once the minimum gap has passed, if something changed. */
   onProgress(): void {
     if (this.takeRequest()) {
-      void this.save('requested by the agent', { force: true });
+      void this.due('requested by the agent', { force: true });
       return;
     }
     if (this.debounce) return;
     const wait = Math.max(0, this.lastSaveAt + this.minGapMs - Date.now());
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
-      void this.save('after agent turns');
+      void this.due('after agent turns');
     }, wait);
     this.debounce.unref();
+  }
+
+  /** A checkpoint is due: taken where the placer says (the next turn boundary), or now. */
+  due(reason: string, options: SaveOptions = {}): Promise<CheckpointRef | undefined> {
+    return this.placer ? this.placer(reason, options) : this.save(reason, options);
   }
 
   /** Whether the agent asked for a checkpoint (the request file exists); consumes the request. */
@@ -140,7 +188,13 @@ export class CheckpointScheduler {
 
   /** Queues a save behind any running one; resolves when done, skipped, or past the deadline. */
   save(reason: string, options: SaveOptions = {}): Promise<CheckpointRef | undefined> {
-    const run = this.chain.then(() => this.saveNow(reason, options));
+    let told = false;
+    const captured = (): void => {
+      if (told) return;
+      told = true;
+      options.onCaptured?.();
+    };
+    const run = this.chain.then(() => this.saveNow(reason, options, captured)).finally(captured);
     this.chain = run.catch(() => undefined);
     if (options.deadlineMs === undefined) return run;
     let timer: NodeJS.Timeout | undefined;
@@ -153,10 +207,11 @@ export class CheckpointScheduler {
     return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
   }
 
-  private async saveNow(reason: string, options: SaveOptions): Promise<CheckpointRef | undefined> {
+  private async saveNow(reason: string, options: SaveOptions, captured: () => void): Promise<CheckpointRef | undefined> {
     const { context } = this;
     if (context.stores.isEmpty) return undefined;
     const started = Date.now();
+    const label = options.label ?? { consistency: 'agent-state-first' };
     try {
       const fingerprint = await workspaceFingerprint(context.workspace, context.checkpointPaths, [context.extraDir]);
       if (!options.force && fingerprint === this.lastFingerprint) {
@@ -165,6 +220,13 @@ export class CheckpointScheduler {
       }
       const sequence = this.nextSequence;
       const created = await createCheckpoint({
+        // Getters: createCheckpoint reads them when it writes the manifest, after the capture.
+        get consistency() {
+          return label.consistency;
+        },
+        get interruptedTool() {
+          return label.consistency === 'mid-turn' ? label.interruptedTool : undefined;
+        },
         workspace: context.workspace,
         baseCommit: context.baseCommit,
         stagingDir: context.stagingDir,
@@ -184,6 +246,7 @@ export class CheckpointScheduler {
         signingKey: context.signingKey,
         progress: (line) => context.log.info(line),
       });
+      captured();
       try {
         for (const excluded of created.excluded) context.log.warning(`Checkpoint ${sequence}: left out ${excluded.area} file ${excluded.path}, which holds a secret value.`);
         for (const warning of created.warnings) context.log.warning(`Checkpoint ${sequence}: ${warning}`);
@@ -200,12 +263,14 @@ export class CheckpointScheduler {
         const took = Date.now() - started;
         const newest = refs[0];
         this.newest = newest;
+        const consistency = created.manifest.consistency ?? 'agent-state-first';
         for (const ref of refs) {
-          this.record.push({ kind: 'saved', at: new Date(created.manifest.createdAt), sequence, sizeBytes: created.sizeBytes, store: ref.store, durationMs: took });
+          this.record.push({ kind: 'saved', at: new Date(created.manifest.createdAt), sequence, sizeBytes: created.sizeBytes, store: ref.store, durationMs: took, consistency });
         }
+        const interrupted = created.manifest.interruptedTool;
         context.log.info(
           `Checkpoint ${sequence} saved (${reason}): ${formatBytes(created.sizeBytes)} in ${formatDuration(took)} to ${refs.map((ref) => `${ref.store} ${ref.key}`).join(', ')}; ` +
-            `${created.stats.files} files, ${formatBytes(created.stats.bytesNew)} new and ${formatBytes(created.stats.bytesReused)} reused (${formatBytes(created.stats.bytesRead)} read)`,
+            `${created.stats.files} files, ${formatBytes(created.stats.bytesNew)} new and ${formatBytes(created.stats.bytesReused)} reused (${formatBytes(created.stats.bytesRead)} read); ${describeConsistency(consistency, interrupted)}`,
         );
         return newest;
       } finally {

@@ -27,6 +27,7 @@ import {
 } from './retry-decision.js';
 import type { BreakerChange, BreakerState, PassOnReason, ProxyRetryPolicy, UpstreamFailureKind } from './retry-decision.js';
 import { StatsRecorder } from './stats.js';
+import { isMessagesPath } from './turn-gate.js';
 import type { ProxyStats } from './stats.js';
 
 export type { ProxyRetryPolicy } from './retry-decision.js';
@@ -62,6 +63,8 @@ export interface ApiProxyOptions {
   log: ProxyLog;
   /** Aborting ends backoff waits at once and answers pending requests with 503. */
   signal?: AbortSignal;
+  /** Awaited once per agent request to /v1/messages before its first upstream send (turn-boundary checkpoints hold it here). */
+  beforeForward?: (request: { body: Buffer; path: string }) => Promise<void>;
 }
 
 interface Settings {
@@ -71,6 +74,7 @@ interface Settings {
   maxConcurrentRetries: number;
   breakerThreshold: number;
   log: ProxyLog;
+  beforeForward: ApiProxyOptions['beforeForward'];
 }
 
 interface Upstream {
@@ -187,6 +191,7 @@ function validate(options: ApiProxyOptions): Settings {
     maxConcurrentRetries: options.maxConcurrentRetries ?? 8,
     breakerThreshold: options.breakerThreshold ?? 5,
     log: options.log,
+    beforeForward: options.beforeForward,
   };
   check(Number.isFinite(settings.firstByteTimeoutMs) && settings.firstByteTimeoutMs > 0, `firstByteTimeoutMs must be > 0, got ${settings.firstByteTimeoutMs}`);
   check(Number.isInteger(settings.maxConcurrentRetries) && settings.maxConcurrentRetries >= 0, `maxConcurrentRetries must be an integer >= 0`);
@@ -219,6 +224,8 @@ class ProxyCore {
     const request: RequestState = { label: `${method} ${pathForLog(req.url ?? '/')}`, retries: 0, passOn: undefined };
     // Buffered once: every retry has to send the same bytes again.
     const body = await readAll(req);
+    const { beforeForward } = this.settings;
+    if (beforeForward && method === 'POST' && isMessagesPath(req.url ?? '/')) await beforeForward({ body, path: req.url ?? '/' });
     if (this.lifetime.aborted) {
       this.#shutdownAnswer(res, request);
       return;

@@ -27,6 +27,8 @@ export interface SummaryCheckpoint {
   readonly sizeBytes: number;
   readonly store: string;
   readonly durationMs?: number | undefined;
+  /** What a saved checkpoint guarantees: turn-boundary, mid-turn or agent-state-first. */
+  readonly consistency?: string | undefined;
 }
 
 export interface SummaryInput {
@@ -38,6 +40,8 @@ export interface SummaryInput {
   readonly attempts: readonly SummaryAttempt[];
   readonly waits: readonly SummaryWait[];
   readonly checkpoints: readonly SummaryCheckpoint[];
+  /** How checkpoints related agent state and work tree: turn-boundary (through the API proxy) or agent-state-first. */
+  readonly checkpointMode?: string | undefined;
   /** Totals over every attempt of the lineage, when the agent reports them. */
   readonly totalCostUsd?: number | undefined;
   readonly totalTurns?: number | undefined;
@@ -115,6 +119,15 @@ export function mermaidTimeline(input: SummaryInput): string {
   return lines.join('\n');
 }
 
+/** Which mode the run's checkpoints used, and how many of those saved were taken mid-turn. */
+function checkpointFact(mode: string, checkpoints: readonly SummaryCheckpoint[]): string {
+  const saved = new Map<number, string | undefined>();
+  for (const checkpoint of checkpoints) if (checkpoint.kind === 'saved') saved.set(checkpoint.sequence, checkpoint.consistency);
+  const midTurn = [...saved.values()].filter((consistency) => consistency === 'mid-turn').length;
+  if (mode === 'turn-boundary') return `Checkpoints: **at turn boundaries** through the API proxy${midTurn > 0 ? ` (${midTurn} of ${saved.size} mid-turn)` : ''}`;
+  return `Checkpoints: **agent state first** (no API proxy: after a restore a step may run again)`;
+}
+
 /** The job summary: what happened, in tables a person reads at a glance, and a timeline. */
 export function renderSummary(input: SummaryInput): string {
   const parts: string[] = [];
@@ -130,6 +143,7 @@ export function renderSummary(input: SummaryInput): string {
     `API calls retried by the proxy: **${apiRetries}**`,
     `Time waiting on backoff: **${formatDuration(waited)}**`,
   ];
+  if (input.checkpointMode) facts.push(checkpointFact(input.checkpointMode, input.checkpoints));
   if (input.totalCostUsd !== undefined) facts.push(`Cost: **$${input.totalCostUsd.toFixed(4)}**`);
   if (input.totalTurns !== undefined) facts.push(`Turns: **${input.totalTurns}**`);
   parts.push(facts.map((fact) => `- ${fact}`).join('\n'));

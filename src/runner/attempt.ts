@@ -1,4 +1,5 @@
 import type { AgentAdapter, LaunchRequest } from '../agents/adapter.js';
+import type { AgentEvent } from '../agents/events.js';
 import type { ProxyStats } from '../proxy/api-proxy.js';
 import type { ExecutionFile } from '../report/execution-file.js';
 import type { Log } from '../report/log.js';
@@ -28,6 +29,8 @@ export interface AttemptOptions {
   readonly onSessionId?: ((id: string) => void) | undefined;
   /** Called after each completed turn or tool result (checkpoint scheduling hooks in here). */
   readonly onProgress?: (() => void) | undefined;
+  /** Called with every event the agent printed, in order (turn-boundary checkpoints track tool calls). */
+  readonly onEvent?: ((event: AgentEvent) => void) | undefined;
 }
 
 export interface AttemptRecord {
@@ -73,6 +76,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
       await options.executionFile.write(line);
       for (const event of adapter.parseLine(line)) {
         evidence.add(event);
+        options.onEvent?.(event);
         if (event.type === 'init') options.onSessionId?.(event.sessionId);
         if (event.type === 'tool_call') toolNames.set(event.id, event.name);
         if (event.type === 'tool_result' || event.type === 'turn') options.onProgress?.();

@@ -1,46 +1,46 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_AGENTS } from '../support/agents.js';
 import { startModelApi, type ModelApi } from '../support/model-api.js';
-import { freshRunner, interruptedRun, makeOrigin } from '../support/rerun.js';
-import { agentTestEnv, CLAUDE, OPENCODE, runAction, type ActionResult } from '../support/run-action.js';
+import { waitForOutput } from '../support/processes.js';
+import { freshRunner, interruptedRun, killTree, makeOrigin } from '../support/rerun.js';
+import { agentTestEnv, CLAUDE, runAction, startAction, type ActionResult } from '../support/run-action.js';
 import { createWorkspace, type Workspace } from '../support/workspace.js';
 
-const STEPS = 8;
+// Killed runs at every step are in rerun-killed-*.test.ts; here: cancel, a long tool call, no proxy.
+const STEPS = 4;
 const ALL_STEPS = Array.from({ length: STEPS }, (_, i) => `step-${i + 1}`);
-const AGENTS = [
-  { agent: 'claude', inputs: { path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash' }, killAt: [2, 6] },
-  { agent: 'opencode', inputs: { path_to_opencode_executable: OPENCODE, model: 'claude-test' }, killAt: [4] },
-] as const;
 
-/** The work tree's files (not .git) with their contents, to compare two checkouts. */
-function tree(root: string, dir = ''): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const name of readdirSync(path.join(root, dir))) {
-    if (dir === '' && name === '.git') continue;
-    const rel = path.join(dir, name);
-    if (statSync(path.join(root, rel)).isDirectory()) Object.assign(files, tree(root, rel));
-    else files[rel] = readFileSync(path.join(root, rel), 'utf8');
-  }
-  return files;
+let ws: Workspace;
+let api: ModelApi | undefined;
+let origin: string;
+beforeEach(async () => {
+  ws = await createWorkspace();
+  // The repository the runner checks out: each job attempt starts from a fresh clone of it.
+  origin = await makeOrigin(ws);
+});
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+  await ws.dispose();
+});
+
+const summary = (): string => readFileSync(path.join(ws.root, 'github-step-summary'), 'utf8');
+
+/** Runs attempt `runAttempt` to its end; returns it and the first step the resumed conversation asked for. */
+async function rerun(model: ModelApi, inputs: Record<string, string>, runAttempt = 2): Promise<ActionResult & { resumedAt: number; firstRequest: string }> {
+  model.setFaults([]);
+  const before = model.requests.length;
+  const result = await runAction(ws, inputs, { env: agentTestEnv(ws, model.url), runAttempt, runnerTemp: await freshRunner(ws, origin, runAttempt) });
+  const first = model.requests.slice(before).find((request) => request.kind === 'conversation');
+  expect(result.outputs.conclusion, result.stdout.slice(-5000)).toBe('success');
+  expect(result.outputs.resumed).toBe('true');
+  expect(result.stdout).toMatch(/Restored checkpoint \d+/);
+  return { ...result, resumedAt: first?.step ?? 1, firstRequest: JSON.stringify(first?.body ?? '') };
 }
 
-describe.each(AGENTS)('a re-run of a killed $agent job', ({ agent, inputs, killAt }) => {
-  let ws: Workspace;
-  let api: ModelApi;
-  let origin: string;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-    // The repository the runner checks out: each job attempt starts from a fresh clone of it.
-    origin = await makeOrigin(ws);
-    // The first attempt hangs at the last step, so it is still running when the test interrupts it.
-    api = await startModelApi({ script: { steps: STEPS }, faults: [{ kind: 'stall', at: { step: STEPS }, count: 1 }] });
-  });
-  afterEach(async () => {
-    await api.close();
-    await ws.dispose();
-  });
-
+describe.each(TEST_AGENTS)('a re-run of an interrupted $agent job', ({ agent, inputs }) => {
   const jobInputs = {
     agent,
     prompt: 'Work through the task step by step.',
@@ -50,56 +50,66 @@ describe.each(AGENTS)('a re-run of a killed $agent job', ({ agent, inputs, killA
     ...inputs,
   };
 
-  const interrupted = async (step: number, signal: 'SIGKILL' | 'SIGINT'): Promise<ActionResult> =>
-    interruptedRun(ws, jobInputs, { env: agentTestEnv(ws, api.url), runnerTemp: await freshRunner(ws, origin, 1), step, signal });
-
-  /** Runs attempt 2; returns its result and the step the resumed conversation continued at. */
-  async function rerun(): Promise<ActionResult & { resumedAt: number }> {
-    api.setFaults([]);
-    const before = api.requests.length;
-    const result = await runAction(ws, jobInputs, { env: agentTestEnv(ws, api.url), runAttempt: 2, runnerTemp: await freshRunner(ws, origin, 2) });
-    const resumedAt = api.requests.slice(before).find((request) => request.kind === 'conversation')?.step ?? 1;
-    const marks = await ws.marks();
-    expect(result.outputs.conclusion, result.stdout.slice(-5000)).toBe('success');
-    expect(result.outputs.resumed).toBe('true');
-    expect(result.outputs.restored_from).toMatch(/^\d+@/);
-    // Every step is there; none before the restored point ran twice.
-    expect([...new Set(marks)].sort()).toEqual([...ALL_STEPS].sort());
-    for (const mark of ALL_STEPS.slice(0, resumedAt - 1)) expect(marks.filter((m) => m === mark), `${mark} in ${marks.join(',')}`).toHaveLength(1);
-    return { ...result, resumedAt };
-  }
-
-  it.each(killAt)('resumes from the last checkpoint after the runner was lost at step %i', async (step) => {
-    const first = await interrupted(step, 'SIGKILL');
-    expect(first.signal).toBe('SIGKILL');
-    const second = await rerun();
-    expect(second.stdout).toMatch(/Restored checkpoint \d+/);
-    expect(second.stdout).toMatch(/Attempt 1: \S+( Code)?, resuming session/);
-
-    // The same as a run that was never interrupted.
-    const uninterrupted = await createWorkspace();
-    try {
-      const plainApi = await startModelApi({ script: { steps: STEPS } });
-      await runAction(uninterrupted, jobInputs, { env: agentTestEnv(uninterrupted, plainApi.url) });
-      await plainApi.close();
-      const resumed = tree(ws.repo);
-      resumed['progress.txt'] = [...new Set((resumed['progress.txt'] ?? '').split('\n'))].join('\n');
-      expect(resumed).toEqual(tree(uninterrupted.repo));
-    } finally {
-      await uninterrupted.dispose();
-    }
-  });
-
   it('takes a final checkpoint on cancel, and the re-run goes on from there', async () => {
-    const first = await interrupted(3, 'SIGINT');
+    // The first attempt hangs at the last step, so it is still running when the test cancels it.
+    api = await startModelApi({ script: { steps: STEPS }, faults: [{ kind: 'stall', at: { step: STEPS }, count: 1 }] });
+    const first = await interruptedRun(ws, jobInputs, { env: agentTestEnv(ws, api.url), runnerTemp: await freshRunner(ws, origin, 1), step: 3, signal: 'SIGINT' });
     expect(first.outputs.failure_reason).toBe('cancelled');
     expect(first.stdout).toMatch(/Checkpoint \d+ saved \(cancelled\)/);
-    const marksAtCancel = (await ws.marks()).length;
-    const second = await rerun();
-    // The conversation continues after everything that finished before the cancel; only a tool
-    // call the cancel cut off (its result never recorded) may run again.
-    expect(second.resumedAt).toBeGreaterThanOrEqual(marksAtCancel);
+    expect(summary()).toMatch(/Checkpoints: \*\*at turn boundaries\*\*/);
+    const marksAtCancel = await ws.marks();
+    const second = await rerun(api, jobInputs);
+    // The conversation goes on after everything that finished before the cancel; only a tool call
+    // the cancel cut off (its result never recorded) may run again.
+    expect(second.resumedAt).toBeGreaterThanOrEqual(marksAtCancel.length);
     const marks = await ws.marks();
+    expect([...new Set(marks)].sort()).toEqual(ALL_STEPS);
     expect(marks.length).toBeLessThanOrEqual(STEPS + 1);
+  });
+
+  it('checkpoints one long tool call mid-turn, and the resumed agent is told which call was cut off', async () => {
+    // Step 2 runs for a while: the interval's checkpoint finds no turn boundary and is taken mid-tool.
+    api = await startModelApi({ script: { steps: STEPS, slowSteps: { 2: 8 } } });
+    const slowInputs = { ...jobInputs, checkpoint_interval: '1s' };
+    const run = startAction(ws, slowInputs, { env: agentTestEnv(ws, api.url), runAttempt: 1, runnerTemp: await freshRunner(ws, origin, 1) });
+    if (!run.child.stdout || run.child.pid === undefined) throw new Error('no action process');
+    const log = await waitForOutput(run.child.stdout, (text) => /Checkpoint \d+ saved \(interval\): .*; taken mid-turn during tool call \w+ \(toolu_step_2_/i.test(text));
+    killTree(run.child.pid);
+    await run.done;
+    expect(log).toMatch(/waited \S+ for a turn boundary during tool call \w+: taking it mid-turn/);
+    const callId = /taken mid-turn during tool call \w+ \((toolu_step_2_\w+)\)/.exec(log)?.[1] ?? '';
+
+    const second = await rerun(api, jobInputs);
+    expect(second.firstRequest).toContain(`(id ${callId}) was still running`);
+    expect(second.firstRequest).toContain('its outputs may be partial');
+    // The cut-off call ran again from its start; every finished step exactly once.
+    const marks = await ws.marks();
+    expect(marks.filter((mark) => /^step-\d+$/.test(mark))).toEqual(ALL_STEPS);
+    expect(marks.filter((mark) => mark === 'step-2-started')).toHaveLength(2);
+  }, 180_000);
+});
+
+describe('without the API proxy', () => {
+  const jobInputs = {
+    prompt: 'Work through the task step by step.',
+    anthropic_api_key: 'sk-test',
+    path_to_claude_code_executable: CLAUDE,
+    claude_args: '--allowedTools Bash',
+    api_proxy: 'false',
+    checkpoint_min_gap: '0s',
+    checkpoint_interval: '1h',
+  };
+
+  it('keeps the agent state first, says so in the log and the summary, and loses no step', async () => {
+    api = await startModelApi({ script: { steps: STEPS } });
+    const first = await interruptedRun(ws, jobInputs, { env: agentTestEnv(ws, api.url), runnerTemp: await freshRunner(ws, origin, 1), step: 3, signal: 'SIGKILL' });
+    expect(first.stdout).toMatch(/Checkpoints are taken agent state first \(no API proxy/);
+    expect(first.stdout).toMatch(/Checkpoint \d+ saved \(after agent turns\): .*; agent state copied first$/m);
+    const second = await rerun(api, jobInputs);
+    expect(summary()).toMatch(/Checkpoints: \*\*agent state first\*\* \(no API proxy: after a restore a step may run again\)/);
+    // A step may run again in this mode; none is lost.
+    expect([...new Set(await ws.marks())].sort()).toEqual(ALL_STEPS);
+    // Only checkpoints taken while the agent was not running (after the restore, the last one) are at a boundary.
+    expect(second.stdout).not.toMatch(/saved \((after agent turns|interval)\): .*; taken at a turn boundary$/m);
   });
 });

@@ -25,6 +25,8 @@ export interface ScriptOptions {
    * the final turn first calls it with this value, as a model honouring the schema would.
    */
   structuredOutput?: Record<string, unknown>;
+  /** Steps (by number) whose tool call takes this many seconds: one long tool call. */
+  slowSteps?: Record<number, number>;
 }
 
 export interface RecordedRequest {
@@ -79,6 +81,7 @@ export async function startModelApi(options: ModelApiOptions): Promise<ModelApi>
       steps,
       markFile: options.script.markFile ?? 'progress.txt',
       finalText: options.script.finalText ?? `All ${steps} steps done.`,
+      slowSteps: options.script.slowSteps ?? {},
     },
     structuredOutput: options.script.structuredOutput,
     schedule: new FaultSchedule(options.faults ?? []),

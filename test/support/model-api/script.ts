@@ -9,6 +9,8 @@ export interface ScriptConfig {
   steps: number;
   markFile: string;
   finalText: string;
+  /** Steps whose tool call runs for this many seconds, leaving a `step-N-started` mark first. */
+  slowSteps: Readonly<Record<number, number>>;
 }
 
 // The step number lives in the id so that a replayed history (resume) tells us how far it got
@@ -52,6 +54,12 @@ export function completedSteps(body: unknown): number {
   return answered.size;
 }
 
+function stepCommand(step: number, script: ScriptConfig): string {
+  const seconds = script.slowSteps[step];
+  const mark = `echo step-${step} >> ${script.markFile}`;
+  return seconds === undefined ? mark : `echo step-${step}-started >> ${script.markFile}; sleep ${seconds}; ${mark}`;
+}
+
 export function nextTurn(body: unknown, toolName: string, script: ScriptConfig): ScriptedTurn {
   const step = completedSteps(body) + 1;
   if (step > script.steps) return { kind: 'final', step, text: script.finalText };
@@ -60,7 +68,7 @@ export function nextTurn(body: unknown, toolName: string, script: ScriptConfig):
     step,
     toolName,
     toolUseId: scriptedToolUseId(step),
-    command: `echo step-${step} >> ${script.markFile}`,
+    command: stepCommand(step, script),
     description: `Step ${step}`,
     text: `Running step ${step} of ${script.steps}.`,
   };
