@@ -166,6 +166,8 @@ export interface SettingsContext {
   readonly job?: string | undefined;
   /** GITHUB_WORKSPACE: the working directory and the checkpoint paths must stay inside it. */
   readonly workspace?: string | undefined;
+  /** False for a caller that starts no agent (the checkpoints commands): then no task is needed. Default true. */
+  readonly startsAgent?: boolean | undefined;
 }
 
 /**
@@ -364,7 +366,7 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
   const checkpointDir = path.resolve(context.baseDir, input.checkpoint_dir ?? path.join(context.tempDir, 'durable-agent', 'checkpoints'));
   const placeProblems = placementProblems({ raw, workingDirectory, checkpointDir, workspace: context.workspace });
   if (placeProblems.length > 0) throw new SettingsError(placeProblems.join('\n'));
-  const prompt = resolvePrompt(input.prompt, input.prompt_file, workingDirectory);
+  const prompt = resolvePrompt(input.prompt, input.prompt_file, workingDirectory, context.startsAgent ?? true);
   const agent = input.agent;
   const provider = providerOf(agent, { use_bedrock: input.use_bedrock, use_vertex: input.use_vertex, use_foundry: input.use_foundry });
   const claudeSettings = parseClaudeSettings(input.settings, context.baseDir);
@@ -476,7 +478,7 @@ function placementProblems(options: { raw: Record<InputName, string>; workingDir
   return problems;
 }
 
-function resolvePrompt(prompt: string, promptFile: string | undefined, workingDirectory: string): string {
+function resolvePrompt(prompt: string, promptFile: string | undefined, workingDirectory: string, required: boolean): string {
   if (prompt.trim() !== '' && promptFile) {
     throw new SettingsError('prompt, prompt_file: give one of them, not both');
   }
@@ -491,7 +493,7 @@ function resolvePrompt(prompt: string, promptFile: string | undefined, workingDi
     if (text.trim() === '') throw new SettingsError(`prompt_file: '${promptFile}' is empty`);
     return text;
   }
-  if (prompt.trim() === '') throw new SettingsError('prompt: a prompt is required (give prompt or prompt_file)');
+  if (prompt.trim() === '' && required) throw new SettingsError('prompt: a prompt is required (give prompt or prompt_file)');
   return prompt;
 }
 

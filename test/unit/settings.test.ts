@@ -52,6 +52,13 @@ describe('readSettings', () => {
     expect(() => read({})).toThrow(/^prompt: a prompt is required/);
   });
 
+  it('needs no prompt for a caller that starts no agent (the checkpoints commands)', () => {
+    const inputs: Partial<Record<InputName, string>> = { checkpoint_id: 'nightly' };
+    const settings = readSettings((name) => inputs[name], { ...context, startsAgent: false });
+    expect(settings.prompt).toBe('');
+    expect(settings.checkpoint.id).toBe('nightly');
+  });
+
   it('reads prompt_file relative to the working directory', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'settings-'));
     writeFileSync(path.join(dir, 'task.md'), 'do the thing\n');
