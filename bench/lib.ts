@@ -85,9 +85,12 @@ export function quote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Bundles a bench entry (packages external) next to node_modules, as scripts/run-ts.mjs does, and returns the file. */
+/** Bundles a bench entry (packages external, found in the checkout's node_modules) and returns the file. */
 export async function bundleEntry(entry: string): Promise<string> {
-  const outDir = path.join(REPO_ROOT, 'node_modules', '.cache', 'durable-agent-bench');
+  // In the checkout (tmp/ is ignored), not in node_modules: node_modules may be a link shared by
+  // several checkouts, whose bundles would overwrite each other and whose profiles would name the
+  // sources of the link's target.
+  const outDir = path.join(REPO_ROOT, 'tmp', 'bench-bundles');
   await mkdir(outDir, { recursive: true });
   const outfile = path.join(outDir, `${path.basename(entry, '.ts')}.mjs`);
   await build({ entryPoints: [path.join(REPO_ROOT, entry)], outfile, bundle: true, packages: 'external', format: 'esm', platform: 'node', target: 'node24', sourcemap: true, logLevel: 'warning' });

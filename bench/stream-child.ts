@@ -6,21 +6,34 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseClaudeLine } from '../src/agents/claude.js';
 import { ExecutionFile } from '../src/report/execution-file.js';
-import { actionsLog } from '../src/report/log.js';
-import { renderEvent } from '../src/report/transcript.js';
+import { actionsLog, redactingLog } from '../src/report/log.js';
+import { createEventConsumer } from '../src/runner/event-consumer.js';
 import { EvidenceCollector } from '../src/runner/evidence.js';
 import { supervise } from '../src/runner/supervise.js';
+import { createRedactor } from '../src/settings/known-secrets.js';
 import { measure, type Counts } from './child-measure.js';
 
 async function run(input: string, dir: string): Promise<Counts> {
-  const executionFile = await ExecutionFile.open(path.join(dir, 'execution.ndjson'));
-  const log = actionsLog();
+  // As in a run: the pipeline redacts the known secrets (here one API key, absent from the stream)
+  // in the execution file and in the log.
+  const redact = createRedactor(['sk-ant-bench-0123456789abcdef']);
+  const executionFile = await ExecutionFile.open(path.join(dir, 'execution.ndjson'), { redact });
   const evidence = new EvidenceCollector(undefined);
-  const toolNames = new Map<string, string>();
   let lines = 0;
   let events = 0;
+  // The attempt's own event path (runAttempt builds the same consumer), counting what it sees.
+  const consume = createEventConsumer({
+    parseLine: (line) => {
+      lines += 1;
+      const parsed = parseClaudeLine(line);
+      events += parsed.length;
+      return parsed;
+    },
+    executionFile,
+    log: redactingLog(actionsLog(), redact),
+    evidence,
+  });
   const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  // The same work per line as runAttempt's onLine: execution file, parse, evidence, render, log.
   const outcome = await supervise({
     file: 'cat',
     args: [input],
@@ -29,17 +42,7 @@ async function run(input: string, dir: string): Promise<Counts> {
     attemptTimeoutMs: 3_600_000,
     idleTimeoutMs: 15 * 60_000,
     killGraceMs: 5000,
-    onLine: async (line) => {
-      lines += 1;
-      await executionFile.write(line);
-      for (const event of parseClaudeLine(line)) {
-        events += 1;
-        evidence.add(event);
-        if (event.type === 'tool_call') toolNames.set(event.id, event.name);
-        const text = renderEvent(event.type === 'tool_result' && !event.name ? { ...event, name: toolNames.get(event.id) } : event);
-        if (text !== undefined) log.info(text);
-      }
-    },
+    onBatch: consume,
   });
   await executionFile.close();
   if (outcome.exitCode !== 0) throw new Error(`cat exited ${outcome.exitCode ?? outcome.signal ?? '?'}`);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { AgentAdapter } from './agents/adapter.js';
 import { createAdapter } from './agents/create-adapter.js';
@@ -12,16 +13,18 @@ import type { FailureReason } from './runner/classify.js';
 import { nextLaunch, type LaunchPlan } from './runner/next-launch.js';
 import { runWithRetries, type Wait } from './runner/retry-loop.js';
 import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
+import { pingIntervalFrom } from './proxy/hold-policy.js';
 import { providerRoute } from './agents/provider-route.js';
-import type { Settings } from './settings/settings.js';
+import { secretValues, type Settings } from './settings/settings.js';
 import { z } from 'zod';
 import { openJobCheckpoints, warnUnmatchedCheckpointPaths, type JobCheckpoints } from './checkpoint/job.js';
-import { branchRunPrompt, freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
-import type { SummaryAttempt, SummaryCheckpoint } from './report/summary.js';
 import { sessionStoreFor } from './agents/session-store.js';
 import type { TurnGate } from './proxy/turn-gate.js';
 import { defaultLimits } from './checkpoint/turn-boundary-policy.js';
 import { describeCheckpointMode, TurnCheckpoints, type CheckpointMode } from './checkpoint/turn-checkpoints.js';
+import { backgroundProcessesNote, branchRunPrompt, freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
+import { findRunProcesses, RUN_MARKER_VARIABLE } from './runner/background-processes.js';
+import type { SummaryAttempt, SummaryCheckpoint, SummaryHold } from './report/summary.js';
 
 export interface RunResult {
   readonly conclusion: 'success' | 'failure';
@@ -47,6 +50,8 @@ export interface RunResult {
   readonly checkpoints: readonly SummaryCheckpoint[];
   /** How checkpoints relate agent state and work tree in this run; empty without checkpoints. */
   readonly checkpointMode: CheckpointMode | '';
+  /** Requests the API proxy held through an outage, over all attempts of this job attempt. */
+  readonly holds: readonly SummaryHold[];
   /** Cost and turns over every attempt of the lineage, re-runs included. */
   readonly totals: { readonly costUsd: number; readonly turns: number };
   readonly runAttempt: number;
@@ -138,8 +143,10 @@ async function startProxy(options: PipelineOptions, beforeForward: TurnGate['bef
     log,
     signal: options.signal,
     beforeForward,
+    hold: { retryTimeMs: settings.apiProxy.retryTimeMs, pingIntervalMs: pingIntervalFrom(options.env.DURABLE_AGENT_HOLD_PING_MS) },
   });
-  log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${settings.apiProxy.attempts} tries per request, waits up to ${settings.apiProxy.maxDelayMs} ms)`);
+  const holds = settings.apiProxy.retryTimeMs > 0 ? `, then holds a streaming request up to ${settings.apiProxy.retryTimeMs} ms in all` : ', no outage hold';
+  log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${settings.apiProxy.attempts} tries per request, waits up to ${settings.apiProxy.maxDelayMs} ms${holds})`);
   return proxy;
 }
 
@@ -192,6 +199,15 @@ function firstPlan(adapter: AgentAdapter, settings: Settings, job: JobCheckpoint
   return { request: { mode: 'fresh', prompt: settings.prompt, sessionId: adapter.newSessionId() }, note: undefined };
 }
 
+/** The next launch's prompt names the processes earlier attempts left running, and the log does too. */
+function withBackgroundProcesses(plan: LaunchPlan, runId: string, settings: Settings, log: Log): LaunchPlan {
+  const running = findRunProcesses(runId);
+  if (running.length === 0) return plan;
+  const note = backgroundProcessesNote(running, secretValues(settings));
+  log.info(`Still running from earlier attempts (named in the next prompt): ${running.map((entry) => `pid ${entry.pid}`).join(', ')}`);
+  return { ...plan, request: { ...plan.request, prompt: `${plan.request.prompt}${note}` } };
+}
+
 /** Why no further attempt may start: the cost guard over every attempt of the lineage. */
 function overBudget(settings: Settings, totals: { costUsd: number; turns: number }): string | undefined {
   const { maxTotalCostUsd, maxTotalTurns } = settings.budget;
@@ -232,9 +248,11 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, g
   }
   const earlier = earlierAttempts(scheduler?.attempts ?? []);
   const totals = { ...(scheduler?.totals ?? { costUsd: 0, turns: 0 }) };
+  // Inherited by everything the agent starts: how its background processes are found again.
+  const runId = randomUUID();
   const agentEnv: NodeJS.ProcessEnv = job
-    ? { ...options.env, DURABLE_AGENT_CHECKPOINT_DIR: job.hooks.extraDir, DURABLE_AGENT_CHECKPOINT_REQUEST: job.hooks.requestFile }
-    : options.env;
+    ? { ...options.env, [RUN_MARKER_VARIABLE]: runId, DURABLE_AGENT_CHECKPOINT_DIR: job.hooks.extraDir, DURABLE_AGENT_CHECKPOINT_REQUEST: job.hooks.requestFile }
+    : { ...options.env, [RUN_MARKER_VARIABLE]: runId };
 
   let freshAfterLostSession = 0;
   let budgetStop: string | undefined = overBudget(settings, totals);
@@ -298,7 +316,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, g
             next: (previous) => {
               const plan = nextLaunch({ previous, prompt: settings.prompt, resumePrompt: settings.resumePrompt, newSessionId: () => adapter.newSessionId() });
               if (plan.request.mode === 'fresh') freshAfterLostSession += 1;
-              return plan;
+              return withBackgroundProcesses(plan, runId, settings, log);
             },
           });
         } finally {
@@ -346,6 +364,7 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, g
     checkpointsSaved: scheduler?.count ?? 0,
     checkpoints: scheduler?.history ?? [],
     checkpointMode: turns?.mode ?? '',
+    holds: attempts.flatMap((attempt) => (attempt.holds ?? []).map((hold) => ({ ...hold, startedAt: new Date(hold.startedAt), attempt: attempt.number }))),
     totals,
     runAttempt: jobAttempt,
   };

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { createAdapter } from '../agents/create-adapter.js';
-import { Outputs, States } from '../names.js';
+import { Outputs } from '../names.js';
 import { runPipeline, type RunResult } from '../pipeline.js';
 import { runWatchdogAction } from './run-watchdog.js';
 import { writeExecutionArray } from '../report/execution-array.js';
@@ -10,24 +10,15 @@ import { failureMarker } from '../report/failure-marker.js';
 import { jsonSchemaRequested, structuredOutcome } from '../report/structured-output.js';
 import { foreignInputs } from '../settings/foreign-inputs.js';
 import { actionsLog } from '../report/log.js';
+import { runOutputs } from '../report/run-outputs.js';
 import { renderSummary } from '../report/summary.js';
 import { knownSecrets } from '../settings/known-secrets.js';
 import { hideInputsFromEnviron } from './hide-inputs.js';
+import { actionsStateProvider, saveCheckpointState, saveHomeDir, saveMainFinished, saveMainStarted } from './main-state.js';
 import { readSettings, SettingsError, type InputName, type Settings } from '../settings/settings.js';
 
 function setOutputs(result: RunResult): void {
-  core.setOutput(Outputs.conclusion, result.conclusion);
-  core.setOutput(Outputs.sessionId, result.sessionId ?? '');
-  core.setOutput(Outputs.executionLog, result.executionFile);
-  core.setOutput(Outputs.failureReason, result.failureReason);
-  core.setOutput(Outputs.attempts, String(result.attempts.length));
-  core.setOutput(Outputs.resumedSessions, String(result.attempts.filter((a) => a.mode === 'resume').length));
-  core.setOutput(Outputs.freshSessionFallbacks, String(result.freshAfterLostSession));
-  core.setOutput(Outputs.apiRetries, String(result.apiRetries));
-  core.setOutput(Outputs.resumed, String(result.resumed));
-  core.setOutput(Outputs.restoredFrom, result.restoredFrom);
-  core.setOutput(Outputs.checkpointKey, result.checkpointKey);
-  core.setOutput(Outputs.checkpointsSaved, String(result.checkpointsSaved));
+  for (const [name, value] of Object.entries(runOutputs(result))) core.setOutput(name, value);
 }
 
 /**
@@ -76,6 +67,7 @@ async function writeSummary(agent: string, result: RunResult): Promise<void> {
       waits: result.waits,
       checkpoints: result.checkpoints,
       checkpointMode: result.checkpointMode,
+      holds: result.holds,
       totalCostUsd: result.totals.costUsd > 0 ? result.totals.costUsd : sumDefined(result.attempts.map((attempt) => attempt.costUsd)),
       totalTurns: result.totals.turns > 0 ? result.totals.turns : sumDefined(result.attempts.map((attempt) => attempt.numTurns)),
     });
@@ -92,7 +84,8 @@ function sumDefined(values: ReadonlyArray<number | undefined>): number | undefin
 
 /** The action's main step. Never throws: every failure ends as a failed step with a clear message. */
 export async function runAction(): Promise<void> {
-  core.saveState(States.mainStarted, 'true');
+  const state = actionsStateProvider();
+  saveMainStarted(state);
   const controller = new AbortController();
   // GitHub cancels with SIGINT, then SIGTERM 7.5 s later: both end the agent's whole process group.
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -117,20 +110,14 @@ export async function runAction(): Promise<void> {
     });
     for (const secret of knownSecrets(settings, process.env)) core.setSecret(secret);
     hideInputsFromEnviron();
-    core.saveState(States.stateDir, settings.homeDir);
+    saveHomeDir(state, settings.homeDir);
 
     const result = await runPipeline({
       settings,
       log: actionsLog(),
       env: process.env,
       signal: controller.signal,
-      onCheckpoint: (state) => {
-        core.saveState(States.lastSequence, String(state.lastSequence));
-        core.saveState(States.sessionId, state.sessionId ?? '');
-        core.saveState(States.baseCommit, state.baseCommit);
-        // The newest entries are enough to tell the story; the state file is not meant for bulk.
-        core.saveState(States.history, JSON.stringify({ attempts: state.attempts.slice(-100), totals: state.totals }));
-      },
+      onCheckpoint: (checkpoint) => saveCheckpointState(state, checkpoint),
     });
     setOutputs(result);
     const missingStructured = await setDropInOutputs(settings, result);
@@ -149,7 +136,7 @@ export async function runAction(): Promise<void> {
     }
     core.setFailed(error instanceof Error ? error.message : String(error));
   } finally {
-    core.saveState(States.mainFinished, 'true');
+    saveMainFinished(state);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

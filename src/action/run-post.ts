@@ -1,28 +1,11 @@
 import os from 'node:os';
 import * as core from '@actions/core';
-import { z } from 'zod';
 import { createAdapter } from '../agents/create-adapter.js';
 import { openJobCheckpoints } from '../checkpoint/job.js';
-import { States } from '../names.js';
 import { actionsLog } from '../report/log.js';
 import { hideInputsFromEnviron } from './hide-inputs.js';
+import { actionsStateProvider, loadMainState } from './main-state.js';
 import { readSettings, type InputName } from '../settings/settings.js';
-
-const historySchema = z.object({
-  attempts: z.array(z.record(z.string(), z.unknown())),
-  totals: z.object({ costUsd: z.number().nonnegative(), turns: z.number().int().nonnegative() }),
-});
-
-/** What main left of its attempt history; a missing or damaged value just leaves the history empty. */
-function readHistory(text: string): z.infer<typeof historySchema> | undefined {
-  if (!text) return undefined;
-  try {
-    const parsed = historySchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The post step runs after failure, cancellation and timeouts. When main did not finish (killed
@@ -31,18 +14,17 @@ function readHistory(text: string): z.infer<typeof historySchema> | undefined {
  */
 export async function runPost(): Promise<void> {
   try {
-    const started = core.getState(States.mainStarted) === 'true';
-    const finished = core.getState(States.mainFinished) === 'true';
-    if (!started) {
+    const main = loadMainState(actionsStateProvider());
+    if (!main.started) {
       core.info('durable-agent did not start in this job: nothing to do.');
       return;
     }
-    if (finished) {
+    if (main.finished) {
       core.info('durable-agent finished in the main step: nothing to do.');
       return;
     }
-    const baseCommit = core.getState(States.baseCommit);
-    if (!baseCommit) {
+    const saved = main.checkpoint;
+    if (!saved) {
       core.info('durable-agent did not finish, but it stopped before checkpoints were set up: nothing to save.');
       return;
     }
@@ -61,16 +43,13 @@ export async function runPost(): Promise<void> {
         env: process.env,
         log: actionsLog(),
         restore: false,
-        baseCommit,
-        lastSequence: Number(core.getState(States.lastSequence)) || 0,
+        baseCommit: saved.baseCommit,
+        lastSequence: saved.lastSequence,
       });
       if (!job) return;
-      job.scheduler.sessionId = core.getState(States.sessionId) || undefined;
-      const history = readHistory(core.getState(States.history));
-      if (history) {
-        job.scheduler.attempts = history.attempts;
-        job.scheduler.totals = history.totals;
-      }
+      job.scheduler.sessionId = saved.sessionId;
+      job.scheduler.attempts = [...saved.attempts];
+      job.scheduler.totals = { ...saved.totals };
       await job.scheduler.save('post step: main did not finish', { force: true, final: true });
     });
   } catch (error) {

@@ -14,6 +14,8 @@ export interface AgentLaunch {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Variables set only where the step's environment has none. */
   readonly envDefaults: Readonly<Record<string, string>>;
+  /** Numeric variables raised to at least this value (a larger one the step set is kept). */
+  readonly envAtLeast?: Readonly<Record<string, number>> | undefined;
 }
 
 /** What one agent CLI needs from durable-agent; everything agent-specific lives behind it. */

@@ -4,11 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
-import { parseJsonLine, type AgentEvent } from './events.js';
+import { isRecord, parseJsonLine, stringField, type AgentEvent } from './events.js';
+import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { providerRoute } from './provider-route.js';
 import { mergeClaudeSettings, readSettingsFile } from '../settings/claude-settings.js';
 
 // Claude's key order changes between lines and versions: parse objects, never match text.
+// Only the lines the classifier and the retry loop act on go through a schema; the many message
+// lines (most of the bytes) are read field by field for the transcript, which tolerates gaps.
 const initLine = z.object({
   type: z.literal('system'),
   subtype: z.literal('init'),
@@ -25,21 +28,6 @@ const apiRetryLine = z.object({
   error_status: z.number().nullable().optional(),
   error: z.string().optional(),
 });
-const contentBlock = z.union([
-  z.object({ type: z.literal('text'), text: z.string() }),
-  z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
-  z.object({
-    type: z.literal('tool_result'),
-    tool_use_id: z.string(),
-    content: z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() }).loose())]).optional(),
-    is_error: z.boolean().nullable().optional(),
-  }),
-  z.object({ type: z.string() }).loose(),
-]);
-const messageLine = z.object({
-  type: z.enum(['assistant', 'user']),
-  message: z.object({ content: z.union([z.string(), z.array(contentBlock)]), stop_reason: z.string().nullable().optional() }).loose(),
-});
 const resultLine = z.object({
   type: z.literal('result'),
   subtype: z.string(),
@@ -53,69 +41,95 @@ const resultLine = z.object({
   total_cost_usd: z.number().optional(),
   session_id: z.string().optional(),
 });
-const anyEvent = z.object({ type: z.string(), subtype: z.string().optional() }).loose();
 
 export function parseClaudeLine(line: string): AgentEvent[] {
   const json = parseJsonLine(line);
   if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
-  const value = json.value;
-
-  const init = initLine.safeParse(value);
-  if (init.success) {
-    return [{ type: 'init', sessionId: init.data.session_id, model: init.data.model, version: init.data.claude_code_version }];
-  }
-  const retry = apiRetryLine.safeParse(value);
-  if (retry.success) {
-    const r = retry.data;
-    return [{ type: 'api_retry', attempt: r.attempt, maxRetries: r.max_retries, status: r.error_status ?? null, error: r.error, delayMs: r.retry_delay_ms }];
-  }
-  const message = messageLine.safeParse(value);
-  if (message.success) return messageEvents(message.data);
-  const result = resultLine.safeParse(value);
-  if (result.success) {
-    const r = result.data;
-    return [{
-      type: 'result',
-      // A result whose subtype says success can still be an error (API failures): is_error decides.
-      isError: r.is_error ?? r.subtype !== 'success',
-      subtype: r.subtype,
-      terminalReason: r.terminal_reason,
-      apiErrorStatus: r.api_error_status,
-      apiErrorType: r.api_error_type,
-      text: r.result ?? r.errors?.join('\n') ?? '',
-      numTurns: r.num_turns,
-      costUsd: r.total_cost_usd,
-      sessionId: r.session_id,
-    }];
-  }
-  const other = anyEvent.safeParse(value);
-  return [{ type: 'other', kind: other.success ? [other.data.type, other.data.subtype].filter(Boolean).join('/') : 'unknown' }];
+  return claudeEvents(json.value);
 }
 
-function messageEvents(line: z.infer<typeof messageLine>): AgentEvent[] {
-  const content = line.message.content;
-  if (typeof content === 'string') return line.type === 'assistant' ? [{ type: 'text', text: content }] : [];
-  const events: AgentEvent[] = [];
-  for (const block of content) {
-    if (block.type === 'text' && 'text' in block && typeof block.text === 'string') {
-      if (line.type === 'assistant') events.push({ type: 'text', text: block.text });
-    } else if (block.type === 'tool_use' && 'name' in block && typeof block.name === 'string' && 'id' in block && typeof block.id === 'string') {
-      events.push({ type: 'tool_call', id: block.id, name: block.name, input: 'input' in block ? block.input : undefined });
-    } else if (block.type === 'tool_result' && 'tool_use_id' in block && typeof block.tool_use_id === 'string') {
-      events.push({ type: 'tool_result', id: block.tool_use_id, ok: !('is_error' in block && block.is_error === true), output: toolResultText(block) });
+/** One parsed Claude line to events: a cheap look at `type` first, a schema only where it matters. */
+export function claudeEvents(value: unknown): AgentEvent[] {
+  if (!isRecord(value)) return [{ type: 'other', kind: 'unknown' }];
+  const type = stringField(value, 'type');
+  const subtype = stringField(value, 'subtype');
+  if (type === 'assistant' || type === 'user') {
+    const events = messageEvents(type, value.message);
+    if (events !== undefined) return events;
+  } else if (type === 'system' && subtype === 'init') {
+    const init = initLine.safeParse(value);
+    if (init.success) return [{ type: 'init', sessionId: init.data.session_id, model: init.data.model, version: init.data.claude_code_version }];
+  } else if (type === 'system' && subtype === 'api_retry') {
+    const retry = apiRetryLine.safeParse(value);
+    if (retry.success) {
+      const r = retry.data;
+      return [{ type: 'api_retry', attempt: r.attempt, maxRetries: r.max_retries, status: r.error_status ?? null, error: r.error, delayMs: r.retry_delay_ms }];
+    }
+  } else if (type === 'result') {
+    const result = resultLine.safeParse(value);
+    if (result.success) {
+      const r = result.data;
+      return [{
+        type: 'result',
+        // A result whose subtype says success can still be an error (API failures): is_error decides.
+        isError: r.is_error ?? r.subtype !== 'success',
+        subtype: r.subtype,
+        terminalReason: r.terminal_reason,
+        apiErrorStatus: r.api_error_status,
+        apiErrorType: r.api_error_type,
+        text: r.result ?? r.errors?.join('\n') ?? '',
+        numTurns: r.num_turns,
+        costUsd: r.total_cost_usd,
+        sessionId: r.session_id,
+      }];
     }
   }
-  if (line.type === 'assistant' && line.message.stop_reason) events.push({ type: 'turn', reason: line.message.stop_reason });
+  return [{ type: 'other', kind: type === undefined ? 'unknown' : [type, subtype].filter(Boolean).join('/') }];
+}
+
+/** An assistant or user message's blocks as events; undefined when it is not a message at all. */
+function messageEvents(role: 'assistant' | 'user', message: unknown): AgentEvent[] | undefined {
+  if (!isRecord(message)) return undefined;
+  const content = message.content;
+  if (typeof content === 'string') return role === 'assistant' ? [{ type: 'text', text: content }] : [];
+  if (!Array.isArray(content)) return undefined;
+  const events: AgentEvent[] = [];
+  for (const block of content as unknown[]) {
+    if (!isRecord(block)) continue;
+    switch (block.type) {
+      case 'text': {
+        const text = stringField(block, 'text');
+        if (role === 'assistant' && text !== undefined) events.push({ type: 'text', text });
+        break;
+      }
+      case 'tool_use': {
+        const id = stringField(block, 'id');
+        const name = stringField(block, 'name');
+        if (id !== undefined && name !== undefined) events.push({ type: 'tool_call', id, name, input: block.input });
+        break;
+      }
+      case 'tool_result': {
+        const id = stringField(block, 'tool_use_id');
+        if (id !== undefined) events.push({ type: 'tool_result', id, ok: block.is_error !== true, output: toolResultText(block.content) });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  const stop = message.stop_reason;
+  if (role === 'assistant' && typeof stop === 'string' && stop !== '') events.push({ type: 'turn', reason: stop });
   return events;
 }
 
-function toolResultText(block: object): string {
-  const content = 'content' in block ? block.content : undefined;
+function toolResultText(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content.map((part: unknown) => (part && typeof part === 'object' && 'text' in part && typeof part.text === 'string' ? part.text : '')).join('');
+  if (!Array.isArray(content)) return '';
+  let text = '';
+  for (const part of content as unknown[]) {
+    if (isRecord(part) && typeof part.text === 'string') text += part.text;
   }
-  return '';
+  return text;
 }
 
 export class ClaudeAdapter implements AgentAdapter {
@@ -127,6 +141,12 @@ export class ClaudeAdapter implements AgentAdapter {
 
   constructor(private readonly context: AdapterContext) {
     this.stateDir = path.join(context.settings.homeDir, 'claude-config');
+  }
+
+  /** Whether its requests go through our proxy with outage holds on. */
+  private get holdsRequests(): boolean {
+    const { settings, apiBaseUrl } = this.context;
+    return apiBaseUrl !== undefined && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0;
   }
 
   async prepare(): Promise<void> {
@@ -171,6 +191,10 @@ export class ClaudeAdapter implements AgentAdapter {
         // Side traffic (telemetry, update checks) is not the agent's work and fails in locked-down CI.
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       },
+      // API_TIMEOUT_MS bounds the wait for an answer's headers, which a hold sends at once; but a
+      // held stream was also seen closed at 620 s with the default 600 s, so it is raised beyond
+      // the hold: a request held through an outage must not be ended by the agent first.
+      envAtLeast: this.holdsRequests ? { API_TIMEOUT_MS: agentRequestTimeoutMs(settings.apiProxy.retryTimeMs) } : {},
     };
   }
 

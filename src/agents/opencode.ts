@@ -2,27 +2,19 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
-import { parseJsonLine, type AgentEvent } from './events.js';
+import { isRecord, parseJsonLine, stringField, type AgentEvent } from './events.js';
 
 export const OPENCODE_PROVIDER_ID = 'durable';
 export const OPENCODE_DEFAULT_MODEL = 'claude-sonnet-4-5';
 const DEFAULT_ANTHROPIC_URL = 'https://api.anthropic.com';
 
-const base = z.object({ type: z.string(), sessionID: z.string().optional() }).loose();
-const textLine = base.extend({ type: z.literal('text'), part: z.object({ text: z.string() }).loose() });
-const toolLine = base.extend({
-  type: z.literal('tool_use'),
-  part: z.object({
-    tool: z.string(),
-    callID: z.string(),
-    state: z.object({ status: z.string(), input: z.unknown().optional(), output: z.string().optional(), error: z.string().optional() }).loose(),
-  }).loose(),
-});
-const stepFinishLine = base.extend({
+// Only the lines the classifier acts on (a turn's end, an error) go through a schema; the rest are
+// read field by field for the transcript after a cheap look at `type`.
+const stepFinishLine = z.object({
   type: z.literal('step_finish'),
   part: z.object({ reason: z.string().optional(), cost: z.number().optional() }).loose(),
-});
-const errorLine = base.extend({
+}).loose();
+const errorLine = z.object({
   type: z.literal('error'),
   error: z.object({
     name: z.string().optional(),
@@ -33,65 +25,95 @@ const errorLine = base.extend({
       responseBody: z.string().optional(),
     }).loose().optional(),
   }).loose(),
-});
+}).loose();
 
 export function parseOpenCodeLine(line: string): AgentEvent[] {
   const json = parseJsonLine(line);
   if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
-  const event = base.safeParse(json.value);
-  if (!event.success) return [{ type: 'other', kind: 'unknown' }];
-  const sessionId = event.data.sessionID;
+  return openCodeEvents(json.value);
+}
+
+/** One parsed OpenCode line to events: a cheap look at `type` first, a schema only where it matters. */
+export function openCodeEvents(value: unknown): AgentEvent[] {
+  if (!isRecord(value)) return [{ type: 'other', kind: 'unknown' }];
+  const type = stringField(value, 'type');
+  if (type === undefined) return [{ type: 'other', kind: 'unknown' }];
   const events: AgentEvent[] = [];
 
-  switch (event.data.type) {
-    case 'step_start':
+  switch (type) {
+    case 'step_start': {
+      const sessionId = stringField(value, 'sessionID');
       if (sessionId) events.push({ type: 'init', sessionId });
       break;
+    }
     case 'text': {
-      const text = textLine.safeParse(json.value);
-      if (text.success) events.push({ type: 'text', text: text.data.part.text });
+      const text = isRecord(value.part) ? stringField(value.part, 'text') : undefined;
+      if (text !== undefined) events.push({ type: 'text', text });
       break;
     }
     case 'tool_use': {
-      const tool = toolLine.safeParse(json.value);
-      if (!tool.success) break;
-      const { part } = tool.data;
-      events.push({ type: 'tool_call', id: part.callID, name: part.tool, input: part.state.input });
-      if (part.state.status === 'completed' || part.state.status === 'error') {
+      const part = value.part;
+      if (!isRecord(part) || !isRecord(part.state)) break;
+      const tool = stringField(part, 'tool');
+      const callId = stringField(part, 'callID');
+      const status = stringField(part.state, 'status');
+      if (tool === undefined || callId === undefined || status === undefined) break;
+      events.push({ type: 'tool_call', id: callId, name: tool, input: part.state.input });
+      if (status === 'completed' || status === 'error') {
         events.push({
           type: 'tool_result',
-          id: part.callID,
-          name: part.tool,
-          ok: part.state.status === 'completed',
-          output: part.state.output ?? part.state.error ?? '',
+          id: callId,
+          name: tool,
+          ok: status === 'completed',
+          output: stringField(part.state, 'output') ?? stringField(part.state, 'error') ?? '',
         });
       }
       break;
     }
     case 'step_finish': {
-      const step = stepFinishLine.safeParse(json.value);
+      const step = stepFinishLine.safeParse(value);
       if (step.success) events.push({ type: 'turn', reason: step.data.part.reason ?? 'unknown', costUsd: step.data.part.cost });
       break;
     }
     case 'error': {
-      const error = errorLine.safeParse(json.value);
+      const error = errorLine.safeParse(value);
       if (!error.success) {
         events.push({ type: 'error', message: 'unreadable error event' });
         break;
       }
       const { name, data } = error.data.error;
+      const apiErrorType = messagesApiErrorType(data?.responseBody) ?? messagesApiErrorType(data?.message);
       events.push({
         type: 'error',
         message: data?.message ?? name ?? 'error',
         status: data?.statusCode ?? null,
         errorType: name,
         retryable: data?.isRetryable,
+        ...(apiErrorType === undefined ? {} : { apiErrorType }),
       });
       break;
     }
   }
-  if (events.length === 0) events.push({ type: 'other', kind: event.data.type });
+  if (events.length === 0) events.push({ type: 'other', kind: type });
   return events;
+}
+
+const wrappedApiError = z.object({ type: z.literal('error'), error: z.object({ type: z.string() }).loose() }).loose();
+const bareApiError = z.object({ type: z.string().regex(/^[a-z_]+_error$/) }).loose();
+
+/**
+ * The Messages API's error type in an error event's body or message. An error the API sent inside
+ * a 200 stream (as the proxy's outage hold does with a 401) reaches OpenCode's event as status 500
+ * with the API's error object as its body: the type is the only trace of what it really was.
+ */
+function messagesApiErrorType(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const json = parseJsonLine(text);
+  if (!json.ok) return undefined;
+  const wrapped = wrappedApiError.safeParse(json.value);
+  if (wrapped.success) return wrapped.data.error.type;
+  const bare = bareApiError.safeParse(json.value);
+  return bare.success ? bare.data.type : undefined;
 }
 
 /**

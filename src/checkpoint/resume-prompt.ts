@@ -1,5 +1,29 @@
 import type { CheckpointManifest } from './manifest.js';
 
+/** How many surviving processes the prompt names, and how much of each command line. */
+const MAX_LISTED = 20;
+const MAX_COMMAND = 200;
+
+/**
+ * Appended to the resume prompt of a process retry: the processes the agent started earlier that
+ * are still running (an experiment under `nohup`), so it watches them instead of starting them
+ * again. Known secret values are masked; empty when nothing survived.
+ */
+export function backgroundProcessesNote(processes: readonly { pid: number; command: string }[], secrets: readonly string[] = []): string {
+  if (processes.length === 0) return '';
+  const mask = (text: string): string => secrets.filter((secret) => secret.length >= 4).reduce((masked, secret) => masked.split(secret).join('***'), text);
+  const line = (entry: { pid: number; command: string }): string => {
+    const command = mask(entry.command.replace(/\s+/g, ' ').trim());
+    return `- pid ${entry.pid}: ${command.length > MAX_COMMAND ? `${command.slice(0, MAX_COMMAND)}…` : command || '(command line unknown)'}`;
+  };
+  const listed = processes.slice(0, MAX_LISTED).map(line);
+  if (processes.length > MAX_LISTED) listed.push(`- … and ${processes.length - MAX_LISTED} more`);
+  return (
+    '\n\nProcesses you started earlier are still running (they survived the restart; do not start them again, check on them instead):\n' +
+    listed.join('\n')
+  );
+}
+
 function restoredWhat(manifest: CheckpointManifest): string {
   const parts: string[] = [];
   // A workspace left out (a secret in the agent's commits) is not claimed as restored.

@@ -4,6 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { CommandIo } from './io.js';
 
 export const REQUEST_VARIABLE = 'DURABLE_AGENT_CHECKPOINT_REQUEST';
 
@@ -21,23 +22,23 @@ Options:
 Exit status: 0 when the request was made, 1 when the file could not be created, 2 for bad
 arguments or when $${REQUEST_VARIABLE} is not set (not running under durable-agent).`;
 
-export async function checkpointRequestCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function checkpointRequestCommand(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...argv], options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   if (values.help) {
-    process.stdout.write(`${CHECKPOINT_HELP}\n`);
+    io.out(`${CHECKPOINT_HELP}\n`);
     return 0;
   }
   if (positionals.length > 0) {
-    process.stderr.write(`durable-agent: checkpoint: unexpected argument '${positionals[0] ?? ''}' (it takes none)\n`);
+    io.err(`durable-agent: checkpoint: unexpected argument '${positionals[0] ?? ''}' (it takes none)\n`);
     return 2;
   }
   const file = env[REQUEST_VARIABLE];
   if (file === undefined || file.trim() === '') {
-    process.stderr.write(`durable-agent: checkpoint: ${REQUEST_VARIABLE} is not set; run this from inside an agent that durable-agent started\n`);
+    io.err(`durable-agent: checkpoint: ${REQUEST_VARIABLE} is not set; run this from inside an agent that durable-agent started\n`);
     return 2;
   }
   if (!path.isAbsolute(file)) {
-    process.stderr.write(`durable-agent: checkpoint: ${REQUEST_VARIABLE} must be an absolute path, got '${file}'\n`);
+    io.err(`durable-agent: checkpoint: ${REQUEST_VARIABLE} must be an absolute path, got '${file}'\n`);
     return 2;
   }
   try {
@@ -47,9 +48,9 @@ export async function checkpointRequestCommand(argv: readonly string[], env: Nod
     const code = (error as NodeJS.ErrnoException).code;
     // A missing folder means the run that set the variable has ended and removed its home.
     const why = code === 'ENOENT' ? `the folder ${path.dirname(file)} does not exist (has the durable-agent run ended?)` : (error as Error).message;
-    process.stderr.write(`durable-agent: checkpoint: cannot create ${file}: ${why}\n`);
+    io.err(`durable-agent: checkpoint: cannot create ${file}: ${why}\n`);
     return 1;
   }
-  process.stdout.write(`Checkpoint requested: durable-agent takes one when this step has finished (${file}).\n`);
+  io.out(`Checkpoint requested: durable-agent takes one when this step has finished (${file}).\n`);
   return 0;
 }

@@ -1,6 +1,8 @@
 import { SettingsError } from '../settings/settings.js';
 import { checkpointRequestCommand } from './checkpoint-request.js';
-import { checkpointsCommand, CommandFailed } from './checkpoints-command.js';
+import { checkpointsCommand } from './checkpoints/command.js';
+import { CommandFailed } from './command-failed.js';
+import type { CommandIo } from './io.js';
 import { RUN_HELP, runCommand } from './run-command.js';
 import { VERSION } from './version.js';
 import { watchdogCommand } from './watchdog-command.js';
@@ -19,48 +21,48 @@ Options:
 
 durable-agent runs Claude Code or OpenCode so that transient API failures cost seconds, not hours.`;
 
-export async function cliMain(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function cliMain(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'run':
-        return await runCommand(rest, env);
+        return await runCommand(rest, env, io);
       case 'checkpoints':
-        return await checkpointsCommand(rest, env);
+        return await checkpointsCommand(rest, env, io);
       case 'checkpoint':
-        return await checkpointRequestCommand(rest, env);
+        return await checkpointRequestCommand(rest, env, io);
       case 'watchdog':
-        return await watchdogCommand(rest, env);
+        return await watchdogCommand(rest, env, io);
       // Asked for: the answer is the output (stdout, exit 0). Not asked for: a usage error (stderr, exit 2).
       case '-h':
       case '--help':
       case 'help':
-        process.stdout.write(`${HELP}\n`);
+        io.out(`${HELP}\n`);
         return 0;
       case '-V':
       case '--version':
       case 'version':
-        process.stdout.write(`${VERSION}\n`);
+        io.out(`${VERSION}\n`);
         return 0;
       case undefined:
-        process.stderr.write(`durable-agent: a command is needed\n\n${HELP}\n`);
+        io.err(`durable-agent: a command is needed\n\n${HELP}\n`);
         return 2;
       default:
-        process.stderr.write(`durable-agent: unknown command '${command}'\n\n${HELP}\n`);
+        io.err(`durable-agent: unknown command '${command}'\n\n${HELP}\n`);
         return 2;
     }
   } catch (error) {
     if (error instanceof SettingsError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`durable-agent: ${error.message}\n`);
-      if (command === 'run' && !(error instanceof SettingsError)) process.stderr.write(`\n${RUN_HELP}\n`);
+      io.err(`durable-agent: ${error.message}\n`);
+      if (command === 'run' && !(error instanceof SettingsError)) io.err(`\n${RUN_HELP}\n`);
       return 2;
     }
     // An expected failure (a refused checkpoint, a missing key) is said in one line, without a stack.
     if (error instanceof CommandFailed) {
-      process.stderr.write(`durable-agent: ${error.message}\n`);
+      io.err(`durable-agent: ${error.message}\n`);
       return 1;
     }
-    process.stderr.write(`durable-agent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.err(`durable-agent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
   }
 }

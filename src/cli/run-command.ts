@@ -2,7 +2,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runPipeline } from '../pipeline.js';
 import { defaultHome } from './home.js';
+import type { CommandIo } from './io.js';
 import { terminalLog } from '../report/log.js';
+import { runOutputs } from '../report/run-outputs.js';
 import { INPUT_NAMES, readSettings, type InputName } from '../settings/settings.js';
 
 /** Inputs that are secrets come from the environment, never from flags (shell history, ps). */
@@ -57,6 +59,7 @@ Retry (process retry resumes the same session):
   --api-proxy true|false            local API retry proxy in front of the model API (default true)
   --api-retry-attempts N            tries per API request in the proxy (default 5)
   --api-max-delay DURATION          longest wait of the proxy between tries (default 30s)
+  --api-retry-time DURATION         hold a streaming request through an outage this long (default 30m; 0: off)
 
 Checkpoints (the local store by default):
   --checkpoint-store local|none|cache|artifact|both
@@ -85,7 +88,7 @@ Secrets come from the environment: ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, G
 Arguments after -- go to the agent CLI as they are.
 Exit status: 0 when the agent succeeded, 1 when it failed, 2 for bad arguments.`;
 
-export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
   const options = Object.fromEntries(FLAG_INPUTS.map((name) => [flagName(name), { type: 'string' as const }]));
   const { values: parsed, positionals } = parseArgs({
     args: [...argv],
@@ -95,7 +98,7 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
   });
   const values: Record<string, unknown> = parsed;
   if (values.help) {
-    process.stdout.write(`${RUN_HELP}\n`);
+    io.out(`${RUN_HELP}\n`);
     return 0;
   }
   const flag = (name: string): string | undefined => {
@@ -127,21 +130,8 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
   process.on('SIGTERM', onSignal);
   try {
     const result = await runPipeline({ settings, log, env, signal: controller.signal });
-    const lines = [
-      `conclusion=${result.conclusion}`,
-      `attempts=${result.attempts.length}`,
-      `session_id=${result.sessionId ?? ''}`,
-      `execution_file=${result.executionFile}`,
-      `failure_reason=${result.failureReason}`,
-      `resumed_sessions=${result.attempts.filter((attempt) => attempt.mode === 'resume').length}`,
-      `fresh_session_fallbacks=${result.freshAfterLostSession}`,
-      `api_retries=${result.apiRetries}`,
-      `resumed=${result.resumed}`,
-      `restored_from=${result.restoredFrom}`,
-      `checkpoint_key=${result.checkpointKey}`,
-      `checkpoints_saved=${result.checkpointsSaved}`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    const lines = Object.entries(runOutputs(result)).map(([name, value]) => `${name}=${value}`);
+    io.out(`${lines.join('\n')}\n`);
     if (result.conclusion === 'failure') log.error(`${result.failureReason}: ${result.failureMessage}`);
     return result.conclusion === 'success' ? 0 : 1;
   } finally {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { CommandIo } from './io.js';
 import { readWatchdogSettings } from '../settings/watchdog-settings.js';
 import { SettingsError, type InputName } from '../settings/settings.js';
 import { watchdogFromSettings } from '../watchdog/run-from-settings.js';
@@ -25,7 +26,7 @@ The token comes from GITHUB_TOKEN (actions: write, checks: read); the API from G
 Prints decision=… and reason=… (decision is rerun, skip or error); exits 0 for rerun and skip,
 1 when it could not decide or act (GitHub failing, a missing permission), 2 on bad arguments.`;
 
-export async function watchdogCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function watchdogCommand(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -41,7 +42,7 @@ export async function watchdogCommand(argv: readonly string[], env: NodeJS.Proce
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(`${WATCHDOG_HELP}\n`);
+    io.out(`${WATCHDOG_HELP}\n`);
     return 0;
   }
   const flags: Partial<Record<InputName, string | undefined>> = {
@@ -61,7 +62,7 @@ export async function watchdogCommand(argv: readonly string[], env: NodeJS.Proce
     const settings = readWatchdogSettings((name) => flags[name], { ...env, ...(values.repository ? { GITHUB_REPOSITORY: values.repository } : {}) });
     result = await watchdogFromSettings(
       settings,
-      { info: (message) => process.stderr.write(`${message}\n`), warning: (message) => process.stderr.write(`warning: ${message}\n`) },
+      { info: (message) => io.err(`${message}\n`), warning: (message) => io.err(`warning: ${message}\n`) },
       controller.signal,
     );
   } catch (error) {
@@ -71,8 +72,8 @@ export async function watchdogCommand(argv: readonly string[], env: NodeJS.Proce
   } finally {
     process.off('SIGINT', onSignal);
   }
-  process.stdout.write(`decision=${result.decision}\nreason=${result.reason.replace(/\n/g, ' ')}\n`);
+  io.out(`decision=${result.decision}\nreason=${result.reason.replace(/\n/g, ' ')}\n`);
   if (result.decision !== 'error') return 0;
-  process.stderr.write(`durable-agent watchdog: ${result.reason}\n`);
+  io.err(`durable-agent watchdog: ${result.reason}\n`);
   return exitCode;
 }

@@ -63,6 +63,7 @@ function addStats(total: ProxyStats, part: ProxyStats): ProxyStats {
     passedOnFailures: total.passedOnFailures + part.passedOnFailures,
     waitMs: total.waitMs + part.waitMs,
     lastRetryAfterMs: part.lastRetryAfterMs ?? total.lastRetryAfterMs,
+    holds: [...total.holds, ...part.holds],
   };
 }
 

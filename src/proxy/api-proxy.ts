@@ -13,6 +13,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import pRetry from 'p-retry';
 import { agentResponseHeaders, pathForLog, upstreamPath, upstreamRequestHeaders } from './headers.js';
+import { describeHoldEnd, isStreamingRequest, shouldHold } from './hold-policy.js';
+import type { HoldPolicy } from './hold-policy.js';
+import { holdRequest, ProbeGate, relayHeldAnswer } from './outage-hold.js';
+import type { ProbeResult } from './outage-hold.js';
 import {
   breakerRecord,
   CLOSED_BREAKER,
@@ -31,7 +35,8 @@ import { isMessagesPath } from './turn-gate.js';
 import type { ProxyStats } from './stats.js';
 
 export type { ProxyRetryPolicy } from './retry-decision.js';
-export type { ProxyStats } from './stats.js';
+export type { HoldRecord, ProxyStats } from './stats.js';
+export type { HoldPolicy } from './hold-policy.js';
 
 export interface ProxyLog {
   info(message: string): void;
@@ -65,6 +70,11 @@ export interface ApiProxyOptions {
   signal?: AbortSignal;
   /** Awaited once per agent request to /v1/messages before its first upstream send (turn-boundary checkpoints hold it here). */
   beforeForward?: (request: { body: Buffer; path: string }) => Promise<void>;
+  /**
+   * Outage hold: a streaming request whose tries are used up is answered 200 with SSE pings while
+   * the proxy keeps probing the upstream. Absent or retryTimeMs 0: failures go back to the agent.
+   */
+  hold?: HoldPolicy;
 }
 
 interface Settings {
@@ -75,6 +85,7 @@ interface Settings {
   breakerThreshold: number;
   log: ProxyLog;
   beforeForward: ApiProxyOptions['beforeForward'];
+  hold: HoldPolicy;
 }
 
 interface Upstream {
@@ -114,6 +125,8 @@ interface RequestState {
   readonly label: string;
   retries: number;
   passOn: PassOnReason | undefined;
+  /** performance.now() of the first upstream try. */
+  firstTryAt: number;
 }
 
 export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy> {
@@ -192,10 +205,13 @@ function validate(options: ApiProxyOptions): Settings {
     breakerThreshold: options.breakerThreshold ?? 5,
     log: options.log,
     beforeForward: options.beforeForward,
+    hold: { retryTimeMs: options.hold?.retryTimeMs ?? 0, pingIntervalMs: options.hold?.pingIntervalMs ?? 10_000 },
   };
   check(Number.isFinite(settings.firstByteTimeoutMs) && settings.firstByteTimeoutMs > 0, `firstByteTimeoutMs must be > 0, got ${settings.firstByteTimeoutMs}`);
   check(Number.isInteger(settings.maxConcurrentRetries) && settings.maxConcurrentRetries >= 0, `maxConcurrentRetries must be an integer >= 0`);
   check(Number.isInteger(settings.breakerThreshold) && settings.breakerThreshold >= 1, `breakerThreshold must be an integer >= 1`);
+  check(Number.isFinite(settings.hold.retryTimeMs) && settings.hold.retryTimeMs >= 0, `hold.retryTimeMs must be >= 0, got ${settings.hold.retryTimeMs}`);
+  check(Number.isFinite(settings.hold.pingIntervalMs) && settings.hold.pingIntervalMs > 0, `hold.pingIntervalMs must be > 0, got ${settings.hold.pingIntervalMs}`);
   return settings;
 }
 
@@ -204,6 +220,13 @@ class ProxyCore {
   // Shared by every request of this proxy: that is what makes them a bound and a breaker.
   #breaker: BreakerState = CLOSED_BREAKER;
   #waiting = 0;
+  readonly #gate = new ProbeGate();
+  /**
+   * performance.now() of the first try of the first request held in the current outage, until the
+   * upstream answers again. api_retry_time bounds the outage, not each request: an agent that
+   * retries a request whose hold gave up must not be held for another api_retry_time.
+   */
+  #outageSince: number | undefined;
 
   constructor(
     private readonly settings: Settings,
@@ -221,7 +244,7 @@ class ProxyCore {
     }
     this.stats.request();
     const method = req.method ?? 'GET';
-    const request: RequestState = { label: `${method} ${pathForLog(req.url ?? '/')}`, retries: 0, passOn: undefined };
+    const request: RequestState = { label: `${method} ${pathForLog(req.url ?? '/')}`, retries: 0, passOn: undefined, firstTryAt: performance.now() };
     // Buffered once: every retry has to send the same bytes again.
     const body = await readAll(req);
     const { beforeForward } = this.settings;
@@ -243,6 +266,8 @@ class ProxyCore {
     };
 
     let response: IncomingMessage;
+    // From here, not from the request's arrival: whatever ran before the first send is not the outage's time.
+    request.firstTryAt = performance.now();
     try {
       response = await pRetry(() => this.#tryOnce(outgoing, signal), {
         retries: policy.attempts - 1,
@@ -259,12 +284,106 @@ class ProxyCore {
         return;
       }
       if (error instanceof UpstreamFailure) {
+        if (this.#mayHold(error, request, body)) {
+          await this.#hold(error, request, outgoing, res, clientGone.signal);
+          return;
+        }
         this.#passOn(error, request, res);
         return;
       }
       throw error;
     }
     await this.#forward(response, res, request, clientGone.signal);
+  }
+
+  #mayHold(error: UpstreamFailure, request: RequestState, body: Buffer): boolean {
+    return shouldHold({
+      failure: error.failure,
+      reason: request.passOn ?? 'exhausted',
+      // Parsed only now that the request has failed: the common path never reads the body.
+      streaming: isStreamingRequest(body),
+      policy: this.settings.hold,
+      elapsedMs: performance.now() - this.#holdClock(request),
+    });
+  }
+
+  /** Where api_retry_time counts from for this request. */
+  #holdClock(request: RequestState): number {
+    return Math.min(request.firstTryAt, this.#outageSince ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** The outage hold: the agent reads pings on a 200 stream while the upstream is probed. */
+  async #hold(error: UpstreamFailure, request: RequestState, outgoing: Outgoing, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+    const { log, hold, firstByteTimeoutMs } = this.settings;
+    const startedAt = Date.now();
+    const clock = this.#holdClock(request);
+    this.#outageSince = clock;
+    log.warning(
+      `API proxy: ${request.label} ${describeFailure(error.failure)} after ${request.retries + 1} ${request.retries === 0 ? 'try' : 'tries'}; holding it (the agent reads a stream of pings) and retrying for up to ${formatDuration(hold.retryTimeMs)} in all${clock < request.firstTryAt ? ' (the outage started earlier)' : ''}`,
+    );
+    // The held stream's headers promise plain text: ask the upstream for an unencoded answer.
+    const probeRequest: Outgoing = { ...outgoing, headers: { ...outgoing.headers, 'accept-encoding': 'identity' } };
+    const probe = async (signal: AbortSignal): Promise<ProbeResult> => {
+      try {
+        return { kind: 'answer', response: await this.#tryOnce(probeRequest, signal) };
+      } catch (failure) {
+        if (failure instanceof UpstreamFailure) return { kind: 'failure', failure: failure.failure, hintMs: failure.hintMs };
+        throw failure;
+      }
+    };
+    const result = await holdRequest({
+      res,
+      policy: this.settings.policy,
+      hold,
+      gate: this.#gate,
+      probe,
+      readText: async (response, signal) => {
+        try {
+          return decodeForLog(await readAnswer(response, firstByteTimeoutMs, signal), response.headers['content-encoding']);
+        } catch {
+          return '';
+        }
+      },
+      failure: error.failure,
+      hintMs: error.hintMs,
+      firstTryAt: clock,
+      triesBefore: request.retries + 1,
+      lifetime: this.lifetime,
+      clientGone,
+      random: Math.random,
+    });
+    const { end } = result;
+    // Each probe is one more upstream try of the request: the totals count them as retries.
+    const probes = result.tries - (request.retries + 1);
+    for (let probe = 0; probe < probes; probe += 1) this.stats.retry(request.retries === 0 && probe === 0);
+    const finalStatus = describeHoldEnd(end);
+    this.stats.hold({ startedAt, durationMs: result.durationMs, tries: result.tries, finalStatus });
+    const summary = `held ${formatDuration(result.durationMs)}, ${result.tries} upstream tries`;
+    switch (end.kind) {
+      case 'answered':
+        this.#record('success');
+        if (end.status < 400) {
+          this.stats.recovered();
+          log.info(`API proxy: ${request.label} hold ended: the upstream answered ${end.status} (${summary}); relaying its answer`);
+        } else {
+          log.warning(`API proxy: ${request.label} hold ended: the upstream answered ${end.status} (${summary}); passed on to the agent as an error event`);
+        }
+        break;
+      case 'gave-up':
+        this.stats.passedOn();
+        this.#record('failure');
+        log.warning(`API proxy: ${request.label} hold ended: api_retry_time is used up (${summary}, last ${describeFailure(end.failure)}); the agent gets an error event`);
+        break;
+      case 'cancelled':
+        this.stats.passedOn();
+        log.info(`API proxy: ${request.label} hold ended: the proxy is shutting down (${summary})`);
+        break;
+      case 'agent-left':
+        log.info(`API proxy: ${request.label} hold ended: the agent closed the connection (${summary})`);
+        break;
+    }
+    const { response } = result;
+    if (response) await this.#relay(response, res, request, clientGone, () => relayHeldAnswer(response, res));
   }
 
   async #tryOnce(outgoing: Outgoing, signal: AbortSignal): Promise<IncomingMessage> {
@@ -359,6 +478,18 @@ class ProxyCore {
     } else {
       log.debug(`API proxy: ${request.label} answered ${status}`);
     }
+    await this.#relay(response, res, request, clientGone, async () => {
+      if (response.statusMessage) res.writeHead(status, response.statusMessage, agentResponseHeaders(response.headers));
+      else res.writeHead(status, agentResponseHeaders(response.headers));
+      // Headers now, so the agent's own first-byte timer is satisfied even before the first event.
+      res.flushHeaders();
+      await pipeline(response, res);
+    });
+  }
+
+  /** Streams an answer that has started; a break from here on goes to the agent, whose own retry takes over. */
+  async #relay(response: IncomingMessage, res: ServerResponse, request: RequestState, clientGone: AbortSignal, pipe: () => Promise<void>): Promise<void> {
+    const { log } = this.settings;
     response.once('error', (error) => {
       // When the agent left first, the pipeline tears the upstream down: no upstream failure.
       if (clientGone.aborted) return;
@@ -368,12 +499,8 @@ class ProxyCore {
       log.warning(`API proxy: ${request.label} broke off after the answer had started (${errorCode(error)}); passing the break on to the agent, which retries itself`);
       resetAgentConnection(res);
     });
-    if (response.statusMessage) res.writeHead(status, response.statusMessage, agentResponseHeaders(response.headers));
-    else res.writeHead(status, agentResponseHeaders(response.headers));
-    // Headers now, so the agent's own first-byte timer is satisfied even before the first event.
-    res.flushHeaders();
     try {
-      await pipeline(response, res);
+      await pipe();
     } catch {
       // Both sides are torn down by now; the listeners above already said which one broke.
     }
@@ -388,6 +515,11 @@ class ProxyCore {
   #record(outcome: 'success' | 'failure'): void {
     const { state, change } = breakerRecord(this.#breaker, outcome, Date.now(), this.settings.breakerThreshold);
     this.#setBreaker(state, change);
+    // The upstream answers again: held requests stop sleeping out their backoff.
+    if (outcome === 'success') {
+      this.#outageSince = undefined;
+      this.#gate.recovered();
+    }
   }
 
   #setBreaker(state: BreakerState, change: BreakerChange | undefined): void {
@@ -396,7 +528,7 @@ class ProxyCore {
     switch (change) {
       case 'opened':
         log.warning(
-          `API proxy: circuit breaker open after ${state.failures} consecutive failed requests; failures go straight to the agent for ${formatDuration(policy.maxDelayMs)}`,
+          `API proxy: circuit breaker open after ${state.failures} consecutive failed requests; for ${formatDuration(policy.maxDelayMs)} failures ${this.settings.hold.retryTimeMs > 0 ? 'of streaming requests are held, others go' : 'go'} straight to the agent`,
         );
         break;
       case 'half-open':

@@ -17,7 +17,22 @@ export interface ProxyStats {
   waitMs: number;
   /** The last retry-after hint seen, uncapped. */
   lastRetryAfterMs: number | undefined;
+  /** Outage holds that ended, oldest first (the totals keep the newest MAX_HOLDS_KEPT). */
+  holds: HoldRecord[];
 }
+
+/** One held request: how long the agent waited on pings, how many upstream tries, how it ended. */
+export interface HoldRecord {
+  /** Epoch ms when the hold began. */
+  startedAt: number;
+  durationMs: number;
+  /** Upstream tries of the request, those before the hold included. */
+  tries: number;
+  /** The upstream's final status ('200', '401'), or 'gave up (500)', 'cancelled', 'agent left'. */
+  finalStatus: string;
+}
+
+const MAX_HOLDS_KEPT = 200;
 
 export function emptyStats(): ProxyStats {
   return {
@@ -29,11 +44,12 @@ export function emptyStats(): ProxyStats {
     passedOnFailures: 0,
     waitMs: 0,
     lastRetryAfterMs: undefined,
+    holds: [],
   };
 }
 
 function copy(stats: ProxyStats): ProxyStats {
-  return { ...stats, failuresByStatus: { ...stats.failuresByStatus } };
+  return { ...stats, failuresByStatus: { ...stats.failuresByStatus }, holds: stats.holds.map((hold) => ({ ...hold })) };
 }
 
 /** One per proxy: every event lands in both the totals and the current attempt's window. */
@@ -76,6 +92,13 @@ export class StatsRecorder {
 
   passedOn(): void {
     this.#apply((stats) => (stats.passedOnFailures += 1));
+  }
+
+  hold(record: HoldRecord): void {
+    this.#apply((stats) => {
+      stats.holds.push({ ...record });
+      if (stats.holds.length > MAX_HOLDS_KEPT) stats.holds.shift();
+    });
   }
 
   total(): ProxyStats {

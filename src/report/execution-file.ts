@@ -2,30 +2,76 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
+import { batchBytes, type LineBatch } from '../runner/line-batcher.js';
+
+export interface ExecutionFileOptions {
+  /**
+   * Replaces known secrets (see settings/known-secrets) in what is written, one whole line at a
+   * time: a value is never split between two calls unless a single line is longer than the line
+   * limit.
+   */
+  readonly redact?: ((text: string) => string) | undefined;
+}
+
+/** Whole lines (decoded, and as the bytes read), between the bytes of lines too long to read. */
+export type ExecutionBatch = Pick<LineBatch, 'lines' | 'lineBytes' | 'overflowEnd' | 'overflowStart'>;
+
+// Enough to keep the disk busy while the next batch is parsed, small enough not to matter.
+const HIGH_WATER_MARK = 1024 * 1024;
 
 /**
- * The agent's raw event lines, whole and in order, across attempts (NDJSON). Writes wait for the
- * disk, so a fast agent never makes us buffer its output in memory.
+ * The agent's raw event lines, whole and in order, across attempts (NDJSON). One write per batch
+ * of lines; a write waits for the disk only when a megabyte is queued, so a fast agent never makes
+ * us buffer its output in memory.
  */
 export class ExecutionFile {
   private constructor(
     readonly path: string,
     private readonly stream: WriteStream,
-    private readonly redact: (line: string) => string,
+    private readonly redact: ((text: string) => string) | undefined,
   ) {}
 
-  /** `redact` replaces known secrets in each line before it is written (see settings/known-secrets). */
-  static async open(file: string, options: { redact?: (line: string) => string } = {}): Promise<ExecutionFile> {
+  static async open(file: string, options: ExecutionFileOptions = {}): Promise<ExecutionFile> {
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     // The transcript of the run: readable by its owner only, like the agent's own session files.
-    const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
+    const stream = createWriteStream(file, { flags: 'a', mode: 0o600, highWaterMark: HIGH_WATER_MARK });
     await once(stream, 'open');
     await chmod(file, 0o600);
-    return new ExecutionFile(file, stream, options.redact ?? ((line) => line));
+    return new ExecutionFile(file, stream, options.redact);
   }
 
+  /** Appends a batch: the lines (each already ended by `\n`), and the parts of too-long lines around them. */
+  async writeBatch(batch: ExecutionBatch): Promise<void> {
+    const redact = this.redact;
+    if (redact === undefined) {
+      for (const bytes of batchBytes(batch)) await this.put(bytes);
+      return;
+    }
+    // Each line is redacted whole, as decoded for parsing (no second decoding); only a line too
+    // long to read is redacted piece by piece. Where nothing changed (the usual case) the bytes
+    // are written as read.
+    if (batch.overflowEnd.length > 0) await this.put(redact(Buffer.concat(batch.overflowEnd).toString('utf8')));
+    let redacted: string[] | undefined;
+    for (let index = 0; index < batch.lines.length; index++) {
+      const line = batch.lines[index] ?? '';
+      const clean = redact(line);
+      if (clean === line) continue;
+      redacted ??= [...batch.lines];
+      redacted[index] = clean;
+    }
+    if (redacted === undefined) for (const run of batch.lineBytes) await this.put(run);
+    else if (redacted.length > 0) await this.put(`${redacted.join('\n')}\n`);
+    if (batch.overflowStart.length > 0) await this.put(redact(Buffer.concat(batch.overflowStart).toString('utf8')));
+  }
+
+  /** Appends one line. */
   async write(line: string): Promise<void> {
-    if (!this.stream.write(`${this.redact(line)}\n`)) await once(this.stream, 'drain');
+    await this.put(`${this.redact ? this.redact(line) : line}\n`);
+  }
+
+  private async put(data: string | Buffer): Promise<void> {
+    if (data.length === 0) return;
+    if (!this.stream.write(data)) await once(this.stream, 'drain');
   }
 
   async close(): Promise<void> {

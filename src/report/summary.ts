@@ -31,6 +31,18 @@ export interface SummaryCheckpoint {
   readonly consistency?: string | undefined;
 }
 
+/** One request the API proxy held through an outage. */
+export interface SummaryHold {
+  readonly startedAt: Date;
+  readonly durationMs: number;
+  /** Upstream tries of the request, those before the hold included. */
+  readonly tries: number;
+  /** '200', '401', 'gave up (500)', 'cancelled', 'agent left'. */
+  readonly finalStatus: string;
+  /** The agent attempt it belonged to. */
+  readonly attempt: number;
+}
+
 export interface SummaryInput {
   readonly conclusion: 'success' | 'failure';
   readonly failureReason: string;
@@ -42,6 +54,8 @@ export interface SummaryInput {
   readonly checkpoints: readonly SummaryCheckpoint[];
   /** How checkpoints related agent state and work tree: turn-boundary (through the API proxy) or agent-state-first. */
   readonly checkpointMode?: string | undefined;
+  /** Requests held through an outage in this job attempt. */
+  readonly holds?: readonly SummaryHold[] | undefined;
   /** Totals over every attempt of the lineage, when the agent reports them. */
   readonly totalCostUsd?: number | undefined;
   readonly totalTurns?: number | undefined;
@@ -141,6 +155,7 @@ export function renderSummary(input: SummaryInput): string {
     `Agent: **${input.agent}**${input.sessionId ? `, session \`${input.sessionId}\`` : ''}`,
     `Attempts: **${input.attempts.length}** (${input.attempts.filter((a) => a.mode === 'resume').length} resumed a session)`,
     `API calls retried by the proxy: **${apiRetries}**`,
+    ...((input.holds ?? []).length > 0 ? [`API calls held through an outage: **${(input.holds ?? []).length}**`] : []),
     `Time waiting on backoff: **${formatDuration(waited)}**`,
   ];
   if (input.checkpointMode) facts.push(checkpointFact(input.checkpointMode, input.checkpoints));
@@ -161,6 +176,20 @@ export function renderSummary(input: SummaryInput): string {
       attempt.costUsd !== undefined ? `$${attempt.costUsd.toFixed(4)}` : '',
     ]),
   );
+
+  const holds = input.holds ?? [];
+  if (holds.length > 0) {
+    parts.push('### Outage holds');
+    parts.push(
+      table(['attempt', 'started', 'held', 'upstream tries', 'final status'], holds, (hold) => [
+        String(hold.attempt),
+        time(hold.startedAt),
+        formatDuration(hold.durationMs),
+        String(hold.tries),
+        hold.finalStatus,
+      ]),
+    );
+  }
 
   if (input.checkpoints.length > 0) {
     parts.push('### Checkpoints');

@@ -10,7 +10,8 @@ function clip(text: string, max: number): string {
 }
 
 function indent(text: string, prefix: string): string {
-  return text.split('\n').map((line) => prefix + line).join('\n');
+  // One pass over the text rather than an array of lines (this runs for every tool result).
+  return prefix + text.replaceAll('\n', `\n${prefix}`);
 }
 
 /** The most telling field of a tool's input (a command, a path), else compact JSON. */

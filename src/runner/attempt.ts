@@ -1,10 +1,10 @@
 import type { AgentAdapter, LaunchRequest } from '../agents/adapter.js';
 import type { AgentEvent } from '../agents/events.js';
-import type { ProxyStats } from '../proxy/api-proxy.js';
+import type { HoldRecord, ProxyStats } from '../proxy/api-proxy.js';
 import type { ExecutionFile } from '../report/execution-file.js';
 import type { Log } from '../report/log.js';
-import { renderEvent } from '../report/transcript.js';
 import { childEnvironment } from './child-env.js';
+import { createEventConsumer } from './event-consumer.js';
 import { EvidenceCollector } from './evidence.js';
 import { classifyAttempt, type Classification, type ClassifyOptions } from './classify.js';
 import { supervise, type ChildOutcome } from './supervise.js';
@@ -48,6 +48,8 @@ export interface AttemptRecord {
   readonly apiRetries: number;
   /** The last retry-after hint the model API gave during this attempt. */
   readonly retryAfterMs: number | undefined;
+  /** Requests the proxy held through an outage during this attempt. */
+  readonly holds?: readonly HoldRecord[] | undefined;
   readonly numTurns: number | undefined;
   readonly costUsd: number | undefined;
 }
@@ -57,10 +59,18 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
   const { adapter, log } = options;
   const startedAt = new Date();
   const launch = adapter.launch(options.request);
-  const env = childEnvironment(options.baseEnv, launch.env, launch.envDefaults);
+  const env = childEnvironment(options.baseEnv, launch.env, launch.envDefaults, launch.envAtLeast);
 
   const evidence = new EvidenceCollector(options.request.sessionId);
-  const toolNames = new Map<string, string>();
+  const onBatch = createEventConsumer({
+    parseLine: (line) => adapter.parseLine(line),
+    executionFile: options.executionFile,
+    log,
+    evidence,
+    onSessionId: options.onSessionId,
+    onProgress: options.onProgress,
+    onEvent: options.onEvent,
+  });
 
   const outcome: ChildOutcome = await supervise({
     file: options.executable,
@@ -72,21 +82,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
     killGraceMs: options.killGraceMs,
     signal: options.signal,
     onStderr: (text) => log.info(text.trimEnd()),
-    onLine: async (line) => {
-      await options.executionFile.write(line);
-      for (const event of adapter.parseLine(line)) {
-        evidence.add(event);
-        options.onEvent?.(event);
-        if (event.type === 'init') options.onSessionId?.(event.sessionId);
-        if (event.type === 'tool_call') toolNames.set(event.id, event.name);
-        if (event.type === 'tool_result' || event.type === 'turn') options.onProgress?.();
-        const named = event.type === 'tool_result' && !event.name ? { ...event, name: toolNames.get(event.id) } : event;
-        // A call's name is needed until its result arrives; forgetting it then keeps memory flat.
-        if (event.type === 'tool_result') toolNames.delete(event.id);
-        const text = renderEvent(named);
-        if (text !== undefined) log.info(text);
-      }
-    },
+    onBatch,
   });
 
   const proxy = options.takeProxyStats?.();
@@ -117,6 +113,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptRecord
     agentRetries: evidence.agentRetries,
     apiRetries: proxy?.retriedRequests ?? 0,
     retryAfterMs: proxy?.lastRetryAfterMs,
+    holds: proxy?.holds ?? [],
     numTurns: evidence.numTurns,
     costUsd: evidence.costUsd,
   };

@@ -137,7 +137,8 @@ function classifyEvidence(evidence: AttemptEvidence, retryUnknown: boolean): Cla
     const message = firstLine(lastError.message);
     const byText = reasonFromText(lastError.message);
     if (byText === 'quota' || byText === 'session_not_found') return verdict(byText, message);
-    const byStatus = reasonFromStatus(lastError.status);
+    // The API's own error type first: a streamed error arrives with the stream's status, not its own.
+    const byStatus = reasonFromStatus(lastError.status, lastError.apiErrorType);
     if (byStatus) return verdict(byStatus, message);
     if (byText) return verdict(byText, message);
     return unknown(message, retryUnknown);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { batchBytes, LineBatcher, type LineBatch } from './line-batcher.js';
 import { TailBuffer } from './tail-buffer.js';
 
 export interface SuperviseOptions {
@@ -13,8 +13,15 @@ export interface SuperviseOptions {
   readonly killGraceMs: number;
   /** Aborting (the action was cancelled) ends the child's whole process group. */
   readonly signal?: AbortSignal | undefined;
-  /** Each stdout line; awaited, so a slow consumer slows the reader instead of buffering. */
-  readonly onLine: (line: string) => void | Promise<void>;
+  /**
+   * The stdout lines of each read, decoded once, with their raw bytes; awaited, so a slow consumer
+   * slows the reader instead of buffering.
+   */
+  readonly onBatch?: ((batch: LineBatch) => void | Promise<void>) | undefined;
+  /** Each stdout line, after `onBatch` had its batch; awaited like it. */
+  readonly onLine?: ((line: string) => void | Promise<void>) | undefined;
+  /** A line longer than this is passed on in `onBatch`'s bytes but not read. */
+  readonly maxLineBytes?: number | undefined;
   readonly onStderr?: ((text: string) => void) | undefined;
 }
 
@@ -25,7 +32,7 @@ export interface ChildOutcome {
   readonly signal: NodeJS.Signals | null;
   /** Why we ended the child, when we did. */
   readonly stoppedBy: StopCause | undefined;
-  /** The last 64 KiB of stdout and stderr together. */
+  /** The last 64 KiB of stdout and stderr together, as they came. */
   readonly tail: string;
   readonly durationMs: number;
   readonly spawnError: string | undefined;
@@ -33,7 +40,7 @@ export interface ChildOutcome {
 }
 
 /**
- * Runs the agent in its own process group and watches it: line-by-line stdout in constant memory,
+ * Runs the agent in its own process group and watches it: stdout in batches of lines in bounded memory,
  * idle and overall timeouts, and cancellation. Stopping sends SIGTERM to the group (OpenCode can
  * lose its session on SIGKILL), then SIGKILL after the grace period.
  */
@@ -87,11 +94,17 @@ export async function supervise(options: SuperviseOptions): Promise<ChildOutcome
     options.onStderr?.(chunk);
   });
 
-  for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+  const batcher = new LineBatcher(options.maxLineBytes);
+  const consume = async (batch: LineBatch): Promise<void> => {
+    tail.pushBytes(batchBytes(batch));
+    await options.onBatch?.(batch);
+    if (options.onLine !== undefined) for (const line of batch.lines) await options.onLine(line);
+  };
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
     touch();
-    tail.push(line + '\n');
-    await options.onLine(line);
+    await consume(batcher.push(chunk));
   }
+  await consume(batcher.end());
 
   const result = await exit;
   clearTimeout(attemptTimer);

@@ -1,23 +1,54 @@
 /**
- * Keeps the last `limit` characters written to it, for classifying how an attempt ended. Chunks
- * are kept as they come and only joined when asked, so a stream of many lines costs no copying.
+ * Keeps the last `limit` bytes of what the agent printed (stdout and stderr as they came), for
+ * classifying how an attempt ended. The bytes are copied into one fixed buffer: holding the lines
+ * themselves would keep strings alive across young collections, which V8 answers by promoting
+ * them and growing its heap with the length of the stream.
  */
 export class TailBuffer {
-  private chunks: string[] = [];
-  private length = 0;
-  constructor(private readonly limit = 64 * 1024) {}
+  private readonly ring: Buffer;
+  /** Where the next byte goes. */
+  private end = 0;
+  private wrapped = false;
 
-  push(chunk: string): void {
-    this.chunks.push(chunk);
-    this.length += chunk.length;
-    // Drop whole chunks from the front once they are surely outside the window.
-    while (this.chunks.length > 1 && this.length - (this.chunks[0]?.length ?? 0) >= this.limit) {
-      this.length -= this.chunks.shift()?.length ?? 0;
+  constructor(private readonly limit = 64 * 1024) {
+    this.ring = Buffer.alloc(limit);
+  }
+
+  push(text: string): void {
+    if (text !== '') this.pushBytes([Buffer.from(text)]);
+  }
+
+  /** Consecutive pieces of output; only their last `limit` bytes are copied. */
+  pushBytes(parts: readonly Buffer[]): void {
+    let skip = parts.reduce((sum, part) => sum + part.length, 0) - this.limit;
+    for (const part of parts) {
+      if (skip >= part.length) {
+        skip -= part.length;
+        continue;
+      }
+      this.copy(skip > 0 ? part.subarray(skip) : part);
+      skip = 0;
+    }
+  }
+
+  private copy(bytes: Buffer): void {
+    const first = Math.min(bytes.length, this.limit - this.end);
+    bytes.copy(this.ring, this.end, 0, first);
+    this.end += first;
+    if (first < bytes.length) {
+      bytes.copy(this.ring, 0, first);
+      this.end = bytes.length - first;
+      this.wrapped = true;
+    } else if (this.end === this.limit) {
+      this.end = 0;
+      this.wrapped = true;
     }
   }
 
   toString(): string {
-    const text = this.chunks.join('');
-    return text.length > this.limit ? text.slice(-this.limit) : text;
+    if (!this.wrapped) return this.ring.toString('utf8', 0, this.end);
+    const text = Buffer.concat([this.ring.subarray(this.end), this.ring.subarray(0, this.end)]).toString('utf8');
+    // The window may begin inside a character; what decodes to U+FFFD there is not the agent's.
+    return text.replace(/^\uFFFD{1,3}/, '');
   }
 }

@@ -61,6 +61,7 @@ export const INPUT_DEFAULTS = {
   api_proxy: 'true',
   api_retry_attempts: '5',
   api_max_delay: '30s',
+  api_retry_time: '30m',
   checkpoint_store: 'both',
   checkpoint_dir: '',
   checkpoint_paths: '',
@@ -125,6 +126,8 @@ export interface Settings {
     /** Tries per API request, the first included. */
     readonly attempts: number;
     readonly maxDelayMs: number;
+    /** How long a streaming request is held (SSE pings) through an outage; 0 turns holds off. */
+    readonly retryTimeMs: number;
   };
   readonly checkpoint: CheckpointSettings;
   /** Bounds over every attempt and re-run of the lineage; 0 means none. */
@@ -163,6 +166,8 @@ export interface SettingsContext {
   readonly job?: string | undefined;
   /** GITHUB_WORKSPACE: the working directory and the checkpoint paths must stay inside it. */
   readonly workspace?: string | undefined;
+  /** False for a caller that starts no agent (the checkpoints commands): then no task is needed. Default true. */
+  readonly startsAgent?: boolean | undefined;
 }
 
 /**
@@ -303,6 +308,7 @@ const rawSchema = z.object({
   api_proxy: boolean,
   api_retry_attempts: integer({ min: 1, max: 20 }),
   api_max_delay: duration({ min: 0 }),
+  api_retry_time: duration({ min: 0 }),
   checkpoint_store: oneOf(CHECKPOINT_STORES),
   checkpoint_dir: optionalText,
   checkpoint_paths: z.string(),
@@ -360,7 +366,7 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
   const checkpointDir = path.resolve(context.baseDir, input.checkpoint_dir ?? path.join(context.tempDir, 'durable-agent', 'checkpoints'));
   const placeProblems = placementProblems({ raw, workingDirectory, checkpointDir, workspace: context.workspace });
   if (placeProblems.length > 0) throw new SettingsError(placeProblems.join('\n'));
-  const prompt = resolvePrompt(input.prompt, input.prompt_file, workingDirectory);
+  const prompt = resolvePrompt(input.prompt, input.prompt_file, workingDirectory, context.startsAgent ?? true);
   const agent = input.agent;
   const provider = providerOf(agent, { use_bedrock: input.use_bedrock, use_vertex: input.use_vertex, use_foundry: input.use_foundry });
   const claudeSettings = parseClaudeSettings(input.settings, context.baseDir);
@@ -398,7 +404,12 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
     neverRetryOn: Object.freeze(input.never_retry_on),
     retryUnknown: input.retry_unknown,
     resumePrompt: input.resume_prompt ?? DEFAULT_RESUME_PROMPT,
-    apiProxy: Object.freeze({ enabled: input.api_proxy, attempts: input.api_retry_attempts, maxDelayMs: input.api_max_delay }),
+    apiProxy: Object.freeze({
+      enabled: input.api_proxy,
+      attempts: input.api_retry_attempts,
+      maxDelayMs: input.api_max_delay,
+      retryTimeMs: input.api_retry_time,
+    }),
     checkpoint: Object.freeze({
       store: input.checkpoint_store,
       dir: checkpointDir,
@@ -467,7 +478,7 @@ function placementProblems(options: { raw: Record<InputName, string>; workingDir
   return problems;
 }
 
-function resolvePrompt(prompt: string, promptFile: string | undefined, workingDirectory: string): string {
+function resolvePrompt(prompt: string, promptFile: string | undefined, workingDirectory: string, required: boolean): string {
   if (prompt.trim() !== '' && promptFile) {
     throw new SettingsError('prompt, prompt_file: give one of them, not both');
   }
@@ -482,7 +493,7 @@ function resolvePrompt(prompt: string, promptFile: string | undefined, workingDi
     if (text.trim() === '') throw new SettingsError(`prompt_file: '${promptFile}' is empty`);
     return text;
   }
-  if (prompt.trim() === '') throw new SettingsError('prompt: a prompt is required (give prompt or prompt_file)');
+  if (prompt.trim() === '' && required) throw new SettingsError('prompt: a prompt is required (give prompt or prompt_file)');
   return prompt;
 }
 

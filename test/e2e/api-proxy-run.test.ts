@@ -51,15 +51,18 @@ describe.each(AGENTS)('$agent through the API retry proxy', ({ agent, inputs, cl
     expect(result.stdout).toMatch(/API proxy: POST \/v1\/messages\S* answered 500/);
   });
 
+  // Without the outage hold (outage-hold.test.ts covers it), a burst that long reaches the agent.
+  const NO_HOLD = { api_retry_time: '0' };
+
   it('resumes the session when a 500 burst outlasts the proxy and the CLI together', async () => {
-    const result = await run([{ kind: 'http500', at: { step: 2 }, count: PROXY_TRIES * cliTries, retryAfterSeconds: 0 }]);
+    const result = await run([{ kind: 'http500', at: { step: 2 }, count: PROXY_TRIES * cliTries, retryAfterSeconds: 0 }], NO_HOLD);
     expect(result.outputs.attempts).toBe('2');
     expect(result.outputs.resumed_sessions).toBe('1');
     expect(Number(result.outputs.api_retries)).toBeGreaterThanOrEqual(cliTries);
   });
 
   it('gets through a 529 storm', async () => {
-    const result = await run([{ kind: 'http529', at: { step: 3 }, count: PROXY_TRIES * cliTries + 1, retryAfterSeconds: 0 }]);
+    const result = await run([{ kind: 'http529', at: { step: 3 }, count: PROXY_TRIES * cliTries + 1, retryAfterSeconds: 0 }], NO_HOLD);
     expect(result.outputs.attempts).toBe('2');
     expect(result.outputs.resumed_sessions).toBe('1');
   });

@@ -156,6 +156,7 @@ describe('the API proxy over HTTP', () => {
       passedOnFailures: 0,
       waitMs: expect.any(Number) as unknown,
       lastRetryAfterMs: undefined,
+      holds: [],
     });
     expect(log.lines).toContainEqual(expect.stringMatching(/^info: API proxy: POST \/v1\/messages answered 500 \(api_error\); retry 1\/3 in \d+ms$/));
     expect(log.lines).toContainEqual(expect.stringMatching(/^info: API proxy: POST \/v1\/messages answered 500 \(api_error\); retry 2\/3 in \d+ms$/));

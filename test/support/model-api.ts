@@ -20,6 +20,8 @@ export interface ScriptOptions {
   markFile?: string;
   /** Default `All N steps done.` */
   finalText?: string;
+  /** A shell command to run after the mark of a step, by step number. */
+  extraCommands?: Record<number, string>;
   /**
    * When the client offers Claude Code's `StructuredOutput` tool (it does with `--json-schema`),
    * the final turn first calls it with this value, as a model honouring the schema would.
@@ -82,6 +84,7 @@ export async function startModelApi(options: ModelApiOptions): Promise<ModelApi>
       markFile: options.script.markFile ?? 'progress.txt',
       finalText: options.script.finalText ?? `All ${steps} steps done.`,
       slowSteps: options.script.slowSteps ?? {},
+      extraCommands: options.script.extraCommands,
     },
     structuredOutput: options.script.structuredOutput,
     schedule: new FaultSchedule(options.faults ?? []),

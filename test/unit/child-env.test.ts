@@ -26,6 +26,15 @@ describe('childEnvironment', () => {
     );
     expect(env).toEqual({ PATH: '/bin', GITHUB_REPOSITORY: 'octo/demo', KEEP: 'user', NEW: 'default', CLAUDE_CONFIG_DIR: '/state' });
   });
+
+  it('raises a numeric variable to a floor unless the step set a larger whole number', () => {
+    const floor = { API_TIMEOUT_MS: 2_400_000 };
+    expect(childEnvironment({}, {}, {}, floor).API_TIMEOUT_MS).toBe('2400000');
+    expect(childEnvironment({ API_TIMEOUT_MS: '3000' }, {}, {}, floor).API_TIMEOUT_MS).toBe('2400000');
+    expect(childEnvironment({ API_TIMEOUT_MS: 'soon' }, {}, {}, floor).API_TIMEOUT_MS).toBe('2400000');
+    expect(childEnvironment({ API_TIMEOUT_MS: '9000000' }, {}, {}, floor).API_TIMEOUT_MS).toBe('9000000');
+    expect(childEnvironment({ API_TIMEOUT_MS: '3000' }, {}, {}, {}).API_TIMEOUT_MS).toBe('3000');
+  });
 });
 
 describe('TailBuffer', () => {

@@ -61,6 +61,9 @@ describe('classifier on captured OpenCode output', () => {
     ['error-500.jsonl', 1, 'transient', 'server_error'],
     ['error-sse.jsonl', 1, 'transient', 'server_error'],
     ['error-401.jsonl', 1, 'fatal', 'auth'],
+    // A 401 sent as an SSE error event inside a 200 stream (the proxy's outage hold): OpenCode
+    // reports it with status 500 and the API's error object as the body.
+    ['error-sse-401.jsonl', 1, 'fatal', 'auth'],
     ['error-400.jsonl', 1, 'fatal', 'bad_request'],
     // Some OpenCode versions exit 0 after an error: the events decide.
     ['error-500.jsonl', 0, 'transient', 'server_error'],

@@ -8,8 +8,8 @@ import {
   formatTime,
   jsonRow,
   lineageCell,
-  parseCheckpointKey,
-} from '../../src/cli/checkpoints-command.js';
+} from '../../src/cli/checkpoints/format.js';
+import { parseCheckpointKey } from '../../src/cli/checkpoints/key.js';
 
 const LINEAGE: Lineage = { repository: 'octo/demo', workflow: 'agent', job: 'agent', checkpointId: 'agent', runId: '1001' };
 const HASH = lineageHash(LINEAGE);

@@ -75,6 +75,7 @@ describe('StatsRecorder', () => {
       passedOnFailures: 0,
       waitMs: 40,
       lastRetryAfterMs: 200,
+      holds: [],
     });
     stats.request();
     stats.failure('500');

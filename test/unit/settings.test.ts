@@ -29,6 +29,13 @@ describe('readSettings', () => {
     expect(() => read({ prompt: 'x', idle_timeout: '5 minutes' })).toThrow(/^idle_timeout: '5 minutes' is not a duration/);
   });
 
+  it('reads api_retry_time: 30m by default, 0 turns the outage hold off', () => {
+    expect(read({ prompt: 'x' }).apiProxy.retryTimeMs).toBe(30 * 60_000);
+    expect(read({ prompt: 'x', api_retry_time: '0' }).apiProxy.retryTimeMs).toBe(0);
+    expect(read({ prompt: 'x', api_retry_time: '2h' }).apiProxy.retryTimeMs).toBe(2 * 3_600_000);
+    expect(() => read({ prompt: 'x', api_retry_time: 'forever' })).toThrow(/^api_retry_time: 'forever' is not a duration/);
+  });
+
   it('reports every bad input at once', () => {
     try {
       read({ prompt: 'x', agent: 'gpt', attempt_timeout: 'soon' });
@@ -43,6 +50,13 @@ describe('readSettings', () => {
 
   it('requires a prompt', () => {
     expect(() => read({})).toThrow(/^prompt: a prompt is required/);
+  });
+
+  it('needs no prompt for a caller that starts no agent (the checkpoints commands)', () => {
+    const inputs: Partial<Record<InputName, string>> = { checkpoint_id: 'nightly' };
+    const settings = readSettings((name) => inputs[name], { ...context, startsAgent: false });
+    expect(settings.prompt).toBe('');
+    expect(settings.checkpoint.id).toBe('nightly');
   });
 
   it('reads prompt_file relative to the working directory', () => {

@@ -86,6 +86,23 @@ describe('renderSummary', () => {
     await expect(mermaid.parse('gantt\n  section\n')).rejects.toThrow(/Parse error/);
   });
 
+  it('lists the requests held through an outage, and leaves the table out when there were none', () => {
+    const held = renderSummary({
+      ...input,
+      holds: [
+        { attempt: 1, startedAt: at(10), durationMs: 150_000, tries: 31, finalStatus: '200' },
+        { attempt: 2, startedAt: at(80), durationMs: 4_000, tries: 3, finalStatus: '401' },
+      ],
+    });
+    expect(tableRows(held, 'Outage holds')).toEqual([
+      ['1', '10:00:10', '2m30s', '31', '200'],
+      ['2', '10:01:20', '4s', '3', '401'],
+    ]);
+    expect(held).toContain('- API calls held through an outage: **2**');
+    expect(markdown).not.toContain('Outage holds');
+    expect(markdown).not.toContain('held through an outage');
+  });
+
   it('stays small however long the run', () => {
     const many: SummaryInput = {
       ...input,

@@ -11,6 +11,8 @@ export interface ScriptConfig {
   finalText: string;
   /** Steps whose tool call runs for this many seconds, leaving a `step-N-started` mark first. */
   slowSteps: Readonly<Record<number, number>>;
+  /** A shell command run after the mark of the given step (`&&`), e.g. to start a background job. */
+  extraCommands?: Readonly<Record<number, string>> | undefined;
 }
 
 // The step number lives in the id so that a replayed history (resume) tells us how far it got
@@ -56,7 +58,8 @@ export function completedSteps(body: unknown): number {
 
 function stepCommand(step: number, script: ScriptConfig): string {
   const seconds = script.slowSteps[step];
-  const mark = `echo step-${step} >> ${script.markFile}`;
+  const extra = script.extraCommands?.[step];
+  const mark = `echo step-${step} >> ${script.markFile}${extra ? ` && ${extra}` : ''}`;
   return seconds === undefined ? mark : `echo step-${step}-started >> ${script.markFile}; sleep ${seconds}; ${mark}`;
 }
 
