@@ -98,8 +98,8 @@ async function workTreeConfigFiles(workspace: string, workingDirectory: string):
   return [...found];
 }
 
-async function agentStateConfigFiles(stateDir: string, agent: 'claude' | 'opencode'): Promise<string[]> {
-  const entries = await walkTree(stateDir, (rel) => isSessionData(agent, rel)).catch(() => []);
+async function agentStateConfigFiles(stateDir: string, sessionData: (relativePath: string) => boolean): Promise<string[]> {
+  const entries = await walkTree(stateDir, sessionData).catch(() => []);
   return entries.filter((entry) => entry.kind !== 'directory').map((entry) => entry.rel);
 }
 
@@ -108,6 +108,8 @@ export interface HoldBackOptions {
   readonly workingDirectory: string;
   readonly agentStateDir: string;
   readonly agent: 'claude' | 'opencode';
+  /** Which paths of the agent state folder are session data, when it is not the folder durable-agent gives the agent (guard mode). */
+  readonly sessionData?: ((relativePath: string) => boolean) | undefined;
   /** `restore_agent_config`: let a restore change the work tree's agent configuration. */
   readonly allowWorkTreeConfig: boolean;
 }
@@ -123,7 +125,7 @@ export interface HeldBack {
  * carries session data only); the work tree's unless `allowWorkTreeConfig`.
  */
 export async function holdBackAgentConfig(options: HoldBackOptions): Promise<{ putBack: () => Promise<HeldBack> }> {
-  const watched: Watched[] = [{ label: 'agent state', root: options.agentStateDir, list: () => agentStateConfigFiles(options.agentStateDir, options.agent) }];
+  const watched: Watched[] = [{ label: 'agent state', root: options.agentStateDir, list: () => agentStateConfigFiles(options.agentStateDir, options.sessionData ?? ((rel) => isSessionData(options.agent, rel))) }];
   if (!options.allowWorkTreeConfig) watched.push({ label: 'work tree', root: options.workspace, list: () => workTreeConfigFiles(options.workspace, options.workingDirectory) });
   const before = await Promise.all(watched.map(async (folder) => snapshot(folder.root, await folder.list())));
   return {

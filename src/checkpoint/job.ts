@@ -102,6 +102,8 @@ export interface OpenOptions {
   readonly agentStateExclude?: readonly string[] | undefined;
   /** Agent-state paths whose presence makes a checkpoint refused on restore. */
   readonly agentStateRefuse?: ((relativePath: string) => boolean) | undefined;
+  /** Which paths of the agent's folder are session data; by default isSessionData over the folder durable-agent gives the agent. */
+  readonly agentStateFilter?: ((relativePath: string) => boolean) | undefined;
   /** Restore the newest valid checkpoint first (main); the post step only saves. */
   readonly restore: boolean;
   /** The checkout's commit before the agent ran; read from git when absent. */
@@ -141,7 +143,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
   const checkpointPaths = pathsFromRoot(settings.checkpoint.paths, workspace, settings.workingDirectory);
   log.info(`Checkpoints: ${stores.names} store, lineage ${lineage.repository} / ${lineage.workflow} / ${lineage.job} / ${lineage.checkpointId} / run ${lineage.runId}`);
 
-  const sessionData = (relativePath: string): boolean => isSessionData(adapter.name, relativePath);
+  const sessionData = options.agentStateFilter ?? ((relativePath: string): boolean => isSessionData(adapter.name, relativePath));
   let restored: RestoredCheckpoint | undefined;
   if (options.restore && settings.checkpoint.resumeFrom !== 'none') {
     const held = await holdBackAgentConfig({
@@ -149,6 +151,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       workingDirectory: settings.workingDirectory,
       agentStateDir: adapter.stateDir,
       agent: adapter.name,
+      sessionData,
       allowWorkTreeConfig: settings.checkpoint.restoreAgentConfig,
     });
     for (const store of stores.restoreOrder) {

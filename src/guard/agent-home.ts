@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isSessionData } from '../checkpoint/agent-config-policy.js';
 import type { AgentName } from '../settings/settings.js';
 
 // Guard mode checkpoints the agent's sessions where the agent keeps them by default, because the
@@ -16,6 +17,14 @@ export function defaultStateDir(agent: AgentName, env: Readonly<Record<string, s
  */
 export function sessionStoreRoot(agent: AgentName, stateDir: string): string {
   return agent === 'claude' ? stateDir : path.dirname(stateDir);
+}
+
+/**
+ * Pure: which paths of defaultStateDir's folder are session data. isSessionData knows OpenCode's
+ * data home (XDG_DATA_HOME, with `opencode/` in every path); the guard saves `opencode/` itself.
+ */
+export function isGuardSessionData(agent: AgentName, relativePath: string): boolean {
+  return agent === 'claude' ? isSessionData('claude', relativePath) : isSessionData('opencode', path.posix.join('opencode', relativePath));
 }
 
 /**

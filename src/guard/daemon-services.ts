@@ -12,7 +12,7 @@ import { emptyStats } from '../proxy/stats.js';
 import type { Log } from '../report/log.js';
 import type { Settings } from '../settings/settings.js';
 import { findSession } from './session-finder.js';
-import { sessionStoreRoot, stateExclude } from './agent-home.js';
+import { isGuardSessionData, sessionStoreRoot, stateExclude } from './agent-home.js';
 
 export interface GuardProxy {
   /** The variable the agent reads this upstream's base URL from. */
@@ -76,6 +76,7 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
     log,
     restore: true,
     agentStateExclude: stateExclude(settings.agent),
+    agentStateFilter: (rel) => isGuardSessionData(settings.agent, rel),
     // The folder is the agent's real home: a checkpoint that would write its settings or hooks
     // there (planted, or from another version of the guard) is refused, not trusted.
     agentStateRefuse: (rel) => stateExclude(settings.agent).some((pattern) => globMatcher(pattern)(rel) || globMatcher(`${pattern}/**`)(rel)) || isCredentialFile(rel),
