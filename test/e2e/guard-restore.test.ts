@@ -34,9 +34,21 @@ describe("guard checkpoints of Claude Code's ~/.claude", () => {
     return home;
   }
 
-  async function checkpointOf(home: string, exclude: readonly string[]): Promise<string> {
+  /** `planted`: every file of the folder goes in, as a tampered checkpoint or another version's would carry it. */
+  async function checkpointOf(home: string, exclude: readonly string[], planted = false): Promise<string> {
     const base = (await ws.git('rev-parse', 'HEAD')).trim();
-    const created = await createCheckpoint({ workspace: ws.repo, baseCommit: base, stagingDir: scratch, lineage: LINEAGE, sequence: 1, attempt: 1, agent: 'claude', agentStateDir: home, agentStateExclude: exclude });
+    const created = await createCheckpoint({
+      workspace: ws.repo,
+      baseCommit: base,
+      stagingDir: scratch,
+      lineage: LINEAGE,
+      sequence: 1,
+      attempt: 1,
+      agent: 'claude',
+      agentStateDir: home,
+      agentStateExclude: exclude,
+      ...(planted ? { agentStateFilter: () => true } : {}),
+    });
     return created.dir;
   }
 
@@ -53,7 +65,7 @@ describe("guard checkpoints of Claude Code's ~/.claude", () => {
   });
 
   it('refuses a checkpoint that carries settings or hooks', async () => {
-    const dir = await checkpointOf(await claudeHome('planted', { hooks: { Stop: [] } }), []);
+    const dir = await checkpointOf(await claudeHome('planted', { hooks: { Stop: [] } }), [], true);
     const target = path.join(scratch, 'victim');
     await mkdir(target, { recursive: true });
     await expect(restoreCheckpoint({ dir, workspace: ws.repo, lineage: LINEAGE, agentStateDir: target, agentStateRefuse: refuse })).rejects.toThrow(/is agent configuration, which a checkpoint never restores/);
