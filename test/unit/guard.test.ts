@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { globMatcher } from '../../src/checkpoint/safe-paths.js';
-import { claudeProjectName, defaultStateDir, stateExclude } from '../../src/guard/agent-home.js';
+import { claudeProjectName, defaultStateDir, isGuardSessionData, sessionStoreRoot, stateExclude } from '../../src/guard/agent-home.js';
 import { guardUpstreams } from '../../src/guard/daemon-services.js';
 import { guardVerdict } from '../../src/guard/verdict.js';
 import { INPUT_DEFAULTS } from '../../src/settings/settings.js';
@@ -44,6 +44,18 @@ describe('where the guarded agent keeps its sessions', () => {
     for (const rel of ['projects', 'projects/-repo/abc.jsonl', 'projects/-repo/settings.json', 'todos', 'session-env', 'file-history']) expect(excluded('claude', rel), rel).toBe(false);
     for (const rel of ['snapshot', 'bin', 'log']) expect(excluded('opencode', rel), rel).toBe(true);
     for (const rel of ['opencode.db', 'opencode.db-wal', 'storage']) expect(excluded('opencode', rel), rel).toBe(false);
+  });
+
+  it("takes session data relative to the folder the guard saves, which for OpenCode is its own folder, not the data home", () => {
+    for (const rel of ['opencode.db', 'opencode.db-wal', 'opencode.db-shm', 'storage', 'storage/session/x.json']) expect(isGuardSessionData('opencode', rel), rel).toBe(true);
+    for (const rel of ['snapshot/abc/HEAD', 'auth.json', 'log/opencode.log', 'opencode/opencode.db']) expect(isGuardSessionData('opencode', rel), rel).toBe(false);
+    for (const rel of ['projects', 'projects/-repo/abc.jsonl']) expect(isGuardSessionData('claude', rel), rel).toBe(true);
+    expect(isGuardSessionData('claude', 'settings.json')).toBe(false);
+  });
+
+  it("points the turn gate's store reader where the agent writes: Claude's config folder, OpenCode's data home", () => {
+    expect(sessionStoreRoot('claude', '/home/runner/.claude')).toBe('/home/runner/.claude');
+    expect(sessionStoreRoot('opencode', defaultStateDir('opencode', { XDG_DATA_HOME: '/data' }, '/home/runner'))).toBe('/data');
   });
 });
 

@@ -53,6 +53,22 @@ describe('ClaudeTranscriptReader', () => {
     expect(await reader.missing(['toolu_a', 'toolu_sub', 'toolu_x'], session)).toEqual(['toolu_x']);
   });
 
+  it('names the tool calls written without their result (guard mode sees no events), oldest first', async () => {
+    const reader = new ClaudeTranscriptReader(root);
+    expect(await reader.running(session)).toEqual([]);
+    mkdirSync(path.dirname(transcript()), { recursive: true });
+    writeFileSync(transcript(), `${toolUseLine('toolu_a')}\n${toolUseLine('toolu_b')}\n`);
+    expect(await reader.running(session)).toEqual([
+      { name: 'Bash', id: 'toolu_a' },
+      { name: 'Bash', id: 'toolu_b' },
+    ]);
+    appendFileSync(transcript(), `${toolResultLine('toolu_a')}\n`);
+    expect(await reader.running(session)).toEqual([{ name: 'Bash', id: 'toolu_b' }]);
+    expect(await reader.missing(['toolu_a', 'toolu_b'], session)).toEqual(['toolu_b']);
+    appendFileSync(transcript(), `${toolResultLine('toolu_b')}\n`);
+    expect(await reader.running(undefined)).toEqual([]);
+  });
+
   it('looks in every transcript while the session is not known, and starts over on a rewritten file', async () => {
     const reader = new ClaudeTranscriptReader(root);
     mkdirSync(path.dirname(transcript()), { recursive: true });
