@@ -44,7 +44,7 @@ afterEach(async () => {
 const transcript = (): string => path.join(ws.root, 'claude', 'projects', '-repo', `${SESSION}.jsonl`);
 const toolResult = (id: string): string => `${JSON.stringify({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: 'ok' }] } })}\n`;
 
-async function setUp(limits: TurnBoundaryLimits, options: { firstRequest?: boolean } = {}): Promise<{ scheduler: CheckpointScheduler; store: LocalStore }> {
+async function setUp(limits: TurnBoundaryLimits, options: { firstRequest?: boolean; guard?: boolean } = {}): Promise<{ scheduler: CheckpointScheduler; store: LocalStore }> {
   mkdirSync(path.dirname(transcript()), { recursive: true });
   writeFileSync(transcript(), '');
   const store = new LocalStore(path.join(ws.root, 'store'));
@@ -66,8 +66,10 @@ async function setUp(limits: TurnBoundaryLimits, options: { firstRequest?: boole
     },
     { startSequence: 1, intervalMs: 3_600_000, minGapMs: 0, requestFile: path.join(ws.root, 'request') },
   );
-  scheduler.sessionId = SESSION;
-  const wired = new TurnCheckpoints({ scheduler, store: new ClaudeTranscriptReader(path.join(ws.root, 'claude')), log, limits, gated: true });
+  // Guard mode learns the session from the store, not from the agent's events.
+  if (!options.guard) scheduler.sessionId = SESSION;
+  const withoutEvents = options.guard ? { sessionOf: () => Promise.resolve(SESSION) } : undefined;
+  const wired = new TurnCheckpoints({ scheduler, store: new ClaudeTranscriptReader(path.join(ws.root, 'claude')), log, limits, gated: true, withoutEvents });
   turns = wired;
   wired.attemptStarted();
   proxy = await startApiProxy({
@@ -94,10 +96,18 @@ function modelRequest(id: string): Promise<void> {
   });
 }
 
-async function manifestOf(store: LocalStore, sequence: number): Promise<{ consistency?: string }> {
-  const ref = (await store.list(lineage)).find((candidate) => candidate.sequence === sequence);
-  return JSON.parse(readFileSync(path.join(ws.root, 'store', ref?.key ?? 'missing', 'manifest.json'), 'utf8')) as { consistency?: string };
+interface ManifestFacts {
+  consistency?: string;
+  sessionId?: string | null;
+  interruptedTool?: { name: string; id: string };
 }
+
+async function manifestOf(store: LocalStore, sequence: number): Promise<ManifestFacts> {
+  const ref = (await store.list(lineage)).find((candidate) => candidate.sequence === sequence);
+  return JSON.parse(readFileSync(path.join(ws.root, 'store', ref?.key ?? 'missing', 'manifest.json'), 'utf8')) as ManifestFacts;
+}
+
+const toolUse = (id: string): string => `${JSON.stringify({ type: 'assistant', message: { role: 'assistant', content: [{ type: 'tool_use', id, name: 'Bash', input: {} }] } })}\n`;
 
 const limits: TurnBoundaryLimits = { storeWaitMs: 3000, storePollMs: 5, holdDeadlineMs: 30_000, midTurnAfterMs: 3_600_000 };
 
@@ -141,6 +151,29 @@ describe('a model request held for a checkpoint', () => {
     // The checkpoint itself goes on after the request and is stored.
     await scheduler.save('flush');
     expect((await manifestOf(store, 1)).consistency).toBe('mid-turn');
+  });
+
+  it('in guard mode (no events) holds each request, forces the checkpoint, and labels the final one by the calls the store shows open', async () => {
+    const { scheduler, store } = await setUp(limits, { guard: true, firstRequest: false });
+    // Every request of the agent is its progress: the first one already gets a checkpoint.
+    appendFileSync(transcript(), toolResult('toolu_0'));
+    await modelRequest('toolu_0');
+    expect((await manifestOf(store, 1)).consistency).toBe('turn-boundary');
+    const answered: string[] = [];
+    appendFileSync(transcript(), toolUse('toolu_1'));
+    const done = modelRequest('toolu_1').then(() => answered.push('request'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toEqual([]);
+    appendFileSync(transcript(), toolResult('toolu_1'));
+    await done;
+    // A read-only step changes no file of the work tree, yet the session moved on: saved anyway.
+    const boundary = await manifestOf(store, 2);
+    expect(boundary).toMatchObject({ consistency: 'turn-boundary', sessionId: SESSION });
+    // The agent step ends with a tool call cut off: the final checkpoint says which.
+    appendFileSync(transcript(), toolUse('toolu_2'));
+    await turns?.attemptEnded();
+    await scheduler.due('final', { force: true, final: true });
+    expect(await manifestOf(store, 3)).toMatchObject({ consistency: 'mid-turn', interruptedTool: { name: 'Bash', id: 'toolu_2' } });
   });
 
   it('falls back to agent state first when the agent works without its requests reaching the proxy', async () => {
