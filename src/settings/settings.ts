@@ -265,6 +265,9 @@ export const patterns = z.string().transform((value, ctx): RegExp[] => {
 
 export const optionalText = z.string().transform((value) => (value.trim() === '' ? undefined : value.trim()));
 
+/** Outside Actions (the CLI) the default `${{ github.token }}` stays unexpanded: no token then. */
+export const githubToken = optionalText.transform((value) => (value?.startsWith('${{') ? undefined : value));
+
 const shellWords = z.string().transform((value, ctx): string[] => {
   try {
     return splitShellWords(value);
@@ -283,8 +286,7 @@ const rawSchema = z.object({
   model: optionalText,
   anthropic_api_key: optionalText,
   claude_code_oauth_token: optionalText,
-  // Outside Actions (the CLI) the default expression stays unexpanded: no token then.
-  github_token: optionalText.transform((value) => (value?.startsWith('${{') ? undefined : value)),
+  github_token: githubToken,
   settings: z.string(),
   use_bedrock: boolean,
   use_vertex: boolean,

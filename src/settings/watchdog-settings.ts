@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
-import { duration, formatIssues, integer, optionalText, patterns, SettingsError, INPUT_DEFAULTS, type InputSource } from './settings.js';
+import { duration, formatIssues, githubToken, integer, optionalText, patterns, SettingsError, INPUT_DEFAULTS, type InputSource } from './settings.js';
 
 export interface WatchdogSettings {
   readonly token: string;
@@ -19,7 +19,7 @@ export interface WatchdogSettings {
 const MAX_GITHUB_RETRY_TIME_MS = 3_600_000;
 
 const schema = z.object({
-  github_token: optionalText,
+  github_token: githubToken,
   max_run_attempts: integer({ min: 1, max: 50 }),
   rerun_delay: duration({ min: 0 }),
   // A watchdog job is small (timeout-minutes: 10 in the README); an hour is already generous.

@@ -20,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { ensurePrivateFolder } from '../../private-folder.js';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import { getOctokit } from '@actions/github';
@@ -303,6 +304,9 @@ export class ActionsCacheStore implements Store {
 
   /** A fresh folder for one kind of entry: the path (and so the cache version) every job computes alike. */
   async #stage(kind: 'manifest' | 'pack'): Promise<string> {
+    // The path is predictable (it is part of the cache version): another local user must not be able
+    // to plant or read what passes through it.
+    await ensurePrivateFolder(this.#stagingDir);
     const folder = path.join(this.#stagingDir, kind);
     await rm(folder, { recursive: true, force: true });
     await mkdir(folder, { recursive: true });
