@@ -31,6 +31,8 @@ describe('the content-addressed checkpoint format', () => {
   let checkout: string;
   let staging: string;
   let stateDir: string;
+  // Where Claude Code keeps a transcript: session data, which is all a checkpoint takes of the state folder.
+  const SESSION_FILE = 'projects/-w/0b7c-session.jsonl';
 
   beforeEach(async () => {
     ws = await createWorkspace();
@@ -64,8 +66,8 @@ describe('the content-addressed checkpoint format', () => {
     await writeFile(path.join(checkout, 'progress.txt'), content);
     await mkdir(path.join(checkout, 'results'), { recursive: true });
     await writeFile(path.join(checkout, 'results', `${content}.txt`), `${content} output\n`);
-    await mkdir(stateDir, { recursive: true });
-    await writeFile(path.join(stateDir, 'session.jsonl'), `${content} session\n`);
+    await mkdir(path.dirname(path.join(stateDir, SESSION_FILE)), { recursive: true });
+    await writeFile(path.join(stateDir, SESSION_FILE), `${content} session\n`);
     return create(sequence, extra);
   }
 
@@ -74,8 +76,8 @@ describe('the content-addressed checkpoint format', () => {
     await writeFile(path.join(checkout, 'results', 'weights.bin'), randomBytes(9 * 1024 * 1024));
     // 7 MB: two chunks, of which an append changes only the second.
     await writeFile(path.join(checkout, 'results', 'train.log'), 'step 1\n'.repeat(1_000_000));
-    await mkdir(stateDir, { recursive: true });
-    await writeFile(path.join(stateDir, 'session.jsonl'), '{"turn":1}\n');
+    await mkdir(path.dirname(path.join(stateDir, SESSION_FILE)), { recursive: true });
+    await writeFile(path.join(stateDir, SESSION_FILE), '{"turn":1}\n');
     const store = new LocalStore(path.join(ws.root, 'store'));
     const first = await create(1);
     const firstRef = await store.save({ dir: first.dir, lineage: LINEAGE, sequence: 1, attempt: 1, createdAt: first.manifest.createdAt });
@@ -85,7 +87,7 @@ describe('the content-addressed checkpoint format', () => {
     await store.save({ dir: warm.dir, lineage: LINEAGE, sequence: 2, attempt: 1, createdAt: warm.manifest.createdAt });
 
     await writeFile(path.join(checkout, 'results', 'train.log'), 'step 2\n', { flag: 'a' });
-    await writeFile(path.join(stateDir, 'session.jsonl'), '{"turn":2}\n', { flag: 'a' });
+    await writeFile(path.join(stateDir, SESSION_FILE), '{"turn":2}\n', { flag: 'a' });
     const third = await create(3);
     const thirdRef = await store.save({ dir: third.dir, lineage: LINEAGE, sequence: 3, attempt: 1, createdAt: third.manifest.createdAt });
     // The appended log is read again (7 MB); the 9 MiB of unchanged weights are not.
@@ -106,7 +108,7 @@ describe('the content-addressed checkpoint format', () => {
     expect(warnings).toEqual([]);
     expect(restored?.manifest.sequence).toBe(3);
     expect((await readFile(path.join(checkout, 'results', 'train.log'), 'utf8')).endsWith('step 1\nstep 2\n')).toBe(true);
-    expect(await readFile(path.join(stateDir, 'session.jsonl'), 'utf8')).toBe('{"turn":1}\n{"turn":2}\n');
+    expect(await readFile(path.join(stateDir, SESSION_FILE), 'utf8')).toBe('{"turn":1}\n{"turn":2}\n');
   });
 
   it('never stores a secret that a file holds for a moment while saves run (the scan race)', async () => {
@@ -198,7 +200,7 @@ describe('the content-addressed checkpoint format', () => {
       expect(await readFile(path.join(checkout, 'progress.txt'), 'utf8')).toBe('v1');
       expect((await readdir(path.join(checkout, 'results'))).sort()).toEqual(['v1.txt']);
       expect(await gitIn(checkout, 'status', '--porcelain', '--untracked-files=all')).toBe('?? progress.txt');
-      expect(await readFile(path.join(stateDir, 'session.jsonl'), 'utf8')).toBe('v1 session\n');
+      expect(await readFile(path.join(stateDir, SESSION_FILE), 'utf8')).toBe('v1 session\n');
     });
 
     it('refuses a checkpoint larger than the free disk before writing anything', async () => {
