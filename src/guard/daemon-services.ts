@@ -8,6 +8,7 @@ import { defaultLimits } from '../checkpoint/turn-boundary-policy.js';
 import { describeCheckpointMode, TurnCheckpoints, type CheckpointMode } from '../checkpoint/turn-checkpoints.js';
 import type { TurnGate } from '../proxy/turn-gate.js';
 import { startApiProxy, type ApiProxy, type ProxyStats } from '../proxy/api-proxy.js';
+import { pingIntervalFrom } from '../proxy/hold-policy.js';
 import { emptyStats } from '../proxy/stats.js';
 import type { Log } from '../report/log.js';
 import type { Settings } from '../settings/settings.js';
@@ -116,6 +117,7 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
         log,
         signal: options.signal,
         beforeForward: gate,
+        hold: { retryTimeMs: settings.apiProxy.retryTimeMs, pingIntervalMs: pingIntervalFrom(env.DURABLE_AGENT_HOLD_PING_MS) },
       });
       log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${variable})`);
       proxies.push({ variable, upstream, proxy });

@@ -34,6 +34,7 @@ export async function runDaemon(): Promise<void> {
         passedOnFailures: stats.passedOnFailures,
         failuresByStatus: stats.failuresByStatus,
         waitMs: stats.waitMs,
+        holds: stats.holds.map((hold) => ({ ...hold })),
       },
       checkpointMode: services?.checkpointMode ?? status.checkpointMode,
       checkpoints: (job?.scheduler.history ?? []).map((entry) => ({ ...entry, at: entry.at.toISOString() })),

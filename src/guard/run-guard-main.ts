@@ -4,6 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import * as core from '@actions/core';
+import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { knownSecrets } from '../settings/known-secrets.js';
 import type { InputName } from '../settings/settings.js';
 import { daemonLogOf, guardTempDir, readGuardSettings, statusFileOf } from './guard-settings.js';
@@ -94,6 +95,12 @@ export async function runGuardMain(): Promise<void> {
       const value = settings.agent === 'opencode' && variable === 'ANTHROPIC_BASE_URL' ? `${url}/v1` : url;
       core.exportVariable(variable, value);
       core.info(`${variable}=${value} for the next steps of this job`);
+    }
+    // The daemon holds a request through an outage for up to api_retry_time: Claude Code must not
+    // give up on it first (a larger value the job set is kept).
+    const requestTimeoutMs = agentRequestTimeoutMs(settings.apiProxy.retryTimeMs);
+    if (settings.agent === 'claude' && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0 && !(Number(process.env.API_TIMEOUT_MS) >= requestTimeoutMs)) {
+      core.exportVariable('API_TIMEOUT_MS', String(requestTimeoutMs));
     }
     if (sessionId) core.info(`Restored session ${sessionId}: pass ${settings.agent === 'claude' ? 'claude_args' : 'opencode_args'} from this step's outputs to resume it.`);
   } catch (error) {

@@ -99,6 +99,11 @@ function summary(status: GuardStatus | undefined): string {
     );
     const failures = Object.entries(proxy.failuresByStatus).map(([code, count]) => `${code} × ${count}`);
     if (failures.length) lines.push(`- Upstream failures: ${failures.join(', ')}`);
+    if (proxy.holds.length > 0) {
+      lines.push(`- Requests held through an outage: ${proxy.holds.length}`, '', '| started | held | upstream tries | final status |', '|---|---|---|---|');
+      for (const hold of proxy.holds) lines.push(`| ${new Date(hold.startedAt).toISOString()} | ${formatDuration(hold.durationMs)} | ${hold.tries} | ${hold.finalStatus} |`);
+      lines.push('');
+    }
   }
   if (status.resumed) lines.push(`- Restored checkpoint ${status.restoredFrom}${status.sessionId ? ` with session ${status.sessionId}` : ''}.`);
   const saved = status.checkpoints.filter((entry) => entry.kind === 'saved');

@@ -34,6 +34,8 @@ export const guardStatusSchema = z.object({
       passedOnFailures: z.number(),
       failuresByStatus: z.record(z.string(), z.number()),
       waitMs: z.number(),
+      /** Requests held through an outage (HoldRecord). */
+      holds: z.array(z.object({ startedAt: z.number(), durationMs: z.number(), tries: z.number(), finalStatus: z.string() })).default([]),
     })
     .optional(),
   /** turn-boundary or agent-state-first (CheckpointMode); empty without checkpoints. */

@@ -211,7 +211,8 @@ describe('guard mode when the agent step fails on the model API', () => {
     let daemon = 0;
     try {
       const home = path.join(ws.root, 'home');
-      const main = await runAction(ws, { agent: 'claude', api_max_delay: '0s', api_retry_attempts: '2' }, { entry: 'guard-main', env: { HOME: home, ANTHROPIC_BASE_URL: api.url } });
+      // No outage hold: the failures reach the agent, as after a hold that ran out.
+      const main = await runAction(ws, { agent: 'claude', api_max_delay: '0s', api_retry_attempts: '2', api_retry_time: '0' }, { entry: 'guard-main', env: { HOME: home, ANTHROPIC_BASE_URL: api.url } });
       daemon = Number(main.state.guard_daemon_pid);
       const exported = parseCommandFile(readFileSync(path.join(ws.root, 'github-env'), 'utf8'));
       const env = { ...hostEnvironment(), HOME: home, ...exported, ANTHROPIC_API_KEY: 'sk-test', CLAUDE_CODE_MAX_RETRIES: '0' };
@@ -220,6 +221,35 @@ describe('guard mode when the agent step fails on the model API', () => {
       const post = await runAction(ws, { agent: 'claude', job_status: 'failure' }, { entry: 'guard-post', env: { HOME: home } });
       expect(post.stdout).toMatch(/^::error::The agent step failed on the model API \(server_error\) \[durable-agent:transient:server_error\]$/m);
       expect(isAlive(daemon)).toBe(false);
+    } finally {
+      if (daemon) killTree(daemon);
+      await api.close();
+      await ws.dispose();
+    }
+  });
+});
+
+describe('guard mode through an outage', () => {
+  it('holds the agent step\'s request until the API answers again, and the summary says so', async () => {
+    const ws = await createWorkspace();
+    // More failures than the daemon's two tries and Claude Code's single try (CLAUDE_CODE_MAX_RETRIES=0) survive.
+    const api = await startModelApi({ script: { steps: 2 }, faults: [{ kind: 'http500', at: { step: 1 }, count: 8, retryAfterSeconds: 0 }] });
+    let daemon = 0;
+    try {
+      const home = path.join(ws.root, 'home');
+      const main = await runAction(ws, { agent: 'claude', api_max_delay: '0s', api_retry_attempts: '2' }, { entry: 'guard-main', env: { HOME: home, ANTHROPIC_BASE_URL: api.url, DURABLE_AGENT_HOLD_PING_MS: '200' } });
+      expect(main.exitCode, main.stdout + main.stderr).toBe(0);
+      daemon = Number(main.state.guard_daemon_pid);
+      const exported = parseCommandFile(readFileSync(path.join(ws.root, 'github-env'), 'utf8'));
+      expect(Number(exported.API_TIMEOUT_MS)).toBeGreaterThan(30 * 60_000);
+      const env = { ...hostEnvironment(), HOME: home, ...exported, ANTHROPIC_API_KEY: 'sk-test', CLAUDE_CODE_MAX_RETRIES: '0' };
+      const step = await AGENTS[0].start(ws, env, '').done;
+      expect(step.code).toBe(0);
+      expect(await ws.marks()).toEqual(['step-1', 'step-2']);
+      await runAction(ws, { agent: 'claude', job_status: 'success' }, { entry: 'guard-post', env: { HOME: home } });
+      const summary = readFileSync(path.join(ws.root, 'github-step-summary'), 'utf8');
+      expect(summary).toMatch(/Requests held through an outage: 1/);
+      expect(summary).toMatch(/\| 200 \|/);
     } finally {
       if (daemon) killTree(daemon);
       await api.close();
