@@ -8,7 +8,7 @@
  * at once: both CLIs wait on a stream of `ping` events for many minutes, and the upstream's real
  * answer can follow on the same stream once the outage is over.
  */
-import { backoffCeilingMs, isRetryableFailure } from './retry-decision.js';
+import { apiErrorOf, backoffCeilingMs, isRetryableFailure } from './retry-decision.js';
 import type { PassOnReason, ProxyRetryPolicy, UpstreamFailureKind } from './retry-decision.js';
 
 export interface HoldPolicy {
@@ -115,16 +115,8 @@ export function sseErrorEvent(type: string, message: string): string {
  * SSE requires; anything else becomes the standard shape for the status.
  */
 export function fatalAnswerEvent(status: number, body: string): string {
-  const fallback = sseErrorEvent(errorTypeForStatus(status), `The model API answered ${status}.`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return fallback;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return fallback;
-  const error = (parsed as { error?: unknown }).error;
-  if (typeof error !== 'object' || error === null || typeof (error as { type?: unknown }).type !== 'string') return fallback;
+  const error = apiErrorOf(body);
+  if (error === undefined) return sseErrorEvent(errorTypeForStatus(status), `The model API answered ${status}.`);
   return `event: error\ndata: ${JSON.stringify({ type: 'error', error })}\n\n`;
 }
 

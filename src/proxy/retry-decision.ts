@@ -2,6 +2,7 @@
  * The API proxy's decisions, kept free of I/O so they can be tested exhaustively: which upstream
  * answers are worth another try, how long to wait, and when to stop retrying altogether.
  */
+import { z } from 'zod';
 
 export interface ProxyRetryPolicy {
   /** Total tries per request, >= 1. */
@@ -182,20 +183,21 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   return address === '::1' || address === '0:0:0:0:0:0:0:1';
 }
 
-/**
- * The API's error type from a buffered error body (`{"type":"error","error":{"type":"api_error"}}`),
- * for the log line only; undefined when the body is not that shape.
- */
-export function errorTypeOf(body: string): string | undefined {
-  let parsed: unknown;
+const apiErrorBody = z.object({ error: z.looseObject({ type: z.string() }) });
+
+/** The API's error object from a buffered error body (`{"type":"error","error":{"type":"api_error",…}}`); undefined when the body is not that shape. */
+export function apiErrorOf(body: string): z.infer<typeof apiErrorBody>['error'] | undefined {
   try {
-    parsed = JSON.parse(body);
+    const parsed = apiErrorBody.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data.error : undefined;
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const error = (parsed as { error?: unknown }).error;
-  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+}
+
+/** The API's error type from a buffered error body, for the log line only. */
+export function errorTypeOf(body: string): string | undefined {
+  const type = apiErrorOf(body)?.type;
   // Only a short identifier: this goes into logs, and a free-form field could carry anything.
-  return typeof type === 'string' && /^[a-z_]{1,64}$/.test(type) ? type : undefined;
+  return type !== undefined && /^[a-z_]{1,64}$/.test(type) ? type : undefined;
 }
