@@ -11,7 +11,9 @@ import { createRedactor, knownSecrets } from './settings/known-secrets.js';
 import { runAttempt, type AttemptRecord } from './runner/attempt.js';
 import type { FailureReason } from './runner/classify.js';
 import { nextLaunch, type LaunchPlan } from './runner/next-launch.js';
-import { runWithRetries, type Wait } from './runner/retry-loop.js';
+import { runWithRetries, type RetryLoopResult, type Wait } from './runner/retry-loop.js';
+import { AttemptTally } from './runner/attempt-tally.js';
+import { concludeRun, type Conclusion } from './runner/conclusion.js';
 import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
 import { pingIntervalFrom } from './proxy/hold-policy.js';
 import { providerRoute } from './agents/provider-route.js';
@@ -208,12 +210,156 @@ function withBackgroundProcesses(plan: LaunchPlan, runId: string, settings: Sett
   return { ...plan, request: { ...plan.request, prompt: `${plan.request.prompt}${note}` } };
 }
 
-/** Why no further attempt may start: the cost guard over every attempt of the lineage. */
-function overBudget(settings: Settings, totals: { costUsd: number; turns: number }): string | undefined {
-  const { maxTotalCostUsd, maxTotalTurns } = settings.budget;
-  if (maxTotalCostUsd > 0 && totals.costUsd >= maxTotalCostUsd) return `the total cost $${totals.costUsd.toFixed(4)} reached max_total_cost_usd ($${maxTotalCostUsd})`;
-  if (maxTotalTurns > 0 && totals.turns >= maxTotalTurns) return `the total of ${totals.turns} turns reached max_total_turns (${maxTotalTurns})`;
-  return undefined;
+
+/** Everything one attempt needs, set up once per job attempt. */
+interface AgentRun {
+  readonly options: PipelineOptions;
+  readonly adapter: AgentAdapter;
+  readonly executable: string;
+  readonly executionFile: ExecutionFile;
+  readonly proxy: ApiProxy | undefined;
+  readonly job: JobCheckpoints | undefined;
+  readonly turns: TurnCheckpoints | undefined;
+  /** Inherited by everything the agent starts: how its background processes are found again. */
+  readonly runId: string;
+  readonly agentEnv: NodeJS.ProcessEnv;
+  readonly jobAttempt: number;
+  readonly tally: AttemptTally;
+}
+
+/** Tells the action what its post step needs, after a checkpoint or when the session became known. */
+function publishCheckpointState(run: Pick<AgentRun, 'options' | 'job'>): void {
+  const { job } = run;
+  if (!job) return;
+  const { scheduler } = job;
+  run.options.onCheckpoint?.({ lastSequence: scheduler.lastSequence, sessionId: scheduler.sessionId, baseCommit: job.baseCommit, attempts: scheduler.attempts, totals: scheduler.totals });
+}
+
+async function openCheckpoints(options: PipelineOptions, adapter: AgentAdapter, proxy: ApiProxy | undefined, gate: { current: TurnGate | undefined }): Promise<Pick<AgentRun, 'job' | 'turns'>> {
+  const { settings, log } = options;
+  const job = await log.group('Checkpoints', () => openJobCheckpoints({ settings, adapter, env: options.env, log, restore: true }));
+  const turns = job
+    ? new TurnCheckpoints({ scheduler: job.scheduler, store: sessionStoreFor(adapter), log, limits: defaultLimits(settings.checkpoint.intervalMs), gated: proxy !== undefined })
+    : undefined;
+  gate.current = turns?.gate;
+  if (turns) log.info(`Checkpoints are taken ${describeCheckpointMode(turns.mode)}.`);
+  publishCheckpointState({ options, job });
+  if (job?.restored) {
+    await job.scheduler.due('after restore');
+    publishCheckpointState({ options, job });
+  }
+  return { job, turns };
+}
+
+/** One attempt: the agent run once, then its cost counted and, after a failure, a checkpoint. */
+async function runOneAttempt(run: AgentRun, number: number, plan: LaunchPlan): Promise<AttemptRecord> {
+  const { options, adapter, turns, proxy, tally } = run;
+  const { settings, log } = options;
+  const scheduler = run.job?.scheduler;
+  if (scheduler) scheduler.sessionId = plan.request.sessionId ?? scheduler.sessionId;
+  turns?.attemptStarted(settings.attemptTimeoutMs);
+  const record = await log.group(`Attempt ${number}: ${describePlan(adapter, plan)}`, () =>
+    runAttempt({
+      number,
+      adapter,
+      executable: run.executable,
+      request: plan.request,
+      cwd: settings.workingDirectory,
+      baseEnv: run.agentEnv,
+      attemptTimeoutMs: settings.attemptTimeoutMs,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      killGraceMs: settings.killGraceMs,
+      classify: { retryOn: settings.retryOn, neverRetryOn: settings.neverRetryOn, retryUnknown: settings.retryUnknown },
+      executionFile: run.executionFile,
+      log,
+      signal: options.signal,
+      takeProxyStats: proxy ? () => proxy.takeAttemptStats() : undefined,
+      onEvent: turns ? (event) => turns.onAgentEvent(event) : undefined,
+      onSessionId: (id) => {
+        if (scheduler) scheduler.sessionId = id;
+        publishCheckpointState(run);
+      },
+    }),
+  );
+  await turns?.attemptEnded();
+  tally.attemptEnded(record);
+  if (scheduler) {
+    scheduler.sessionId = record.sessionId ?? scheduler.sessionId;
+    scheduler.attempts.push(attemptEntry(record, run.jobAttempt));
+    scheduler.totals = tally.totals;
+    if (record.classification.kind !== 'success' && record.classification.reason !== 'cancelled') {
+      await scheduler.due(`after failed attempt ${number}`);
+    }
+    publishCheckpointState(run);
+  }
+  return record;
+}
+
+/** Attempts with retries, unless the budget is spent before the first one. */
+async function runAttempts(run: AgentRun, first: LaunchPlan): Promise<RetryLoopResult> {
+  const { options, adapter, tally } = run;
+  const { settings, log } = options;
+  if (tally.budgetStop) return { attempts: [], waits: [], stoppedBecause: undefined };
+  try {
+    return await runWithRetries({
+      policy: settings.retry,
+      first,
+      log,
+      signal: options.signal,
+      attempt: (number, plan) => runOneAttempt(run, number, plan),
+      delayHint: (record) => record.retryAfterMs,
+      mayRetry: () => tally.checkBudget(),
+      next: (previous) => {
+        const plan = nextLaunch({ previous, prompt: settings.prompt, resumePrompt: settings.resumePrompt, newSessionId: () => adapter.newSessionId() });
+        tally.planned(plan);
+        return withBackgroundProcesses(plan, run.runId, settings, log);
+      },
+    });
+  } finally {
+    run.turns?.stop();
+    run.job?.scheduler.stop();
+    await run.executionFile.close();
+  }
+}
+
+async function finalCheckpoint(run: AgentRun, cancelled: boolean): Promise<void> {
+  const { job } = run;
+  const { settings, log } = run.options;
+  if (!job) return;
+  await log.group('Final checkpoint', async () => {
+    // A cancelled job has 7.5 s before SIGTERM and 2.5 s more before it is killed.
+    await job.scheduler.due(cancelled ? 'cancelled' : 'end of the job attempt', { force: true, final: true, ...(cancelled ? { deadlineMs: 5000 } : {}) });
+    publishCheckpointState(run);
+    if (!cancelled) await job.scheduler.pruneOld(settings.checkpoint.keep);
+    if (!cancelled) await warnUnmatchedCheckpointPaths(job, log);
+  });
+}
+
+function runResult(run: AgentRun, loop: RetryLoopResult, conclusion: Conclusion, earlier: readonly SummaryAttempt[]): RunResult {
+  const { job, turns, tally } = run;
+  const { attempts } = loop;
+  return {
+    conclusion: conclusion.conclusion,
+    failureReason: conclusion.failureReason,
+    failureKind: conclusion.failureKind,
+    failureMessage: conclusion.failureMessage,
+    sessionId: [...attempts].reverse().find((attempt) => attempt.sessionId)?.sessionId ?? job?.scheduler.sessionId,
+    executionFile: run.executionFile.path,
+    attempts,
+    earlierAttempts: earlier,
+    waits: loop.waits,
+    freshAfterLostSession: tally.freshAfterLostSession,
+    apiRetries: attempts.reduce((sum, attempt) => sum + attempt.apiRetries, 0),
+    resumed: job?.restored !== undefined,
+    restoredFrom: job?.restored ? `${job.restored.manifest.sequence}@${job.restored.manifest.createdAt}` : '',
+    checkpointKey: job?.scheduler.latest?.key ?? '',
+    checkpointsSaved: job?.scheduler.count ?? 0,
+    checkpoints: job?.scheduler.history ?? [],
+    checkpointMode: turns?.mode ?? '',
+    holds: attempts.flatMap((attempt) => (attempt.holds ?? []).map((hold) => ({ ...hold, startedAt: new Date(hold.startedAt), attempt: attempt.number }))),
+    totals: tally.totals,
+    runAttempt: run.jobAttempt,
+  };
 }
 
 async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, gate: { current: TurnGate | undefined }): Promise<RunResult> {
@@ -221,151 +367,20 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, g
   const adapter = createAdapter({ settings, apiBaseUrl: proxy?.url });
   const { executable, executionFile } = await log.group('Set up', () => setUp(adapter, options));
   const jobAttempt = Number(options.env.GITHUB_RUN_ATTEMPT ?? '1') || 1;
-
-  const job = await log.group('Checkpoints', () => openJobCheckpoints({ settings, adapter, env: options.env, log, restore: true }));
+  const { job, turns } = await openCheckpoints(options, adapter, proxy, gate);
   const scheduler = job?.scheduler;
-  const turns = scheduler
-    ? new TurnCheckpoints({ scheduler, store: sessionStoreFor(adapter), log, limits: defaultLimits(settings.checkpoint.intervalMs), gated: proxy !== undefined })
-    : undefined;
-  gate.current = turns?.gate;
-  if (turns) log.info(`Checkpoints are taken ${describeCheckpointMode(turns.mode)}.`);
-  const onSaved = (): void => {
-    if (job) {
-      const { scheduler: jobScheduler } = job;
-      options.onCheckpoint?.({
-        lastSequence: jobScheduler.lastSequence,
-        sessionId: jobScheduler.sessionId,
-        baseCommit: job.baseCommit,
-        attempts: jobScheduler.attempts,
-        totals: jobScheduler.totals,
-      });
-    }
-  };
-  onSaved();
-  if (job?.restored && scheduler) {
-    await scheduler.due('after restore');
-    onSaved();
-  }
   const earlier = earlierAttempts(scheduler?.attempts ?? []);
-  const totals = { ...(scheduler?.totals ?? { costUsd: 0, turns: 0 }) };
-  // Inherited by everything the agent starts: how its background processes are found again.
   const runId = randomUUID();
-  const agentEnv: NodeJS.ProcessEnv = job
-    ? { ...options.env, [RUN_MARKER_VARIABLE]: runId, DURABLE_AGENT_CHECKPOINT_DIR: job.hooks.extraDir, DURABLE_AGENT_CHECKPOINT_REQUEST: job.hooks.requestFile }
-    : { ...options.env, [RUN_MARKER_VARIABLE]: runId };
+  const hooks = job ? { DURABLE_AGENT_CHECKPOINT_DIR: job.hooks.extraDir, DURABLE_AGENT_CHECKPOINT_REQUEST: job.hooks.requestFile } : {};
+  const agentEnv: NodeJS.ProcessEnv = { ...options.env, [RUN_MARKER_VARIABLE]: runId, ...hooks };
+  const tally = new AttemptTally(settings.budget, scheduler?.totals ?? { costUsd: 0, turns: 0 });
+  const run: AgentRun = { options, adapter, executable, executionFile, proxy, job, turns, runId, agentEnv, jobAttempt, tally };
 
-  let freshAfterLostSession = 0;
-  let budgetStop: string | undefined = overBudget(settings, totals);
   const first = firstPlan(adapter, settings, job, jobAttempt);
   if (first.note) log.warning(first.note);
   scheduler?.start();
-  const loop = budgetStop
-    ? { attempts: [], waits: [], stoppedBecause: undefined }
-    : await (async () => {
-        try {
-          return await runWithRetries({
-            policy: settings.retry,
-            first,
-            log,
-            signal: options.signal,
-            attempt: async (number, plan) => {
-              if (scheduler) scheduler.sessionId = plan.request.sessionId ?? scheduler.sessionId;
-              turns?.attemptStarted(settings.attemptTimeoutMs);
-              const record = await log.group(`Attempt ${number}: ${describePlan(adapter, plan)}`, () =>
-                runAttempt({
-                  number,
-                  adapter,
-                  executable,
-                  request: plan.request,
-                  cwd: settings.workingDirectory,
-                  baseEnv: agentEnv,
-                  attemptTimeoutMs: settings.attemptTimeoutMs,
-                  idleTimeoutMs: settings.idleTimeoutMs,
-                  killGraceMs: settings.killGraceMs,
-                  classify: { retryOn: settings.retryOn, neverRetryOn: settings.neverRetryOn, retryUnknown: settings.retryUnknown },
-                  executionFile,
-                  log,
-                  signal: options.signal,
-                  takeProxyStats: proxy ? () => proxy.takeAttemptStats() : undefined,
-                  onEvent: turns ? (event) => turns.onAgentEvent(event) : undefined,
-                  onSessionId: (id) => {
-                    if (scheduler) scheduler.sessionId = id;
-                    onSaved();
-                  },
-                }),
-              );
-              await turns?.attemptEnded();
-              totals.costUsd += record.costUsd ?? 0;
-              totals.turns += record.numTurns ?? 0;
-              if (scheduler) {
-                scheduler.sessionId = record.sessionId ?? scheduler.sessionId;
-                scheduler.attempts.push(attemptEntry(record, jobAttempt));
-                scheduler.totals = { ...totals };
-                if (record.classification.kind !== 'success' && record.classification.reason !== 'cancelled') {
-                  await scheduler.due(`after failed attempt ${number}`);
-                }
-                onSaved();
-              }
-              return record;
-            },
-            delayHint: (record) => record.retryAfterMs,
-            mayRetry: () => {
-              budgetStop = overBudget(settings, totals);
-              return budgetStop;
-            },
-            next: (previous) => {
-              const plan = nextLaunch({ previous, prompt: settings.prompt, resumePrompt: settings.resumePrompt, newSessionId: () => adapter.newSessionId() });
-              if (plan.request.mode === 'fresh') freshAfterLostSession += 1;
-              return withBackgroundProcesses(plan, runId, settings, log);
-            },
-          });
-        } finally {
-          turns?.stop();
-          scheduler?.stop();
-          await executionFile.close();
-        }
-      })();
-
-  const attempts = loop.attempts;
-  const last = attempts.at(-1);
-  const verdict = last?.classification;
-  const success = verdict?.kind === 'success';
-  const cancelled = loop.stoppedBecause === 'cancelled' || verdict?.reason === 'cancelled';
-
-  if (scheduler) {
-    await log.group('Final checkpoint', async () => {
-      // A cancelled job has 7.5 s before SIGTERM and 2.5 s more before it is killed.
-      await scheduler.due(cancelled ? 'cancelled' : 'end of the job attempt', { force: true, final: true, ...(cancelled ? { deadlineMs: 5000 } : {}) });
-      onSaved();
-      if (!cancelled && job) await job.scheduler.pruneOld(settings.checkpoint.keep);
-      if (!cancelled && job) await warnUnmatchedCheckpointPaths(job, log);
-    });
-  }
-
-  let failureMessage = success ? '' : (verdict?.message ?? 'the agent did not run');
-  if (budgetStop && !success) failureMessage = `${budgetStop}; no further attempt was started`;
-  else if (!success && loop.stoppedBecause && !cancelled) failureMessage = `${failureMessage} (gave up: ${loop.stoppedBecause})`;
-  const failureReason: RunResult['failureReason'] = success ? '' : budgetStop ? 'budget' : cancelled ? 'cancelled' : (verdict?.reason ?? 'unknown');
-  return {
-    conclusion: success ? 'success' : 'failure',
-    failureReason,
-    failureKind: success ? '' : budgetStop || cancelled || verdict === undefined ? 'fatal' : verdict.kind === 'transient' ? 'transient' : 'fatal',
-    failureMessage: cancelled ? 'the run was cancelled' : failureMessage,
-    sessionId: [...attempts].reverse().find((attempt) => attempt.sessionId)?.sessionId ?? scheduler?.sessionId,
-    executionFile: executionFile.path,
-    attempts,
-    earlierAttempts: earlier,
-    waits: loop.waits,
-    freshAfterLostSession,
-    apiRetries: attempts.reduce((sum, attempt) => sum + attempt.apiRetries, 0),
-    resumed: job?.restored !== undefined,
-    restoredFrom: job?.restored ? `${job.restored.manifest.sequence}@${job.restored.manifest.createdAt}` : '',
-    checkpointKey: scheduler?.latest?.key ?? '',
-    checkpointsSaved: scheduler?.count ?? 0,
-    checkpoints: scheduler?.history ?? [],
-    checkpointMode: turns?.mode ?? '',
-    holds: attempts.flatMap((attempt) => (attempt.holds ?? []).map((hold) => ({ ...hold, startedAt: new Date(hold.startedAt), attempt: attempt.number }))),
-    totals,
-    runAttempt: jobAttempt,
-  };
+  const loop = await runAttempts(run, first);
+  const conclusion = concludeRun(loop, tally.budgetStop);
+  await finalCheckpoint(run, conclusion.cancelled);
+  return runResult(run, loop, conclusion, earlier);
 }
