@@ -199,6 +199,17 @@ describe('durable-agent checkpoints (CLI) on checkpoints the action took', () =>
     expect(await git('symbolic-ref', 'HEAD')).toBe('refs/heads/main');
   });
 
+  it('refuses an unsigned checkpoint when DURABLE_AGENT_SIGNING_KEY is set, and writes nothing', async () => {
+    const newest = rows[0];
+    if (!newest) throw new Error('no checkpoint');
+    const into = scratch('signed');
+    const env = { ...hostEnvironment(), DURABLE_AGENT_SIGNING_KEY: 'a-signing-key-of-32-characters!!' };
+    const refused = await cli(['checkpoints', 'restore', newest.key, '--into', into, '--checkpoint-dir', store, '--extra-dir', scratch('extra')], { cwd: ws.repo, env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refused: .*sign/i);
+    expect(existsSync(path.join(into, 'progress.txt'))).toBe(false);
+  });
+
   it('restores an older checkpoint with the progress it had then, and only with --agent-state the agent state', async () => {
     const final = readFileSync(path.join(ws.repo, 'progress.txt'), 'utf8');
     const older = [...rows].reverse().find((row) => row.sequence < (rows[0]?.sequence ?? 0) && manifestAt(store, row.key).workspace.changes !== null);

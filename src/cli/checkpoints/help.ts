@@ -61,7 +61,9 @@ export const RESTORE_HELP = `Usage: durable-agent checkpoints restore KEY [--int
 
 Restores a checkpoint's workspace (HEAD and branch at the agent's commit, the work tree as it was,
 untracked files included), experiment outputs and extra folder, after checking every file against
-the manifest. A checkpoint that fails a check is refused and nothing is changed.
+the manifest. A checkpoint that fails a check is refused and nothing is changed. With
+DURABLE_AGENT_SIGNING_KEY set (the checkpoint_signing_key of the runs that saved it), an unsigned or
+wrongly signed checkpoint is refused.
 
 ${KEY_HELP}
 

@@ -31,7 +31,7 @@ export async function restoreCommand(ctx: Context, key: string, options: Restore
     const agentStateDir = options.agentStateDir === undefined ? undefined : path.resolve(options.agentStateDir);
     let result: Awaited<ReturnType<typeof restoreCheckpoint>>;
     try {
-      result = await restoreCheckpoint({ dir, workspace: target.workspace, lineage: manifest.lineage, extraDir, agentStateDir, checkpointPaths: manifest.checkpointPaths });
+      result = await restoreCheckpoint({ dir, workspace: target.workspace, lineage: manifest.lineage, extraDir, agentStateDir, checkpointPaths: manifest.checkpointPaths, signingKey: ctx.settings.secrets.checkpointSigningKey });
     } catch (error) {
       await target.undo();
       if (error instanceof CheckpointRejected) throw new CommandFailed(`cannot restore checkpoint ${located.ref.key}: refused: ${error.reason} (${error.kind})`);

@@ -24,6 +24,8 @@ export function readWhereSettings(where: WhereFlags, store: CheckpointStoreChoic
       (name) => {
         if (name === 'checkpoint_store') return store;
         if (name === 'github_token') return env.GITHUB_TOKEN;
+        // A secret, so never a flag: as for `durable-agent run`.
+        if (name === 'checkpoint_signing_key') return env.DURABLE_AGENT_SIGNING_KEY;
         const flag = FLAG_OF_INPUT[name];
         return flag === undefined ? undefined : where(flag);
       },
