@@ -10,7 +10,10 @@ if (!entry) {
   console.error('usage: node scripts/run-ts.mjs FILE.ts [args]');
   process.exit(2);
 }
-const outDir = path.resolve('node_modules/.cache/durable-agent-scripts');
+// In the checkout's tmp/, not in node_modules/.cache: node_modules may be a link shared by several
+// checkouts, and a bundle there would resolve the repository root (and the code it measures) to the
+// link's target; the packages still resolve through the checkout's node_modules.
+const outDir = path.resolve('tmp/run-ts');
 await mkdir(outDir, { recursive: true });
 const outfile = path.join(outDir, `${path.basename(entry, '.ts')}.mjs`);
 await build({ entryPoints: [entry], outfile, bundle: true, packages: 'external', format: 'esm', platform: 'node', target: 'node24', logLevel: 'warning' });

@@ -8,7 +8,8 @@ import { Agent as HttpAgent, createServer, request as httpRequest } from 'node:h
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions, ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import pRetry from 'p-retry';
@@ -483,7 +484,7 @@ class ProxyCore {
       else res.writeHead(status, agentResponseHeaders(response.headers));
       // Headers now, so the agent's own first-byte timer is satisfied even before the first event.
       res.flushHeaders();
-      await pipeline(response, res);
+      await relayBody(response, res);
     });
   }
 
@@ -491,7 +492,7 @@ class ProxyCore {
   async #relay(response: IncomingMessage, res: ServerResponse, request: RequestState, clientGone: AbortSignal, pipe: () => Promise<void>): Promise<void> {
     const { log } = this.settings;
     response.once('error', (error) => {
-      // When the agent left first, the pipeline tears the upstream down: no upstream failure.
+      // When the agent left first, relayBody tears the upstream down: no upstream failure.
       if (clientGone.aborted) return;
       this.stats.failure('network');
       this.stats.passedOn();
@@ -620,6 +621,30 @@ function readAnswer(response: IncomingMessage, timeoutMs: number, signal: AbortS
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
     response.once('end', () => settle(() => resolve(Buffer.concat(chunks))));
     response.on('error', (error) => settle(() => reject(new UpstreamFailure({ kind: 'network', code: errorCode(error) }))));
+  });
+}
+
+/**
+ * `pipeline(from, to)` without stream/promises' pipeline, which makes an AbortController per call
+ * and aborts it on success, building a DOMException with a stack trace on every answer. Tears down
+ * the same way: either side failing or closing early destroys both.
+ */
+function relayBody(from: Readable, to: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error): void => {
+      // Without the error: the side that failed already reported it to its own listeners.
+      from.destroy();
+      to.destroy();
+      reject(error);
+    };
+    finished(from, (error) => {
+      if (error) fail(error);
+    });
+    finished(to, (error) => {
+      if (error) fail(error);
+      else resolve();
+    });
+    from.pipe(to);
   });
 }
 
