@@ -8,7 +8,7 @@ import { anyAgentSessionData, listAgentState, withoutBrokenDatabases, type Agent
 import { CheckpointRejected } from './errors.js';
 import { git } from './exec.js';
 import { treeBytes, treeObjects, type FileTree } from './file-tree.js';
-import { sha256File, walkTree, type TreeEntry } from './files.js';
+import { walkTree, type TreeEntry } from './files.js';
 import {
   MANIFEST_FILE,
   OBJECTS_DIR,
@@ -112,6 +112,7 @@ export interface CreatedCheckpoint {
 const STAGING_OBJECTS = 'objects';
 const STAT_CACHE = 'stat-cache.json';
 const BUNDLE_NAME = 'workspace.bundle';
+const VERIFY_BUFFER = 1024 * 1024;
 
 export async function createCheckpoint(options: CreateCheckpointOptions): Promise<CreatedCheckpoint> {
   const workspace = path.resolve(options.workspace);
@@ -346,7 +347,7 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
       const checked = checkTree(await loadTree(objects, recorded.changes, 'work tree'), 'work tree', { root: top, forbidGitDirs: true });
       if ('problem' in checked) throw new CheckpointRejected('unsafe-archive', `work tree: ${checked.problem}`);
       notes.push(...checked.notes);
-      const onDisk = await destinationProblem(top, [...checked.tree.entries.map((entry) => entry.path), ...checked.tree.deleted], targetKinds);
+      const onDisk = destinationProblem(top, [...checked.tree.entries.map((entry) => entry.path), ...checked.tree.deleted], targetKinds);
       if (onDisk !== undefined) throw new CheckpointRejected('unsafe-archive', `work tree: ${onDisk}`);
       changes = checked.tree;
     }
@@ -394,7 +395,7 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
     // written: a checkpoint never brings back the agent's settings or hooks.
     const keep = options.agentStateFilter ?? anyAgentSessionData;
     const safe = role === 'agent-state' ? { ...checked.tree, entries: checked.tree.entries.filter((entry) => entry.kind === 'directory' || keep(entry.path)) } : checked.tree;
-    const onDisk = await destinationProblem(root, safe.entries.map((entry) => entry.path), role === 'paths' && root === top ? afterKinds : undefined);
+    const onDisk = destinationProblem(root, safe.entries.map((entry) => entry.path), role === 'paths' && root === top ? afterKinds : undefined);
     if (onDisk !== undefined) throw new CheckpointRejected('unsafe-archive', `${label}: ${onDisk}`);
     plan.push({ role, label, root, tree: safe });
   }
@@ -412,11 +413,12 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
   const before = await checkoutState(workspace);
   const created: string[] = [];
   try {
-    const outcome = await restoreWorkspace(workspace, recorded, bundleFile);
+    // The bundle's objects are in already (unbundled for the checks above).
+    const outcome = await restoreWorkspace(workspace, recorded, undefined);
     if (changes !== undefined) await writeTree(changes, top, objects, created, progress);
     for (const area of plan) {
       // Again, now that the work tree changed: a restored tracked symlink must not become a way out.
-      const onDisk = await destinationProblem(area.root, area.tree.entries.map((entry) => entry.path));
+      const onDisk = destinationProblem(area.root, area.tree.entries.map((entry) => entry.path));
       if (onDisk !== undefined) throw new CheckpointRejected('unsafe-archive', `${area.label}: ${onDisk}`);
       await writeTree(area.tree, area.root, objects, created, progress);
     }
@@ -460,17 +462,20 @@ export async function readValidManifest(dir: string, lineage: Lineage, options: 
     if (problem !== undefined) throw new CheckpointRejected('signature', problem);
   }
   const objects = new ObjectFolder(path.join(dir, OBJECTS_DIR));
-  const problems: string[] = [];
-  for (const object of manifest.objects) {
-    const file = objects.pathOf(object.id);
-    const info = await lstat(file).catch(() => undefined);
-    const short = `object ${object.id.slice(0, 12)}…`;
-    if (!info?.isFile()) problems.push(`${short} is missing`);
-    else if (info.size !== object.size) problems.push(`${short} has ${info.size} bytes, the manifest says ${object.size}`);
-    else if ((await sha256File(file)) !== object.id) problems.push(`${short} does not match its sha256`);
-    if (problems.length >= 3) break;
-  }
-  if (problems.length > 0) throw new CheckpointRejected('integrity', problems.join('; '));
+  const problems: Array<string | undefined> = [];
+  let next = 0;
+  // Two at a time: reading one object overlaps hashing the other, one scratch buffer each.
+  const worker = async (): Promise<void> => {
+    const scratch = Buffer.allocUnsafe(VERIFY_BUFFER);
+    for (let index = next++; index < manifest.objects.length; index = next++) {
+      if (problems.filter(Boolean).length >= 3) return;
+      const object = manifest.objects[index];
+      if (object !== undefined) problems[index] = await objects.problemWith(object.id, object.size, scratch);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  const found = problems.filter((problem) => problem !== undefined).slice(0, 3);
+  if (found.length > 0) throw new CheckpointRejected('integrity', found.join('; '));
   return manifest;
 }
 

@@ -1,5 +1,4 @@
 // File-system helpers shared by the archive and store code.
-import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,12 +32,6 @@ export async function walkTree(root: string, skip: (rel: string, kind: TreeEntry
   };
   await visit('');
   return entries;
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** Whether a file (or, for a symlink, its target text) contains one of the needles. */

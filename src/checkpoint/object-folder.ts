@@ -1,6 +1,7 @@
 // A folder of content-addressed objects, one file per object named by its id. Writes are atomic
 // (temp file, then rename), so a reader sees no object or a complete one.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OBJECT_ID } from './object-codec.js';
@@ -60,6 +61,32 @@ export class ObjectFolder {
       await rm(temp, { force: true });
     }
     return true;
+  }
+
+  /**
+   * Why the stored object is not the one named (missing, not a regular file, another size, another
+   * sha256), or undefined when it is. Reads through `scratch`, so checking allocates nothing.
+   */
+  async problemWith(id: string, size: number, scratch: Buffer): Promise<string | undefined> {
+    const short = `object ${id.slice(0, 12)}…`;
+    // O_NOFOLLOW: a link planted in place of an object is refused, not followed.
+    const handle = await open(this.pathOf(id), constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+    if (handle === undefined) return `${short} is missing`;
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return `${short} is missing`;
+      if (info.size !== size) return `${short} has ${info.size} bytes, the manifest says ${size}`;
+      const hash = createHash('sha256');
+      for (let offset = 0; ; ) {
+        const { bytesRead } = await handle.read(scratch, 0, scratch.length, offset);
+        if (bytesRead === 0) break;
+        hash.update(scratch.subarray(0, bytesRead));
+        offset += bytesRead;
+      }
+      return hash.digest('hex') === id ? undefined : `${short} does not match its sha256`;
+    } finally {
+      await handle.close();
+    }
   }
 
   read(id: string): Promise<Buffer> {

@@ -1,13 +1,14 @@
 // Stores a folder's selected entries as objects: small files packed together, large files in
 // fixed-size chunks. Each file is read once into memory; the secret scan, the hash and the
 // compression all see that same buffer, so what is stored is exactly what was scanned.
-import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { lstat, open, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
+import { reusableChunks } from './chunk-reuse.js';
 import { CHUNK_SIZE, PACK_TARGET, SMALL_FILE_LIMIT, type FileTree, type FileTreeEntry, type Segment } from './file-tree.js';
 import type { TreeEntry } from './files.js';
-import { encodeObject } from './object-codec.js';
+import { encodeObject, rawObjectId } from './object-codec.js';
 import type { ObjectFolder } from './object-folder.js';
 import type { Progress } from './progress.js';
 import { containsSecret, SecretScanner } from './secret-scan.js';
@@ -68,10 +69,10 @@ class ObjectWriter {
   }
 
   /** Encodes and writes in the background; `onStored` gets the id; `release` is given back once written. */
-  async submit(data: Buffer, onStored: (id: string) => void, release?: Buffer): Promise<void> {
+  async submit(data: Buffer, onStored: (id: string) => void, release?: Buffer, rawId?: string): Promise<void> {
     while (this.#inflight.size >= IN_FLIGHT) await Promise.race(this.#inflight);
     const job = (async () => {
-      const encoded = await encodeObject(data);
+      const encoded = await encodeObject(data, { rawId });
       if (await this.context.objects.write(encoded.id, encoded.parts)) {
         this.context.stats.bytesNew += encoded.size;
         this.context.stats.objectsNew += 1;
@@ -217,14 +218,7 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
 }
 
 async function allPresent(context: TreeWriterContext, segments: readonly Segment[]): Promise<boolean> {
-  for (const [id] of segments) {
-    let present = context.present?.get(id);
-    if (present === undefined) {
-      present = await context.objects.has(id);
-      context.present?.set(id, present);
-    }
-    if (!present) return false;
-  }
+  for (const [id] of segments) if (!(await isPresent(context, id))) return false;
   return true;
 }
 
@@ -258,6 +252,10 @@ async function storeFile(
   try {
     const scanner = new SecretScanner(needles);
     const ids: string[] = [];
+    const crcs: number[] = [];
+    // Chunks of the last save that may be kept once their CRC-32 matches (an appended log's head).
+    const previous = cache.largeFile(absolute);
+    let keepable = previous === undefined ? 0 : reusableChunks(previous, before, CHUNK_SIZE);
     for (let index = 0; ; index++) {
       const buffer = writer.takeBuffer();
       const { bytesRead } = await handle.read(buffer, 0, CHUNK_SIZE, entry.size);
@@ -266,6 +264,20 @@ async function storeFile(
         break;
       }
       const chunk = buffer.subarray(0, bytesRead);
+      const at = index;
+      const crc = bytesRead === CHUNK_SIZE ? zlib.crc32(chunk) : undefined;
+      if (crc !== undefined) crcs.push(crc);
+      const kept = index < keepable ? previous?.segments[index]?.[0] : undefined;
+      if (kept !== undefined && crc === previous?.crcs[index] && (await isPresent(context, kept))) {
+        // Unchanged since it was scanned and stored: only its end matters to the scan (a secret across the seam).
+        scanner.carry(chunk);
+        entry.size += bytesRead;
+        ids[at] = kept;
+        context.progress?.advance(bytesRead);
+        writer.giveBack(buffer);
+        continue;
+      }
+      keepable = 0;
       stats.bytesRead += bytesRead;
       scanner.update(chunk);
       // Chunks already written hold no whole secret; unreferenced, they are swept with the staging folder.
@@ -274,13 +286,12 @@ async function storeFile(
         return 'secret';
       }
       entry.size += bytesRead;
-      const at = index;
-      // A chunk that did not change (the head of an appended log) keeps its object: hashed, not compressed again.
-      const rawHash = createHash('sha256').update(chunk).digest('hex');
-      const known = cache.chunkObject(rawHash);
-      if (known !== undefined && (await context.objects.has(known))) {
+      // A chunk stored before under another file or offset keeps its object: hashed, not compressed again.
+      const rawId = rawObjectId(chunk);
+      const known = cache.chunkObject(rawId);
+      if (known !== undefined && (await isPresent(context, known))) {
         ids[at] = known;
-        cache.rememberChunk(rawHash, known);
+        cache.rememberChunk(rawId, known);
         context.progress?.advance(bytesRead);
         writer.giveBack(buffer);
       } else {
@@ -288,9 +299,10 @@ async function storeFile(
           chunk,
           (id) => {
             ids[at] = id;
-            cache.rememberChunk(rawHash, id);
+            cache.rememberChunk(rawId, id);
           },
           buffer,
+          rawId,
         );
       }
       if (bytesRead < CHUNK_SIZE) break;
@@ -298,12 +310,21 @@ async function storeFile(
     const after = await handle.stat({ bigint: true });
     writer.afterDrain(() => {
       fillChunks(entry, ids);
-      if (Number(after.size) === entry.size) cache.remember(absolute, before, after, entry.segments, readStarted);
+      if (Number(after.size) === entry.size) cache.remember(absolute, before, after, entry.segments, readStarted, crcs);
     });
     return entry;
   } finally {
     await handle.close();
   }
+}
+
+async function isPresent(context: TreeWriterContext, id: string): Promise<boolean> {
+  let present = context.present?.get(id);
+  if (present === undefined) {
+    present = await context.objects.has(id);
+    context.present?.set(id, present);
+  }
+  return present;
 }
 
 async function chunkBuffer(writer: ObjectWriter, entry: MutableFile, data: Buffer): Promise<void> {
