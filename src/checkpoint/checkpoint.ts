@@ -22,6 +22,7 @@ import {
   type ManifestArea,
 } from './manifest.js';
 import { encodeObject } from './object-codec.js';
+import { inParallel } from './in-parallel.js';
 import { ObjectFolder } from './object-folder.js';
 import { expandCheckpointPaths } from './paths-archive.js';
 import { Progress, type ProgressLog } from './progress.js';
@@ -113,6 +114,8 @@ const STAGING_OBJECTS = 'objects';
 const STAT_CACHE = 'stat-cache.json';
 const BUNDLE_NAME = 'workspace.bundle';
 const VERIFY_BUFFER = 1024 * 1024;
+// File-system calls in flight at once (the thread pool has four threads).
+const FS_PARALLEL = 8;
 
 export async function createCheckpoint(options: CreateCheckpointOptions): Promise<CreatedCheckpoint> {
   const workspace = path.resolve(options.workspace);
@@ -203,12 +206,11 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
     const areaOrder = ['workspace', 'paths', 'extra', 'agent-state', 'manifest'];
     excluded.sort((a, b) => areaOrder.indexOf(a.area) - areaOrder.indexOf(b.area) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-    const objects: CheckpointManifest['objects'] = [];
-    for (const id of [...referenced].sort()) {
+    const objects: CheckpointManifest['objects'] = await inParallel([...referenced].sort(), FS_PARALLEL, async (id) => {
       const size = await staged.sizeOf(id);
       if (size === undefined) throw new Error(`object ${id} vanished from the staging folder`);
-      objects.push({ id, size });
-    }
+      return { id, size };
+    });
     let manifest: CheckpointManifest = {
       schemaVersion: 2,
       lineage: { ...options.lineage },
@@ -240,12 +242,12 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
     const text = serializeManifest(manifest);
     await writeFile(path.join(dir, MANIFEST_FILE), text);
     const into = new ObjectFolder(path.join(dir, OBJECTS_DIR));
-    for (const { id } of objects) await into.adopt(id, staged.pathOf(id));
+    await inParallel(objects, FS_PARALLEL, ({ id }) => into.adopt(id, staged.pathOf(id)));
 
     // The staging folder keeps this checkpoint's objects only (the next save's reuse), and the
     // stat cache names only those.
     const keep = new Set(referenced);
-    for (const id of await staged.list()) if (!keep.has(id)) await staged.remove(id);
+    await inParallel((await staged.list()).filter((id) => !keep.has(id)), FS_PARALLEL, (id) => staged.remove(id));
     for (const temp of await staged.temps()) await rm(temp, { force: true });
     await cache.save(path.join(options.stagingDir, STAT_CACHE));
 

@@ -1,5 +1,5 @@
 // File-system helpers shared by the archive and store code.
-import { createReadStream, type Stats } from 'node:fs';
+import { createReadStream, type BigIntStats, type Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SecretScanner } from './secret-scan.js';
@@ -10,6 +10,8 @@ export interface TreeEntry {
   /** '/'-separated path relative to the walked root. */
   readonly rel: string;
   readonly kind: TreeEntryKind;
+  /** Its lstat, when the lister took one already. */
+  readonly info?: BigIntStats | undefined;
 }
 
 /**

@@ -9,6 +9,8 @@ import { OBJECT_ID } from './object-codec.js';
 const TEMP_MARK = '.tmp-';
 
 export class ObjectFolder {
+  #made = false;
+
   constructor(readonly root: string) {}
 
   pathOf(id: string): string {
@@ -33,7 +35,7 @@ export class ObjectFolder {
   /** Writes the object (its stored bytes, in parts) unless present; true when it was new. */
   async write(id: string, parts: readonly Buffer[]): Promise<boolean> {
     if (await this.has(id)) return false;
-    await mkdir(this.root, { recursive: true });
+    await this.#ensureRoot();
     const temp = path.join(this.root, `${TEMP_MARK}${id}-${randomBytes(4).toString('hex')}`);
     try {
       const handle = await open(temp, 'w');
@@ -49,18 +51,36 @@ export class ObjectFolder {
     return true;
   }
 
-  /** Puts the file at `from` (an object file named by its id) here: a hard link where the file system allows one, else a copy. */
+  /**
+   * Puts the file at `from` (an object file named by its id) here: a hard link straight to its name
+   * (complete from the start, so atomic, and one call), else a copy through a temp name.
+   */
   async adopt(id: string, from: string): Promise<boolean> {
+    const to = this.pathOf(id);
+    await this.#ensureRoot();
+    try {
+      await link(from, to);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code === 'ENOENT') throw error;
+    }
     if (await this.has(id)) return false;
-    await mkdir(this.root, { recursive: true });
     const temp = path.join(this.root, `${TEMP_MARK}${id}-${randomBytes(4).toString('hex')}`);
     try {
-      await link(from, temp).catch(() => copyFile(from, temp));
-      await rename(temp, this.pathOf(id));
+      await copyFile(from, temp);
+      await rename(temp, to);
     } finally {
       await rm(temp, { force: true });
     }
     return true;
+  }
+
+  async #ensureRoot(): Promise<void> {
+    if (this.#made) return;
+    await mkdir(this.root, { recursive: true });
+    this.#made = true;
   }
 
   /**

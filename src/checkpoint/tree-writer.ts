@@ -1,8 +1,8 @@
 // Stores a folder's selected entries as objects: small files packed together, large files in
 // fixed-size chunks. Each file is read once into memory; the secret scan, the hash and the
 // compression all see that same buffer, so what is stored is exactly what was scanned.
-import type { BigIntStats } from 'node:fs';
-import { lstat, open, readFile, readlink } from 'node:fs/promises';
+import { lstatSync, type BigIntStats } from 'node:fs';
+import { open, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { reusableChunks } from './chunk-reuse.js';
@@ -45,6 +45,16 @@ export interface StoredTree {
 const IN_FLIGHT = 3;
 // Files read at once; a large one holds one chunk at a time.
 const READERS = 4;
+
+const STAT_BATCH = 2000;
+
+function statOrUndefined(file: string): BigIntStats | undefined {
+  try {
+    return lstatSync(file, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
 
 type MutableFile = Extract<FileTreeEntry, { kind: 'file' }> & { segments: Segment[] };
 
@@ -142,9 +152,11 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
   // A stat pass first: the progress line knows the total, and unchanged files are known up front.
   const infos = new Map<string, BigIntStats>();
   let planned = 0;
-  for (const entry of entries) {
+  for (const [index, entry] of entries.entries()) {
     if (entry.kind !== 'file') continue;
-    const info = await lstat(path.join(root, entry.rel), { bigint: true }).catch(() => undefined);
+    // Synchronous (microseconds each, against a thread-pool trip), a batch per turn of the event loop.
+    if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
+    const info = entry.info ?? statOrUndefined(path.join(root, entry.rel));
     if (info === undefined) continue;
     infos.set(entry.rel, info);
     if (cache.lookup(path.join(root, entry.rel), info) === undefined) planned += Number(info.size);
@@ -169,8 +181,8 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
     }
     try {
       if (entry.kind === 'directory') {
-        const info = await lstat(absolute);
-        if (!info.isDirectory()) continue;
+        const info = lstatSync(absolute, { throwIfNoEntry: false });
+        if (info?.isDirectory() !== true) continue;
         slots[index] = { kind: 'directory', path: entry.rel, mode: info.mode & 0o7777 };
       } else if (entry.kind === 'symlink') {
         const target = await readlink(absolute);
@@ -239,7 +251,7 @@ async function storeFile(
     stats.bytesRead += data.length;
     if (containsSecret(data, needles)) return 'secret';
     entry.size = data.length;
-    const after = await lstat(absolute, { bigint: true }).catch(() => undefined);
+    const after = statOrUndefined(absolute);
     // A file that grew past the limit since the stat is chunked like a large one.
     if (data.length > SMALL_FILE_LIMIT) await chunkBuffer(writer, entry, data);
     else if (data.length > 0) await writer.addSmall(entry, data);

@@ -6,7 +6,8 @@
 // Saving never touches the user's repository: the bundle's refs live in a scratch repository that
 // borrows the user's objects through `objects/info/alternates`, and status takes no locks.
 import { spawn } from 'node:child_process';
-import { copyFile, lstat, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckpointManifest } from './manifest.js';
 import { CheckpointRejected } from './errors.js';
@@ -48,14 +49,11 @@ export interface WorkspaceSnapshot {
 }
 
 export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Promise<WorkspaceSnapshot> {
-  const top = await workTreeRoot(options.workspace);
-  const head = await resolveCommit(top, 'HEAD', 'the workspace has no commit (HEAD)');
-  const base = await resolveCommit(top, options.baseCommit, `base commit '${options.baseCommit}' is not in the workspace`);
-  const branch = await currentBranch(top);
+  const { top, head, base, branch } = await describeCheckout(options.workspace, options.baseCommit);
   const recorded = (omitted: string | null): RecordedGit => ({ path: top, base, head, branch, omitted });
   const warnings: string[] = [];
 
-  const hasCommits = !(await gitSucceeds(top, ['merge-base', '--is-ancestor', head, base]));
+  const hasCommits = head !== base && !(await gitSucceeds(top, ['merge-base', '--is-ancestor', head, base]));
   if (hasCommits && options.needles.length > 0) {
     const history = await listObjects(top, {}, head, base);
     const hits = await objectsWithSecrets(top, {}, [...history.keys()], options.needles);
@@ -72,12 +70,15 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
   const changes: TreeEntry[] = [];
   const deleted: string[] = [];
   const folders = new Set<string>();
-  for (const record of parseStatus(stdout.toString('utf8'))) {
+  for (const [index, record] of parseStatus(stdout.toString('utf8')).entries()) {
     if (record.submodule) {
       warnings.push(`left out the submodule or nested repository '${record.path.replace(/\/$/, '')}'`);
       continue;
     }
-    const info = await lstat(path.join(top, record.path)).catch(() => undefined);
+    // Synchronous: a stat of a listed file is microseconds, a trip through the thread pool is not.
+    // The stat goes along, so the save does not take it again.
+    if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
+    const info = lstatSync(path.join(top, record.path), { bigint: true, throwIfNoEntry: false });
     if (info === undefined) {
       deleted.push(record.path);
       continue;
@@ -87,7 +88,7 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
     // Parent folders first, so a restore recreates them with their modes.
     const parts = record.path.split('/');
     for (let depth = 1; depth < parts.length; depth++) folders.add(parts.slice(0, depth).join('/'));
-    changes.push({ rel: record.path, kind });
+    changes.push({ rel: record.path, kind, info });
   }
   const entries = [...[...folders].map((rel) => ({ rel, kind: 'directory' as const })), ...changes].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 
@@ -229,6 +230,30 @@ export async function workTreeRoot(workspace: string): Promise<string> {
     throw new Error(`${workspace} is not a git work tree`, { cause: error });
   }
 }
+
+/**
+ * The work tree's root, HEAD, the base commit and the branch, in one `git rev-parse` (each git
+ * start costs milliseconds on every save); one at a time, for the precise error, when that fails.
+ */
+export async function describeCheckout(workspace: string, baseCommit: string): Promise<{ top: string; head: string; base: string; branch: string | null }> {
+  if (!baseCommit.startsWith('-')) {
+    const lines = await git(workspace, ['rev-parse', '--show-toplevel', 'HEAD^{commit}', `${baseCommit}^{commit}`, '--symbolic-full-name', 'HEAD'])
+      .then((output) => output.split('\n'))
+      .catch(() => undefined);
+    const [top, head, base, ref] = lines ?? [];
+    if (lines?.length === 4 && top && head && base && ref && OBJECT_NAME.test(head) && OBJECT_NAME.test(base)) {
+      return { top, head, base, branch: ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null };
+    }
+  }
+  const top = await workTreeRoot(workspace);
+  const head = await resolveCommit(top, 'HEAD', 'the workspace has no commit (HEAD)');
+  const base = await resolveCommit(top, baseCommit, `base commit '${baseCommit}' is not in the workspace`);
+  return { top, head, base, branch: await currentBranch(top) };
+}
+
+const OBJECT_NAME = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+// Stats between two turns of the event loop (the proxy shares it).
+const STAT_BATCH = 2000;
 
 async function resolveCommit(top: string, revision: string, problem: string): Promise<string> {
   try {
