@@ -157,8 +157,9 @@ async function largeOutputs(root: string): Promise<z.infer<typeof childResult>> 
   await git(root, 'clone', '-q', work, clone);
   const staging = path.join(root, 'big-staging');
   await mkdir(staging, { recursive: true });
-  // Bundled from this checkout (the working folder), not from wherever node_modules resolves to.
-  const entry = path.join(path.resolve('node_modules', '.cache', 'durable-agent-bench'), 'checkpoint-child.mjs');
+  // Bundled from this checkout into its own tmp/ (node_modules may be a link shared by several
+  // checkouts: a bundle in its .cache would be another checkout's code half the time).
+  const entry = path.resolve('tmp', 'run-ts', 'checkpoint-child.mjs');
   await build({ entryPoints: [path.resolve('bench', 'checkpoint-child.ts')], outfile: entry, bundle: true, packages: 'external', format: 'esm', platform: 'node', target: 'node24', logLevel: 'warning' });
   const resultFile = path.join(root, 'big-result.json');
   try {

@@ -5,6 +5,7 @@ import { lstat, mkdtemp, readFile, rm, stat, statfs, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { formatBytes } from '../report/summary.js';
 import { anyAgentSessionData, listAgentState, withoutBrokenDatabases, type AgentStateFilter } from './agent-state.js';
+import { loadBundleChain, mayExtend, nextChain, saveBundleChain, type BundleChain, type BundleLink } from './bundle-chain.js';
 import { CheckpointRejected } from './errors.js';
 import { git } from './exec.js';
 import { treeBytes, treeObjects, type FileTree } from './file-tree.js';
@@ -32,7 +33,7 @@ import { signatureProblem, signManifest } from './signature.js';
 import { StatCache } from './stat-cache.js';
 import type { CheckpointRef, Lineage, Store } from './store.js';
 import { checkTree, destinationProblem, loadTree, writeTree } from './tree-restore.js';
-import { storeTree, type SaveStats, type TreeWriterContext } from './tree-writer.js';
+import { allObjectsPresent, storeTree, type SaveStats, type TreeWriterContext } from './tree-writer.js';
 import {
   checkoutState,
   checkWorkspace,
@@ -113,6 +114,7 @@ export interface CreatedCheckpoint {
 const STAGING_OBJECTS = 'objects';
 const STAT_CACHE = 'stat-cache.json';
 const BUNDLE_NAME = 'workspace.bundle';
+const BUNDLE_CHAIN = 'bundle-chain.json';
 const VERIFY_BUFFER = 1024 * 1024;
 // File-system calls in flight at once (the thread pool has four threads).
 const FS_PARALLEL = 8;
@@ -159,21 +161,29 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
       await addArea('agent-state', { ...stored.tree, entries: kept });
     }
 
-    const snapshot = await snapshotWorkspace({ workspace, baseCommit: options.baseCommit, bundleFile: path.join(scratch, BUNDLE_NAME), tempDir: scratch, needles });
+    // The last save's bundles, when every object of them is still here to build on.
+    let chain = await loadBundleChain(path.join(options.stagingDir, BUNDLE_CHAIN), scanKey);
+    if (chain !== undefined && !(mayExtend(chain) && (await allObjectsPresent(context, chain.links.flatMap((link) => link.segments))))) chain = undefined;
+    const since = chain === undefined ? undefined : { base: chain.base, head: chain.head };
+    const snapshot = await snapshotWorkspace({ workspace, baseCommit: options.baseCommit, bundleFile: path.join(scratch, BUNDLE_NAME), tempDir: scratch, needles, since });
     excluded.push(...snapshot.secretHits.map((file) => ({ area: 'workspace' as const, path: file })));
     warnings.push(...snapshot.warnings);
     if (snapshot.recorded.omitted !== null) warnings.push(`workspace not saved: ${snapshot.recorded.omitted}`);
-    let bundle: CheckpointManifest['workspace']['bundle'] = null;
+    let bundles: BundleLink[] = [];
     let changes: string | null = null;
+    let nextBundles: BundleChain | undefined;
     if (snapshot.recorded.omitted === null) {
-      if (snapshot.bundled) {
+      let link: BundleLink | undefined;
+      if (snapshot.bundled === 'full' || snapshot.bundled === 'since') {
         // Its objects were scanned one by one above; the packed bytes need no second scan.
         const stored = await storeTree({ ...context, needles: [] }, scratch, [{ rel: BUNDLE_NAME, kind: 'file' }]);
         const entry = stored.tree.entries[0];
         if (entry?.kind !== 'file') throw new Error('the bundle was not stored');
-        bundle = { size: entry.size, segments: entry.segments };
-        for (const [id] of entry.segments) referenced.add(id);
+        link = { size: entry.size, segments: entry.segments };
       }
+      nextBundles = nextChain(chain, snapshot.bundled, link, { scanKey, base: snapshot.recorded.base, head: snapshot.recorded.head });
+      bundles = nextBundles?.links ?? [];
+      for (const earlier of bundles) for (const [id] of earlier.segments) referenced.add(id);
       const stored = await storeTree(context, snapshot.top, snapshot.changes);
       excluded.push(...stored.secretHits.map((file) => ({ area: 'workspace' as const, path: file })));
       warnings.push(...stored.warnings);
@@ -221,7 +231,7 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
       sessionId: options.sessionId ?? null,
       consistency: options.consistency ?? 'agent-state-first',
       ...(options.interruptedTool === undefined ? {} : { interruptedTool: { ...options.interruptedTool } }),
-      workspace: { ...snapshot.recorded, bundle, changes },
+      workspace: { ...snapshot.recorded, bundle: bundles.at(-1) ?? null, ...(bundles.length > 1 ? { bundleChain: bundles.slice(0, -1) } : {}), changes },
       checkpointPaths,
       extraDir,
       agentStateDir,
@@ -250,6 +260,7 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
     await inParallel((await staged.list()).filter((id) => !keep.has(id)), FS_PARALLEL, (id) => staged.remove(id));
     for (const temp of await staged.temps()) await rm(temp, { force: true });
     await cache.save(path.join(options.stagingDir, STAT_CACHE));
+    await saveBundleChain(path.join(options.stagingDir, BUNDLE_CHAIN), nextBundles);
 
     const stored = objects.reduce((sum, object) => sum + object.size, 0);
     const result: CheckpointStats = { files: stats.files, bytesRead: stats.bytesRead, bytesNew: stats.bytesNew, bytesReused: Math.max(0, stored - stats.bytesNew), durationMs: Date.now() - started };
@@ -332,12 +343,14 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
   }
 
   const recorded = manifest.workspace;
-  let bundleFile: string | undefined;
-  if (recorded.bundle !== null) {
-    bundleFile = path.join(options.dir, BUNDLE_NAME);
-    await writeTree({ version: 1, entries: [{ kind: 'file', path: BUNDLE_NAME, mode: 0o600, size: recorded.bundle.size, segments: recorded.bundle.segments }], deleted: [] }, options.dir, objects, []);
+  const bundleFiles: string[] = [];
+  for (const [index, link] of [...(recorded.bundleChain ?? []), ...(recorded.bundle === null ? [] : [recorded.bundle])].entries()) {
+    const name = `workspace-${index + 1}.bundle`;
+    await writeTree({ version: 1, entries: [{ kind: 'file', path: name, mode: 0o600, size: link.size, segments: link.segments }], deleted: [] }, options.dir, objects, []);
+    bundleFiles.push(path.join(options.dir, name));
   }
-  await checkWorkspace(workspace, recorded, bundleFile);
+  const bundleFile = bundleFiles.at(-1);
+  await checkWorkspace(workspace, recorded, bundleFiles);
   const top = await workTreeRoot(workspace);
   let changes: FileTree | undefined;
   let targetKinds: Map<string, string> | undefined;

@@ -203,7 +203,7 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
         const mode = Number(before.mode) & 0o777;
         stats.files += 1;
         const cached = cache.lookup(absolute, before);
-        if (cached !== undefined && (await allPresent(context, cached))) {
+        if (cached !== undefined && (await allObjectsPresent(context, cached))) {
           cache.keep(absolute, before, cached);
           slots[index] = { kind: 'file', path: entry.rel, mode, size: Number(before.size), segments: cached };
           continue;
@@ -229,7 +229,8 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
   return { tree, secretHits, warnings };
 }
 
-async function allPresent(context: TreeWriterContext, segments: readonly Segment[]): Promise<boolean> {
+/** Whether the staging folder holds every object the segments name. */
+export async function allObjectsPresent(context: TreeWriterContext, segments: readonly Segment[]): Promise<boolean> {
   for (const [id] of segments) if (!(await isPresent(context, id))) return false;
   return true;
 }

@@ -31,14 +31,25 @@ export interface WorkspaceSnapshotOptions {
   /** A folder for the scratch repository (removed afterwards). */
   readonly tempDir: string;
   readonly needles: readonly Buffer[];
+  /**
+   * The last checkpoint's commits, already bundled and scanned for the same secrets: a HEAD that
+   * descends from `head` is bundled (and scanned) from there only.
+   */
+  readonly since?: { readonly base: string; readonly head: string } | undefined;
 }
+
+/**
+ * What became of the agent's commits: none; all of them bundled against base; only those since the
+ * last checkpoint bundled; or none new since the last checkpoint (its bundles still hold HEAD).
+ */
+export type BundleKind = 'none' | 'full' | 'since' | 'unchanged';
 
 export interface WorkspaceSnapshot {
   readonly recorded: RecordedGit;
   /** The work tree's root. */
   readonly top: string;
-  /** Whether `bundleFile` was written (only when the agent made commits). */
-  readonly bundled: boolean;
+  /** Whether `bundleFile` was written, and against what. */
+  readonly bundled: BundleKind;
   /** Files and links that differ from HEAD (relative to the root), to be stored as a folder. */
   readonly changes: TreeEntry[];
   /** Paths HEAD has and the work tree does not. */
@@ -54,14 +65,24 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
   const warnings: string[] = [];
 
   const hasCommits = head !== base && !(await gitSucceeds(top, ['merge-base', '--is-ancestor', head, base]));
-  if (hasCommits && options.needles.length > 0) {
-    const history = await listObjects(top, {}, head, base);
+  let bundled: BundleKind = hasCommits ? 'full' : 'none';
+  let from = base;
+  const since = options.since;
+  if (hasCommits && since !== undefined && since.base === base && since.head !== base) {
+    if (since.head === head) bundled = 'unchanged';
+    else if (await gitSucceeds(top, ['merge-base', '--is-ancestor', since.head, head])) {
+      bundled = 'since';
+      from = since.head;
+    }
+  }
+  if (bundled !== 'none' && bundled !== 'unchanged' && options.needles.length > 0) {
+    const history = await listObjects(top, {}, head, from);
     const hits = await objectsWithSecrets(top, {}, [...history.keys()], options.needles);
     if (hits.size > 0) {
       // A secret in the agent's own commits cannot be cut out without rewriting its history: the
       // workspace is left out of this checkpoint instead.
       const secretHits = [...new Set([...hits].map((id) => history.get(id) || id))];
-      return { recorded: recorded("a secret is in the agent's commits; the workspace was not saved"), top, bundled: false, changes: [], deleted: [], secretHits, warnings };
+      return { recorded: recorded("a secret is in the agent's commits; the workspace was not saved"), top, bundled: 'none', changes: [], deleted: [], secretHits, warnings };
     }
   }
 
@@ -92,9 +113,8 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
   }
   const entries = [...[...folders].map((rel) => ({ rel, kind: 'directory' as const })), ...changes].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 
-  if (!hasCommits) return { recorded: recorded(null), top, bundled: false, changes: entries, deleted, secretHits: [], warnings };
-  await bundleCommits(top, head, base, branch, options);
-  return { recorded: recorded(null), top, bundled: true, changes: entries, deleted, secretHits: [], warnings };
+  if (bundled === 'full' || bundled === 'since') await bundleCommits(top, head, from, branch, options);
+  return { recorded: recorded(null), top, bundled, changes: entries, deleted, secretHits: [], warnings };
 }
 
 async function bundleCommits(top: string, head: string, base: string, branch: string | null, options: WorkspaceSnapshotOptions): Promise<void> {
@@ -123,7 +143,7 @@ async function bundleCommits(top: string, head: string, base: string, branch: st
 }
 
 /** Checks that a recorded workspace can be restored here; throws CheckpointRejected. */
-export async function checkWorkspace(workspace: string, recorded: RecordedGit, bundleFile: string | undefined): Promise<void> {
+export async function checkWorkspace(workspace: string, recorded: RecordedGit, bundleFiles: readonly string[]): Promise<void> {
   const top = await workTreeRoot(workspace);
   if (!(await gitSucceeds(top, ['cat-file', '-e', `${recorded.base}^{commit}`]))) {
     throw new CheckpointRejected('base-missing', `base commit ${recorded.base} is not in this checkout`);
@@ -135,17 +155,24 @@ export async function checkWorkspace(workspace: string, recorded: RecordedGit, b
   if (recorded.branch !== null && !(await gitSucceeds(top, ['check-ref-format', `refs/heads/${recorded.branch}`]))) {
     throw new CheckpointRejected('workspace', `invalid branch name '${recorded.branch}'`);
   }
+  const bundleFile = bundleFiles.at(-1);
   if (bundleFile === undefined) {
     if (!(await gitSucceeds(top, ['cat-file', '-e', `${recorded.head}^{commit}`]))) {
       throw new CheckpointRejected('workspace', `HEAD ${recorded.head} is not in this checkout and there is no bundle`);
     }
     return;
   }
-  try {
-    await run('git', ['bundle', 'verify', '-q', bundleFile], { cwd: top, env: gitEnv() });
-  } catch (error) {
-    const detail = error instanceof CommandError ? error.stderr.trim().split('\n').slice(-2).join(' ') : String(error);
-    throw new CheckpointRejected('workspace', `the bundle does not verify: ${detail}`);
+  // A chain of bundles: each needs the one before it, so the earlier ones are unbundled (objects
+  // only, no ref moves) before the next is verified.
+  for (const [index, file] of bundleFiles.entries()) {
+    try {
+      await run('git', ['bundle', 'verify', '-q', file], { cwd: top, env: gitEnv() });
+    } catch (error) {
+      const detail = error instanceof CommandError ? error.stderr.trim().split('\n').slice(-2).join(' ') : String(error);
+      const which = bundleFiles.length === 1 ? 'the bundle' : `bundle ${index + 1} of ${bundleFiles.length}`;
+      throw new CheckpointRejected('workspace', `${which} does not verify: ${detail}`);
+    }
+    if (file !== bundleFile) await git(top, ['bundle', 'unbundle', file]);
   }
   const heads = new Map(
     (await git(top, ['bundle', 'list-heads', bundleFile]))

@@ -145,6 +145,47 @@ describe('the content-addressed checkpoint format', () => {
     expect((await readFile(file)).equals(want)).toBe(true);
   });
 
+  it('bundles only the commits since the last checkpoint, and refuses a checkpoint whose earlier bundle is gone', async () => {
+    await gitIn(checkout, 'checkout', '-q', '-b', 'agent/chain');
+    const store = new LocalStore(path.join(ws.root, 'store'));
+    const saves: CreatedCheckpoint[] = [];
+    for (let sequence = 1; sequence <= 4; sequence++) {
+      // Sequence 3 makes no commit: its checkpoint keeps the bundles it had.
+      if (sequence !== 3) {
+        await writeFile(path.join(checkout, `step-${sequence}.txt`), randomBytes(20_000).toString('base64'));
+        await gitIn(checkout, 'add', '-A');
+        await gitIn(checkout, 'commit', '-q', '-m', `step ${sequence}`);
+      }
+      const created = await create(sequence);
+      await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });
+      saves.push(created);
+    }
+    const [first, second, third, fourth] = saves.map((created) => created.manifest.workspace);
+    expect(first?.bundleChain).toBeUndefined();
+    expect(second?.bundleChain).toEqual([first?.bundle]);
+    expect(third).toMatchObject({ bundle: second?.bundle, bundleChain: second?.bundleChain });
+    expect(fourth?.bundleChain).toEqual([first?.bundle, second?.bundle]);
+    // Each later bundle holds one commit, not the history again.
+    expect(fourth?.bundle?.size).toBeLessThan((first?.bundle?.size ?? 0) * 1.5);
+    const head = await gitIn(checkout, 'rev-parse', 'HEAD');
+
+    await freshCheckout();
+    const warnings: string[] = [];
+    const restore = () => restoreLatest(store, LINEAGE, { workspace: checkout, tempDir: staging, checkpointPaths: 'results/**', warn: (message) => warnings.push(message) });
+    expect((await restore())?.manifest.sequence).toBe(4);
+    expect(warnings).toEqual([]);
+    expect(await gitIn(checkout, 'rev-parse', 'HEAD')).toBe(head);
+    expect(await gitIn(checkout, 'log', '--format=%s', '-4')).toBe('step 4\nstep 2\nstep 1\nbase');
+
+    // The first bundle's object lost from checkpoint 4 (evicted): 4 is refused, 3 restores.
+    const firstObject = first?.bundle?.segments[0]?.[0] ?? '';
+    await rm(path.join(ws.root, 'store', lineageHash(LINEAGE), formatSequence(4), OBJECTS_DIR, firstObject));
+    await freshCheckout();
+    expect((await restore())?.manifest.sequence).toBe(3);
+    expect(warnings.join('\n')).toMatch(/sequence 4.*is missing/);
+    expect(await gitIn(checkout, 'log', '--format=%s', '-3')).toBe('step 2\nstep 1\nbase');
+  });
+
   it('never stores a secret that a file holds for a moment while saves run (the scan race)', async () => {
     await mkdir(path.join(checkout, 'results'), { recursive: true });
     const log = path.join(checkout, 'results', 'train.log');
