@@ -328,7 +328,18 @@ const DISK_MARGIN = 64 * 1024 * 1024;
  */
 export async function restoreCheckpoint(options: RestoreCheckpointOptions): Promise<RestoreResult> {
   const workspace = path.resolve(options.workspace);
-  const manifest = await readValidManifest(options.dir, options.lineage, { signingKey: options.signingKey });
+  const manifest = await readCheckedManifest(options.dir, options.lineage, { signingKey: options.signingKey });
+  // The bundles and listings are verified first (the checks below read them); the bulk of the
+  // objects while git checks the checkout, and in any case before anything is written.
+  const early = new Set([
+    ...[manifest.workspace.bundle, ...(manifest.workspace.bundleChain ?? [])].flatMap((link) => link?.segments.map(([id]) => id) ?? []),
+    ...manifest.areas.map((area) => area.tree),
+    ...(manifest.workspace.changes === null ? [] : [manifest.workspace.changes]),
+  ]);
+  await verifyObjects(options.dir, manifest.objects.filter((object) => early.has(object.id)));
+  const verified = verifyObjects(options.dir, manifest.objects.filter((object) => !early.has(object.id)));
+  // Awaited below; a check that fails first must not leave this rejection unhandled.
+  verified.catch(() => undefined);
   const objects = new ObjectFolder(path.join(options.dir, OBJECTS_DIR));
   const notes: string[] = [];
   if (manifest.workspace.path !== workspace) {
@@ -415,6 +426,7 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
     plan.push({ role, label, root, tree: safe });
   }
 
+  await verified;
   const total = (changes ? treeBytes(changes) : 0) + plan.reduce((sum, area) => sum + treeBytes(area.tree), 0);
   const disk = await statfs(top).catch(() => undefined);
   if (disk !== undefined) {
@@ -457,6 +469,13 @@ async function restoreWorkspaceObjects(top: string, bundleFile: string): Promise
  * listed object's size and sha256.
  */
 export async function readValidManifest(dir: string, lineage: Lineage, options: { signingKey?: string | undefined } = {}): Promise<CheckpointManifest> {
+  const manifest = await readCheckedManifest(dir, lineage, options);
+  await verifyObjects(dir, manifest.objects);
+  return manifest;
+}
+
+/** The manifest's schema, repository and signature; not its objects. */
+async function readCheckedManifest(dir: string, lineage: Lineage, options: { signingKey?: string | undefined }): Promise<CheckpointManifest> {
   let text: string;
   try {
     const info = await lstat(path.join(dir, MANIFEST_FILE));
@@ -476,22 +495,26 @@ export async function readValidManifest(dir: string, lineage: Lineage, options: 
     const problem = signatureProblem(manifest, options.signingKey);
     if (problem !== undefined) throw new CheckpointRejected('signature', problem);
   }
+  return manifest;
+}
+
+/** Every listed object's presence, size and sha256; throws CheckpointRejected naming up to three problems. */
+async function verifyObjects(dir: string, listed: CheckpointManifest['objects']): Promise<void> {
   const objects = new ObjectFolder(path.join(dir, OBJECTS_DIR));
   const problems: Array<string | undefined> = [];
   let next = 0;
   // Two at a time: reading one object overlaps hashing the other, one scratch buffer each.
   const worker = async (): Promise<void> => {
     const scratch = Buffer.allocUnsafe(VERIFY_BUFFER);
-    for (let index = next++; index < manifest.objects.length; index = next++) {
+    for (let index = next++; index < listed.length; index = next++) {
       if (problems.filter(Boolean).length >= 3) return;
-      const object = manifest.objects[index];
+      const object = listed[index];
       if (object !== undefined) problems[index] = await objects.problemWith(object.id, object.size, scratch);
     }
   };
   await Promise.all([worker(), worker()]);
   const found = problems.filter((problem) => problem !== undefined).slice(0, 3);
   if (found.length > 0) throw new CheckpointRejected('integrity', found.join('; '));
-  return manifest;
 }
 
 export interface RestoreLatestOptions extends Omit<RestoreCheckpointOptions, 'dir' | 'lineage'> {

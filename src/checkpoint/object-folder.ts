@@ -45,8 +45,9 @@ export class ObjectFolder {
         await handle.close();
       }
       await rename(temp, this.pathOf(id));
-    } finally {
+    } catch (error) {
       await rm(temp, { force: true });
+      throw error;
     }
     return true;
   }
