@@ -60,6 +60,12 @@ describe('main→post state', () => {
     expect(loaded?.sessionId).toBeUndefined();
   });
 
+  it('leaves out a history entry it cannot read, and keeps the rest', () => {
+    const history = JSON.stringify({ attempts: [{ number: 1 }, ENTRY], totals: { costUsd: 1, turns: 2 } });
+    const state = memoryState({ [States.mainStarted]: 'true', [States.baseCommit]: 'b'.repeat(40), [States.history]: history, [States.lastSequence]: '3' });
+    expect(loadMainState(state).checkpoint).toMatchObject({ lastSequence: 3, attempts: [ENTRY], totals: { costUsd: 1, turns: 2 } });
+  });
+
   it('takes the checkpoint with an empty history and sequence 0 when those values are damaged', () => {
     for (const [history, sequence] of [
       ['{not json', 'x'],
