@@ -43,8 +43,8 @@ class AttemptFailed extends Error {
 }
 
 /**
- * The process-retry layer: runs attempts until one succeeds, one fails fatally, or the policy
- * (attempts, overall time) runs out. Waits with full-jitter backoff between attempts; a cancel
+ * The process-retry layer: runs attempts until the retry step (retry-policy.ts) says done or stop,
+ * or the policy (attempts, overall time) runs out. Waits with full-jitter backoff between attempts; a cancel
  * ends a wait at once.
  */
 export async function runWithRetries(options: RetryLoopOptions): Promise<RetryLoopResult> {

@@ -135,6 +135,13 @@ describe('runWithRetries', () => {
     expect(result.waits).toHaveLength(1);
   });
 
+  it('says retrying ran out when the last attempt allowed lost its session', async () => {
+    const lost: Classification = { kind: 'session_lost', reason: 'session_not_found', message: 'No conversation found' };
+    const result = await runWithRetries({ policy: { ...policy, maxAttempts: 1 }, first, next, log: quiet, attempt: (n) => Promise.resolve(record(n, lost, 'resume')) });
+    expect(result.attempts).toHaveLength(1);
+    expect(result.stoppedBecause).toBe('max_attempts (1) reached');
+  });
+
   it('stops when a fresh session is lost too', async () => {
     const lost: Classification = { kind: 'session_lost', reason: 'session_not_found', message: 'No conversation found' };
     const result = await runWithRetries({ policy, first, next, log: quiet, attempt: (n) => Promise.resolve(record(n, lost, 'fresh')) });
