@@ -195,6 +195,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
     {
       stores,
       lineage,
+      runState: options.runState,
       workspace,
       baseCommit: restored?.manifest.workspace.base ?? baseCommit,
       stagingDir: staging,
@@ -208,7 +209,6 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       secrets: knownSecrets(settings, env),
       signingKey: settings.secrets.checkpointSigningKey,
       runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? '1') || 1,
-      runState: options.runState,
       log,
     },
     { startSequence: highest + 1, intervalMs: settings.checkpoint.intervalMs, minGapMs: settings.checkpoint.minGapMs, requestFile: hooks.requestFile },

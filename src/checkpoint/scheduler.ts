@@ -14,6 +14,8 @@ import type { Consistency, ToolCall } from './turn-boundary-policy.js';
 export interface CheckpointContext {
   readonly stores: StoreSet;
   readonly lineage: Lineage;
+  /** The run's session, history and totals as of now (the pipeline's ledger): each checkpoint carries them. */
+  readonly runState: () => RunSnapshot;
   /** The git work tree the agent changes. */
   readonly workspace: string;
   readonly baseCommit: string;
@@ -31,8 +33,6 @@ export interface CheckpointContext {
   readonly signingKey?: string | undefined;
   /** GITHUB_RUN_ATTEMPT. */
   readonly runAttempt: number;
-  /** The run's session, history and totals as of now (the pipeline's ledger): each checkpoint carries them. */
-  readonly runState: () => RunSnapshot;
   readonly log: Log;
 }
 
