@@ -162,8 +162,8 @@ class ObjectReader {
 }
 
 // Objects decoded ahead of the writer, and held at most (4 MiB or so each).
-const LOOKAHEAD = 3;
-const MAX_HELD = 6;
+const LOOKAHEAD = 2;
+const MAX_HELD = 4;
 
 /**
  * Writes a file's segments one at a time (a 1 GB file never sits in memory whole) through a temp
