@@ -24,13 +24,20 @@ export async function workspaceFingerprint(workspace: string, checkpointPaths = 
   const { stdout } = await run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all'], { cwd: top, env: gitEnv() });
   const status = stdout.toString('utf8');
   const parts = [`head ${head}`, `branch ${branch}`, `status ${status}`];
-  for (const file of statusPaths(status)) parts.push(statLine(top, file));
+  // A turn of the event loop between batches: the proxy shares it while the agent runs.
+  const statLines = async (root: string, rels: readonly string[]): Promise<void> => {
+    for (const [index, rel] of rels.entries()) {
+      if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
+      parts.push(statLine(root, rel));
+    }
+  };
+  await statLines(top, statusPaths(status));
   const expanded = await expandCheckpointPaths(workspace, checkpointPaths);
-  for (const entry of expanded.entries) if (entry.kind !== 'directory') parts.push(statLine(workspace, entry.rel));
+  await statLines(workspace, expanded.entries.filter((entry) => entry.kind !== 'directory').map((entry) => entry.rel));
   for (const dir of extraDirs) {
     parts.push(`dir ${dir}`);
     const entries = await walkTree(dir).catch(() => []);
-    for (const entry of entries) if (entry.kind !== 'directory') parts.push(statLine(dir, entry.rel));
+    await statLines(dir, entries.filter((entry) => entry.kind !== 'directory').map((entry) => entry.rel));
   }
   return fingerprintOf(parts);
 }
@@ -62,6 +69,8 @@ export function fingerprintOf(parts: readonly string[]): string {
   for (const part of parts) hash.update(part).update('\0');
   return hash.digest('hex');
 }
+
+const STAT_BATCH = 2000;
 
 // Synchronous: a few thousand stats take a few ms this way, and far longer through the thread pool.
 function statLine(root: string, rel: string): string {
