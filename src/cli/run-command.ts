@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { AGENTS } from '../agents/registry.js';
 import { runPipeline } from '../pipeline.js';
 import { defaultHome } from './home.js';
 import type { CommandIo } from './io.js';
@@ -114,7 +115,7 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
       if (ACTION_ONLY.has(name)) return undefined;
       // Outside Actions there is no cache service: checkpoints go to a local folder by default.
       if (name === 'checkpoint_store') return flag(flagName(name)) ?? 'local';
-      const agentArgs = name === 'claude_args' || name === 'opencode_args';
+      const agentArgs = AGENTS.some((agent) => agent.inputs.args === name);
       const given = flag(flagName(name));
       // Arguments after `--` belong to whichever agent runs.
       if (agentArgs && positionals.length > 0) return [given ?? '', ...positionals.map(quoteWord)].join(' ');
