@@ -1,5 +1,6 @@
 // Every agent durable-agent runs. A new agent is one file that describes it (AgentDescription)
-// and one line here; its inputs also go in action.yml, guard/action.yml and the README.
+// and one line here; its inputs also go in action.yml and guard/action.yml (the README's tables
+// are generated from them: npm run docs).
 import type { AgentDescription } from './agent-description.js';
 import { claudeAgent } from './claude-agent.js';
 import { openCodeAgent } from './opencode-agent.js';
