@@ -12,6 +12,7 @@ import { startApiProxy, type ApiProxy, type ProxyStats } from '../proxy/api-prox
 import { pingIntervalFrom } from '../proxy/hold-policy.js';
 import { emptyStats } from '../proxy/stats.js';
 import type { Log } from '../report/log.js';
+import { earlierRun, RunLedger } from '../runner/run-ledger.js';
 import type { Settings } from '../settings/settings.js';
 import { findSession, isGuardSessionData, sessionStoreRoot, stateExclude } from './agent-home.js';
 
@@ -25,6 +26,8 @@ export interface GuardProxy {
 export interface GuardServices {
   readonly proxies: readonly GuardProxy[];
   readonly job: JobCheckpoints | undefined;
+  /** The session and the restored history the checkpoints carry (the agent runs no attempt here). */
+  readonly ledger: RunLedger;
   /** How the checkpoints relate agent state and work tree; '' without checkpoints. */
   readonly checkpointMode: CheckpointMode | '';
   stats(): ProxyStats;
@@ -71,6 +74,7 @@ function addStats(total: ProxyStats, part: ProxyStats): ProxyStats {
 export async function startGuardServices(options: ServicesOptions): Promise<GuardServices> {
   const { settings, log, env } = options;
   const agent = agentNamed(settings.agent);
+  const ledger = new RunLedger();
   const job = await openJobCheckpoints({
     settings,
     adapter: { agent, stateDir: options.stateDir },
@@ -82,7 +86,9 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
     // The folder is the agent's real home: a checkpoint that would write its settings or hooks
     // there (planted, or from another version of the guard) is refused, not trusted.
     agentStateRefuse: (rel) => stateExclude(agent).some((pattern) => globMatcher(pattern)(rel) || globMatcher(`${pattern}/**`)(rel)) || isCredentialFile(rel),
+    runState: () => ledger.snapshot(),
   });
+  if (job?.restored) ledger.continueFrom(earlierRun(job.restored.manifest));
   const scheduler = job?.scheduler;
   // Turn-boundary checkpoints as the main action takes them, through the same gate: a due
   // checkpoint waits for the agent's next model request, which is held until the agent's store on
@@ -100,6 +106,7 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
   const turns = scheduler
     ? new TurnCheckpoints({
         scheduler,
+        ledger,
         store: sessionStoreFor({ agent, stateDir: sessionStoreRoot(agent, options.stateDir) }),
         log,
         limits: defaultLimits(settings.checkpoint.intervalMs),
@@ -137,6 +144,7 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
   return {
     proxies,
     job,
+    ledger,
     checkpointMode: turns?.mode ?? '',
     stats,
     async stop(reason: string): Promise<void> {
