@@ -6,6 +6,8 @@
  */
 export class BufferPool {
   readonly #free: Buffer[] = [];
+  // The same buffers as #free: a buffer given back twice would be handed to two reads at once.
+  readonly #held = new Set<Buffer>();
 
   /**
    * @param size bytes per buffer (the most one socket read takes)
@@ -26,12 +28,16 @@ export class BufferPool {
 
   take(): Buffer {
     // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared 8 KiB pool.
-    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+    const buffer = this.#free.pop();
+    if (buffer === undefined) return Buffer.allocUnsafeSlow(this.size);
+    this.#held.delete(buffer);
+    return buffer;
   }
 
   /** Hands a buffer back once nothing refers to its bytes any more (its write has completed). */
   give(buffer: Buffer): void {
-    if (buffer.length !== this.size || this.#free.length >= this.keep || this.#free.includes(buffer)) return;
+    if (buffer.length !== this.size || this.#free.length >= this.keep || this.#held.has(buffer)) return;
     this.#free.push(buffer);
+    this.#held.add(buffer);
   }
 }
