@@ -25,7 +25,7 @@ export async function runDaemon(): Promise<void> {
     const stats = services?.stats();
     return {
       ...status,
-      sessionId: job?.scheduler.sessionId ?? status.sessionId,
+      sessionId: services?.ledger.sessionId ?? status.sessionId,
       proxy: stats && {
         requests: stats.requests,
         retriedRequests: stats.retriedRequests,

@@ -1,3 +1,8 @@
+import type { LaunchRequest } from '../agents/adapter.js';
+import type { ClassificationKind } from './classify.js';
+
+type LaunchMode = LaunchRequest['mode'];
+
 /** How process retries back off; validated once in settings. */
 export interface RetryPolicy {
   readonly maxAttempts: number;
@@ -22,4 +27,26 @@ export function retryDelayMs(policy: RetryPolicy, retry: number, hintMs: number 
   if (hintMs !== undefined && hintMs >= 0) return Math.max(floor, Math.min(policy.maxDelayMs, hintMs));
   const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoffFactor ** Math.max(0, retry - 1));
   return Math.max(floor, Math.round(random() * ceiling));
+}
+
+/** What follows an attempt: nothing, the end of the run, or another attempt after a backoff wait or at once. */
+export type RetryStep = 'done' | 'stop' | 'after_backoff' | 'at_once';
+
+/**
+ * Decided from how the attempt ended (the classification's kind) and how it was launched. A lost
+ * session is retried at once, in a fresh session (next-launch.ts), since waiting does not bring it
+ * back; a session this run had just started that cannot be found either means a fresh one would
+ * be lost again, so the run stops.
+ */
+export function retryStep(attempt: { readonly classification: { readonly kind: ClassificationKind }; readonly mode: LaunchMode }): RetryStep {
+  switch (attempt.classification.kind) {
+    case 'success':
+      return 'done';
+    case 'transient':
+      return 'after_backoff';
+    case 'session_lost':
+      return attempt.mode === 'resume' ? 'at_once' : 'stop';
+    case 'fatal':
+      return 'stop';
+  }
 }
