@@ -9,6 +9,7 @@ import path from 'node:path';
 import { formatSequence, lineageHash, MAX_SEQUENCE, newestFirst, parseSequenceLabel } from './lineage.js';
 import { lineageSchema, MANIFEST_FILE, OBJECTS_DIR, parseManifest } from './manifest.js';
 import { OBJECT_ID } from './object-codec.js';
+import { inParallel } from './in-parallel.js';
 import { ObjectFolder } from './object-folder.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from './store.js';
 
@@ -61,20 +62,20 @@ export class LocalStore implements Store {
       const incoming = new ObjectFolder(path.join(request.dir, OBJECTS_DIR));
       let sizeBytes = 0;
       let newBytes = 0;
-      for (const id of await incoming.list()) {
+      await inParallel(await incoming.list(), 8, async (id) => {
         // The lineage's copy when it has one (the bytes stay stored once), else the new one, which
         // then becomes the lineage's: linked into this folder first, so it is never unreferenced.
         const size = (await shared.sizeOf(id)) ?? 0;
         if (size > 0 && (await own.adopt(id, shared.pathOf(id)))) {
           sizeBytes += size;
-          continue;
+          return;
         }
         await own.adopt(id, incoming.pathOf(id));
         await shared.adopt(id, own.pathOf(id));
         const added = (await own.sizeOf(id)) ?? 0;
         sizeBytes += added;
         newBytes += added;
-      }
+      });
       const manifest = await readFile(path.join(request.dir, MANIFEST_FILE));
       await writeFile(path.join(temp, MANIFEST_FILE), manifest);
       sizeBytes += manifest.length;
@@ -127,7 +128,7 @@ export class LocalStore implements Store {
     await copyFile(path.join(source, MANIFEST_FILE), path.join(intoDir, MANIFEST_FILE));
     const from = new ObjectFolder(path.join(source, OBJECTS_DIR));
     const into = new ObjectFolder(path.join(intoDir, OBJECTS_DIR));
-    for (const id of await from.list()) await into.adopt(id, from.pathOf(id));
+    await inParallel(await from.list(), 8, (id) => into.adopt(id, from.pathOf(id)));
   }
 
   async prune(lineage: Lineage, keep: number): Promise<number> {
