@@ -13,11 +13,11 @@
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DefaultArtifactClient } from '@actions/artifact';
 import type { ArtifactClient, FindOptions } from '@actions/artifact';
+import { loadActionsSdk } from '../../load-actions-sdk.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import type { StoreLog } from './actions-cache.js';
-import { MAX_SEQUENCE } from '../lineage.js';
+import { parseSequenceLabel } from '../lineage.js';
 import { formatSequence } from './lineage-key.js';
 
 export interface ArtifactStoreOptions {
@@ -54,15 +54,23 @@ export function artifactName(checkpointId: string, attempt: number, sequence: nu
   return `${artifactNamePrefix(checkpointId)}${attempt}-${formatSequence(sequence)}`;
 }
 
-function parseName(name: string, prefix: string): { attempt: number; sequence: number } | undefined {
-  if (!name.startsWith(prefix)) return undefined;
-  // Exact shape after the prefix, so the id `x` never claims the artifacts of the id `x-a1`.
-  const match = /^(\d+)-(\d{6,})$/.exec(name.slice(prefix.length));
-  if (!match) return undefined;
-  const sequence = Number(match[2]);
+/**
+ * An artifact name back to its run attempt and sequence; with `checkpointId`, only a name of that id
+ * (an exact shape after its prefix, so the id `x` never claims the artifacts of the id `x-a1`).
+ */
+export function parseArtifactName(name: string, checkpointId?: string): { attempt: number; sequence: number } | undefined {
+  let match: RegExpExecArray | null;
+  if (checkpointId === undefined) {
+    match = /^durable-agent-.+-a(\d{1,9})-(\d+)$/.exec(name);
+  } else {
+    const prefix = artifactNamePrefix(checkpointId);
+    match = name.startsWith(prefix) ? /^(\d{1,9})-(\d+)$/.exec(name.slice(prefix.length)) : null;
+  }
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  const attempt = Number(match[1]);
   // An absurd sequence (junk, or planted) is not a checkpoint: taking it would push later saves out of range.
-  if (!Number.isSafeInteger(sequence) || sequence > MAX_SEQUENCE) return undefined;
-  return { attempt: Number(match[1]), sequence };
+  const sequence = parseSequenceLabel(match[2]);
+  return attempt >= 1 && sequence !== undefined ? { attempt, sequence } : undefined;
 }
 
 function describe(error: unknown): string {
@@ -78,7 +86,13 @@ async function filesIn(dir: string): Promise<{ files: string[]; bytes: number }>
 
 export class ArtifactStore implements Store {
   readonly name = 'artifact' as const;
-  readonly #client: ArtifactClient = new DefaultArtifactClient();
+  #client: ArtifactClient | undefined;
+
+  /** The artifact client, made on first use (its SDK is loaded only then). */
+  async #artifacts(): Promise<ArtifactClient> {
+    this.#client ??= new (await loadActionsSdk()).DefaultArtifactClient();
+    return this.#client;
+  }
   readonly #log: StoreLog;
   readonly #token: string | undefined;
   readonly #retentionDays: number | undefined;
@@ -100,7 +114,7 @@ export class ArtifactStore implements Store {
     if (files.length === 0) throw new Error(`checkpoint ${name} was not uploaded: ${request.dir} holds no files`);
     let uploaded: { id?: number; size?: number; digest?: string };
     try {
-      uploaded = await this.#client.uploadArtifact(name, files, path.resolve(request.dir), {
+      uploaded = await (await this.#artifacts()).uploadArtifact(name, files, path.resolve(request.dir), {
         ...(this.#retentionDays === undefined ? {} : { retentionDays: this.#retentionDays }),
         ...(this.#compressionLevel === undefined ? {} : { compressionLevel: this.#compressionLevel }),
       });
@@ -124,17 +138,16 @@ export class ArtifactStore implements Store {
   }
 
   async list(lineage: Lineage): Promise<CheckpointRef[]> {
-    const prefix = artifactNamePrefix(lineage.checkpointId);
     const findBy = this.#findBy(lineage);
     let artifacts;
     try {
-      ({ artifacts } = await this.#client.listArtifacts(findBy === undefined ? {} : { findBy }));
+      ({ artifacts } = await (await this.#artifacts()).listArtifacts(findBy === undefined ? {} : { findBy }));
     } catch (error) {
       throw new Error(`could not list checkpoint artifacts of run ${lineage.runId}: ${describe(error)}`, { cause: error });
     }
     const refs: CheckpointRef[] = [];
     for (const artifact of artifacts) {
-      const parsed = parseName(artifact.name, prefix);
+      const parsed = parseArtifactName(artifact.name, lineage.checkpointId);
       if (parsed === undefined) continue;
       this.#known.set(artifact.name, { id: artifact.id, digest: artifact.digest });
       refs.push({
@@ -154,7 +167,7 @@ export class ArtifactStore implements Store {
     try {
       const known = this.#known.get(ref.key) ?? (await this.#lookUp(ref.key, findBy));
       await mkdir(intoDir, { recursive: true });
-      const result = await this.#client.downloadArtifact(known.id, {
+      const result = await (await this.#artifacts()).downloadArtifact(known.id, {
         path: intoDir,
         ...(findBy === undefined ? {} : { findBy }),
         ...(known.digest === undefined ? {} : { expectedHash: known.digest }),
@@ -171,7 +184,7 @@ export class ArtifactStore implements Store {
     let deleted = 0;
     for (const ref of doomed) {
       try {
-        await this.#client.deleteArtifact(ref.key);
+        await (await this.#artifacts()).deleteArtifact(ref.key);
         this.#known.delete(ref.key);
         deleted++;
       } catch (error) {
@@ -183,7 +196,7 @@ export class ArtifactStore implements Store {
   }
 
   async #lookUp(name: string, findBy: FindBy | undefined): Promise<Known> {
-    const { artifact } = await this.#client.getArtifact(name, findBy === undefined ? {} : { findBy });
+    const { artifact } = await (await this.#artifacts()).getArtifact(name, findBy === undefined ? {} : { findBy });
     const known = { id: artifact.id, digest: artifact.digest };
     this.#known.set(name, known);
     return known;
