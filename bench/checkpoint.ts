@@ -6,6 +6,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { z } from 'zod';
 import { createCheckpoint, LocalStore, readValidManifest, restoreLatest, workspaceFingerprint, type Lineage } from '../src/checkpoint/index.js';
+import { checkWorkspaceState, type WorkTreeStatus } from '../src/checkpoint/fingerprint.js';
 import { ObjectFolder } from '../src/checkpoint/object-folder.js';
 import { expandCheckpointPaths } from '../src/checkpoint/paths-archive.js';
 import { secretNeedles } from '../src/checkpoint/secret-scan.js';
@@ -39,7 +40,7 @@ interface Saved {
   readonly warnings: readonly string[];
 }
 
-async function save(setup: Setup, sequence: number): Promise<Saved> {
+async function save(setup: Setup, sequence: number, workTreeStatus?: WorkTreeStatus): Promise<Saved> {
   const { ws, store, staging } = setup;
   const cpu = process.cpuUsage();
   const result = await timed(async () => {
@@ -54,6 +55,7 @@ async function save(setup: Setup, sequence: number): Promise<Saved> {
       sessionId: '5b0c6f1e-8a47-4c1f-9a55-0d6c2f1e7b3a',
       checkpointPaths: ws.checkpointPaths,
       secrets: SECRETS,
+      workTreeStatus,
     });
     try {
       const ref = await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });
@@ -293,6 +295,21 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
     incrementalBytes.push(result.newBytes);
   }
 
+  // 4, as the scheduler takes it with the agent held at a turn boundary: the no-change check, then
+  // the save on the check's status and stats; against the check and a save that runs its own.
+  const shared: number[] = [];
+  const separate: number[] = [];
+  for (let rep = 0; rep < reps * 2; rep++) {
+    await editFiles(setup, reps + rep);
+    sequence += 1;
+    const share = rep % 2 === 0;
+    const { ms } = await timed(async () => {
+      const check = await checkWorkspaceState(ws.work, ws.checkpointPaths);
+      return save(setup, sequence, share ? check.status : undefined);
+    });
+    (share ? shared : separate).push(ms);
+  }
+
   // 5. A lineage of five checkpoints with 10% of the output bytes changing between them.
   log('case 5: a lineage of 5 checkpoints, 10% of the outputs changing between them');
   await freshLineage(setup, 'lineage');
@@ -361,6 +378,7 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
       notes: [
         'unchanged files are known by their stat (device, inode, size, mode, mtime, ctime in ns) from the previous save; only the 10 changed files are read, and of the two appended logs only the chunks whose CRC-32 changed are hashed and stored',
         `CPU time (median): ${formatMs(median(incrementalCpu))}, ${(median(incrementalCpu) / Math.max(1, median(cpuOurs))).toFixed(3)}× a full save's`,
+        `no-change check + save, as at a turn boundary (alternating, median): ${formatMs(median(shared))} with the check's status shared, ${formatMs(median(separate))} with a second status in the save`,
       ],
     },
     { id: '4b', name: 'save after 10 files changed: bytes stored', unit: 'bytes', ours: median(incrementalBytes), baseline: oursSize, baselineLabel: 'one full checkpoint', target: { compare: 'ratio', limit: 0.01 } },

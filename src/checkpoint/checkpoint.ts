@@ -24,6 +24,7 @@ import {
   type ManifestArea,
 } from './manifest.js';
 import { encodeObject } from './object-codec.js';
+import type { WorkTreeStatus } from './fingerprint.js';
 import { inParallel } from './in-parallel.js';
 import { ObjectFolder } from './object-folder.js';
 import { expandCheckpointPaths } from './paths-archive.js';
@@ -88,6 +89,12 @@ export interface CreateCheckpointOptions {
   readonly signingKey?: string | undefined;
   /** Where progress lines of a long save go. */
   readonly progress?: ProgressLog | undefined;
+  /**
+   * The no-change check's status and stats, for a save that follows it while the work tree cannot
+   * change (the agent held): the work tree's listing is then as of the check, before the agent
+   * state is read, so never pass one while the agent may be editing files.
+   */
+  readonly workTreeStatus?: WorkTreeStatus | undefined;
 }
 
 export interface CheckpointStats {
@@ -166,7 +173,7 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
     let chain = await loadBundleChain(path.join(options.stagingDir, BUNDLE_CHAIN), scanKey);
     if (chain !== undefined && !(mayExtend(chain) && (await allObjectsPresent(context, chain.links.flatMap((link) => link.segments))))) chain = undefined;
     const since = chain === undefined ? undefined : { base: chain.base, head: chain.head };
-    const snapshot = await snapshotWorkspace({ workspace, baseCommit: options.baseCommit, bundleFile: path.join(scratch, BUNDLE_NAME), tempDir: scratch, needles, since });
+    const snapshot = await snapshotWorkspace({ workspace, baseCommit: options.baseCommit, bundleFile: path.join(scratch, BUNDLE_NAME), tempDir: scratch, needles, since, status: options.workTreeStatus });
     excluded.push(...snapshot.secretHits.map((file) => ({ area: 'workspace' as const, path: file })));
     warnings.push(...snapshot.warnings);
     if (snapshot.recorded.omitted !== null) warnings.push(`workspace not saved: ${snapshot.recorded.omitted}`);

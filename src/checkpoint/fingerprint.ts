@@ -1,10 +1,31 @@
 // A cheap "did anything change since the last checkpoint?" check: equal strings, no save.
 import { createHash } from 'node:crypto';
-import { lstatSync } from 'node:fs';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { git, run, gitEnv } from './exec.js';
 import { walkTree } from './files.js';
 import { expandCheckpointPaths } from './paths-archive.js';
+
+/**
+ * One `git status` of the work tree and the lstat of every path it names, as the no-change check
+ * took them. A save that runs right after the check, while the work tree cannot change (the agent
+ * held at a turn boundary), takes this instead of running status and the stats again.
+ */
+export interface WorkTreeStatus {
+  readonly top: string;
+  /** HEAD when status ran: status is relative to it, so a save at another HEAD takes its own. */
+  readonly head: string;
+  /** `git status --porcelain=v2 -z --untracked-files=all --no-renames`. */
+  readonly output: string;
+  /** lstat of each path the output names; undefined when it does not exist. */
+  readonly stats: ReadonlyMap<string, BigIntStats | undefined>;
+}
+
+export interface WorkspaceCheck {
+  readonly fingerprint: string;
+  /** Undefined when the checkout has no HEAD. */
+  readonly status: WorkTreeStatus | undefined;
+}
 
 /**
  * A fingerprint of the work tree and the experiment outputs: HEAD, the branch, `git status` (which
@@ -13,6 +34,11 @@ import { expandCheckpointPaths } from './paths-archive.js';
  * already modified file; stat alone would miss commits. Nothing is hashed but the listing.
  */
 export async function workspaceFingerprint(workspace: string, checkpointPaths = '', extraDirs: readonly string[] = []): Promise<string> {
+  return (await checkWorkspaceState(workspace, checkpointPaths, extraDirs)).fingerprint;
+}
+
+/** The fingerprint, and the status and stats it was made of (see WorkTreeStatus). */
+export async function checkWorkspaceState(workspace: string, checkpointPaths = '', extraDirs: readonly string[] = []): Promise<WorkspaceCheck> {
   // One git start for the root, HEAD and the branch ("HEAD" when detached); each start costs milliseconds.
   const described = await git(workspace, ['rev-parse', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD'])
     .then((output) => output.split('\n'))
@@ -21,17 +47,21 @@ export async function workspaceFingerprint(workspace: string, checkpointPaths = 
   const head = described?.[1] ?? 'no-head';
   const branch = described?.[2] ?? 'detached';
   // GIT_OPTIONAL_LOCKS=0 (from gitEnv): status must not refresh and rewrite the user's index.
-  const { stdout } = await run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all'], { cwd: top, env: gitEnv() });
+  // The save's own arguments, so that a save can take this output as it is.
+  const { stdout } = await run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames'], { cwd: top, env: gitEnv() });
   const status = stdout.toString('utf8');
   const parts = [`head ${head}`, `branch ${branch}`, `status ${status}`];
+  const stats = new Map<string, BigIntStats | undefined>();
   // A turn of the event loop between batches: the proxy shares it while the agent runs.
-  const statLines = async (root: string, rels: readonly string[]): Promise<void> => {
+  const statLines = async (root: string, rels: readonly string[], keep?: Map<string, BigIntStats | undefined>): Promise<void> => {
     for (const [index, rel] of rels.entries()) {
       if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
-      parts.push(statLine(root, rel));
+      const info = statOf(path.join(root, rel));
+      keep?.set(rel, info);
+      parts.push(info === undefined ? `stat ${rel} missing` : `stat ${rel} ${info.size} ${info.mtimeNs} ${info.mode}`);
     }
   };
-  await statLines(top, statusPaths(status));
+  await statLines(top, statusPaths(status), stats);
   const expanded = await expandCheckpointPaths(workspace, checkpointPaths);
   await statLines(workspace, expanded.entries.filter((entry) => entry.kind !== 'directory').map((entry) => entry.rel));
   for (const dir of extraDirs) {
@@ -39,7 +69,8 @@ export async function workspaceFingerprint(workspace: string, checkpointPaths = 
     const entries = await walkTree(dir).catch(() => []);
     await statLines(dir, entries.filter((entry) => entry.kind !== 'directory').map((entry) => entry.rel));
   }
-  return fingerprintOf(parts);
+  const fingerprint = fingerprintOf(parts);
+  return { fingerprint, status: described === undefined ? undefined : { top, head, output: status, stats } };
 }
 
 /** The paths `git status --porcelain=v2 -z` names (changed, renamed from/to, unmerged, untracked, ignored). */
@@ -73,11 +104,10 @@ export function fingerprintOf(parts: readonly string[]): string {
 const STAT_BATCH = 2000;
 
 // Synchronous: a few thousand stats take a few ms this way, and far longer through the thread pool.
-function statLine(root: string, rel: string): string {
+function statOf(file: string): BigIntStats | undefined {
   try {
-    const stat = lstatSync(path.join(root, rel), { bigint: true });
-    return `stat ${rel} ${stat.size} ${stat.mtimeNs} ${stat.mode}`;
+    return lstatSync(file, { bigint: true, throwIfNoEntry: false });
   } catch {
-    return `stat ${rel} missing`;
+    return undefined;
   }
 }

@@ -6,7 +6,7 @@ import type { SummaryCheckpoint } from '../report/summary.js';
 import { formatBytes } from '../report/summary.js';
 import { formatDuration } from '../settings/duration.js';
 import { createCheckpoint } from './checkpoint.js';
-import { workspaceFingerprint } from './fingerprint.js';
+import { checkWorkspaceState } from './fingerprint.js';
 import type { CheckpointRef, Lineage } from './store.js';
 import type { StoreSet } from './store-set.js';
 import type { Consistency, ToolCall } from './turn-boundary-policy.js';
@@ -230,7 +230,7 @@ export class CheckpointScheduler {
     const started = Date.now();
     const label = options.label ?? { consistency: 'agent-state-first' };
     try {
-      const fingerprint = await workspaceFingerprint(context.workspace, context.checkpointPaths, [context.extraDir]);
+      const { fingerprint, status } = await checkWorkspaceState(context.workspace, context.checkpointPaths, [context.extraDir]);
       if (!options.force && fingerprint === this.lastFingerprint) {
         context.log.debug(`Checkpoint (${reason}) skipped: nothing changed since the last one.`);
         return undefined;
@@ -263,6 +263,8 @@ export class CheckpointScheduler {
         totals: run.totals,
         signingKey: context.signingKey,
         progress: (line) => context.log.info(line),
+        // Held at a turn boundary the agent edits nothing: the check's status serves the save.
+        workTreeStatus: label.consistency === 'turn-boundary' ? status : undefined,
       });
       captured();
       try {

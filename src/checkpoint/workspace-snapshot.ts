@@ -13,6 +13,7 @@ import type { CheckpointManifest } from './manifest.js';
 import { CheckpointRejected } from './errors.js';
 import { CommandError, git, gitEnv, gitSucceeds, run } from './exec.js';
 import type { TreeEntry } from './files.js';
+import type { WorkTreeStatus } from './fingerprint.js';
 import { parseStatus } from './git-status.js';
 import { SecretScanner } from './secret-scan.js';
 
@@ -36,6 +37,11 @@ export interface WorkspaceSnapshotOptions {
    * descends from `head` is bundled (and scanned) from there only.
    */
   readonly since?: { readonly base: string; readonly head: string } | undefined;
+  /**
+   * The status and stats the no-change check just took, when the work tree cannot have changed
+   * since (see WorkTreeStatus); used only at the same root and HEAD, else status runs again.
+   */
+  readonly status?: WorkTreeStatus | undefined;
 }
 
 /**
@@ -86,12 +92,13 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
     }
   }
 
+  const given = options.status !== undefined && options.status.top === top && options.status.head === head ? options.status : undefined;
   // GIT_OPTIONAL_LOCKS=0 (from gitEnv): status must not refresh and rewrite the user's index.
-  const { stdout } = await run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames'], { cwd: top, env: gitEnv() });
+  const output = given?.output ?? (await run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames'], { cwd: top, env: gitEnv() })).stdout.toString('utf8');
   const changes: TreeEntry[] = [];
   const deleted: string[] = [];
   const folders = new Set<string>();
-  for (const [index, record] of parseStatus(stdout.toString('utf8')).entries()) {
+  for (const [index, record] of parseStatus(output).entries()) {
     if (record.submodule) {
       warnings.push(`left out the submodule or nested repository '${record.path.replace(/\/$/, '')}'`);
       continue;
@@ -99,7 +106,7 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
     // Synchronous: a stat of a listed file is microseconds, a trip through the thread pool is not.
     // The stat goes along, so the save does not take it again.
     if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
-    const info = lstatSync(path.join(top, record.path), { bigint: true, throwIfNoEntry: false });
+    const info = given?.stats.has(record.path) ? given.stats.get(record.path) : lstatSync(path.join(top, record.path), { bigint: true, throwIfNoEntry: false });
     if (info === undefined) {
       deleted.push(record.path);
       continue;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCheckpoint, restoreCheckpoint, type CreatedCheckpoint } from '../../src/checkpoint/checkpoint.js';
-import { workspaceFingerprint } from '../../src/checkpoint/fingerprint.js';
+import { checkWorkspaceState, workspaceFingerprint } from '../../src/checkpoint/fingerprint.js';
 import type { Lineage } from '../../src/checkpoint/store.js';
 import { areaPaths, checkpointBytes, checkpointSize } from '../support/checkpoint-format.js';
 import { createWorkspace, GIT_IDENTITY, type Workspace } from '../support/workspace.js';
@@ -445,6 +445,30 @@ describe('checkpoint round trip on real repositories', () => {
     await expectNew();
     await gitIn(agentDir, 'commit', '-q', '-am', 'commit');
     await expectNew();
+  });
+
+  it("saves on the no-change check's status as on its own, and takes its own once HEAD moved", async () => {
+    await cloneAt(agentDir, 1);
+    await writeFile(path.join(agentDir, 'src/a.txt'), 'edited\n');
+    await writeFile(path.join(agentDir, 'untracked file.txt'), 'new\n');
+    await rm(path.join(agentDir, 'rename-me.txt'));
+    const save = async (sequence: number, workTreeStatus?: Awaited<ReturnType<typeof checkWorkspaceState>>['status']): Promise<CreatedCheckpoint> => {
+      const stagingDir = path.join(staging, String(sequence));
+      await mkdir(stagingDir, { recursive: true });
+      return createCheckpoint({ workspace: agentDir, baseCommit: base, stagingDir, lineage: LINEAGE, sequence, attempt: 1, agent: 'claude', workTreeStatus });
+    };
+    const check = await checkWorkspaceState(agentDir);
+    expect(check.status?.output).toContain('untracked file.txt');
+    const shared = await save(1, check.status);
+    const own = await save(2);
+    expect(shared.manifest.workspace.changes).toBe(own.manifest.workspace.changes);
+    expect(shared.manifest.objects).toEqual(own.manifest.objects);
+    // A commit after the check: the check's status (relative to the old HEAD) is not used.
+    await gitIn(agentDir, 'commit', '-q', '-am', 'agent commit');
+    const after = await save(3, check.status);
+    const fresh = await save(4);
+    expect(after.manifest.workspace.head).not.toBe(shared.manifest.workspace.head);
+    expect(after.manifest.workspace.changes).toBe(fresh.manifest.workspace.changes);
   });
 
   it('times a larger repository', async () => {
