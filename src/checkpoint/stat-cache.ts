@@ -19,16 +19,29 @@ const entrySchema = z.object({
 });
 type Entry = z.infer<typeof entrySchema>;
 const fileSchema = z.object({
-  version: z.literal(2),
+  // Version 2 keyed chunks by their raw object id: its entries still hold, its chunk index is dropped.
+  version: z.union([z.literal(2), z.literal(3)]),
   scanKey: z.string(),
   entries: z.record(z.string(), entrySchema),
-  /** A chunk's raw object id (`rawObjectId`) -> the object that stores it: an unchanged chunk of a changed file is not compressed again. */
+  /**
+   * A chunk's `chunkKey` (CRC-32 and length) -> the object that stored it: an unchanged chunk of a
+   * changed file is not compressed again. The key only proposes; the bytes are compared before reuse.
+   */
   chunks: z.record(z.string(), z.string()).default({}),
 });
 
 // A file written within this window of its read may change again within the same timestamp tick
 // without its stat changing: such a file is read again next time (git's "racy clean" problem).
 const RACY_NS = 1_000_000_000n;
+
+/**
+ * Where a chunk is looked up in the chunk index: its CRC-32 (computed anyway for the append check,
+ * ~10× cheaper than sha256) and length. Not collision-proof, so a hit is only used after its
+ * object's bytes compare equal.
+ */
+export function chunkKey(crc: number, length: number): string {
+  return `${crc.toString(16)}:${length}`;
+}
 
 export function statKey(info: BigIntStats): string {
   return [info.dev, info.ino, info.size, info.mode, info.mtimeNs, info.ctimeNs].join(':');
@@ -48,7 +61,7 @@ export class StatCache {
       const parsed = fileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
       if (parsed.success && parsed.data.scanKey === scanKey) {
         cache.#entries = new Map(Object.entries(parsed.data.entries));
-        cache.#chunks = new Map(Object.entries(parsed.data.chunks));
+        if (parsed.data.version === 3) cache.#chunks = new Map(Object.entries(parsed.data.chunks));
       }
     } catch {
       // No cache yet (or a broken one): every file is read.
@@ -78,13 +91,13 @@ export class StatCache {
     this.#next.set(absolute, { stat: statKey(after), segments, ...(racy ? { racy } : {}), ...(crcs === undefined ? {} : { crcs }) });
   }
 
-  /** The object that stored a chunk with these raw bytes (by their raw object id) in the last save. */
-  chunkObject(rawId: string): string | undefined {
-    return this.#chunks.get(rawId);
+  /** The object that stored a chunk with this `chunkKey` in the last save: a candidate, compare before use. */
+  chunkObject(key: string): string | undefined {
+    return this.#chunks.get(key);
   }
 
-  rememberChunk(rawId: string, id: string): void {
-    this.#nextChunks.set(rawId, id);
+  rememberChunk(key: string, id: string): void {
+    this.#nextChunks.set(key, id);
   }
 
   /** Carries a cache hit over to the next save. */
@@ -95,7 +108,7 @@ export class StatCache {
 
   /** Only this save's entries are kept: they reference objects the staging folder still has. */
   async save(file: string): Promise<void> {
-    const data = { version: 2 as const, scanKey: this.scanKey, entries: Object.fromEntries(this.#next), chunks: Object.fromEntries(this.#nextChunks) };
+    const data = { version: 3 as const, scanKey: this.scanKey, entries: Object.fromEntries(this.#next), chunks: Object.fromEntries(this.#nextChunks) };
     const temp = `${file}.tmp`;
     await writeFile(temp, JSON.stringify(data), { mode: 0o600 });
     await rename(temp, file);

@@ -8,11 +8,11 @@ import zlib from 'node:zlib';
 import { reusableChunks } from './chunk-reuse.js';
 import { CHUNK_SIZE, PACK_TARGET, SMALL_FILE_LIMIT, type FileTree, type FileTreeEntry, type Segment } from './file-tree.js';
 import type { TreeEntry } from './files.js';
-import { encodeObject, rawObjectId } from './object-codec.js';
+import { decodeObject, encodeObject } from './object-codec.js';
 import type { ObjectFolder } from './object-folder.js';
 import type { Progress } from './progress.js';
 import { containsSecret, SecretScanner } from './secret-scan.js';
-import type { StatCache } from './stat-cache.js';
+import { chunkKey, type StatCache } from './stat-cache.js';
 
 /** Counters of one save, over all its areas. */
 export interface SaveStats {
@@ -79,10 +79,10 @@ class ObjectWriter {
   }
 
   /** Encodes and writes in the background; `onStored` gets the id; `release` is given back once written. */
-  async submit(data: Buffer, onStored: (id: string) => void, release?: Buffer, rawId?: string): Promise<void> {
+  async submit(data: Buffer, onStored: (id: string) => void, release?: Buffer): Promise<void> {
     while (this.#inflight.size >= IN_FLIGHT) await Promise.race(this.#inflight);
     const job = (async () => {
-      const encoded = await encodeObject(data, { rawId });
+      const encoded = await encodeObject(data);
       if (await this.context.objects.write(encoded.id, encoded.parts)) {
         this.context.stats.bytesNew += encoded.size;
         this.context.stats.objectsNew += 1;
@@ -278,9 +278,9 @@ async function storeFile(
       }
       const chunk = buffer.subarray(0, bytesRead);
       const at = index;
-      const crc = bytesRead === CHUNK_SIZE ? zlib.crc32(chunk) : undefined;
-      if (crc !== undefined) crcs.push(crc);
-      const kept = index < keepable ? previous?.segments[index]?.[0] : undefined;
+      const crc = zlib.crc32(chunk);
+      if (bytesRead === CHUNK_SIZE) crcs.push(crc);
+      const kept = index < keepable && bytesRead === CHUNK_SIZE ? previous?.segments[index]?.[0] : undefined;
       if (kept !== undefined && crc === previous?.crcs[index] && (await isPresent(context, kept))) {
         // Unchanged since it was scanned and stored: only its end matters to the scan (a secret across the seam).
         scanner.carry(chunk);
@@ -299,12 +299,13 @@ async function storeFile(
         return 'secret';
       }
       entry.size += bytesRead;
-      // A chunk stored before under another file or offset keeps its object: hashed, not compressed again.
-      const rawId = rawObjectId(chunk);
-      const known = cache.chunkObject(rawId);
-      if (known !== undefined && (await isPresent(context, known))) {
+      // A chunk stored before under another file or offset keeps its object, once its bytes compare
+      // equal: not compressed again. Found by CRC, so a chunk that is new is never hashed raw for it.
+      const key = chunkKey(crc, bytesRead);
+      const known = cache.chunkObject(key);
+      if (known !== undefined && (await holdsExactly(context, known, chunk))) {
         ids[at] = known;
-        cache.rememberChunk(rawId, known);
+        cache.rememberChunk(key, known);
         context.progress?.advance(bytesRead);
         writer.giveBack(buffer);
       } else {
@@ -312,10 +313,9 @@ async function storeFile(
           chunk,
           (id) => {
             ids[at] = id;
-            cache.rememberChunk(rawId, id);
+            cache.rememberChunk(key, id);
           },
           buffer,
-          rawId,
         );
       }
       if (bytesRead < CHUNK_SIZE) break;
@@ -338,6 +338,17 @@ async function isPresent(context: TreeWriterContext, id: string): Promise<boolea
     context.present?.set(id, present);
   }
   return present;
+}
+
+/** Whether the staging folder holds `id` and it decodes to exactly `chunk`. */
+async function holdsExactly(context: TreeWriterContext, id: string, chunk: Buffer): Promise<boolean> {
+  if (!(await isPresent(context, id))) return false;
+  try {
+    return (await decodeObject(await context.objects.read(id), chunk.length)).equals(chunk);
+  } catch {
+    // Unreadable or not this chunk: it is stored anew.
+    return false;
+  }
 }
 
 async function chunkBuffer(writer: ObjectWriter, entry: MutableFile, data: Buffer): Promise<void> {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCheckpoint, restoreCheckpoint, restoreLatest, type CreatedCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { CheckpointRejected } from '../../src/checkpoint/errors.js';
@@ -12,6 +13,7 @@ import { formatSequence, lineageHash } from '../../src/checkpoint/lineage.js';
 import { LocalStore } from '../../src/checkpoint/local-store.js';
 import { OBJECTS_DIR, parseManifest, serializeManifest, type AreaRole } from '../../src/checkpoint/manifest.js';
 import { encodeObject, joined } from '../../src/checkpoint/object-codec.js';
+import { chunkKey } from '../../src/checkpoint/stat-cache.js';
 import type { Lineage } from '../../src/checkpoint/store.js';
 import { checkpointBytes, readListing, readManifest } from '../support/checkpoint-format.js';
 import { createWorkspace, GIT_IDENTITY, type Workspace } from '../support/workspace.js';
@@ -143,6 +145,42 @@ describe('the content-addressed checkpoint format', () => {
     expect(warnings).toEqual([]);
     expect(restored?.manifest.sequence).toBe(3);
     expect((await readFile(file)).equals(want)).toBe(true);
+  });
+
+  it('reuses a chunk stored under another file only when its bytes are equal, whatever the chunk index claims', async () => {
+    await mkdir(path.join(checkout, 'results'), { recursive: true });
+    const chunk = Buffer.from('epoch,loss,accuracy\n'.repeat(220_000)).subarray(0, 4 * 1024 * 1024);
+    await writeFile(path.join(checkout, 'results', 'a.bin'), Buffer.concat([chunk, Buffer.from('tail a\n')]));
+    const store = new LocalStore(path.join(ws.root, 'store'));
+    const save = async (sequence: number): Promise<CreatedCheckpoint> => {
+      const created = await create(sequence);
+      await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });
+      return created;
+    };
+    await save(1);
+    // The same 4 MiB at the head of another file: found by its CRC, compared, not stored again.
+    await writeFile(path.join(checkout, 'results', 'b.bin'), Buffer.concat([chunk, Buffer.from('tail b\n')]));
+    const copied = await save(2);
+    expect(copied.stats.bytesNew).toBeLessThan(64 * 1024);
+    // An index entry that points the next chunk's key at another chunk's object (as a CRC-32
+    // collision would): the bytes differ, so the chunk is stored as it is.
+    const other = Buffer.from(chunk).fill('x', 0, 1024);
+    const cacheFile = path.join(staging, 'stat-cache.json');
+    const cached = JSON.parse(await readFile(cacheFile, 'utf8')) as { chunks: Record<string, string> };
+    const [wrong] = Object.values(cached.chunks);
+    expect(wrong).toBeDefined();
+    cached.chunks[chunkKey(zlib.crc32(other), other.length)] = wrong ?? '';
+    await writeFile(cacheFile, JSON.stringify(cached));
+    await writeFile(path.join(checkout, 'results', 'c.bin'), other);
+    const forged = await save(3);
+    expect(forged.stats.bytesNew).toBeGreaterThan(0);
+
+    await freshCheckout();
+    const warnings: string[] = [];
+    await restoreLatest(store, LINEAGE, { workspace: checkout, tempDir: staging, checkpointPaths: 'results/**', warn: (message) => warnings.push(message) });
+    expect(warnings).toEqual([]);
+    expect((await readFile(path.join(checkout, 'results', 'c.bin'))).equals(other)).toBe(true);
+    expect((await readFile(path.join(checkout, 'results', 'b.bin'))).subarray(0, chunk.length).equals(chunk)).toBe(true);
   });
 
   it('bundles only the commits since the last checkpoint, and refuses a checkpoint whose earlier bundle is gone', async () => {
