@@ -171,7 +171,7 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
 
     // The last save's bundles, when every object of them is still here to build on.
     let chain = await loadBundleChain(path.join(options.stagingDir, BUNDLE_CHAIN), scanKey);
-    if (chain !== undefined && !(mayExtend(chain) && (await allObjectsPresent(context, chain.links.flatMap((link) => link.segments))))) chain = undefined;
+    if (chain !== undefined && !(mayExtend(chain) && allObjectsPresent(context, chain.links.flatMap((link) => link.segments)))) chain = undefined;
     const since = chain === undefined ? undefined : { base: chain.base, head: chain.head };
     const snapshot = await snapshotWorkspace({ workspace, baseCommit: options.baseCommit, bundleFile: path.join(scratch, BUNDLE_NAME), tempDir: scratch, needles, since, status: options.workTreeStatus });
     excluded.push(...snapshot.secretHits.map((file) => ({ area: 'workspace' as const, path: file })));
@@ -224,8 +224,8 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
     const areaOrder = ['workspace', 'paths', 'extra', 'agent-state', 'manifest'];
     excluded.sort((a, b) => areaOrder.indexOf(a.area) - areaOrder.indexOf(b.area) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-    const objects: CheckpointManifest['objects'] = await inParallel([...referenced].sort(), FS_PARALLEL, async (id) => {
-      const size = await staged.sizeOf(id);
+    const objects: CheckpointManifest['objects'] = [...referenced].sort().map((id) => {
+      const size = staged.sizeNow(id);
       if (size === undefined) throw new Error(`object ${id} vanished from the staging folder`);
       return { id, size };
     });

@@ -1,7 +1,7 @@
 // A folder of content-addressed objects, one file per object named by its id. Writes are atomic
 // (temp file, then rename), so a reader sees no object or a complete one.
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, statSync } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OBJECT_ID } from './object-codec.js';
@@ -23,6 +23,19 @@ export class ObjectFolder {
     try {
       const info = await stat(this.pathOf(id));
       return info.isFile() ? info.size : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * sizeOf, synchronously: a save asks this of every object its files name, and a stat is
+   * microseconds where a trip through the thread pool is not (measured: ~9 ms of a 140 ms save).
+   */
+  sizeNow(id: string): number | undefined {
+    try {
+      const info = statSync(this.pathOf(id), { throwIfNoEntry: false });
+      return info?.isFile() === true ? info.size : undefined;
     } catch {
       return undefined;
     }

@@ -203,7 +203,7 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
         const mode = Number(before.mode) & 0o777;
         stats.files += 1;
         const cached = cache.lookup(absolute, before);
-        if (cached !== undefined && (await allObjectsPresent(context, cached))) {
+        if (cached !== undefined && allObjectsPresent(context, cached)) {
           cache.keep(absolute, before, cached);
           slots[index] = { kind: 'file', path: entry.rel, mode, size: Number(before.size), segments: cached };
           continue;
@@ -230,8 +230,8 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
 }
 
 /** Whether the staging folder holds every object the segments name. */
-export async function allObjectsPresent(context: TreeWriterContext, segments: readonly Segment[]): Promise<boolean> {
-  for (const [id] of segments) if (!(await isPresent(context, id))) return false;
+export function allObjectsPresent(context: TreeWriterContext, segments: readonly Segment[]): boolean {
+  for (const [id] of segments) if (!isPresent(context, id)) return false;
   return true;
 }
 
@@ -281,7 +281,7 @@ async function storeFile(
       const crc = zlib.crc32(chunk);
       if (bytesRead === CHUNK_SIZE) crcs.push(crc);
       const kept = index < keepable && bytesRead === CHUNK_SIZE ? previous?.segments[index]?.[0] : undefined;
-      if (kept !== undefined && crc === previous?.crcs[index] && (await isPresent(context, kept))) {
+      if (kept !== undefined && crc === previous?.crcs[index] && isPresent(context, kept)) {
         // Unchanged since it was scanned and stored: only its end matters to the scan (a secret across the seam).
         scanner.carry(chunk);
         entry.size += bytesRead;
@@ -331,10 +331,10 @@ async function storeFile(
   }
 }
 
-async function isPresent(context: TreeWriterContext, id: string): Promise<boolean> {
+function isPresent(context: TreeWriterContext, id: string): boolean {
   let present = context.present?.get(id);
   if (present === undefined) {
-    present = await context.objects.has(id);
+    present = context.objects.sizeNow(id) !== undefined;
     context.present?.set(id, present);
   }
   return present;
@@ -342,7 +342,7 @@ async function isPresent(context: TreeWriterContext, id: string): Promise<boolea
 
 /** Whether the staging folder holds `id` and it decodes to exactly `chunk`. */
 async function holdsExactly(context: TreeWriterContext, id: string, chunk: Buffer): Promise<boolean> {
-  if (!(await isPresent(context, id))) return false;
+  if (!isPresent(context, id)) return false;
   try {
     return (await decodeObject(await context.objects.read(id), chunk.length)).equals(chunk);
   } catch {
