@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { Outputs } from '../names.js';
+import type { RunContext } from '../run-context.js';
 import type { InputName } from '../settings/settings.js';
 import { readWatchdogSettings } from '../settings/watchdog-settings.js';
 import { watchdogFromSettings } from '../watchdog/run-from-settings.js';
@@ -10,10 +11,10 @@ import type { WatchdogResult } from '../watchdog/watchdog.js';
  * workflow. Never throws: `decision` and `reason` are set on every path, so a later step testing
  * `decision` never reads an empty string; `error` (bad input, GitHub failing) also fails the step.
  */
-export async function runWatchdogAction(signal: AbortSignal): Promise<void> {
+export async function runWatchdogAction(run: RunContext, signal: AbortSignal): Promise<void> {
   let result: WatchdogResult;
   try {
-    const settings = readWatchdogSettings((name: InputName) => core.getInput(name), process.env);
+    const settings = readWatchdogSettings((name: InputName) => core.getInput(name), run);
     core.setSecret(settings.token);
     result = await watchdogFromSettings(
       settings,

@@ -140,7 +140,7 @@ export class ClaudeAdapter implements AgentAdapter {
   readonly stateDir: string;
 
   constructor(private readonly context: AdapterContext) {
-    this.stateDir = path.join(context.settings.homeDir, 'claude-config');
+    this.stateDir = context.settings.home.claudeConfig;
   }
 
   /** Whether its requests go through our proxy with outage holds on. */

@@ -5,14 +5,8 @@ import type { AgentName } from '../settings/settings.js';
 // Guard mode checkpoints the agent's sessions where the agent keeps them by default, because the
 // user's own step starts it (claude-code-action, OpenCode's action, a plain `run:`), not us.
 
-/** Pure: Claude Code's config folder (`~/.claude`) or OpenCode's data folder, as the agent finds them. */
-export function defaultStateDir(agent: AgentName, env: Readonly<Record<string, string | undefined>>, home: string): string {
-  if (agent === 'claude') return env.CLAUDE_CONFIG_DIR || path.join(home, '.claude');
-  return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'opencode');
-}
-
 /**
- * Pure: the folder sessionStoreFor's reader takes, given defaultStateDir's: Claude Code's config
+ * Pure: the folder sessionStoreFor's reader takes, given agentDefaultStateDir's: Claude Code's config
  * folder itself, the data home above OpenCode's folder (its reader appends `opencode/opencode.db`).
  */
 export function sessionStoreRoot(agent: AgentName, stateDir: string): string {
@@ -20,7 +14,7 @@ export function sessionStoreRoot(agent: AgentName, stateDir: string): string {
 }
 
 /**
- * Pure: which paths of defaultStateDir's folder are session data. isSessionData knows OpenCode's
+ * Pure: which paths of agentDefaultStateDir's folder are session data. isSessionData knows OpenCode's
  * data home (XDG_DATA_HOME, with `opencode/` in every path); the guard saves `opencode/` itself.
  */
 export function isGuardSessionData(agent: AgentName, relativePath: string): boolean {

@@ -1,10 +1,10 @@
-import os from 'node:os';
 import * as core from '@actions/core';
 import { terminalLog } from '../report/log.js';
 import type { InputName } from '../settings/settings.js';
-import { defaultStateDir } from './agent-home.js';
+import { agentDefaultStateDir, guardStatusFile } from '../home-layout.js';
+import { readRunContext } from '../run-context.js';
 import { startGuardServices, type GuardServices } from './daemon-services.js';
-import { readGuardSettings, statusFileOf } from './guard-settings.js';
+import { guardContext, readGuardSettings } from './guard-settings.js';
 import { writeStatus, type GuardStatus } from './status.js';
 
 /**
@@ -12,9 +12,10 @@ import { writeStatus, type GuardStatus } from './status.js';
  * the agent's steps of the job until the guard's post step sends SIGTERM. Its inputs and secrets
  * come through its environment (as the runner gave them to main); it writes no secret to disk.
  */
-export async function runDaemon(): Promise<void> {
-  const runnerTemp = process.env.RUNNER_TEMP ?? os.tmpdir();
-  const statusFile = process.env.DURABLE_GUARD_STATUS ?? statusFileOf(runnerTemp);
+export async function runDaemon(env: NodeJS.ProcessEnv): Promise<void> {
+  const run = readRunContext(env);
+  const context = guardContext(run);
+  const statusFile = run.guardStatusFile ?? guardStatusFile(context.runnerTemp);
   const log = terminalLog(process.stdout);
   const controller = new AbortController();
   let status: GuardStatus = { state: 'starting', pid: process.pid, baseUrls: {}, resumed: false, restoredFrom: '', checkpointMode: '', checkpoints: [], checkpointKey: '' };
@@ -62,14 +63,10 @@ export async function runDaemon(): Promise<void> {
 
   try {
     await writeStatus(statusFile, status);
-    const settings = readGuardSettings((name: InputName) => core.getInput(name), {
-      baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-      runnerTemp,
-      job: process.env.GITHUB_JOB,
-    });
-    const stateDir = defaultStateDir(settings.agent, process.env, os.homedir());
+    const settings = readGuardSettings((name: InputName) => core.getInput(name), context);
+    const stateDir = agentDefaultStateDir(settings.agent, run.user);
     log.info(`Agent: ${settings.agent}, session store ${stateDir}`);
-    services = await startGuardServices({ settings, stateDir, env: process.env, log, signal: controller.signal });
+    services = await startGuardServices({ settings, stateDir, run, env, log, signal: controller.signal });
     const restored = services.job?.restored;
     const [first] = services.proxies;
     status = {

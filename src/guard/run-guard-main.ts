@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import os from 'node:os';
 import * as core from '@actions/core';
 import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { knownSecrets } from '../settings/known-secrets.js';
 import type { InputName } from '../settings/settings.js';
-import { daemonLogOf, guardTempDir, readGuardSettings, statusFileOf } from './guard-settings.js';
+import { guardDaemonLog, guardStatusFile, guardTempDir } from '../home-layout.js';
+import { readRunContext } from '../run-context.js';
+import { guardContext, readGuardSettings } from './guard-settings.js';
 import { saveGuardState } from './state.js';
 import { readStatus, type GuardStatus } from './status.js';
 
@@ -36,20 +37,18 @@ async function waitForDaemon(statusFile: string, pid: number, exited: () => bool
 }
 
 /** The guard's main step: start the daemon (it restores and serves), then tell later steps where it is. */
-export async function runGuardMain(): Promise<void> {
+export async function runGuardMain(jobEnv: NodeJS.ProcessEnv): Promise<void> {
   try {
-    const runnerTemp = process.env.RUNNER_TEMP ?? os.tmpdir();
-    const settings = readGuardSettings((name: InputName) => core.getInput(name), {
-      baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-      runnerTemp,
-      job: process.env.GITHUB_JOB,
-    });
-    for (const secret of knownSecrets(settings, process.env)) core.setSecret(secret);
+    const run = readRunContext(jobEnv);
+    const context = guardContext(run);
+    const { runnerTemp } = context;
+    const settings = readGuardSettings((name: InputName) => core.getInput(name), context);
+    for (const secret of knownSecrets(settings, jobEnv)) core.setSecret(secret);
     await mkdir(guardTempDir(runnerTemp), { recursive: true });
-    const statusFile = statusFileOf(runnerTemp);
-    const logFile = daemonLogOf(runnerTemp);
+    const statusFile = guardStatusFile(runnerTemp);
+    const logFile = guardDaemonLog(runnerTemp);
 
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !RUNNER_FILES.includes(name)));
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(jobEnv).filter(([name]) => !RUNNER_FILES.includes(name)));
     env.DURABLE_GUARD_STATUS = statusFile;
     const out = openSync(logFile, 'a');
     const daemon = spawn(process.execPath, [path.join(import.meta.dirname, 'guard-daemon.js')], {
@@ -99,7 +98,7 @@ export async function runGuardMain(): Promise<void> {
     // The daemon holds a request through an outage for up to api_retry_time: Claude Code must not
     // give up on it first (a larger value the job set is kept).
     const requestTimeoutMs = agentRequestTimeoutMs(settings.apiProxy.retryTimeMs);
-    if (settings.agent === 'claude' && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0 && !(Number(process.env.API_TIMEOUT_MS) >= requestTimeoutMs)) {
+    if (settings.agent === 'claude' && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0 && !(run.apiTimeoutMs !== undefined && run.apiTimeoutMs >= requestTimeoutMs)) {
       core.exportVariable('API_TIMEOUT_MS', String(requestTimeoutMs));
     }
     if (sessionId) core.info(`Restored session ${sessionId}: pass ${settings.agent === 'claude' ? 'claude_args' : 'opencode_args'} from this step's outputs to resume it.`);

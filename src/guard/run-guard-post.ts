@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { messagesOf } from '../report/execution-array.js';
 import { failureMarker } from '../report/failure-marker.js';
 import { checkpointFact, formatBytes } from '../report/summary.js';
 import { formatDuration } from '../settings/duration.js';
+import { claudeCodeActionExecutionFile } from '../home-layout.js';
+import { readRunContext } from '../run-context.js';
+import { guardContext } from './guard-settings.js';
 import { loadGuardState, type GuardState } from './state.js';
 import { readStatus, type GuardStatus } from './status.js';
 import { guardVerdict, type AgentResultEvidence } from './verdict.js';
@@ -76,7 +77,7 @@ const resultMessage = z.object({
 
 /** claude-code-action's final result, when it ran in this job and left its execution file. */
 function claudeCodeActionResult(runnerTemp: string): AgentResultEvidence | undefined {
-  const file = path.join(runnerTemp, 'claude-execution-output.json');
+  const file = claudeCodeActionExecutionFile(runnerTemp);
   if (!existsSync(file)) return undefined;
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
@@ -117,7 +118,7 @@ function summary(status: GuardStatus | undefined): string {
 }
 
 /** The guard's post step: final checkpoint, daemon stopped, summary, watchdog marker. Never fails the job. */
-export async function runGuardPost(): Promise<void> {
+export async function runGuardPost(env: NodeJS.ProcessEnv): Promise<void> {
   try {
     const state = loadGuardState();
     if (!state) {
@@ -136,7 +137,7 @@ export async function runGuardPost(): Promise<void> {
     }
     const verdict = guardVerdict({
       jobStatus: core.getInput('job_status'),
-      agentResult: claudeCodeActionResult(process.env.RUNNER_TEMP ?? os.tmpdir()),
+      agentResult: claudeCodeActionResult(guardContext(readRunContext(env)).runnerTemp),
       proxy: status?.proxy,
     });
     // An annotation on the failed job is what the watchdog reads.

@@ -9,6 +9,7 @@ import { parseClaudeSettings } from './claude-settings.js';
 import { parseCheckpointPaths } from '../checkpoint/safe-paths.js';
 import { formatDuration, MAX_TIMER_MS, parseDuration } from './duration.js';
 import { splitShellWords } from './shell-words.js';
+import { homeLayout, type HomeLayout } from '../home-layout.js';
 
 export const AGENTS = ['claude', 'opencode'] as const;
 export const CHECKPOINT_STORES = ['both', 'cache', 'artifact', 'local', 'none'] as const;
@@ -114,8 +115,8 @@ export interface Settings {
   readonly idleTimeoutMs: number;
   /** Grace between SIGTERM and SIGKILL; GitHub allows 7.5 s after its SIGINT, so stay below. */
   readonly killGraceMs: number;
-  /** Folder the action owns: the agent's state, the execution file, installed CLIs. */
-  readonly homeDir: string;
+  /** Folders the action owns (home.root, private): the agent's state, the execution file, installed CLIs. */
+  readonly home: HomeLayout;
   readonly retry: RetryPolicy;
   readonly retryOn: readonly RegExp[];
   readonly neverRetryOn: readonly RegExp[];
@@ -365,7 +366,8 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
   const input = parsed.data;
 
   const workingDirectory = path.resolve(context.baseDir, input.working_directory);
-  const checkpointDir = path.resolve(context.baseDir, input.checkpoint_dir ?? path.join(context.tempDir, 'durable-agent', 'checkpoints'));
+  const home = homeLayout(context.tempDir);
+  const checkpointDir = path.resolve(context.baseDir, input.checkpoint_dir ?? home.checkpoints);
   const placeProblems = placementProblems({ raw, workingDirectory, checkpointDir, workspace: context.workspace });
   if (placeProblems.length > 0) throw new SettingsError(placeProblems.join('\n'));
   const prompt = resolvePrompt(input.prompt, input.prompt_file, workingDirectory, context.startsAgent ?? true);
@@ -394,7 +396,7 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
     attemptTimeoutMs: input.attempt_timeout,
     idleTimeoutMs: input.idle_timeout,
     killGraceMs: 5000,
-    homeDir: path.join(context.tempDir, 'durable-agent'),
+    home,
     retry: Object.freeze({
       maxAttempts: input.max_attempts,
       initialDelayMs: input.initial_delay,

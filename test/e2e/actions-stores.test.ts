@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Lineage, Store } from '../../src/checkpoint/store.js';
+import { readRunContext } from '../../src/run-context.js';
 import { applyEnv, startActionsEmulator } from '../support/actions-emulator.js';
 import type { ActionsEmulator, ClientEnvOptions } from '../support/actions-emulator.js';
 
@@ -44,11 +45,11 @@ function lineage(checkpointId = `leg-${randomUUID().slice(0, 8)}`): Lineage {
 
 /** With the job's GITHUB_TOKEN unless told `null` (no token). */
 function cacheStore(token: string | null = process.env.GITHUB_TOKEN ?? null): InstanceType<CacheModule['ActionsCacheStore']> {
-  return new cacheModule.ActionsCacheStore({ stagingDir: path.join(runnerTemp, 'durable-agent', 'cache-staging'), log, ...(token === null ? {} : { token }) });
+  return new cacheModule.ActionsCacheStore({ stagingDir: path.join(runnerTemp, 'durable-agent', 'cache-staging'), log, run: readRunContext(process.env), ...(token === null ? {} : { token }) });
 }
 
 function artifactStore(token: string | null = process.env.GITHUB_TOKEN ?? null): InstanceType<ArtifactModule['ArtifactStore']> {
-  return new artifactModule.ArtifactStore({ log, retentionDays: 3, ...(token === null ? {} : { token }) });
+  return new artifactModule.ArtifactStore({ log, run: readRunContext(process.env), retentionDays: 3, ...(token === null ? {} : { token }) });
 }
 
 const STORES = {

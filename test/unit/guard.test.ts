@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { globMatcher } from '../../src/checkpoint/safe-paths.js';
-import { claudeProjectName, defaultStateDir, isGuardSessionData, sessionStoreRoot, stateExclude } from '../../src/guard/agent-home.js';
+import { claudeProjectName, isGuardSessionData, sessionStoreRoot, stateExclude } from '../../src/guard/agent-home.js';
+import { agentDefaultStateDir } from '../../src/home-layout.js';
+import { readRunContext } from '../../src/run-context.js';
 import { guardUpstreams } from '../../src/guard/daemon-services.js';
 import { guardVerdict } from '../../src/guard/verdict.js';
 import { INPUT_DEFAULTS } from '../../src/settings/settings.js';
@@ -31,10 +33,10 @@ describe('guard/action.yml', () => {
 
 describe('where the guarded agent keeps its sessions', () => {
   it('is the default location, moved only by the variables the agent itself reads', () => {
-    expect(defaultStateDir('claude', {}, '/home/runner')).toBe('/home/runner/.claude');
-    expect(defaultStateDir('claude', { CLAUDE_CONFIG_DIR: '/cfg' }, '/home/runner')).toBe('/cfg');
-    expect(defaultStateDir('opencode', {}, '/home/runner')).toBe('/home/runner/.local/share/opencode');
-    expect(defaultStateDir('opencode', { XDG_DATA_HOME: '/data' }, '/home/runner')).toBe('/data/opencode');
+    expect(agentDefaultStateDir('claude', readRunContext({ HOME: '/home/runner' }).user)).toBe('/home/runner/.claude');
+    expect(agentDefaultStateDir('claude', readRunContext({ HOME: '/home/runner', CLAUDE_CONFIG_DIR: '/cfg' }).user)).toBe('/cfg');
+    expect(agentDefaultStateDir('opencode', readRunContext({ HOME: '/home/runner' }).user)).toBe('/home/runner/.local/share/opencode');
+    expect(agentDefaultStateDir('opencode', readRunContext({ HOME: '/home/runner', XDG_DATA_HOME: '/data' }).user)).toBe('/data/opencode');
     expect(claudeProjectName('/home/runner/work/my.repo/my_repo')).toBe('-home-runner-work-my-repo-my-repo');
   });
 
@@ -55,7 +57,7 @@ describe('where the guarded agent keeps its sessions', () => {
 
   it("points the turn gate's store reader where the agent writes: Claude's config folder, OpenCode's data home", () => {
     expect(sessionStoreRoot('claude', '/home/runner/.claude')).toBe('/home/runner/.claude');
-    expect(sessionStoreRoot('opencode', defaultStateDir('opencode', { XDG_DATA_HOME: '/data' }, '/home/runner'))).toBe('/data');
+    expect(sessionStoreRoot('opencode', agentDefaultStateDir('opencode', readRunContext({ HOME: '/home/runner', XDG_DATA_HOME: '/data' }).user))).toBe('/data');
   });
 });
 

@@ -32,6 +32,7 @@ import { OBJECT_ID } from '../object-codec.js';
 import { ObjectFolder } from '../object-folder.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import { formatSequence, lineageHash } from './lineage-key.js';
+import type { RunContext } from '../../run-context.js';
 
 export type StoreLog = Pick<Log, 'info' | 'warning'>;
 
@@ -45,8 +46,8 @@ export interface ActionsCacheStoreOptions {
   log: StoreLog;
   /** A token with `actions: write` (GITHUB_TOKEN) lets prune delete older entries; without one they are left to eviction. */
   token?: string;
-  /** REST API base for prune; default GITHUB_API_URL, else https://api.github.com. */
-  apiUrl?: string;
+  /** The job's REST API base (for prune) and what its runtime token and cache mode allow. */
+  run: Pick<RunContext, 'apiUrl' | 'runtimeToken' | 'cacheMode'>;
   /** How many sequences below the newest `list` checks by exact key; default 2. */
   olderLookups?: number;
 }
@@ -101,8 +102,8 @@ function statusOf(error: unknown): number | undefined {
 const TokenPayload = z.object({ ac: z.string() });
 const CacheScopes = z.array(z.object({ Permission: z.number() }));
 
-function runtimeTokenIsReadOnly(): boolean {
-  const payload = (process.env.ACTIONS_RUNTIME_TOKEN ?? '').split('.')[1];
+function runtimeTokenIsReadOnly(runtimeToken: string | undefined): boolean {
+  const payload = (runtimeToken ?? '').split('.')[1];
   if (payload === undefined) return false;
   try {
     const claims = TokenPayload.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
@@ -119,7 +120,7 @@ export class ActionsCacheStore implements Store {
   readonly #stagingDir: string;
   readonly #log: StoreLog;
   readonly #token: string | undefined;
-  readonly #apiUrl: string;
+  readonly #run: ActionsCacheStoreOptions['run'];
   readonly #olderLookups: number;
   /** Tail of the operations queued on the staging folder. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -135,7 +136,7 @@ export class ActionsCacheStore implements Store {
     this.#stagingDir = path.normalize(options.stagingDir);
     this.#log = options.log;
     this.#token = options.token;
-    this.#apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
+    this.#run = options.run;
     this.#olderLookups = olderLookups;
   }
 
@@ -246,7 +247,7 @@ export class ActionsCacheStore implements Store {
     }
     const [owner = '', repo = ''] = lineage.repository.split('/');
     const prefix = manifestPrefix(lineage);
-    const octokit = getOctokit(this.#token, { baseUrl: this.#apiUrl });
+    const octokit = getOctokit(this.#token, { baseUrl: this.#run.apiUrl });
     let deleted = 0;
     const remove = async (entry: { key: string; ref: string | undefined }): Promise<void> => {
       try {
@@ -334,9 +335,9 @@ export class ActionsCacheStore implements Store {
   }
 
   async #whyNotSaved(folder: string, key: string): Promise<string> {
-    const mode = (process.env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
+    const mode = (this.#run.cacheMode ?? '').trim().toLowerCase();
     if (mode === 'read' || mode === 'none') return `the job's cache-mode '${mode}' does not permit writes`;
-    if (runtimeTokenIsReadOnly()) {
+    if (runtimeTokenIsReadOnly(this.#run.runtimeToken)) {
       return 'this run has a read-only cache token (GitHub issues one to untrusted triggers such as issue_comment or pull_request_target), so nothing can be saved to the cache';
     }
     if ((await this.#lookup(folder, key)) === key) return 'an entry with this key already exists and cache keys are immutable, so it was not overwritten';

@@ -19,6 +19,7 @@ import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import type { StoreLog } from './actions-cache.js';
 import { MAX_SEQUENCE } from '../lineage.js';
 import { formatSequence } from './lineage-key.js';
+import type { RunContext } from '../../run-context.js';
 
 export interface ArtifactStoreOptions {
   log: StoreLog;
@@ -28,8 +29,8 @@ export interface ArtifactStoreOptions {
   retentionDays?: number;
   /** Zip level 0-9; default 0: a checkpoint's objects are zstd already (or do not compress). */
   compressionLevel?: number;
-  /** The current run attempt, whose artifacts prune may delete; default GITHUB_RUN_ATTEMPT, else 1. */
-  attempt?: number;
+  /** The job's run: its attempt is the one whose artifacts prune may delete; its repository and run id find artifacts when no lineage is at hand. */
+  run: Pick<RunContext, 'runAttempt' | 'repository' | 'runId'>;
 }
 
 type FindBy = NonNullable<FindOptions['findBy']>;
@@ -83,7 +84,7 @@ export class ArtifactStore implements Store {
   readonly #token: string | undefined;
   readonly #retentionDays: number | undefined;
   readonly #compressionLevel: number | undefined;
-  readonly #attempt: number;
+  readonly #run: ArtifactStoreOptions['run'];
   readonly #known = new Map<string, Known>();
 
   constructor(options: ArtifactStoreOptions) {
@@ -91,7 +92,7 @@ export class ArtifactStore implements Store {
     this.#token = options.token;
     this.#retentionDays = options.retentionDays;
     this.#compressionLevel = options.compressionLevel ?? 0;
-    this.#attempt = options.attempt ?? Number(process.env.GITHUB_RUN_ATTEMPT ?? '1');
+    this.#run = options.run;
   }
 
   async save(request: SaveRequest): Promise<CheckpointRef> {
@@ -167,7 +168,7 @@ export class ArtifactStore implements Store {
 
   async prune(lineage: Lineage, keep: number): Promise<number> {
     if (!Number.isInteger(keep) || keep < 0) throw new RangeError(`keep must be a non-negative integer, got ${keep}`);
-    const doomed = (await this.list(lineage)).slice(keep).filter((ref) => ref.attempt === this.#attempt);
+    const doomed = (await this.list(lineage)).slice(keep).filter((ref) => ref.attempt === this.#run.runAttempt);
     let deleted = 0;
     for (const ref of doomed) {
       try {
@@ -195,9 +196,9 @@ export class ArtifactStore implements Store {
    */
   #findBy(lineage: Lineage | undefined): FindBy | undefined {
     if (this.#token === undefined) return undefined;
-    const repository = lineage?.repository ?? process.env.GITHUB_REPOSITORY ?? '';
+    const repository = lineage?.repository ?? this.#run.repository ?? '';
     const [repositoryOwner = '', repositoryName = ''] = repository.split('/');
-    const workflowRunId = Number(lineage?.runId ?? process.env.GITHUB_RUN_ID);
+    const workflowRunId = Number(lineage?.runId ?? this.#run.runId);
     if (repositoryOwner === '' || repositoryName === '' || !Number.isSafeInteger(workflowRunId)) return undefined;
     return { token: this.#token, workflowRunId, repositoryOwner, repositoryName };
   }

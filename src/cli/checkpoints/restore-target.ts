@@ -7,7 +7,7 @@ import { git, gitSucceeds } from '../../checkpoint/exec.js';
 import { checkpointHooks } from '../../checkpoint/job.js';
 import { SettingsError } from '../../settings/settings.js';
 import { CommandFailed } from '../command-failed.js';
-import { defaultHome } from '../home.js';
+import { cliHome, homeLayout } from '../../home-layout.js';
 import type { Context } from './context.js';
 
 export interface Target {
@@ -28,7 +28,7 @@ export interface TargetOptions {
 
 export async function prepareTarget(ctx: Context, manifest: CheckpointManifest, options: TargetOptions): Promise<Target> {
   const nothing = (): Promise<void> => Promise.resolve();
-  const extraFor = (workspace: string): string => path.join(ctx.homeFlag ?? defaultHome(workspace), 'durable-agent', 'checkpoint-dir');
+  const extraFor = (workspace: string): string => homeLayout(ctx.homeFlag ?? cliHome(workspace, ctx.run.user)).checkpointDir;
   if (options.into === undefined) {
     let workspace: string;
     try {
