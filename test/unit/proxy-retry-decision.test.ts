@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  backoffCeilingMs,
   breakerAllowsRetry,
   breakerRecord,
   CLOSED_BREAKER,
@@ -13,8 +12,8 @@ import {
   isRetryableFailure,
   isRetryableStatus,
   parseRetryAfterMs,
-  retryDelayMs,
 } from '../../src/proxy/retry-decision.js';
+import { backoffCeilingMs, backoffDelay } from '../../src/backoff.js';
 import type { BreakerState, ProxyRetryPolicy, RetryQuestion } from '../../src/proxy/retry-decision.js';
 
 const policy: ProxyRetryPolicy = { attempts: 6, initialDelayMs: 100, maxDelayMs: 5000, factor: 2 };
@@ -94,15 +93,15 @@ describe('backoff', () => {
   });
 
   it('jitters fully between zero and the ceiling', () => {
-    expect(retryDelayMs(policy, 3, undefined, () => 0)).toEqual({ delayMs: 0, fromHint: false });
-    expect(retryDelayMs(policy, 3, undefined, () => 0.5)).toEqual({ delayMs: 200, fromHint: false });
-    expect(retryDelayMs(policy, 3, undefined, () => 0.999_999)).toEqual({ delayMs: 400, fromHint: false });
+    expect(backoffDelay(policy, 3, undefined, () => 0)).toEqual({ delayMs: 0, fromHint: false });
+    expect(backoffDelay(policy, 3, undefined, () => 0.5)).toEqual({ delayMs: 200, fromHint: false });
+    expect(backoffDelay(policy, 3, undefined, () => 0.999_999)).toEqual({ delayMs: 400, fromHint: false });
   });
 
   it('lets a server hint win, capped by the maximum delay', () => {
-    expect(retryDelayMs(policy, 1, 2500, () => 0)).toEqual({ delayMs: 2500, fromHint: true });
-    expect(retryDelayMs(policy, 1, 60_000, () => 0)).toEqual({ delayMs: 5000, fromHint: true });
-    expect(retryDelayMs(policy, 1, 0, () => 0.9)).toEqual({ delayMs: 0, fromHint: true });
+    expect(backoffDelay(policy, 1, 2500, () => 0)).toEqual({ delayMs: 2500, fromHint: true });
+    expect(backoffDelay(policy, 1, 60_000, () => 0)).toEqual({ delayMs: 5000, fromHint: true });
+    expect(backoffDelay(policy, 1, 0, () => 0.9)).toEqual({ delayMs: 0, fromHint: true });
   });
 });
 
