@@ -259,13 +259,14 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('the %s store', (k
 
 describe('the cache store', () => {
   it('fails clearly with a read-only cache token, and with a full cache', async () => {
-    const store = cacheStore();
     const of = lineage();
+    // A store reads the job's context when it is made, as the action makes it once per job.
     jobEnv({ cacheWrite: false });
-    await expect(store.save(request(await checkpoint('read-only'), of, 1))).rejects.toThrow(/read-only cache token/);
+    await expect(cacheStore().save(request(await checkpoint('read-only'), of, 1))).rejects.toThrow(/read-only cache token/);
     expect(emulator.cacheEntries.filter((e) => e.key.startsWith(cacheModule.cacheKeyPrefix(of)))).toEqual([]);
 
     restores.pop()?.();
+    const store = cacheStore();
     emulator.setFaults({ readOnlyCache: true });
     await expect(store.save(request(await checkpoint('denied'), of, 1))).rejects.toThrow(/refused the entry/);
 
