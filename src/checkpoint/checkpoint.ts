@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdtemp, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes } from '../report/summary.js';
+import { formatBytes } from '../format.js';
 import { anyAgentSessionData, listAgentState, withoutBrokenDatabases, type AgentStateFilter } from './agent-state.js';
 import { CheckpointRejected } from './errors.js';
 import { git } from './exec.js';

@@ -13,6 +13,7 @@ import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import pRetry from 'p-retry';
+import { formatDuration } from '../format.js';
 import { agentResponseHeaders, pathForLog, upstreamPath, upstreamRequestHeaders } from './headers.js';
 import { describeHoldEnd, isStreamingRequest, shouldHold } from './hold-policy.js';
 import type { HoldPolicy } from './hold-policy.js';
@@ -25,7 +26,6 @@ import {
   describeFailure,
   errorTypeOf,
   failureKey,
-  formatDuration,
   isLoopbackAddress,
   isRetryableStatus,
   parseRetryAfterMs,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { backoffDelay, type Backoff } from '../backoff.js';
+import { formatDuration } from '../format.js';
 
 export interface ProxyRetryPolicy extends Backoff {
   /** Total tries per request, >= 1. */
@@ -46,12 +47,6 @@ export function describeFailure(failure: UpstreamFailureKind): string {
         ? `answered, then sent nothing more for ${formatDuration(failure.afterMs)} (timeout)`
         : `sent no response headers within ${formatDuration(failure.afterMs)} (timeout)`;
   }
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
-  return `${Math.round(ms / 1000)}s`;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -7,7 +7,8 @@ import type { RetryPolicy } from '../runner/retry-policy.js';
 import type { Provider } from '../agents/provider-route.js';
 import { parseClaudeSettings } from './claude-settings.js';
 import { parseCheckpointPaths } from '../checkpoint/safe-paths.js';
-import { formatDuration, MAX_TIMER_MS, parseDuration } from './duration.js';
+import { formatDuration } from '../format.js';
+import { MAX_TIMER_MS, parseDuration } from './duration.js';
 import { splitShellWords } from './shell-words.js';
 import { homeLayout, type HomeLayout } from '../home-layout.js';
 

@@ -9,7 +9,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { getOctokit } from '@actions/github';
 import { z } from 'zod';
-import { formatDuration } from '../settings/duration.js';
+import { formatDuration } from '../format.js';
 import type { AnnotationFacts, JobFacts, RunFacts } from './classify-run.js';
 import { classifyGitHubFailure, decideGitHubRetry, describeGitHubFailure, type GitHubFailure, type GitHubFailureKind } from './github-failure.js';
 

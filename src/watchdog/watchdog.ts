@@ -7,6 +7,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { classifyRun, failedJobs, isWatchedWorkflow, precheckRun, runFailed } from './classify-run.js';
 import type { AnnotationFacts, JobVerdict, WatchdogDecision } from './classify-run.js';
 import { createGitHubClient } from './github-client.js';
+import { formatDuration } from '../format.js';
 import type { WorkflowRun } from './github-client.js';
 
 export type { JobVerdict, WatchdogDecision } from './classify-run.js';
@@ -91,7 +92,7 @@ export async function runWatchdog(options: WatchdogOptions): Promise<WatchdogRes
     if (decision.decision === 'skip') return finish(decision, failedLevel);
 
     if (options.rerunDelayMs > 0) {
-      log.info(`Waiting ${formatDelay(options.rerunDelayMs)} before re-running the failed jobs of run ${run.id}`);
+      log.info(`Waiting ${formatDuration(options.rerunDelayMs)} before re-running the failed jobs of run ${run.id}`);
       const slept = await sleepUnlessAborted(options.rerunDelayMs, options.sleep ?? defaultSleep(signal), signal);
       if (!slept) return aborted('during the re-run delay');
     }
@@ -169,10 +170,4 @@ function defaultSleep(signal: AbortSignal | undefined): (ms: number) => Promise<
 function describeWorkflow(run: WorkflowRun): string {
   if (run.name && run.path) return `workflow '${run.name}' (${run.path})`;
   return `workflow '${run.name ?? run.path ?? 'unknown'}'`;
-}
-
-function formatDelay(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const seconds = Math.round(ms / 1000);
-  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }

@@ -7,13 +7,13 @@ import {
   describeFailure,
   errorTypeOf,
   failureKey,
-  formatDuration,
   isLoopbackAddress,
   isRetryableFailure,
   isRetryableStatus,
   parseRetryAfterMs,
 } from '../../src/proxy/retry-decision.js';
 import { backoffCeilingMs, backoffDelay } from '../../src/backoff.js';
+import { formatDuration } from '../../src/format.js';
 import type { BreakerState, ProxyRetryPolicy, RetryQuestion } from '../../src/proxy/retry-decision.js';
 
 const policy: ProxyRetryPolicy = { attempts: 6, initialDelayMs: 100, maxDelayMs: 5000, factor: 2 };
@@ -40,7 +40,7 @@ describe('failure descriptions', () => {
     expect(describeFailure({ kind: 'status', status: 500, errorType: 'api_error' })).toBe('answered 500 (api_error)');
     expect(describeFailure({ kind: 'status', status: 502 })).toBe('answered 502');
     expect(describeFailure({ kind: 'network', code: 'ECONNRESET' })).toBe('failed before a response (ECONNRESET)');
-    expect(describeFailure({ kind: 'timeout', afterMs: 120_000 })).toBe('sent no response headers within 120s (timeout)');
+    expect(describeFailure({ kind: 'timeout', afterMs: 120_000 })).toBe('sent no response headers within 2m (timeout)');
     expect(describeFailure({ kind: 'timeout', afterMs: 500, phase: 'body' })).toBe('answered, then sent nothing more for 500ms (timeout)');
   });
 
