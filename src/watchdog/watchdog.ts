@@ -8,14 +8,13 @@ import { classifyRun, failedJobs, isWatchedWorkflow, precheckRun, runFailed } fr
 import type { AnnotationFacts, JobVerdict, WatchdogDecision } from './classify-run.js';
 import { createGitHubClient } from './github-client.js';
 import { formatDuration } from '../format.js';
+import type { Log } from '../report/log.js';
 import type { WorkflowRun } from './github-client.js';
 
 export type { JobVerdict, WatchdogDecision } from './classify-run.js';
 
-export interface WatchdogLog {
-  info(message: string): void;
-  warning(message: string): void;
-}
+/** What the watchdog writes to: the run's log, narrowed. */
+export type WatchdogLog = Pick<Log, 'info' | 'warning'>;
 
 export interface WatchdogOptions {
   readonly token: string;
