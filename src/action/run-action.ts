@@ -14,6 +14,7 @@ import { hideInputsFromEnviron } from './hide-inputs.js';
 import { actionsStateProvider, saveCheckpointState, saveHomeDir, saveMainFinished, saveMainStarted } from './main-state.js';
 import { readSettings, SettingsError, type InputName, type Settings } from '../settings/settings.js';
 import { actionSettingsContext, readRunContext } from '../run-context.js';
+import { errorMessage } from '../error-message.js';
 
 function setOutputs(result: RunResult): void {
   for (const [name, value] of Object.entries(runOutputs(result))) core.setOutput(name, value);
@@ -31,7 +32,7 @@ async function setDropInOutputs(settings: Settings, result: RunResult): Promise<
     messages = await writeExecutionArray(result.executionFile, arrayFile);
     core.setOutput(Outputs.executionFile, arrayFile);
   } catch (error) {
-    core.warning(`Could not write the execution file: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`Could not write the execution file: ${errorMessage(error)}`);
   }
   if (settings.agent === 'claude') core.setOutput(Outputs.claudeConfigDir, settings.home.claudeConfig);
   const outcome = structuredOutcome(settings.agent === 'claude' && jsonSchemaRequested(settings.agentArgs), messages);
@@ -71,7 +72,7 @@ async function writeSummary(agent: string, result: RunResult): Promise<void> {
     });
     await core.summary.addRaw(markdown).write();
   } catch (error) {
-    core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`Could not write the job summary: ${errorMessage(error)}`);
   }
 }
 
@@ -129,7 +130,7 @@ export async function runAction(env: NodeJS.ProcessEnv): Promise<void> {
       core.setOutput(Outputs.conclusion, 'failure');
       core.setOutput(Outputs.failureReason, 'invalid_input');
     }
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(errorMessage(error));
   } finally {
     saveMainFinished(state);
     process.off('SIGINT', onSignal);

@@ -6,6 +6,7 @@ import { hideInputsFromEnviron } from './hide-inputs.js';
 import { actionsStateProvider, loadMainState } from './main-state.js';
 import { readSettings, type InputName } from '../settings/settings.js';
 import { actionSettingsContext, readRunContext } from '../run-context.js';
+import { errorMessage } from '../error-message.js';
 
 /**
  * The post step runs after failure, cancellation and timeouts. When main did not finish (killed
@@ -50,6 +51,6 @@ export async function runPost(env: NodeJS.ProcessEnv): Promise<void> {
       await job.scheduler.save('post step: main did not finish', { force: true, final: true });
     });
   } catch (error) {
-    core.warning(`post step: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`post step: ${errorMessage(error)}`);
   }
 }

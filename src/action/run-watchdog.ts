@@ -5,6 +5,7 @@ import type { InputName } from '../settings/settings.js';
 import { readWatchdogSettings } from '../settings/watchdog-settings.js';
 import { watchdogFromSettings } from '../watchdog/run-from-settings.js';
 import type { WatchdogResult } from '../watchdog/watchdog.js';
+import { errorMessage } from '../error-message.js';
 
 /**
  * `mode: watchdog`: decides whether to re-run the failed jobs of the run that triggered this
@@ -23,7 +24,7 @@ export async function runWatchdogAction(run: RunContext, signal: AbortSignal): P
       (run, body) => core.group(`Watchdog: run ${run.runId}${run.workflowName ? ` of ${run.workflowName}` : ''}`, body),
     );
   } catch (error) {
-    result = { decision: 'error', reason: error instanceof Error ? error.message : String(error), jobs: [] };
+    result = { decision: 'error', reason: errorMessage(error), jobs: [] };
   }
   core.setOutput(Outputs.decision, result.decision);
   core.setOutput(Outputs.reason, result.reason);

@@ -18,6 +18,7 @@ import { parseCheckpointPaths, patternsWithoutMatches } from './safe-paths.js';
 import { CheckpointScheduler } from './scheduler.js';
 import { createStoreSet } from './store-set.js';
 import type { Lineage } from './store.js';
+import { errorMessage } from '../error-message.js';
 
 /** What the agent's environment gets so an experiment can take part in checkpoints. */
 export interface CheckpointHooks {
@@ -132,7 +133,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
     workspace = (await git(settings.workingDirectory, ['rev-parse', '--show-toplevel'])).trim();
     baseCommit = options.baseCommit ?? (await git(workspace, ['rev-parse', 'HEAD'])).trim();
   } catch (error) {
-    log.warning(`Checkpoints need a git checkout with at least one commit; ${settings.workingDirectory} is not one, so none are taken. ${(error as Error).message}`);
+    log.warning(`Checkpoints need a git checkout with at least one commit; ${settings.workingDirectory} is not one, so none are taken. ${errorMessage(error)}`);
     return undefined;
   }
   const lineage = lineageFor(settings, run, workspace);

@@ -8,6 +8,7 @@ import { workspaceFingerprint } from './fingerprint.js';
 import type { CheckpointRef, Lineage } from './store.js';
 import type { StoreSet } from './store-set.js';
 import type { Consistency, ToolCall } from './turn-boundary-policy.js';
+import { errorMessage } from '../error-message.js';
 
 export interface CheckpointContext {
   readonly stores: StoreSet;
@@ -276,7 +277,7 @@ export class CheckpointScheduler {
         await rm(created.dir, { recursive: true, force: true });
       }
     } catch (error) {
-      context.log.warning(`Checkpoint (${reason}) failed; the run goes on. ${(error as Error).message}`);
+      context.log.warning(`Checkpoint (${reason}) failed; the run goes on. ${errorMessage(error)}`);
       return undefined;
     }
   }

@@ -8,6 +8,7 @@ import type { CheckpointRef, Lineage, SaveRequest, Store } from './store.js';
 import { ActionsCacheStore } from './stores/actions-cache.js';
 import { ArtifactStore } from './stores/artifact.js';
 import { lineageHash } from './stores/lineage-key.js';
+import { errorMessage } from '../error-message.js';
 
 interface Member {
   readonly store: Store;
@@ -39,7 +40,7 @@ export class StoreSet {
       try {
         saved.push(await member.store.save(request));
       } catch (error) {
-        this.log.warning(`Checkpoint ${request.sequence} was not saved to the ${member.store.name} store; the run goes on. ${(error as Error).message}`);
+        this.log.warning(`Checkpoint ${request.sequence} was not saved to the ${member.store.name} store; the run goes on. ${errorMessage(error)}`);
       }
     }
     return saved;
@@ -65,7 +66,7 @@ export class StoreSet {
         const deleted = await member.store.prune(lineage, keep);
         if (deleted > 0) this.log.info(`Deleted ${deleted} old checkpoint(s) from the ${member.store.name} store (keeping ${keep}).`);
       } catch (error) {
-        this.log.warning(`Could not prune old checkpoints in the ${member.store.name} store: ${(error as Error).message}`);
+        this.log.warning(`Could not prune old checkpoints in the ${member.store.name} store: ${errorMessage(error)}`);
       }
     }
   }

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandIo } from './io.js';
+import { errorMessage } from '../error-message.js';
 
 export const REQUEST_VARIABLE = 'DURABLE_AGENT_CHECKPOINT_REQUEST';
 
@@ -47,7 +48,7 @@ export async function checkpointRequestCommand(argv: readonly string[], env: Nod
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // A missing folder means the run that set the variable has ended and removed its home.
-    const why = code === 'ENOENT' ? `the folder ${path.dirname(file)} does not exist (has the durable-agent run ended?)` : (error as Error).message;
+    const why = code === 'ENOENT' ? `the folder ${path.dirname(file)} does not exist (has the durable-agent run ended?)` : errorMessage(error);
     io.err(`durable-agent: checkpoint: cannot create ${file}: ${why}\n`);
     return 1;
   }

@@ -5,6 +5,7 @@ import { readWatchdogSettings } from '../settings/watchdog-settings.js';
 import { SettingsError, type InputName } from '../settings/settings.js';
 import { watchdogFromSettings } from '../watchdog/run-from-settings.js';
 import type { WatchdogResult } from '../watchdog/watchdog.js';
+import { errorMessage } from '../error-message.js';
 
 export const WATCHDOG_HELP = `Usage: durable-agent watchdog [--run-id ID] [options]
 
@@ -69,7 +70,7 @@ export async function watchdogCommand(argv: readonly string[], run: RunContext, 
   } catch (error) {
     // A bad input is a usage error; anything else (an unreadable event, ...) is the watchdog failing.
     if (error instanceof SettingsError) exitCode = 2;
-    result = { decision: 'error', reason: error instanceof Error ? error.message : String(error), jobs: [] };
+    result = { decision: 'error', reason: errorMessage(error), jobs: [] };
   } finally {
     process.off('SIGINT', onSignal);
   }

@@ -6,6 +6,7 @@ import { readRunContext } from '../run-context.js';
 import { startGuardServices, type GuardServices } from './daemon-services.js';
 import { guardContext, readGuardSettings } from './guard-settings.js';
 import { writeStatus, type GuardStatus } from './status.js';
+import { errorMessage } from '../error-message.js';
 
 /**
  * The guard's daemon: started detached by the guard's main step, it outlives that step and serves
@@ -52,7 +53,7 @@ export async function runDaemon(env: NodeJS.ProcessEnv): Promise<void> {
       await services?.stop('guard post: end of the agent steps');
       status = { ...snapshot(), state: 'stopped' };
     } catch (error) {
-      status = { ...snapshot(), state: 'failed', message: (error as Error).message };
+      status = { ...snapshot(), state: 'failed', message: errorMessage(error) };
     }
     controller.abort();
     await writeStatus(statusFile, status);
@@ -86,8 +87,8 @@ export async function runDaemon(env: NodeJS.ProcessEnv): Promise<void> {
     }, 2000);
     await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
   } catch (error) {
-    log.error(`Guard daemon failed: ${(error as Error).message}`);
-    await writeStatus(statusFile, { ...status, state: 'failed', message: (error as Error).message });
+    log.error(`Guard daemon failed: ${errorMessage(error)}`);
+    await writeStatus(statusFile, { ...status, state: 'failed', message: errorMessage(error) });
     process.exit(1);
   }
 }

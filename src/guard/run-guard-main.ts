@@ -11,6 +11,7 @@ import { readRunContext } from '../run-context.js';
 import { guardContext, readGuardSettings } from './guard-settings.js';
 import { saveGuardState } from './state.js';
 import { readStatus, type GuardStatus } from './status.js';
+import { errorMessage } from '../error-message.js';
 
 export const GuardOutputs = {
   resumed: 'resumed',
@@ -103,6 +104,6 @@ export async function runGuardMain(jobEnv: NodeJS.ProcessEnv): Promise<void> {
     }
     if (sessionId) core.info(`Restored session ${sessionId}: pass ${settings.agent === 'claude' ? 'claude_args' : 'opencode_args'} from this step's outputs to resume it.`);
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(errorMessage(error));
   }
 }

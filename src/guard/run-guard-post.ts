@@ -12,6 +12,7 @@ import { guardContext } from './guard-settings.js';
 import { loadGuardState, type GuardState } from './state.js';
 import { readStatus, type GuardStatus } from './status.js';
 import { guardVerdict, type AgentResultEvidence } from './verdict.js';
+import { errorMessage } from '../error-message.js';
 
 /** Alive, not a zombie, and still our daemon (a pid can be reused once it is gone). */
 function isOurDaemon(pid: number): boolean {
@@ -133,7 +134,7 @@ export async function runGuardPost(env: NodeJS.ProcessEnv): Promise<void> {
     try {
       await core.summary.addRaw(summary(status)).write();
     } catch (error) {
-      core.warning(`Could not write the job summary: ${(error as Error).message}`);
+      core.warning(`Could not write the job summary: ${errorMessage(error)}`);
     }
     const verdict = guardVerdict({
       jobStatus: core.getInput('job_status'),
@@ -143,6 +144,6 @@ export async function runGuardPost(env: NodeJS.ProcessEnv): Promise<void> {
     // An annotation on the failed job is what the watchdog reads.
     if (verdict) core.error(`The agent step failed on the model API (${verdict.reason}) ${failureMarker(verdict.kind, verdict.reason)}`);
   } catch (error) {
-    core.warning(`guard post step: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`guard post step: ${errorMessage(error)}`);
   }
 }

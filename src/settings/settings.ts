@@ -11,6 +11,7 @@ import { formatDuration } from '../format.js';
 import { MAX_TIMER_MS, parseDuration } from './duration.js';
 import { splitShellWords } from './shell-words.js';
 import { homeLayout, type HomeLayout } from '../home-layout.js';
+import { errorMessage } from '../error-message.js';
 
 export const AGENTS = ['claude', 'opencode'] as const;
 export const CHECKPOINT_STORES = ['both', 'cache', 'artifact', 'local', 'none'] as const;
@@ -258,7 +259,7 @@ export const patterns = z.string().transform((value, ctx): RegExp[] => {
     try {
       result.push(new RegExp(line, 'i'));
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `'${line}' is not a valid regular expression (${(error as Error).message})` });
+      ctx.addIssue({ code: 'custom', message: `'${line}' is not a valid regular expression (${errorMessage(error)})` });
       return z.NEVER;
     }
   }
@@ -274,7 +275,7 @@ const shellWords = z.string().transform((value, ctx): string[] => {
   try {
     return splitShellWords(value);
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `'${value}' cannot be split into arguments: ${(error as Error).message}` });
+    ctx.addIssue({ code: 'custom', message: `'${value}' cannot be split into arguments: ${errorMessage(error)}` });
     return z.NEVER;
   }
 });

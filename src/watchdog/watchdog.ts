@@ -10,6 +10,7 @@ import { createGitHubClient } from './github-client.js';
 import { formatDuration } from '../format.js';
 import type { Log } from '../report/log.js';
 import type { WorkflowRun } from './github-client.js';
+import { errorMessage } from '../error-message.js';
 
 export type { JobVerdict, WatchdogDecision } from './classify-run.js';
 
@@ -111,7 +112,7 @@ export async function runWatchdog(options: WatchdogOptions): Promise<WatchdogRes
     if (signal?.aborted) return aborted('while talking to the GitHub API');
     // Whatever failed, the step still says what it decided: a later step reads `decision`, never an
     // empty string. Logged as info: the caller fails the step with the reason, one error is enough.
-    return finish({ decision: 'error', reason: error instanceof Error ? error.message : String(error), jobs: verdicts });
+    return finish({ decision: 'error', reason: errorMessage(error), jobs: verdicts });
   }
 }
 

@@ -33,6 +33,7 @@ import { ObjectFolder } from '../object-folder.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import { formatSequence, lineageHash } from './lineage-key.js';
 import type { RunContext } from '../../run-context.js';
+import { errorMessage } from '../../error-message.js';
 
 export type StoreLog = Pick<Log, 'info' | 'warning'>;
 
@@ -87,10 +88,6 @@ function sequenceOf(key: string, prefix: string): number | undefined {
 
 /** Which pack entry holds each object of a checkpoint (object id -> pack key). */
 const indexSchema = z.object({ version: z.literal(1), objects: z.record(z.string().regex(OBJECT_ID), z.string().min(1)) });
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
@@ -177,7 +174,7 @@ export class ActionsCacheStore implements Store {
         // saveCache returns -1 for every refusal and only logs the reason, so find the likeliest one.
         if (cacheId === -1) throw new Error(await this.#whyNotSaved(folder, key));
       } catch (error) {
-        throw new Error(`checkpoint ${key} was not saved to the Actions cache: ${describe(error)}`, { cause: error });
+        throw new Error(`checkpoint ${key} was not saved to the Actions cache: ${errorMessage(error)}`, { cause: error });
       } finally {
         await this.#clearStaging();
       }
@@ -286,7 +283,7 @@ export class ActionsCacheStore implements Store {
         this.#log.info('The token may not manage Actions caches (it needs actions: write): older checkpoint cache entries are left to eviction.');
         return deleted;
       }
-      throw new Error(`pruning checkpoint cache entries of ${prefix}* failed after ${deleted} deletions: ${describe(error)}`, { cause: error });
+      throw new Error(`pruning checkpoint cache entries of ${prefix}* failed after ${deleted} deletions: ${errorMessage(error)}`, { cause: error });
     }
   }
 

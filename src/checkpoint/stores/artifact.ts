@@ -20,6 +20,7 @@ import type { StoreLog } from './actions-cache.js';
 import { MAX_SEQUENCE } from '../lineage.js';
 import { formatSequence } from './lineage-key.js';
 import type { RunContext } from '../../run-context.js';
+import { errorMessage } from '../../error-message.js';
 
 export interface ArtifactStoreOptions {
   log: StoreLog;
@@ -66,10 +67,6 @@ function parseName(name: string, prefix: string): { attempt: number; sequence: n
   return { attempt: Number(match[1]), sequence };
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 async function filesIn(dir: string): Promise<{ files: string[]; bytes: number }> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
@@ -106,12 +103,12 @@ export class ArtifactStore implements Store {
         ...(this.#compressionLevel === undefined ? {} : { compressionLevel: this.#compressionLevel }),
       });
     } catch (error) {
-      if (/\(409\)/.test(describe(error))) {
+      if (/\(409\)/.test(errorMessage(error))) {
         throw new Error(`checkpoint ${name} was not uploaded: an artifact with this name already exists in run ${request.lineage.runId}, and artifacts cannot be replaced`, {
           cause: error,
         });
       }
-      throw new Error(`checkpoint ${name} was not uploaded as an artifact: ${describe(error)}`, { cause: error });
+      throw new Error(`checkpoint ${name} was not uploaded as an artifact: ${errorMessage(error)}`, { cause: error });
     }
     if (uploaded.id !== undefined) this.#known.set(name, { id: uploaded.id, digest: uploaded.digest === undefined ? undefined : `sha256:${uploaded.digest}` });
     return {
@@ -131,7 +128,7 @@ export class ArtifactStore implements Store {
     try {
       ({ artifacts } = await this.#client.listArtifacts(findBy === undefined ? {} : { findBy }));
     } catch (error) {
-      throw new Error(`could not list checkpoint artifacts of run ${lineage.runId}: ${describe(error)}`, { cause: error });
+      throw new Error(`could not list checkpoint artifacts of run ${lineage.runId}: ${errorMessage(error)}`, { cause: error });
     }
     const refs: CheckpointRef[] = [];
     for (const artifact of artifacts) {
@@ -162,7 +159,7 @@ export class ArtifactStore implements Store {
       });
       if (result.digestMismatch === true) throw new Error(`its content does not match the digest ${known.digest ?? ''} recorded at upload`);
     } catch (error) {
-      throw new Error(`checkpoint ${ref.key} could not be downloaded: ${describe(error)}`, { cause: error });
+      throw new Error(`checkpoint ${ref.key} could not be downloaded: ${errorMessage(error)}`, { cause: error });
     }
   }
 
@@ -176,7 +173,7 @@ export class ArtifactStore implements Store {
         this.#known.delete(ref.key);
         deleted++;
       } catch (error) {
-        this.#log.warning(`Could not delete the older checkpoint artifact ${ref.key} (${describe(error)}); it and older ones stay until their retention ends.`);
+        this.#log.warning(`Could not delete the older checkpoint artifact ${ref.key} (${errorMessage(error)}); it and older ones stay until their retention ends.`);
         break;
       }
     }

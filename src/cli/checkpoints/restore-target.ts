@@ -9,6 +9,7 @@ import { SettingsError } from '../../settings/settings.js';
 import { CommandFailed } from '../command-failed.js';
 import { cliHome, homeLayout } from '../../home-layout.js';
 import type { Context } from './context.js';
+import { errorMessage } from '../../error-message.js';
 
 export interface Target {
   readonly workspace: string;
@@ -74,7 +75,7 @@ export async function prepareTarget(ctx: Context, manifest: CheckpointManifest, 
     await git(into, ['checkout', '-q', '--detach', base]);
   } catch (error) {
     await undo();
-    throw new CommandFailed(`cannot clone ${source} into ${into} at ${base}: ${(error as Error).message}`);
+    throw new CommandFailed(`cannot clone ${source} into ${into} at ${base}: ${errorMessage(error)}`);
   }
   const workspace = await realpath(into);
   return { workspace, extraDir: extraFor(workspace), preface: [`Cloned ${source} into ${workspace} at the base commit ${base.slice(0, 12)}`], undo };
