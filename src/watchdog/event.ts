@@ -80,7 +80,7 @@ export async function readWorkflowRunEvent(eventPath: string): Promise<WatchedRu
 export interface ResolveWatchedRunOptions {
   /** An explicit run id wins over the event; the event file is then not read. */
   readonly runId?: number | undefined;
-  /** Usually `process.env.GITHUB_EVENT_PATH`. */
+  /** Usually the run context's eventPath (GITHUB_EVENT_PATH). */
   readonly eventPath?: string | undefined;
 }
 
