@@ -45,6 +45,8 @@ export interface RunContext {
   readonly signingKey: string | undefined;
   /** DURABLE_AGENT_HOLD_PING_MS: tests shorten the outage hold's pings with it. */
   readonly holdPingMs: string | undefined;
+  /** DURABLE_AGENT_CHECKPOINT_REQUEST: the file `durable-agent checkpoint` creates, set by the run the agent is under. */
+  readonly checkpointRequest: string | undefined;
   /** DURABLE_GUARD_STATUS: the status file the guard's main step gave its daemon. */
   readonly guardStatusFile: string | undefined;
   /** API_TIMEOUT_MS as the job set it, if it did. */
@@ -92,6 +94,7 @@ const Environment = z.object({
   ACTIONS_CACHE_MODE: text,
   DURABLE_AGENT_SIGNING_KEY: text,
   DURABLE_AGENT_HOLD_PING_MS: text,
+  DURABLE_AGENT_CHECKPOINT_REQUEST: text,
   DURABLE_GUARD_STATUS: nonEmpty,
   API_TIMEOUT_MS: z.coerce.number().optional().catch(undefined),
   HOME: nonEmpty,
@@ -122,6 +125,7 @@ export function readRunContext(env: Readonly<Record<string, string | undefined>>
     cacheMode: read.ACTIONS_CACHE_MODE,
     signingKey: read.DURABLE_AGENT_SIGNING_KEY,
     holdPingMs: read.DURABLE_AGENT_HOLD_PING_MS,
+    checkpointRequest: read.DURABLE_AGENT_CHECKPOINT_REQUEST,
     guardStatusFile: read.DURABLE_GUARD_STATUS,
     apiTimeoutMs: read.API_TIMEOUT_MS,
     user: Object.freeze({

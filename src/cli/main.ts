@@ -32,7 +32,7 @@ export async function cliMain(argv: readonly string[], env: NodeJS.ProcessEnv, i
       case 'checkpoints':
         return await checkpointsCommand(rest, run, io);
       case 'checkpoint':
-        return await checkpointRequestCommand(rest, env, io);
+        return await checkpointRequestCommand(rest, run, io);
       case 'watchdog':
         return await watchdogCommand(rest, run, io);
       // Asked for: the answer is the output (stdout, exit 0). Not asked for: a usage error (stderr, exit 2).

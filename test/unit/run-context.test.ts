@@ -26,6 +26,7 @@ describe('readRunContext', () => {
         ACTIONS_RUNTIME_TOKEN: 'a.b.c',
         ACTIONS_CACHE_MODE: 'read',
         API_TIMEOUT_MS: '700000',
+        DURABLE_AGENT_CHECKPOINT_REQUEST: '/w/_temp/durable-agent/checkpoint-request',
         HOME: '/home/runner',
       },
       homedir,
@@ -48,6 +49,7 @@ describe('readRunContext', () => {
       runtimeToken: 'a.b.c',
       cacheMode: 'read',
       apiTimeoutMs: 700_000,
+      checkpointRequest: '/w/_temp/durable-agent/checkpoint-request',
       user: { home: '/home/runner', stateHome: undefined, dataHome: undefined, claudeConfigDir: undefined },
     });
     expect(Object.isFrozen(run)).toBe(true);
