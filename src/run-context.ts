@@ -33,8 +33,6 @@ export interface RunContext {
   readonly eventPath: string | undefined;
   /** GITHUB_API_URL, else https://api.github.com. */
   readonly apiUrl: string;
-  /** GITHUB_SERVER_URL, else https://github.com. */
-  readonly serverUrl: string;
   /** GITHUB_TOKEN from the environment (the CLI's token; the action's comes from its input). */
   readonly token: string | undefined;
   /** ACTIONS_RUNTIME_TOKEN: its claims say whether this job may write to the cache. */
@@ -88,7 +86,6 @@ const Environment = z.object({
   GITHUB_EVENT_NAME: text,
   GITHUB_EVENT_PATH: nonEmpty,
   GITHUB_API_URL: text,
-  GITHUB_SERVER_URL: text,
   GITHUB_TOKEN: text,
   ACTIONS_RUNTIME_TOKEN: text,
   ACTIONS_CACHE_MODE: text,
@@ -119,7 +116,6 @@ export function readRunContext(env: Readonly<Record<string, string | undefined>>
     eventName: read.GITHUB_EVENT_NAME,
     eventPath: read.GITHUB_EVENT_PATH,
     apiUrl: read.GITHUB_API_URL ?? 'https://api.github.com',
-    serverUrl: read.GITHUB_SERVER_URL ?? 'https://github.com',
     token: read.GITHUB_TOKEN,
     runtimeToken: read.ACTIONS_RUNTIME_TOKEN,
     cacheMode: read.ACTIONS_CACHE_MODE,

@@ -21,7 +21,6 @@ describe('readRunContext', () => {
         GITHUB_EVENT_NAME: 'pull_request',
         GITHUB_EVENT_PATH: '/w/_temp/event.json',
         GITHUB_API_URL: 'https://ghe.example/api/v3',
-        GITHUB_SERVER_URL: 'https://ghe.example',
         GITHUB_TOKEN: 'ghs_x',
         ACTIONS_RUNTIME_TOKEN: 'a.b.c',
         ACTIONS_CACHE_MODE: 'read',
@@ -44,7 +43,6 @@ describe('readRunContext', () => {
       eventName: 'pull_request',
       eventPath: '/w/_temp/event.json',
       apiUrl: 'https://ghe.example/api/v3',
-      serverUrl: 'https://ghe.example',
       token: 'ghs_x',
       runtimeToken: 'a.b.c',
       cacheMode: 'read',
@@ -57,7 +55,7 @@ describe('readRunContext', () => {
 
   it('has defaults outside Actions', () => {
     const run = readRunContext({}, homedir);
-    expect(run).toMatchObject({ inActions: false, workspace: undefined, repository: undefined, runAttempt: 1, branch: undefined, apiUrl: 'https://api.github.com', serverUrl: 'https://github.com', apiTimeoutMs: undefined });
+    expect(run).toMatchObject({ inActions: false, workspace: undefined, repository: undefined, runAttempt: 1, branch: undefined, apiUrl: 'https://api.github.com', apiTimeoutMs: undefined });
     expect(run.user.home).toBe('/home/account');
   });
 
