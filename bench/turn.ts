@@ -15,6 +15,7 @@ import { CheckpointScheduler } from '../src/checkpoint/scheduler.js';
 import { StoreSet } from '../src/checkpoint/store-set.js';
 import { defaultLimits } from '../src/checkpoint/turn-boundary-policy.js';
 import { TurnCheckpoints } from '../src/checkpoint/turn-checkpoints.js';
+import { RunLedger } from '../src/runner/run-ledger.js';
 import { startApiProxy } from '../src/proxy/api-proxy.js';
 import type { Log } from '../src/report/log.js';
 import { seeded } from './generate.js';
@@ -72,6 +73,8 @@ export async function turnCase(root: string, reps: number): Promise<CaseResult> 
   await writeFile(path.join(work, 'outputs', 'data.bin'), randomBytes(OUTPUT_BYTES));
   await writeFile(transcript, '');
 
+  const ledger = new RunLedger();
+  ledger.sessionReported(SESSION);
   const scheduler = new CheckpointScheduler(
     {
       stores: new StoreSet([{ store: new LocalStore(path.join(root, 'store')), saves: 'every' }], quiet),
@@ -86,12 +89,12 @@ export async function turnCase(root: string, reps: number): Promise<CaseResult> 
       checkpointPaths: 'outputs/**',
       secrets: ['sk-ant-bench-0123456789abcdef0123456789abcdef'],
       runAttempt: 1,
+      runState: () => ledger.snapshot(),
       log: quiet,
     },
     { startSequence: 1, intervalMs: 3_600_000, minGapMs: 0, requestFile: path.join(root, 'checkpoint-request') },
   );
-  scheduler.sessionId = SESSION;
-  const turns = new TurnCheckpoints({ scheduler, store: new ClaudeTranscriptReader(configDir), log: quiet, limits: defaultLimits(3_600_000), gated: true });
+  const turns = new TurnCheckpoints({ scheduler, ledger, store: new ClaudeTranscriptReader(configDir), log: quiet, limits: defaultLimits(3_600_000), gated: true });
   turns.attemptStarted();
   const server = await upstream();
   const proxy = await startApiProxy({

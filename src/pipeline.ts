@@ -12,13 +12,13 @@ import { runAttempt, type AttemptRecord } from './runner/attempt.js';
 import type { FailureReason } from './runner/classify.js';
 import { nextLaunch, type LaunchPlan } from './runner/next-launch.js';
 import { runWithRetries, type RetryLoopResult, type Wait } from './runner/retry-loop.js';
-import { AttemptTally } from './runner/attempt-tally.js';
+import { attemptEntryOf, type AttemptEntry } from './runner/attempt-entry.js';
+import { earlierRun, RunLedger, type RunSnapshot } from './runner/run-ledger.js';
 import { concludeRun, type Conclusion } from './runner/conclusion.js';
 import { startApiProxy, type ApiProxy } from './proxy/api-proxy.js';
 import { pingIntervalFrom } from './proxy/hold-policy.js';
 import { providerRoute } from './agents/provider-route.js';
 import { secretValues, type Settings } from './settings/settings.js';
-import { z } from 'zod';
 import { openJobCheckpoints, warnUnmatchedCheckpointPaths, type JobCheckpoints } from './checkpoint/job.js';
 import { sessionStoreFor } from './agents/session-store.js';
 import type { TurnGate } from './proxy/turn-gate.js';
@@ -26,7 +26,7 @@ import { defaultLimits } from './checkpoint/turn-boundary-policy.js';
 import { describeCheckpointMode, TurnCheckpoints, type CheckpointMode } from './checkpoint/turn-checkpoints.js';
 import { backgroundProcessesNote, branchRunPrompt, freshAfterRestorePrompt, rerunResumePrompt } from './checkpoint/resume-prompt.js';
 import { findRunProcesses, RUN_MARKER_VARIABLE } from './runner/background-processes.js';
-import type { SummaryAttempt, SummaryCheckpoint, SummaryHold } from './report/summary.js';
+import type { SummaryCheckpoint, SummaryHold } from './report/summary.js';
 
 export interface RunResult {
   readonly conclusion: 'success' | 'failure';
@@ -42,8 +42,8 @@ export interface RunResult {
   readonly freshAfterLostSession: number;
   /** Model API calls the proxy had to retry, over all attempts. */
   readonly apiRetries: number;
-  /** Attempts of earlier job attempts (re-runs) of this lineage, from the restored checkpoint. */
-  readonly earlierAttempts: readonly SummaryAttempt[];
+  /** Every attempt of the lineage: earlier job attempts' (from the restored checkpoint), then this one's. */
+  readonly history: readonly AttemptEntry[];
   readonly resumed: boolean;
   /** `sequence@time` of the restored checkpoint; empty when none was. */
   readonly restoredFrom: string;
@@ -56,17 +56,15 @@ export interface RunResult {
   readonly holds: readonly SummaryHold[];
   /** Cost and turns over every attempt of the lineage, re-runs included. */
   readonly totals: { readonly costUsd: number; readonly turns: number };
-  readonly runAttempt: number;
 }
 
-/** What the post step needs to take the last checkpoint when main was killed. */
-export interface CheckpointState {
+/**
+ * What the post step needs to take the last checkpoint when main was killed: where the job's
+ * checkpoints stand, and the run's session, history and totals so that its checkpoint keeps them.
+ */
+export interface CheckpointState extends RunSnapshot {
   readonly lastSequence: number;
-  readonly sessionId: string | undefined;
   readonly baseCommit: string;
-  /** The attempt history and totals the manifest carries, so the post step's checkpoint keeps them. */
-  readonly attempts: readonly Record<string, unknown>[];
-  readonly totals: { readonly costUsd: number; readonly turns: number };
 }
 
 export interface PipelineOptions {
@@ -79,7 +77,7 @@ export interface PipelineOptions {
   readonly signal?: AbortSignal | undefined;
   /** Look for the agent CLI on PATH before installing it. */
   readonly searchPath?: boolean;
-  /** Told when a checkpoint was saved or the session became known (the action keeps them for its post step). */
+  /** Told when a checkpoint was saved or the run's ledger changed (the action keeps them for its post step). */
   readonly onCheckpoint?: ((state: CheckpointState) => void) | undefined;
 }
 
@@ -155,41 +153,6 @@ async function startProxy(options: PipelineOptions, beforeForward: TurnGate['bef
   return proxy;
 }
 
-function attemptEntry(record: AttemptRecord, runAttempt: number): Record<string, unknown> {
-  return {
-    runAttempt,
-    number: record.number,
-    startedAt: record.startedAt.toISOString(),
-    durationMs: record.durationMs,
-    mode: record.mode,
-    outcome: record.classification.kind,
-    reason: record.classification.reason,
-    apiRetries: record.apiRetries,
-    costUsd: record.costUsd,
-    turns: record.numTurns,
-  };
-}
-
-/** Attempts of earlier job attempts, as the manifest carries them, for the summary. */
-function earlierAttempts(entries: readonly Record<string, unknown>[]): SummaryAttempt[] {
-  const schema = z.object({
-    runAttempt: z.number(),
-    number: z.number(),
-    startedAt: z.string(),
-    durationMs: z.number(),
-    mode: z.enum(['fresh', 'resume']),
-    outcome: z.enum(['success', 'transient', 'fatal']),
-    reason: z.string(),
-    apiRetries: z.number(),
-    costUsd: z.number().optional(),
-    turns: z.number().optional(),
-  });
-  return entries.flatMap((entry) => {
-    const parsed = schema.safeParse(entry);
-    return parsed.success ? [{ ...parsed.data, startedAt: new Date(parsed.data.startedAt) }] : [];
-  });
-}
-
 function firstPlan(adapter: AgentAdapter, settings: Settings, job: JobCheckpoints | undefined, runAttempt: number): LaunchPlan {
   const manifest = job?.restored?.manifest;
   if (manifest?.sessionId && manifest.agent === adapter.name && isSessionIdOf(adapter.name, manifest.sessionId)) {
@@ -227,39 +190,54 @@ interface AgentRun {
   readonly runId: string;
   readonly agentEnv: NodeJS.ProcessEnv;
   readonly jobAttempt: number;
-  readonly tally: AttemptTally;
+  readonly ledger: RunLedger;
 }
 
-/** Tells the action what its post step needs, after a checkpoint or when the session became known. */
-function publishCheckpointState(run: Pick<AgentRun, 'options' | 'job'>): void {
-  const { job } = run;
-  if (!job) return;
-  const { scheduler } = job;
-  run.options.onCheckpoint?.({ lastSequence: scheduler.lastSequence, sessionId: scheduler.sessionId, baseCommit: job.baseCommit, attempts: scheduler.attempts, totals: scheduler.totals });
+/**
+ * Keeps what the action's post step needs current, written in this one place: after every change
+ * of the ledger and every checkpoint saved.
+ */
+function keepPostStateCurrent(options: PipelineOptions, job: JobCheckpoints | undefined, ledger: RunLedger): void {
+  const tell = options.onCheckpoint;
+  if (!job || !tell) return;
+  const publish = (): void => tell({ lastSequence: job.scheduler.lastSequence, baseCommit: job.baseCommit, ...ledger.snapshot() });
+  ledger.onChange(publish);
+  job.scheduler.onSaved(publish);
+  publish();
 }
 
-async function openCheckpoints(options: PipelineOptions, adapter: AgentAdapter, proxy: ApiProxy | undefined, gate: { current: TurnGate | undefined }): Promise<Pick<AgentRun, 'job' | 'turns'>> {
+async function openCheckpoints(
+  options: PipelineOptions,
+  adapter: AgentAdapter,
+  proxy: ApiProxy | undefined,
+  gate: { current: TurnGate | undefined },
+  ledger: RunLedger,
+): Promise<Pick<AgentRun, 'job' | 'turns'>> {
   const { settings, log } = options;
-  const job = await log.group('Checkpoints', () => openJobCheckpoints({ settings, adapter, run: options.run, env: options.env, log, restore: true }));
+  const job = await log.group('Checkpoints', () => openJobCheckpoints({ settings, adapter, run: options.run, env: options.env, log, restore: true, runState: () => ledger.snapshot() }));
+  if (job?.restored) ledger.continueFrom(earlierRun(job.restored.manifest));
   const turns = job
-    ? new TurnCheckpoints({ scheduler: job.scheduler, store: sessionStoreFor(adapter), log, limits: defaultLimits(settings.checkpoint.intervalMs), gated: proxy !== undefined })
+    ? new TurnCheckpoints({
+        scheduler: job.scheduler,
+        ledger,
+        store: sessionStoreFor(adapter),
+        log,
+        limits: defaultLimits(settings.checkpoint.intervalMs),
+        gated: proxy !== undefined,
+      })
     : undefined;
   gate.current = turns?.gate;
   if (turns) log.info(`Checkpoints are taken ${describeCheckpointMode(turns.mode)}.`);
-  publishCheckpointState({ options, job });
-  if (job?.restored) {
-    await job.scheduler.due('after restore');
-    publishCheckpointState({ options, job });
-  }
+  keepPostStateCurrent(options, job, ledger);
+  if (job?.restored) await job.scheduler.due('after restore');
   return { job, turns };
 }
 
 /** One attempt: the agent run once, then its cost counted and, after a failure, a checkpoint. */
 async function runOneAttempt(run: AgentRun, number: number, plan: LaunchPlan): Promise<AttemptRecord> {
-  const { options, adapter, turns, proxy, tally } = run;
+  const { options, adapter, turns, proxy, ledger } = run;
   const { settings, log } = options;
-  const scheduler = run.job?.scheduler;
-  if (scheduler) scheduler.sessionId = plan.request.sessionId ?? scheduler.sessionId;
+  ledger.launched(plan);
   turns?.attemptStarted(settings.attemptTimeoutMs);
   const record = await log.group(`Attempt ${number}: ${describePlan(adapter, plan)}`, () =>
     runAttempt({
@@ -278,31 +256,22 @@ async function runOneAttempt(run: AgentRun, number: number, plan: LaunchPlan): P
       signal: options.signal,
       takeProxyStats: proxy ? () => proxy.takeAttemptStats() : undefined,
       onEvent: turns ? (event) => turns.onAgentEvent(event) : undefined,
-      onSessionId: (id) => {
-        if (scheduler) scheduler.sessionId = id;
-        publishCheckpointState(run);
-      },
+      onSessionId: (id) => ledger.sessionReported(id),
     }),
   );
   await turns?.attemptEnded();
-  tally.attemptEnded(record);
-  if (scheduler) {
-    scheduler.sessionId = record.sessionId ?? scheduler.sessionId;
-    scheduler.attempts.push(attemptEntry(record, run.jobAttempt));
-    scheduler.totals = tally.totals;
-    if (record.classification.kind !== 'success' && record.classification.reason !== 'cancelled') {
-      await scheduler.due(`after failed attempt ${number}`);
-    }
-    publishCheckpointState(run);
+  ledger.attemptEnded(attemptEntryOf(record, run.jobAttempt), record.sessionId);
+  if (run.job && record.classification.kind !== 'success' && record.classification.reason !== 'cancelled') {
+    await run.job.scheduler.due(`after failed attempt ${number}`);
   }
   return record;
 }
 
 /** Attempts with retries, unless the budget is spent before the first one. */
 async function runAttempts(run: AgentRun, first: LaunchPlan): Promise<RetryLoopResult> {
-  const { options, adapter, tally } = run;
+  const { options, adapter, ledger } = run;
   const { settings, log } = options;
-  if (tally.budgetStop) return { attempts: [], waits: [], stoppedBecause: undefined };
+  if (ledger.budgetStop) return { attempts: [], waits: [], stoppedBecause: undefined };
   try {
     return await runWithRetries({
       policy: settings.retry,
@@ -311,10 +280,10 @@ async function runAttempts(run: AgentRun, first: LaunchPlan): Promise<RetryLoopR
       signal: options.signal,
       attempt: (number, plan) => runOneAttempt(run, number, plan),
       delayHint: (record) => record.retryAfterMs,
-      mayRetry: () => tally.checkBudget(),
+      mayRetry: () => ledger.checkBudget(),
       next: (previous) => {
         const plan = nextLaunch({ previous, prompt: settings.prompt, resumePrompt: settings.resumePrompt, newSessionId: () => adapter.newSessionId() });
-        tally.planned(plan);
+        ledger.planned(plan);
         return withBackgroundProcesses(plan, run.runId, settings, log);
       },
     });
@@ -332,26 +301,25 @@ async function finalCheckpoint(run: AgentRun, cancelled: boolean): Promise<void>
   await log.group('Final checkpoint', async () => {
     // A cancelled job has 7.5 s before SIGTERM and 2.5 s more before it is killed.
     await job.scheduler.due(cancelled ? 'cancelled' : 'end of the job attempt', { force: true, final: true, ...(cancelled ? { deadlineMs: 5000 } : {}) });
-    publishCheckpointState(run);
     if (!cancelled) await job.scheduler.pruneOld(settings.checkpoint.keep);
     if (!cancelled) await warnUnmatchedCheckpointPaths(job, log);
   });
 }
 
-function runResult(run: AgentRun, loop: RetryLoopResult, conclusion: Conclusion, earlier: readonly SummaryAttempt[]): RunResult {
-  const { job, turns, tally } = run;
+function runResult(run: AgentRun, loop: RetryLoopResult, conclusion: Conclusion): RunResult {
+  const { job, turns, ledger } = run;
   const { attempts } = loop;
   return {
     conclusion: conclusion.conclusion,
     failureReason: conclusion.failureReason,
     failureKind: conclusion.failureKind,
     failureMessage: conclusion.failureMessage,
-    sessionId: [...attempts].reverse().find((attempt) => attempt.sessionId)?.sessionId ?? job?.scheduler.sessionId,
+    sessionId: [...attempts].reverse().find((attempt) => attempt.sessionId)?.sessionId ?? (job ? ledger.sessionId : undefined),
     executionFile: run.executionFile.path,
     attempts,
-    earlierAttempts: earlier,
+    history: ledger.history,
     waits: loop.waits,
-    freshAfterLostSession: tally.freshAfterLostSession,
+    freshAfterLostSession: ledger.freshAfterLostSession,
     apiRetries: attempts.reduce((sum, attempt) => sum + attempt.apiRetries, 0),
     resumed: job?.restored !== undefined,
     restoredFrom: job?.restored ? `${job.restored.manifest.sequence}@${job.restored.manifest.createdAt}` : '',
@@ -360,8 +328,7 @@ function runResult(run: AgentRun, loop: RetryLoopResult, conclusion: Conclusion,
     checkpoints: job?.scheduler.history ?? [],
     checkpointMode: turns?.mode ?? '',
     holds: attempts.flatMap((attempt) => (attempt.holds ?? []).map((hold) => ({ ...hold, startedAt: new Date(hold.startedAt), attempt: attempt.number }))),
-    totals: tally.totals,
-    runAttempt: run.jobAttempt,
+    totals: ledger.totals,
   };
 }
 
@@ -370,20 +337,18 @@ async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, g
   const adapter = createAdapter({ settings, apiBaseUrl: proxy?.url, jobBaseUrl: options.env.ANTHROPIC_BASE_URL });
   const { executable, executionFile } = await log.group('Set up', () => setUp(adapter, options));
   const jobAttempt = options.run.runAttempt;
-  const { job, turns } = await openCheckpoints(options, adapter, proxy, gate);
-  const scheduler = job?.scheduler;
-  const earlier = earlierAttempts(scheduler?.attempts ?? []);
+  const ledger = new RunLedger(settings.budget);
+  const { job, turns } = await openCheckpoints(options, adapter, proxy, gate, ledger);
   const runId = randomUUID();
   const hooks = job ? { DURABLE_AGENT_CHECKPOINT_DIR: job.hooks.extraDir, DURABLE_AGENT_CHECKPOINT_REQUEST: job.hooks.requestFile } : {};
   const agentEnv: NodeJS.ProcessEnv = { ...options.env, [RUN_MARKER_VARIABLE]: runId, ...hooks };
-  const tally = new AttemptTally(settings.budget, scheduler?.totals ?? { costUsd: 0, turns: 0 });
-  const run: AgentRun = { options, adapter, executable, executionFile, proxy, job, turns, runId, agentEnv, jobAttempt, tally };
+  const run: AgentRun = { options, adapter, executable, executionFile, proxy, job, turns, runId, agentEnv, jobAttempt, ledger };
 
   const first = firstPlan(adapter, settings, job, jobAttempt);
   if (first.note) log.warning(first.note);
-  scheduler?.start();
+  job?.scheduler.start();
   const loop = await runAttempts(run, first);
-  const conclusion = concludeRun(loop, tally.budgetStop);
+  const conclusion = concludeRun(loop, ledger.budgetStop);
   await finalCheckpoint(run, conclusion.cancelled);
-  return runResult(run, loop, conclusion, earlier);
+  return runResult(run, loop, conclusion);
 }

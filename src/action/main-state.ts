@@ -4,6 +4,7 @@
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { States } from '../names.js';
+import { attemptHistorySchema } from '../runner/attempt-entry.js';
 import type { CheckpointState } from '../pipeline.js';
 
 /** Where state goes: GITHUB_STATE through @actions/core in the action, a map in tests. */
@@ -43,7 +44,7 @@ export function saveHomeDir(state: StateProvider, homeDir: string): void {
 const HISTORY_LIMIT = 100;
 
 const historySchema = z.object({
-  attempts: z.array(z.record(z.string(), z.unknown())),
+  attempts: attemptHistorySchema,
   totals: z.object({ costUsd: z.number().nonnegative(), turns: z.number().int().nonnegative() }),
 });
 

@@ -51,34 +51,17 @@ async function writeSummary(agent: string, result: RunResult): Promise<void> {
       failureMessage: result.failureMessage,
       agent,
       sessionId: result.sessionId,
-      attempts: [...result.earlierAttempts, ...result.attempts.map((attempt) => ({
-        runAttempt: result.runAttempt,
-        number: attempt.number,
-        startedAt: attempt.startedAt,
-        durationMs: attempt.durationMs,
-        mode: attempt.mode,
-        outcome: attempt.classification.kind,
-        reason: attempt.classification.reason,
-        apiRetries: attempt.apiRetries,
-        costUsd: attempt.costUsd,
-        turns: attempt.numTurns,
-      }))],
+      attempts: result.history,
       waits: result.waits,
       checkpoints: result.checkpoints,
       checkpointMode: result.checkpointMode,
       holds: result.holds,
-      totalCostUsd: result.totals.costUsd > 0 ? result.totals.costUsd : sumDefined(result.attempts.map((attempt) => attempt.costUsd)),
-      totalTurns: result.totals.turns > 0 ? result.totals.turns : sumDefined(result.attempts.map((attempt) => attempt.numTurns)),
+      totals: result.totals,
     });
     await core.summary.addRaw(markdown).write();
   } catch (error) {
     core.warning(`Could not write the job summary: ${errorMessage(error)}`);
   }
-}
-
-function sumDefined(values: ReadonlyArray<number | undefined>): number | undefined {
-  const known = values.filter((value): value is number => value !== undefined);
-  return known.length > 0 ? known.reduce((sum, value) => sum + value, 0) : undefined;
 }
 
 /** The action's main step, in the job whose environment is `env`. Never throws: every failure ends as a failed step with a clear message. */

@@ -43,11 +43,10 @@ export async function runPost(env: NodeJS.ProcessEnv): Promise<void> {
         restore: false,
         baseCommit: saved.baseCommit,
         lastSequence: saved.lastSequence,
+        // What main's ledger last said: the run's session, history and totals.
+        runState: () => saved,
       });
       if (!job) return;
-      job.scheduler.sessionId = saved.sessionId;
-      job.scheduler.attempts = [...saved.attempts];
-      job.scheduler.totals = { ...saved.totals };
       await job.scheduler.save('post step: main did not finish', { force: true, final: true });
     });
   } catch (error) {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdtemp, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes } from '../format.js';
+import type { AttemptEntry } from '../runner/attempt-entry.js';
 import { anyAgentSessionData, listAgentState, withoutBrokenDatabases, type AgentStateFilter } from './agent-state.js';
 import { CheckpointRejected } from './errors.js';
 import { git } from './exec.js';
@@ -75,7 +76,7 @@ export interface CreateCheckpointOptions {
   readonly agentStateFilter?: AgentStateFilter | undefined;
   /** Every secret value the step knows: no file holding one is saved. */
   readonly secrets?: readonly string[] | undefined;
-  readonly attempts?: readonly Record<string, unknown>[] | undefined;
+  readonly attempts?: readonly AttemptEntry[] | undefined;
   readonly totals?: { readonly costUsd: number; readonly turns: number } | undefined;
   readonly createdAt?: Date | undefined;
   /** When the parts were read relative to the agent's turns (default 'agent-state-first'). */
@@ -223,7 +224,7 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
       checkpointPaths,
       extraDir,
       agentStateDir,
-      attempts: (options.attempts ?? []).map((entry) => ({ ...entry })),
+      attempts: [...(options.attempts ?? [])],
       totals: { costUsd: options.totals?.costUsd ?? 0, turns: options.totals?.turns ?? 0 },
       areas,
       objects,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import type { Log } from '../report/log.js';
 import type { RunContext } from '../run-context.js';
+import type { RunSnapshot } from '../runner/run-ledger.js';
 import { knownSecrets } from '../settings/known-secrets.js';
 import type { Settings } from '../settings/settings.js';
 import { isSessionData } from './agent-config-policy.js';
@@ -114,6 +115,8 @@ export interface OpenOptions {
   readonly baseCommit?: string | undefined;
   /** The highest sequence already used in this job (the post step continues after main's). */
   readonly lastSequence?: number | undefined;
+  /** The run's session, history and totals as of now: read by each checkpoint when it is written. */
+  readonly runState: () => RunSnapshot;
 }
 
 /**
@@ -196,6 +199,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
     {
       stores,
       lineage,
+      runState: options.runState,
       workspace,
       baseCommit: restored?.manifest.workspace.base ?? baseCommit,
       stagingDir: staging,
@@ -214,9 +218,6 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
     { startSequence: highest + 1, intervalMs: settings.checkpoint.intervalMs, minGapMs: settings.checkpoint.minGapMs, requestFile: hooks.requestFile },
   );
   if (restored) {
-    scheduler.sessionId = restored.manifest.sessionId ?? undefined;
-    scheduler.attempts = restored.manifest.attempts.map((entry) => ({ ...entry }));
-    scheduler.totals = { ...restored.manifest.totals };
     scheduler.noteRestored({ ...restored.ref, sizeBytes: restored.ref.sizeBytes }, new Date());
   }
   return { scheduler, lineage, hooks, restored, baseCommit: restored?.manifest.workspace.base ?? baseCommit, workspace, checkpointPaths };

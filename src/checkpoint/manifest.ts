@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../error-message.js';
+import { attemptHistorySchema } from '../runner/attempt-entry.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -73,7 +74,8 @@ export const manifestSchema = z
     checkpointPaths: z.string(),
     extraDir: absolutePath.nullable(),
     agentStateDir: absolutePath.nullable(),
-    attempts: z.array(z.record(z.string(), z.unknown())),
+    /** The lineage's attempt history; entries this version does not read are left out. */
+    attempts: attemptHistorySchema,
     totals: z.object({ costUsd: z.number().nonnegative(), turns: z.number().int().nonnegative() }),
     /** The folders saved, each as a listing object. */
     areas: z.array(z.object({ role: z.enum(AREA_ROLES), tree: objectHash, files: count, bytes: count })),

@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Log } from '../report/log.js';
+import type { RunSnapshot } from '../runner/run-ledger.js';
 import type { SummaryCheckpoint } from '../report/summary.js';
 import { formatBytes, formatDuration } from '../format.js';
 import { createCheckpoint } from './checkpoint.js';
@@ -13,6 +14,8 @@ import { errorMessage } from '../error-message.js';
 export interface CheckpointContext {
   readonly stores: StoreSet;
   readonly lineage: Lineage;
+  /** The run's session, history and totals as of now (the pipeline's ledger): each checkpoint carries them. */
+  readonly runState: () => RunSnapshot;
   /** The git work tree the agent changes. */
   readonly workspace: string;
   readonly baseCommit: string;
@@ -69,10 +72,16 @@ export function describeConsistency(consistency: Consistency, interrupted: ToolC
   }
 }
 
+/** How long progress waits before its checkpoint is due: until the minimum gap after the last save has passed. */
+export function debounceWaitMs(lastSaveAt: number, minGapMs: number, now: number): number {
+  return Math.max(0, lastSaveAt + minGapMs - now);
+}
+
 /**
  * Takes checkpoints for one job attempt: when asked, on a schedule, after agent turns (debounced),
  * and when the agent asks through its request file. Saves never overlap and never fail the run:
- * a failed save is a warning.
+ * a failed save is a warning. It keeps only its own bookkeeping (sequence, timing, what it saved);
+ * the run's facts each checkpoint carries are read from `runState` when it is written.
  */
 export class CheckpointScheduler {
   private chain: Promise<unknown> = Promise.resolve();
@@ -84,11 +93,9 @@ export class CheckpointScheduler {
   private readonly record: SummaryCheckpoint[] = [];
   private newest: CheckpointRef | undefined;
   private savedCount = 0;
-  sessionId: string | undefined;
+  private readonly savedListeners: Array<() => void> = [];
   /** Set by turn-checkpoints.ts to take due checkpoints at turn boundaries. */
   placer: CheckpointPlacer | undefined;
-  attempts: Record<string, unknown>[] = [];
-  totals = { costUsd: 0, turns: 0 };
 
   constructor(
     private readonly context: CheckpointContext,
@@ -135,6 +142,11 @@ export class CheckpointScheduler {
     return this.requestFile;
   }
 
+  /** Called after each save that used up a sequence number (lastSequence moved). */
+  onSaved(listener: () => void): void {
+    this.savedListeners.push(listener);
+  }
+
   noteRestored(ref: CheckpointRef, at: Date): void {
     this.record.push({ kind: 'restored', at, sequence: ref.sequence, sizeBytes: ref.sizeBytes, store: ref.store });
   }
@@ -160,7 +172,7 @@ export class CheckpointScheduler {
       return;
     }
     if (this.debounce) return;
-    const wait = Math.max(0, this.lastSaveAt + this.minGapMs - Date.now());
+    const wait = debounceWaitMs(this.lastSaveAt, this.minGapMs, Date.now());
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
       void this.due('after agent turns');
@@ -219,6 +231,7 @@ export class CheckpointScheduler {
         return undefined;
       }
       const sequence = this.nextSequence;
+      const run = context.runState();
       const created = await createCheckpoint({
         // Getters: createCheckpoint reads them when it writes the manifest, after the capture.
         get consistency() {
@@ -234,15 +247,15 @@ export class CheckpointScheduler {
         sequence,
         attempt: context.runAttempt,
         agent: context.agent,
-        sessionId: this.sessionId,
+        sessionId: run.sessionId,
         checkpointPaths: context.checkpointPaths,
         extraDir: context.extraDir,
         agentStateDir: context.agentStateDir,
         agentStateExclude: context.agentStateExclude,
         agentStateFilter: context.agentStateFilter,
         secrets: context.secrets,
-        attempts: this.attempts,
-        totals: this.totals,
+        attempts: run.attempts,
+        totals: run.totals,
         signingKey: context.signingKey,
         progress: (line) => context.log.info(line),
       });
@@ -257,6 +270,7 @@ export class CheckpointScheduler {
         // The sequence is used up even when every store refused it: a key may exist half-written.
         this.nextSequence = sequence + 1;
         this.lastSaveAt = Date.now();
+        for (const listener of this.savedListeners) listener();
         if (refs.length === 0) return undefined;
         this.lastFingerprint = fingerprint;
         this.savedCount += 1;

@@ -8,6 +8,7 @@ import type { SessionStoreReader } from '../agents/session-store.js';
 import { createTurnGate, type TurnGate, type TurnRequest } from '../proxy/turn-gate.js';
 import type { Log } from '../report/log.js';
 import { formatDuration } from '../format.js';
+import type { RunLedger } from '../runner/run-ledger.js';
 import type { CheckpointLabel, CheckpointScheduler, SaveOptions } from './scheduler.js';
 import type { CheckpointRef } from './store.js';
 import {
@@ -42,6 +43,8 @@ interface Pending {
 
 export interface TurnCheckpointsOptions {
   readonly scheduler: CheckpointScheduler;
+  /** The run's ledger: the session the agent's store is read for; without events, told the session found there. */
+  readonly ledger: Pick<RunLedger, 'sessionId' | 'sessionReported'>;
   readonly store: SessionStoreReader;
   readonly log: Log;
   readonly limits: TurnBoundaryLimits;
@@ -188,14 +191,15 @@ export class TurnCheckpoints {
   /** Every checkpoint goes through here: without events, the session it names is read first. */
   private async save(reason: string, saveOptions: SaveOptions): Promise<CheckpointRef | undefined> {
     const { scheduler, withoutEvents } = this.options;
-    if (withoutEvents) scheduler.sessionId = (await withoutEvents.sessionOf().catch(() => undefined)) ?? scheduler.sessionId;
+    const found = withoutEvents ? await withoutEvents.sessionOf().catch(() => undefined) : undefined;
+    if (found !== undefined) this.options.ledger.sessionReported(found);
     return scheduler.save(reason, saveOptions);
   }
 
   private async storeRunning(): Promise<ToolCall[]> {
-    const { scheduler, withoutEvents, store } = this.options;
-    const sessionId = withoutEvents ? ((await withoutEvents.sessionOf().catch(() => undefined)) ?? scheduler.sessionId) : scheduler.sessionId;
-    return store.running(sessionId);
+    const { ledger, withoutEvents, store } = this.options;
+    const found = withoutEvents ? await withoutEvents.sessionOf().catch(() => undefined) : undefined;
+    return store.running(found ?? ledger.sessionId);
   }
 
   /** Asked at every model request of the agent, before its body is parsed: keep it cheap. */
@@ -222,7 +226,7 @@ export class TurnCheckpoints {
     const requested = scheduler.takeRequest();
     const reason = pending?.reason ?? (requested ? 'requested by the agent' : 'after agent turns');
     const force = (pending?.force ?? false) || requested || this.options.withoutEvents !== undefined;
-    const storeSession = this.options.withoutEvents ? undefined : scheduler.sessionId;
+    const storeSession = this.options.withoutEvents ? undefined : this.options.ledger.sessionId;
 
     let missing = await store.missing(turn.toolUseIds, storeSession);
     for (;;) {

@@ -12,6 +12,7 @@ import { pingIntervalFrom } from '../proxy/hold-policy.js';
 import { emptyStats } from '../proxy/stats.js';
 import type { Log } from '../report/log.js';
 import type { RunContext } from '../run-context.js';
+import { earlierRun, RunLedger } from '../runner/run-ledger.js';
 import type { Settings } from '../settings/settings.js';
 import { findSession } from './session-finder.js';
 import { isGuardSessionData, sessionStoreRoot, stateExclude } from './agent-home.js';
@@ -26,6 +27,8 @@ export interface GuardProxy {
 export interface GuardServices {
   readonly proxies: readonly GuardProxy[];
   readonly job: JobCheckpoints | undefined;
+  /** The session and the restored history the checkpoints carry (the agent runs no attempt here). */
+  readonly ledger: RunLedger;
   /** How the checkpoints relate agent state and work tree; '' without checkpoints. */
   readonly checkpointMode: CheckpointMode | '';
   stats(): ProxyStats;
@@ -73,6 +76,7 @@ function addStats(total: ProxyStats, part: ProxyStats): ProxyStats {
 
 export async function startGuardServices(options: ServicesOptions): Promise<GuardServices> {
   const { settings, log, run, env } = options;
+  const ledger = new RunLedger();
   const job = await openJobCheckpoints({
     settings,
     adapter: { name: settings.agent, stateDir: options.stateDir },
@@ -85,7 +89,9 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
     // The folder is the agent's real home: a checkpoint that would write its settings or hooks
     // there (planted, or from another version of the guard) is refused, not trusted.
     agentStateRefuse: (rel) => stateExclude(settings.agent).some((pattern) => globMatcher(pattern)(rel) || globMatcher(`${pattern}/**`)(rel)) || isCredentialFile(rel),
+    runState: () => ledger.snapshot(),
   });
+  if (job?.restored) ledger.continueFrom(earlierRun(job.restored.manifest));
   const scheduler = job?.scheduler;
   // Turn-boundary checkpoints as the main action takes them, through the same gate: a due
   // checkpoint waits for the agent's next model request, which is held until the agent's store on
@@ -103,6 +109,7 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
   const turns = scheduler
     ? new TurnCheckpoints({
         scheduler,
+        ledger,
         store: sessionStoreFor({ name: settings.agent, stateDir: sessionStoreRoot(settings.agent, options.stateDir) }),
         log,
         limits: defaultLimits(settings.checkpoint.intervalMs),
@@ -140,6 +147,7 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
   return {
     proxies,
     job,
+    ledger,
     checkpointMode: turns?.mode ?? '',
     stats,
     async stop(reason: string): Promise<void> {

@@ -27,7 +27,7 @@ export async function runDaemon(env: NodeJS.ProcessEnv): Promise<void> {
     const stats = services?.stats();
     return {
       ...status,
-      sessionId: job?.scheduler.sessionId ?? status.sessionId,
+      sessionId: services?.ledger.sessionId ?? status.sessionId,
       proxy: stats && {
         requests: stats.requests,
         retriedRequests: stats.retriedRequests,

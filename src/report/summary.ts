@@ -1,18 +1,6 @@
 import { formatBytes, formatDuration } from '../format.js';
-
-export interface SummaryAttempt {
-  readonly number: number;
-  readonly startedAt: Date;
-  readonly durationMs: number;
-  readonly mode: 'fresh' | 'resume';
-  readonly outcome: 'success' | 'transient' | 'fatal';
-  readonly reason: string;
-  readonly apiRetries: number;
-  readonly costUsd?: number | undefined;
-  readonly turns?: number | undefined;
-  /** The job's run attempt (GITHUB_RUN_ATTEMPT) this agent attempt belonged to. */
-  readonly runAttempt?: number | undefined;
-}
+import type { AttemptEntry } from '../runner/attempt-entry.js';
+import type { RunTotals } from '../runner/conclusion.js';
 
 export interface SummaryWait {
   readonly startedAt: Date;
@@ -49,16 +37,16 @@ export interface SummaryInput {
   readonly failureMessage: string;
   readonly agent: string;
   readonly sessionId: string | undefined;
-  readonly attempts: readonly SummaryAttempt[];
+  /** Every attempt of the lineage, earlier job attempts first. */
+  readonly attempts: readonly AttemptEntry[];
   readonly waits: readonly SummaryWait[];
   readonly checkpoints: readonly SummaryCheckpoint[];
   /** How checkpoints related agent state and work tree: turn-boundary (through the API proxy) or agent-state-first. */
   readonly checkpointMode?: string | undefined;
   /** Requests held through an outage in this job attempt. */
   readonly holds?: readonly SummaryHold[] | undefined;
-  /** Totals over every attempt of the lineage, when the agent reports them. */
-  readonly totalCostUsd?: number | undefined;
-  readonly totalTurns?: number | undefined;
+  /** Totals over every attempt of the lineage; shown when the agent reports them. */
+  readonly totals?: RunTotals | undefined;
 }
 
 /** Rows kept of a long history: the first and the last ones, with a line saying what was left out. */
@@ -74,8 +62,8 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').slice(0, 300);
 }
 
-function time(date: Date): string {
-  return date.toISOString().slice(11, 19);
+function time(date: Date | string): string {
+  return new Date(date).toISOString().slice(11, 19);
 }
 
 function table<T>(header: readonly string[], rows: readonly T[], render: (row: T) => readonly string[]): string {
@@ -98,8 +86,8 @@ export function mermaidTimeline(input: SummaryInput): string {
   const attempts = elide(input.attempts);
   lines.push('  section Attempts');
   for (const attempt of [...attempts.head, ...attempts.tail]) {
-    const tag = attempt.outcome === 'success' ? 'done, ' : attempt.outcome === 'fatal' ? 'crit, ' : 'active, ';
-    const start = attempt.startedAt.getTime();
+    const tag = attempt.outcome === 'success' ? 'done, ' : attempt.outcome === 'transient' ? 'active, ' : 'crit, ';
+    const start = Date.parse(attempt.startedAt);
     lines.push(`  Attempt ${attempt.number} ${label(attempt.reason)} :${tag}a${attempt.number}, ${start}, ${start + Math.max(1, attempt.durationMs)}`);
   }
   const waits = elide(input.waits);
@@ -130,6 +118,12 @@ export function checkpointFact(mode: string, checkpoints: ReadonlyArray<Pick<Sum
   return `Checkpoints: **agent state first** (no API proxy: after a restore a step may run again)`;
 }
 
+/** A total worth a line: one above zero, or zero when some attempt reported it (an agent that never says has none). */
+function reported(total: number | undefined, perAttempt: ReadonlyArray<number | undefined>): number | undefined {
+  if (total === undefined) return undefined;
+  return total > 0 || perAttempt.some((value) => value !== undefined) ? total : undefined;
+}
+
 /** The job summary: what happened, in tables a person reads at a glance, and a timeline. */
 export function renderSummary(input: SummaryInput): string {
   const parts: string[] = [];
@@ -147,14 +141,16 @@ export function renderSummary(input: SummaryInput): string {
     `Time waiting on backoff: **${formatDuration(waited)}**`,
   ];
   if (input.checkpointMode) facts.push(checkpointFact(input.checkpointMode, input.checkpoints));
-  if (input.totalCostUsd !== undefined) facts.push(`Cost: **$${input.totalCostUsd.toFixed(4)}**`);
-  if (input.totalTurns !== undefined) facts.push(`Turns: **${input.totalTurns}**`);
+  const cost = reported(input.totals?.costUsd, input.attempts.map((attempt) => attempt.costUsd));
+  const turns = reported(input.totals?.turns, input.attempts.map((attempt) => attempt.turns));
+  if (cost !== undefined) facts.push(`Cost: **$${cost.toFixed(4)}**`);
+  if (turns !== undefined) facts.push(`Turns: **${turns}**`);
   parts.push(facts.map((fact) => `- ${fact}`).join('\n'));
 
   parts.push('### Attempts');
   parts.push(
     table(['#', 'started', 'length', 'ended', 'reason', 'session', 'API retries', 'cost'], input.attempts, (attempt) => [
-      `${attempt.runAttempt !== undefined ? `${attempt.runAttempt}.` : ''}${attempt.number}`,
+      `${attempt.runAttempt}.${attempt.number}`,
       time(attempt.startedAt),
       formatDuration(attempt.durationMs),
       attempt.outcome,

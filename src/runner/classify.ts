@@ -20,8 +20,17 @@ export type FailureReason =
   | 'budget'
   | 'unknown';
 
+/**
+ * How an attempt ended, which is all a retry decision reads (retry-policy.ts): `transient` is
+ * worth retrying in the same session, `fatal` is not worth retrying, and `session_lost` means the
+ * agent could not find the session it was asked to resume, so only a fresh session can go on.
+ */
+export const CLASSIFICATION_KINDS = ['success', 'transient', 'fatal', 'session_lost'] as const;
+export type ClassificationKind = (typeof CLASSIFICATION_KINDS)[number];
+
 export type Classification =
   | { kind: 'success'; reason: 'success'; message: string }
+  | { kind: 'session_lost'; reason: 'session_not_found'; message: string }
   | { kind: 'transient' | 'fatal'; reason: FailureReason; message: string };
 
 /** What one attempt left behind; everything here is plain data so the classifier stays pure. */
@@ -54,6 +63,7 @@ const TRANSIENT: ReadonlySet<FailureReason> = new Set([
 ]);
 
 function verdict(reason: FailureReason, message: string): Classification {
+  if (reason === 'session_not_found') return { kind: 'session_lost', reason, message };
   return { kind: TRANSIENT.has(reason) ? 'transient' : 'fatal', reason, message };
 }
 
@@ -103,7 +113,8 @@ export function classifyAttempt(evidence: AttemptEvidence, options: ClassifyOpti
   if (base.kind === 'success' || base.reason === 'cancelled') return base;
   const haystack = `${base.message}\n${evidence.result?.text ?? ''}\n${evidence.errors.map((e) => e.message).join('\n')}\n${evidence.tail}`;
   if (options.neverRetryOn?.some((pattern) => pattern.test(haystack))) {
-    return { kind: 'fatal', reason: base.kind === 'fatal' ? base.reason : 'matched_never_retry_on', message: base.message };
+    // A lost session too: the fresh session it would get is a retry.
+    return { kind: 'fatal', reason: base.kind === 'transient' ? 'matched_never_retry_on' : base.reason, message: base.message };
   }
   if (base.kind === 'fatal' && options.retryOn?.some((pattern) => pattern.test(haystack))) {
     return { kind: 'transient', reason: 'matched_retry_on', message: base.message };

@@ -33,7 +33,7 @@ export function nextLaunch(options: {
   newSessionId: () => string | undefined;
 }): LaunchPlan {
   const { previous } = options;
-  const lost = previous.classification.reason === 'session_not_found';
+  const lost = previous.classification.kind === 'session_lost';
   if (previous.sessionId && !lost) {
     return { request: { mode: 'resume', prompt: options.resumePrompt, sessionId: previous.sessionId }, note: undefined };
   }

@@ -4,7 +4,7 @@ import type { Log } from '../report/log.js';
 import { formatDuration } from '../format.js';
 import type { AttemptRecord } from './attempt.js';
 import type { LaunchPlan } from './next-launch.js';
-import { retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { retryDelayMs, retryStep, type RetryPolicy } from './retry-policy.js';
 
 export interface Wait {
   readonly afterAttempt: number;
@@ -43,8 +43,8 @@ class AttemptFailed extends Error {
 }
 
 /**
- * The process-retry layer: runs attempts until one succeeds, one fails fatally, or the policy
- * (attempts, overall time) runs out. Waits with full-jitter backoff between attempts; a cancel
+ * The process-retry layer: runs attempts until the retry step (retry-policy.ts) says done or stop,
+ * or the policy (attempts, overall time) runs out. Waits with full-jitter backoff between attempts; a cancel
  * ends a wait at once.
  */
 export async function runWithRetries(options: RetryLoopOptions): Promise<RetryLoopResult> {
@@ -57,12 +57,9 @@ export async function runWithRetries(options: RetryLoopOptions): Promise<RetryLo
   const run = async (attemptNumber: number): Promise<void> => {
     const record = await options.attempt(attemptNumber, plan);
     attempts.push(record);
-    if (record.classification.kind === 'success') return;
-    if (record.classification.kind === 'fatal' && record.classification.reason !== 'session_not_found') {
-      throw new AbortError(new AttemptFailed(record));
-    }
-    // A session that cannot be resumed is no reason to stop: the next attempt starts afresh.
-    if (record.classification.reason === 'session_not_found' && record.mode === 'fresh') throw new AbortError(new AttemptFailed(record));
+    const step = retryStep(record);
+    if (step === 'done') return;
+    if (step === 'stop') throw new AbortError(new AttemptFailed(record));
     const refusal = options.mayRetry?.(record);
     if (refusal) {
       stoppedBecause = refusal;
@@ -82,8 +79,7 @@ export async function runWithRetries(options: RetryLoopOptions): Promise<RetryLo
       shouldRetry: async ({ error, retriesConsumed }) => {
         if (!(error instanceof AttemptFailed)) return false;
         const record = error.record;
-        const lostSession = record.classification.reason === 'session_not_found';
-        const ms = lostSession ? 0 : retryDelayMs(policy, retriesConsumed + 1, options.delayHint?.(record), options.random);
+        const ms = retryStep(record) === 'at_once' ? 0 : retryDelayMs(policy, retriesConsumed + 1, options.delayHint?.(record), options.random);
         plan = options.next(record);
         const reason = `${record.classification.reason}: ${record.classification.message.replace(/\.+$/, '')}`;
         if (ms > 0) {
@@ -106,7 +102,7 @@ export async function runWithRetries(options: RetryLoopOptions): Promise<RetryLo
       } else {
         throw error;
       }
-    } else if (failed.record.classification.kind === 'transient' && !stoppedBecause) {
+    } else if (retryStep(failed.record) !== 'stop' && !stoppedBecause) {
       stoppedBecause = attempts.length >= policy.maxAttempts ? `max_attempts (${policy.maxAttempts}) reached` : 'max_retry_time reached';
     }
   }

@@ -160,7 +160,7 @@ describe('checkpoint round trip on real repositories', () => {
       sessionId: 'session-1',
       checkpointPaths: 'results/**\n*.ckpt',
       extraDir,
-      attempts: [{ attempt: 1, reason: 'server_error' }],
+      attempts: [{ runAttempt: 1, number: 1, startedAt: '2026-05-01T12:00:00.000Z', durationMs: 1000, mode: 'fresh' as const, outcome: 'transient' as const, reason: 'server_error', apiRetries: 0 }],
       totals: { costUsd: 0.25, turns: 7 },
     });
     const snapshotMs = performance.now() - started;
@@ -366,7 +366,7 @@ describe('checkpoint round trip on real repositories', () => {
         checkpointPaths: 'results/**',
         agentStateDir: stateDir,
         secrets: [SECRET, '', 'x'],
-        attempts: [{ attempt: 1, error: `401 for key ${SECRET}` }],
+        attempts: [{ runAttempt: 1, number: 1, startedAt: '2026-05-01T12:00:00.000Z', durationMs: 1000, mode: 'fresh' as const, outcome: 'transient' as const, reason: `401 for key ${SECRET}`, apiRetries: 0 }],
       });
       expect(created.excluded).toEqual([
         { area: 'workspace', path: 'leaked.env' },
@@ -379,7 +379,7 @@ describe('checkpoint round trip on real repositories', () => {
       expect(created.warnings).toEqual(
         expect.arrayContaining(["left out 'opencode/opencode.db' together with its SQLite database 'opencode/opencode.db'"]) as unknown,
       );
-      expect(created.manifest.attempts).toEqual([{ attempt: 1, error: '401 for key ***' }]);
+      expect(created.manifest.attempts).toMatchObject([{ reason: '401 for key ***' }]);
       expect((await checkpointBytes(created.dir)).includes(SECRET)).toBe(false);
 
       // The bundle's objects, unpacked into a fresh clone, do not hold it either.

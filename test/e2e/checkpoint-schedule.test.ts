@@ -4,7 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../src/checkpoint/local-store.js';
 import { CheckpointScheduler } from '../../src/checkpoint/scheduler.js';
 import { StoreSet } from '../../src/checkpoint/store-set.js';
+import type { CheckpointManifest } from '../../src/checkpoint/manifest.js';
 import type { Log } from '../../src/report/log.js';
+import type { AttemptEntry } from '../../src/runner/attempt-entry.js';
+import { RunLedger, type RunSnapshot } from '../../src/runner/run-ledger.js';
 import { startModelApi, type ModelApi } from '../support/model-api.js';
 import { interruptedRun } from '../support/rerun.js';
 import { agentTestEnv, CLAUDE, runAction, startAction } from '../support/run-action.js';
@@ -36,7 +39,7 @@ describe('the checkpoint scheduler', () => {
     await ws.dispose();
   });
 
-  async function scheduler(log: Log, options: { intervalMs?: number; minGapMs?: number } = {}) {
+  async function scheduler(log: Log, options: { intervalMs?: number; minGapMs?: number; runState?: () => RunSnapshot } = {}) {
     const baseCommit = (await ws.git('rev-parse', 'HEAD')).trim();
     const store = new LocalStore(path.join(ws.root, 'store'));
     const created = new CheckpointScheduler(
@@ -53,6 +56,7 @@ describe('the checkpoint scheduler', () => {
         checkpointPaths: '',
         secrets: [],
         runAttempt: 1,
+        runState: options.runState ?? (() => ({ sessionId: undefined, attempts: [], totals: { costUsd: 0, turns: 0 } })),
         log,
       },
       { startSequence: 1, intervalMs: options.intervalMs ?? 3_600_000, minGapMs: options.minGapMs ?? 3_600_000, requestFile: path.join(ws.root, 'request') },
@@ -69,6 +73,28 @@ describe('the checkpoint scheduler', () => {
     created.onProgress();
     await saved;
     expect((await store.list(lineage)).map((ref) => ref.sequence)).toEqual([1]);
+  });
+
+  it('writes into each checkpoint the run as the ledger says it is when that checkpoint is saved', async () => {
+    const { log } = watchingLog();
+    const ledger = new RunLedger();
+    const { created, store } = await scheduler(log, { runState: () => ledger.snapshot() });
+    let told = 0;
+    created.onSaved(() => (told += 1));
+    ledger.sessionReported('session-a');
+    await created.save('first', { force: true });
+    const attempt: AttemptEntry = { runAttempt: 1, number: 1, startedAt: new Date().toISOString(), durationMs: 900, mode: 'resume', outcome: 'transient', reason: 'stalled', apiRetries: 1, costUsd: 0.5, turns: 3 };
+    ledger.attemptEnded(attempt, 'session-b');
+    await created.save('second', { force: true });
+    const manifests = (await store.list(lineage))
+      .sort((a, b) => a.sequence - b.sequence)
+      .map((ref) => JSON.parse(readFileSync(path.join(ws.root, 'store', ref.key, 'manifest.json'), 'utf8')) as Pick<CheckpointManifest, 'sessionId' | 'attempts' | 'totals'>);
+    expect(manifests.map(({ sessionId, attempts, totals }) => ({ sessionId, attempts, totals }))).toEqual([
+      { sessionId: 'session-a', attempts: [], totals: { costUsd: 0, turns: 0 } },
+      { sessionId: 'session-b', attempts: [attempt], totals: { costUsd: 0.5, turns: 3 } },
+    ]);
+    expect(told).toBe(2);
+    expect(created.lastSequence).toBe(2);
   });
 
   it('saves on its interval only when the workspace changed', async () => {

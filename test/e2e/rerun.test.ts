@@ -65,6 +65,9 @@ describe.each(TEST_AGENTS)('a re-run of an interrupted $agent job', ({ agent, in
     const marks = await ws.marks();
     expect([...new Set(marks)].sort()).toEqual(ALL_STEPS);
     expect(marks.length).toBeLessThanOrEqual(STEPS + 1);
+    // The re-run's summary tells the lineage's story: the cancelled job attempt's attempt, from the checkpoint, first.
+    const attempts = (summary().split('### Attempts').at(-1) ?? '').split('###')[0] ?? '';
+    expect(attempts).toMatch(/\| 1\.1 \|[^\n]*\| fatal \| cancelled \|[^\n]*\n\| 2\.1 \|[^\n]*\| success \| success \| resumed \|/);
   });
 
   it('checkpoints one long tool call mid-turn, and the resumed agent is told which call was cut off', async () => {

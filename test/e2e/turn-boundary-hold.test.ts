@@ -9,6 +9,7 @@ import { CheckpointScheduler } from '../../src/checkpoint/scheduler.js';
 import { StoreSet } from '../../src/checkpoint/store-set.js';
 import type { TurnBoundaryLimits } from '../../src/checkpoint/turn-boundary-policy.js';
 import { TurnCheckpoints } from '../../src/checkpoint/turn-checkpoints.js';
+import { RunLedger } from '../../src/runner/run-ledger.js';
 import { startApiProxy, type ApiProxy } from '../../src/proxy/api-proxy.js';
 import type { Log } from '../../src/report/log.js';
 import { createWorkspace, type Workspace } from '../support/workspace.js';
@@ -48,6 +49,7 @@ async function setUp(limits: TurnBoundaryLimits, options: { firstRequest?: boole
   mkdirSync(path.dirname(transcript()), { recursive: true });
   writeFileSync(transcript(), '');
   const store = new LocalStore(path.join(ws.root, 'store'));
+  const ledger = new RunLedger();
   const scheduler = new CheckpointScheduler(
     {
       stores: new StoreSet([{ store, saves: 'every' }], log),
@@ -62,14 +64,15 @@ async function setUp(limits: TurnBoundaryLimits, options: { firstRequest?: boole
       checkpointPaths: '',
       secrets: [],
       runAttempt: 1,
+      runState: () => ledger.snapshot(),
       log,
     },
     { startSequence: 1, intervalMs: 3_600_000, minGapMs: 0, requestFile: path.join(ws.root, 'request') },
   );
   // Guard mode learns the session from the store, not from the agent's events.
-  if (!options.guard) scheduler.sessionId = SESSION;
+  if (!options.guard) ledger.sessionReported(SESSION);
   const withoutEvents = options.guard ? { sessionOf: () => Promise.resolve(SESSION) } : undefined;
-  const wired = new TurnCheckpoints({ scheduler, store: new ClaudeTranscriptReader(path.join(ws.root, 'claude')), log, limits, gated: true, withoutEvents });
+  const wired = new TurnCheckpoints({ scheduler, ledger, store: new ClaudeTranscriptReader(path.join(ws.root, 'claude')), log, limits, gated: true, withoutEvents });
   turns = wired;
   wired.attemptStarted();
   proxy = await startApiProxy({

@@ -20,7 +20,7 @@ function manifest(overrides: Partial<CheckpointManifest> = {}): CheckpointManife
     checkpointPaths: 'results/**',
     extraDir: null,
     agentStateDir: '/home/runner/work/_temp/claude-config',
-    attempts: [{ attempt: 1, outcome: 'transient', reason: 'server_error' }],
+    attempts: [{ runAttempt: 1, number: 1, startedAt: '2026-01-02T03:00:00.000Z', durationMs: 60_000, mode: 'fresh', outcome: 'transient', reason: 'server_error', apiRetries: 2, costUsd: 0.5, turns: 4 }],
     totals: { costUsd: 1.5, turns: 12 },
     areas: [{ role: 'agent-state', tree: TREE, files: 2, bytes: 20 }],
     objects: [

@@ -47,8 +47,8 @@ describe('classifyAttempt', () => {
   it('knows max turns and a missing session', () => {
     expect(classifyAttempt(evidence({ result: result({ subtype: 'error_max_turns', terminalReason: 'max_turns' }) })).reason).toBe('max_turns');
     expect(
-      classifyAttempt(evidence({ result: result({ subtype: 'error_during_execution', text: 'No conversation found with session ID: abc' }) })).reason,
-    ).toBe('session_not_found');
+      classifyAttempt(evidence({ result: result({ subtype: 'error_during_execution', text: 'No conversation found with session ID: abc' }) })),
+    ).toMatchObject({ kind: 'session_lost', reason: 'session_not_found' });
   });
 
   it('decides OpenCode runs from the error events, not the exit code', () => {
@@ -77,5 +77,11 @@ describe('classifyAttempt', () => {
     expect(classifyAttempt(quota, { retryOn: [/gateway hiccup/] })).toMatchObject({ kind: 'transient', reason: 'matched_retry_on' });
     const server = evidence({ result: result({ apiErrorStatus: 500, text: 'API Error: 500 poisoned request' }) });
     expect(classifyAttempt(server, { neverRetryOn: [/poisoned/] })).toMatchObject({ kind: 'fatal', reason: 'matched_never_retry_on' });
+  });
+
+  it('lets never_retry_on stop the fresh session after a lost one, and retry_on leave it as it is', () => {
+    const lost = evidence({ result: result({ subtype: 'error_during_execution', text: 'No conversation found with session ID: abc' }) });
+    expect(classifyAttempt(lost, { neverRetryOn: [/No conversation/] })).toMatchObject({ kind: 'fatal', reason: 'session_not_found' });
+    expect(classifyAttempt(lost, { retryOn: [/No conversation/] })).toMatchObject({ kind: 'session_lost', reason: 'session_not_found' });
   });
 });

@@ -82,11 +82,9 @@ describe('formatAttemptEntry', () => {
     expect(
       formatAttemptEntry({ runAttempt: 2, number: 3, startedAt: '2026-05-01T12:00:00.000Z', durationMs: 95_000, mode: 'resume', outcome: 'transient', reason: 'overloaded', apiRetries: 4, costUsd: 0.5, turns: 7 }),
     ).toBe('run attempt 2, attempt 3 (resume): transient (overloaded), started 2026-05-01 12:00:00Z, took 1m35s, 7 turns, $0.5000, 4 API retries');
-    expect(formatAttemptEntry({ number: 1, outcome: 'success', reason: 'success' })).toBe('attempt 1: success');
-  });
-
-  it('shows an entry of another shape as it is', () => {
-    expect(formatAttemptEntry({ something: 'else' })).toBe('{"something":"else"}');
+    expect(formatAttemptEntry({ runAttempt: 1, number: 1, startedAt: '2026-05-01T12:00:00.000Z', durationMs: 800, mode: 'fresh', outcome: 'success', reason: 'success', apiRetries: 0 })).toBe(
+      'run attempt 1, attempt 1 (fresh): success, started 2026-05-01 12:00:00Z, took 800ms',
+    );
   });
 });
 
@@ -104,7 +102,7 @@ describe('formatManifest', () => {
     checkpointPaths: 'results/**\nlogs/*.txt\n',
     extraDir: '/runner/durable-agent/checkpoint-dir',
     agentStateDir: null,
-    attempts: [{ runAttempt: 1, number: 1, mode: 'fresh', outcome: 'transient', reason: 'killed' }],
+    attempts: [{ runAttempt: 1, number: 1, startedAt: '2026-05-01T12:00:00.000Z', durationMs: 61_000, mode: 'fresh', outcome: 'transient', reason: 'killed', apiRetries: 0 }],
     totals: { costUsd: 1.25, turns: 40 },
     areas: [{ role: 'paths', tree: 'e'.repeat(64), files: 3, bytes: 10 }],
     objects: [
@@ -132,7 +130,7 @@ describe('formatManifest', () => {
       'Extra folder: /runner/durable-agent/checkpoint-dir',
       'Totals:       $1.2500, 40 turns',
       'Attempts (1):',
-      '  run attempt 1, attempt 1 (fresh): transient (killed)',
+      '  run attempt 1, attempt 1 (fresh): transient (killed), started 2026-05-01 12:00:00Z, took 1m1s',
       'Contents:',
       `  paths          3 files     10 B  listing ${'e'.repeat(16)}…`,
       '  manifest.json  manifest  1000 B  3 objects',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Classification } from '../../src/runner/classify.js';
-import { AttemptTally } from '../../src/runner/attempt-tally.js';
 import { budgetStop, concludeRun, isFreshStart, type LoopOutcome } from '../../src/runner/conclusion.js';
 import type { LaunchPlan } from '../../src/runner/next-launch.js';
 
@@ -8,7 +7,7 @@ const success: Classification = { kind: 'success', reason: 'success', message: '
 const serverError: Classification = { kind: 'transient', reason: 'server_error', message: 'API Error: 500' };
 const auth: Classification = { kind: 'fatal', reason: 'auth', message: 'invalid x-api-key' };
 const cancelledAttempt: Classification = { kind: 'fatal', reason: 'cancelled', message: 'the job was cancelled' };
-const lostSession: Classification = { kind: 'fatal', reason: 'session_not_found', message: 'No conversation found' };
+const lostSession: Classification = { kind: 'session_lost', reason: 'session_not_found', message: 'No conversation found' };
 
 function loop(classifications: readonly Classification[], stoppedBecause?: string): LoopOutcome {
   return { attempts: classifications.map((classification) => ({ classification })), stoppedBecause };
@@ -112,41 +111,5 @@ describe('isFreshStart', () => {
   it('counts a fresh session and not a resume', () => {
     expect(isFreshStart(plan('fresh'))).toBe(true);
     expect(isFreshStart(plan('resume'))).toBe(false);
-  });
-});
-
-describe('AttemptTally', () => {
-  it('starts from the earlier totals and stops at once when they already spent the budget', () => {
-    const tally = new AttemptTally({ maxTotalCostUsd: 0, maxTotalTurns: 5 }, { costUsd: 0.5, turns: 5 });
-    expect(tally.totals).toEqual({ costUsd: 0.5, turns: 5 });
-    expect(tally.budgetStop).toBe('the total of 5 turns reached max_total_turns (5)');
-  });
-
-  it('adds each attempt and keeps the answer of the last budget check', () => {
-    const tally = new AttemptTally({ maxTotalCostUsd: 0, maxTotalTurns: 5 }, { costUsd: 0, turns: 0 });
-    expect(tally.budgetStop).toBeUndefined();
-    tally.attemptEnded({ costUsd: 0.25, numTurns: 3 });
-    tally.attemptEnded({ costUsd: undefined, numTurns: undefined });
-    expect(tally.checkBudget()).toBeUndefined();
-    tally.attemptEnded({ costUsd: 0.25, numTurns: 2 });
-    expect(tally.totals).toEqual({ costUsd: 0.5, turns: 5 });
-    expect(tally.budgetStop).toBeUndefined();
-    expect(tally.checkBudget()).toBe('the total of 5 turns reached max_total_turns (5)');
-    expect(tally.budgetStop).toBe('the total of 5 turns reached max_total_turns (5)');
-  });
-
-  it('hands out copies of its totals', () => {
-    const tally = new AttemptTally(noLimits, { costUsd: 0, turns: 0 });
-    const before = tally.totals;
-    tally.attemptEnded({ costUsd: 1, numTurns: 1 });
-    expect(before).toEqual({ costUsd: 0, turns: 0 });
-  });
-
-  it('counts the fresh starts among the planned launches', () => {
-    const tally = new AttemptTally(noLimits, { costUsd: 0, turns: 0 });
-    tally.planned({ request: { mode: 'resume', prompt: 'go on', sessionId: 's1' }, note: undefined });
-    tally.planned({ request: { mode: 'fresh', prompt: 'task', sessionId: 's2' }, note: 'lost' });
-    tally.planned({ request: { mode: 'fresh', prompt: 'task', sessionId: undefined }, note: 'never reported' });
-    expect(tally.freshAfterLostSession).toBe(2);
   });
 });

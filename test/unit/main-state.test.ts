@@ -8,6 +8,7 @@ import {
   type StateProvider,
 } from '../../src/action/main-state.js';
 import { States } from '../../src/names.js';
+import type { AttemptEntry } from '../../src/runner/attempt-entry.js';
 
 /** GITHUB_STATE as the runner gives it back to the post step: '' for a name never saved. */
 function memoryState(initial: Record<string, string> = {}): StateProvider & { readonly saved: Map<string, string> } {
@@ -15,11 +16,13 @@ function memoryState(initial: Record<string, string> = {}): StateProvider & { re
   return { saved, save: (name, value) => saved.set(name, value), get: (name) => saved.get(name) ?? '' };
 }
 
+const ENTRY: AttemptEntry = { runAttempt: 1, number: 1, startedAt: '2026-05-01T12:00:00.000Z', durationMs: 5000, mode: 'fresh', outcome: 'transient', reason: 'stalled', apiRetries: 0 };
+
 const CHECKPOINT = {
   lastSequence: 7,
   sessionId: 'session-1',
   baseCommit: 'a'.repeat(40),
-  attempts: [{ runAttempt: 1, number: 1, mode: 'fresh', outcome: 'transient', reason: 'killed' }],
+  attempts: [ENTRY],
   totals: { costUsd: 1.5, turns: 12 },
 };
 
@@ -49,12 +52,18 @@ describe('main→post state', () => {
 
   it('keeps only the newest 100 attempts and a session id of none as undefined', () => {
     const state = memoryState();
-    const attempts = Array.from({ length: 130 }, (_, index) => ({ number: index + 1 }));
+    const attempts = Array.from({ length: 130 }, (_, index) => ({ ...ENTRY, number: index + 1 }));
     saveCheckpointState(state, { ...CHECKPOINT, sessionId: undefined, attempts });
     const loaded = loadMainState(state).checkpoint;
     expect(loaded?.attempts).toHaveLength(100);
-    expect(loaded?.attempts[0]).toEqual({ number: 31 });
+    expect(loaded?.attempts[0]).toEqual({ ...ENTRY, number: 31 });
     expect(loaded?.sessionId).toBeUndefined();
+  });
+
+  it('leaves out a history entry it cannot read, and keeps the rest', () => {
+    const history = JSON.stringify({ attempts: [{ number: 1 }, ENTRY], totals: { costUsd: 1, turns: 2 } });
+    const state = memoryState({ [States.mainStarted]: 'true', [States.baseCommit]: 'b'.repeat(40), [States.history]: history, [States.lastSequence]: '3' });
+    expect(loadMainState(state).checkpoint).toMatchObject({ lastSequence: 3, attempts: [ENTRY], totals: { costUsd: 1, turns: 2 } });
   });
 
   it('takes the checkpoint with an empty history and sequence 0 when those values are damaged', () => {

@@ -3,7 +3,7 @@ import type { AttemptRecord } from '../../src/runner/attempt.js';
 import type { Classification } from '../../src/runner/classify.js';
 import { nextLaunch } from '../../src/runner/next-launch.js';
 import { runWithRetries } from '../../src/runner/retry-loop.js';
-import { retryDelayMs, type RetryPolicy } from '../../src/runner/retry-policy.js';
+import { retryDelayMs, retryStep, type RetryPolicy } from '../../src/runner/retry-policy.js';
 import { terminalLog } from '../../src/report/log.js';
 
 const policy: RetryPolicy = { maxAttempts: 5, initialDelayMs: 10, maxDelayMs: 40, backoffFactor: 2, maxRetryTimeMs: 60_000 };
@@ -28,6 +28,22 @@ describe('retryDelayMs', () => {
   });
 });
 
+describe('retryStep', () => {
+  const after = (classification: Classification, mode: 'fresh' | 'resume') => retryStep({ classification, mode });
+  it('decides from how the attempt ended and how it was launched', () => {
+    expect(after({ kind: 'success', reason: 'success', message: '' }, 'resume')).toBe('done');
+    expect(after({ kind: 'transient', reason: 'server_error', message: '' }, 'fresh')).toBe('after_backoff');
+    expect(after({ kind: 'transient', reason: 'server_error', message: '' }, 'resume')).toBe('after_backoff');
+    expect(after({ kind: 'fatal', reason: 'auth', message: '' }, 'resume')).toBe('stop');
+    expect(after({ kind: 'fatal', reason: 'cancelled', message: '' }, 'fresh')).toBe('stop');
+  });
+  it('retries a lost session at once, unless the session was a fresh one', () => {
+    const lost: Classification = { kind: 'session_lost', reason: 'session_not_found', message: '' };
+    expect(after(lost, 'resume')).toBe('at_once');
+    expect(after(lost, 'fresh')).toBe('stop');
+  });
+});
+
 describe('nextLaunch', () => {
   const transient: Classification = { kind: 'transient', reason: 'server_error', message: '500' };
   it('resumes the same session with the continuation prompt', () => {
@@ -36,7 +52,7 @@ describe('nextLaunch', () => {
   });
   it('falls back to a fresh session with the original prompt and a note when the session is lost', () => {
     const plan = nextLaunch({
-      previous: { mode: 'resume', sessionId: 's1', classification: { kind: 'fatal', reason: 'session_not_found', message: 'No conversation found' } },
+      previous: { mode: 'resume', sessionId: 's1', classification: { kind: 'session_lost', reason: 'session_not_found', message: 'No conversation found' } },
       prompt: 'task',
       resumePrompt: 'go on',
       newSessionId: () => 'new',
@@ -111,11 +127,25 @@ describe('runWithRetries', () => {
   it('does not wait before falling back from a lost session', async () => {
     const verdicts: Classification[] = [
       { kind: 'transient', reason: 'server_error', message: '500' },
-      { kind: 'fatal', reason: 'session_not_found', message: 'No conversation found' },
+      { kind: 'session_lost', reason: 'session_not_found', message: 'No conversation found' },
       { kind: 'success', reason: 'success', message: '' },
     ];
     const result = await runWithRetries({ policy, first, next, log: quiet, attempt: (n, plan) => Promise.resolve(record(n, verdicts[n - 1] ?? { kind: 'success', reason: 'success', message: '' }, plan.request.mode)) });
     expect(result.attempts).toHaveLength(3);
     expect(result.waits).toHaveLength(1);
+  });
+
+  it('says retrying ran out when the last attempt allowed lost its session', async () => {
+    const lost: Classification = { kind: 'session_lost', reason: 'session_not_found', message: 'No conversation found' };
+    const result = await runWithRetries({ policy: { ...policy, maxAttempts: 1 }, first, next, log: quiet, attempt: (n) => Promise.resolve(record(n, lost, 'resume')) });
+    expect(result.attempts).toHaveLength(1);
+    expect(result.stoppedBecause).toBe('max_attempts (1) reached');
+  });
+
+  it('stops when a fresh session is lost too', async () => {
+    const lost: Classification = { kind: 'session_lost', reason: 'session_not_found', message: 'No conversation found' };
+    const result = await runWithRetries({ policy, first, next, log: quiet, attempt: (n) => Promise.resolve(record(n, lost, 'fresh')) });
+    expect(result.attempts).toHaveLength(1);
+    expect(result.stoppedBecause).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import { mermaidTimeline, renderSummary, type SummaryInput } from '../../src/rep
 
 const t0 = Date.parse('2026-11-24T10:00:00Z');
 const at = (seconds: number) => new Date(t0 + seconds * 1000);
+const iso = (seconds: number) => at(seconds).toISOString();
 
 // Two transient failures, a resume within the job, then a re-run (run attempt 2) that restored a
 // checkpoint and finished.
@@ -14,9 +15,9 @@ const input: SummaryInput = {
   agent: 'claude',
   sessionId: 'c0ffee00-0000-4000-8000-000000000001',
   attempts: [
-    { number: 1, runAttempt: 1, startedAt: at(0), durationMs: 60_000, mode: 'fresh', outcome: 'transient', reason: 'server_error', apiRetries: 4, costUsd: 0.5 },
-    { number: 2, runAttempt: 1, startedAt: at(75), durationMs: 30_000, mode: 'resume', outcome: 'transient', reason: 'overloaded', apiRetries: 2, costUsd: 0.25 },
-    { number: 1, runAttempt: 2, startedAt: at(400), durationMs: 90_000, mode: 'resume', outcome: 'success', reason: 'success', apiRetries: 0, costUsd: 0.75 },
+    { number: 1, runAttempt: 1, startedAt: iso(0), durationMs: 60_000, mode: 'fresh', outcome: 'transient', reason: 'server_error', apiRetries: 4, costUsd: 0.5 },
+    { number: 2, runAttempt: 1, startedAt: iso(75), durationMs: 30_000, mode: 'resume', outcome: 'transient', reason: 'overloaded', apiRetries: 2, costUsd: 0.25 },
+    { number: 1, runAttempt: 2, startedAt: iso(400), durationMs: 90_000, mode: 'resume', outcome: 'success', reason: 'success', apiRetries: 0, costUsd: 0.75 },
   ],
   waits: [{ startedAt: at(60), ms: 15_000, reason: 'server_error' }],
   checkpoints: [
@@ -24,8 +25,7 @@ const input: SummaryInput = {
     { kind: 'saved', at: at(105), sequence: 2, sizeBytes: 4096, store: 'cache' },
     { kind: 'restored', at: at(395), sequence: 2, sizeBytes: 4096, store: 'cache' },
   ],
-  totalCostUsd: 1.5,
-  totalTurns: 42,
+  totals: { costUsd: 1.5, turns: 42 },
 };
 
 function tableRows(markdown: string, heading: string): string[][] {
@@ -58,6 +58,16 @@ describe('renderSummary', () => {
     expect(markdown).toContain('Time waiting on backoff: **15s**');
     expect(markdown).toContain('Cost: **$1.5000**');
     expect(markdown).toContain('Turns: **42**');
+  });
+
+  it('shows the totals only when the agent reported them, zero included', () => {
+    const silent = input.attempts.map((attempt) => ({ ...attempt, costUsd: undefined, turns: undefined }));
+    const none = renderSummary({ ...input, attempts: silent, totals: { costUsd: 0, turns: 0 } });
+    expect(none).not.toContain('Cost:');
+    expect(none).not.toContain('Turns:');
+    const free = renderSummary({ ...input, attempts: [{ ...silent[0], costUsd: 0, turns: 0 }] as SummaryInput['attempts'], totals: { costUsd: 0, turns: 0 } });
+    expect(free).toContain('Cost: **$0.0000**');
+    expect(free).toContain('Turns: **0**');
   });
 
   it('draws a gantt chart with every attempt, wait and checkpoint', () => {
@@ -106,7 +116,7 @@ describe('renderSummary', () => {
   it('stays small however long the run', () => {
     const many: SummaryInput = {
       ...input,
-      attempts: Array.from({ length: 5000 }, (_, i) => ({ ...input.attempts[0], number: i + 1, startedAt: at(i * 10) }) as SummaryInput['attempts'][number]),
+      attempts: Array.from({ length: 5000 }, (_, i) => ({ ...input.attempts[0], number: i + 1, startedAt: iso(i * 10) }) as SummaryInput['attempts'][number]),
       checkpoints: Array.from({ length: 5000 }, (_, i) => ({ kind: 'saved' as const, at: at(i), sequence: i, sizeBytes: 1, store: 'cache' })),
       waits: Array.from({ length: 5000 }, (_, i) => ({ startedAt: at(i), ms: 1000, reason: 'server_error' })),
     };

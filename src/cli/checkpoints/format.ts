@@ -2,6 +2,7 @@
 // Pure, unit-tested.
 import { lineageHash, MANIFEST_FILE, type CheckpointManifest, type CheckpointRef, type Lineage } from '../../checkpoint/index.js';
 import { formatBytes, formatDuration } from '../../format.js';
+import type { AttemptEntry } from '../../runner/attempt-entry.js';
 
 export function describeLineage(lineage: Lineage): string {
   return `${lineage.repository} / ${lineage.workflow} / ${lineage.job} / ${lineage.checkpointId} / run ${lineage.runId}`;
@@ -63,35 +64,14 @@ export function jsonRow({ lineageHash: hash, lineage, ref }: CheckpointRow): Rec
   };
 }
 
-/** One entry of the manifest's attempt history (what the pipeline records), in a line. */
-export function formatAttemptEntry(entry: Readonly<Record<string, unknown>>): string {
-  const num = (name: string): number | undefined => {
-    const value = entry[name];
-    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-  };
-  const str = (name: string): string | undefined => {
-    const value = entry[name];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  };
-  const number = num('number');
-  const mode = str('mode');
-  const outcome = str('outcome');
-  if (number === undefined || outcome === undefined) return JSON.stringify(entry);
-  const runAttempt = num('runAttempt');
-  const reason = str('reason');
-  const parts = [
-    `${runAttempt === undefined ? '' : `run attempt ${runAttempt}, `}attempt ${number}${mode === undefined ? '' : ` (${mode})`}: ${outcome}${reason === undefined || reason === outcome ? '' : ` (${reason})`}`,
-  ];
-  const startedAt = str('startedAt');
-  if (startedAt !== undefined) parts.push(`started ${formatTime(startedAt)}`);
-  const durationMs = num('durationMs');
-  if (durationMs !== undefined) parts.push(`took ${formatDuration(durationMs)}`);
-  const turns = num('turns');
-  if (turns !== undefined) parts.push(`${turns} turns`);
-  const cost = num('costUsd');
-  if (cost !== undefined) parts.push(`$${cost.toFixed(4)}`);
-  const apiRetries = num('apiRetries');
-  if (apiRetries !== undefined && apiRetries > 0) parts.push(`${apiRetries} API retries`);
+/** One entry of the manifest's attempt history, in a line. */
+export function formatAttemptEntry(entry: AttemptEntry): string {
+  const { runAttempt, number, mode, outcome, reason } = entry;
+  const parts = [`run attempt ${runAttempt}, attempt ${number} (${mode}): ${outcome}${reason === outcome ? '' : ` (${reason})`}`];
+  parts.push(`started ${formatTime(entry.startedAt)}`, `took ${formatDuration(entry.durationMs)}`);
+  if (entry.turns !== undefined) parts.push(`${entry.turns} turns`);
+  if (entry.costUsd !== undefined) parts.push(`$${entry.costUsd.toFixed(4)}`);
+  if (entry.apiRetries > 0) parts.push(`${entry.apiRetries} API retries`);
   return parts.join(', ');
 }
 
