@@ -6,6 +6,18 @@
 import { chmod, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
+// The GitHub SDKs (src/actions-sdk.ts: the Actions cache, artifacts, REST, with Azure and protobuf
+// under them) are most of the code and are needed only once a store or the watchdog is used: they
+// are their own bundle, dist/actions-sdk.js, which the entry bundles import on first use instead of
+// holding a copy each. Start-up then parses a third of the code, and dist/ holds the SDKs once.
+const ACTIONS_SDK = 'actions-sdk';
+const keepActionsSdkApart = {
+  name: 'keep-actions-sdk-apart',
+  setup(build) {
+    build.onResolve({ filter: /\/actions-sdk\.js$/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: `./${ACTIONS_SDK}.js`, external: true }));
+  },
+};
+
 await rm('dist', { recursive: true, force: true });
 await build({
   // Output name: entry file. The entry files only call run() of src/main.ts, src/post.ts.
@@ -16,7 +28,9 @@ await build({
     'guard-main': 'src/index-guard-main.ts',
     'guard-post': 'src/index-guard-post.ts',
     'guard-daemon': 'src/index-guard-daemon.ts',
+    [ACTIONS_SDK]: 'src/actions-sdk.ts',
   },
+  plugins: [keepActionsSdkApart],
   outdir: 'dist',
   bundle: true,
   format: 'esm',

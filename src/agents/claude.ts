@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
-import { isRecord, parseJsonLine, stringField, type AgentEvent } from './events.js';
+import { isRecord, parseJsonLine, stringField, unreadLine, type AgentEvent } from './events.js';
 import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { providerRoute } from './provider-route.js';
 import { mergeClaudeSettings, readSettingsFile } from '../settings/claude-settings.js';
@@ -42,7 +42,12 @@ const resultLine = z.object({
   session_id: z.string().optional(),
 });
 
+/** The line types the runner acts on; any other is passed over unparsed (it still reaches the execution file). */
+const CLAUDE_ACTED_TYPES: ReadonlySet<string> = new Set(['system', 'assistant', 'user', 'result']);
+
 export function parseClaudeLine(line: string): AgentEvent[] {
+  const unread = unreadLine(line, CLAUDE_ACTED_TYPES);
+  if (unread !== undefined) return [unread];
   const json = parseJsonLine(line);
   if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
   return claudeEvents(json.value);

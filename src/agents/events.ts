@@ -69,6 +69,35 @@ function firstNonSpace(line: string): number | undefined {
   return undefined;
 }
 
+const TYPE_PREFIX = '{"type":"';
+const SUBTYPE_PREFIX = ',"subtype":"';
+const WORD = /^[A-Za-z0-9_./-]{1,64}$/;
+
+/**
+ * The `type` (and a `subtype` right after it) of a line that starts `{"type":"…"`, read without
+ * parsing it; undefined for any other line. Both CLIs print their events with JSON.stringify, type
+ * first, so an adapter can pass over the lines of types it does not act on (Claude's
+ * `stream_event` deltas can be most of the lines) without parsing them.
+ */
+export function leadingType(line: string): { type: string; subtype?: string } | undefined {
+  if (!line.startsWith(TYPE_PREFIX)) return undefined;
+  const end = line.indexOf('"', TYPE_PREFIX.length);
+  const type = line.slice(TYPE_PREFIX.length, end);
+  if (end < 0 || !WORD.test(type)) return undefined;
+  if (!line.startsWith(SUBTYPE_PREFIX, end + 1)) return { type };
+  const subtypeStart = end + 1 + SUBTYPE_PREFIX.length;
+  const subtypeEnd = line.indexOf('"', subtypeStart);
+  const subtype = line.slice(subtypeStart, subtypeEnd);
+  return subtypeEnd < 0 || !WORD.test(subtype) ? { type } : { type, subtype };
+}
+
+/** The event for a line of a type its adapter does not act on, or undefined when it may act on it. */
+export function unreadLine(line: string, acted: ReadonlySet<string>): OtherEvent | undefined {
+  const leading = leadingType(line);
+  if (leading === undefined || acted.has(leading.type)) return undefined;
+  return { type: 'other', kind: leading.subtype === undefined ? leading.type : `${leading.type}/${leading.subtype}` };
+}
+
 /** The cheap check before any schema: an object, whose fields can be looked at one by one. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

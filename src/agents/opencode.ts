@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
-import { isRecord, parseJsonLine, stringField, type AgentEvent } from './events.js';
+import { isRecord, parseJsonLine, stringField, unreadLine, type AgentEvent } from './events.js';
 
 export const OPENCODE_PROVIDER_ID = 'durable';
 export const OPENCODE_DEFAULT_MODEL = 'claude-sonnet-4-5';
@@ -27,7 +27,12 @@ const errorLine = z.object({
   }).loose(),
 }).loose();
 
+/** The line types the runner acts on; any other is passed over unparsed (it still reaches the execution file). */
+const OPENCODE_ACTED_TYPES: ReadonlySet<string> = new Set(['step_start', 'text', 'tool_use', 'step_finish', 'error']);
+
 export function parseOpenCodeLine(line: string): AgentEvent[] {
+  const unread = unreadLine(line, OPENCODE_ACTED_TYPES);
+  if (unread !== undefined) return [unread];
   const json = parseJsonLine(line);
   if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
   return openCodeEvents(json.value);

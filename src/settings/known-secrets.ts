@@ -79,17 +79,21 @@ export function knownSecrets(settings: Settings, env: NodeJS.ProcessEnv): string
 
 export const REDACTED = '***';
 
+/** Replaces known secrets in a text; `needles` are what it looks for, so bytes can be checked first. */
+export type Redactor = ((text: string) => string) & { readonly needles: readonly string[] };
+
 /**
  * Replaces every known secret in a text with `***`, also as it appears inside a JSON string (the
  * execution file's lines); the identity when there are none.
  */
-export function createRedactor(secrets: readonly string[]): (text: string) => string {
+export function createRedactor(secrets: readonly string[]): Redactor {
   const spelled = secrets.filter((value) => value.length > 0).flatMap((value) => [value, JSON.stringify(value).slice(1, -1)]);
   const needles = [...new Set(spelled)].sort((a, b) => b.length - a.length);
-  if (needles.length === 0) return (text) => text;
-  return (text) => {
+  if (needles.length === 0) return Object.assign((text: string) => text, { needles });
+  const redact = (text: string): string => {
     let result = text;
     for (const needle of needles) if (result.includes(needle)) result = result.replaceAll(needle, REDACTED);
     return result;
   };
+  return Object.assign(redact, { needles });
 }

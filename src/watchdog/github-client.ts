@@ -7,9 +7,9 @@
  * the status (server error, missing permission, not found) and the call.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { getOctokit } from '@actions/github';
 import { z } from 'zod';
 import { formatDuration } from '../format.js';
+import { loadActionsSdk, type ActionsSdk } from '../load-actions-sdk.js';
 import type { AnnotationFacts, JobFacts, RunFacts } from './classify-run.js';
 import { classifyGitHubFailure, decideGitHubRetry, describeGitHubFailure, type GitHubFailure, type GitHubFailureKind } from './github-failure.js';
 
@@ -163,7 +163,9 @@ interface CallSpec {
 
 export function createGitHubClient(repository: string, options: GitHubClientOptions): WatchdogGitHub {
   const [owner, repo] = splitRepository(repository);
-  const octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') });
+  // Made on the first call: its SDK is loaded only then.
+  let octokit: ReturnType<ActionsSdk['getOctokit']> | undefined;
+  const client = async (): Promise<ReturnType<ActionsSdk['getOctokit']>> => (octokit ??= (await loadActionsSdk()).getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') }));
   const perPage = options.perPage ?? 100;
   const { signal } = options;
   const budgetMs = options.retry?.budgetMs ?? 0;
@@ -176,7 +178,7 @@ export function createGitHubClient(repository: string, options: GitHubClientOpti
     const timeout = AbortSignal.timeout(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
     const request = { signal: signal ? AbortSignal.any([signal, timeout]) : timeout };
     try {
-      const response = await octokit.request(spec.route, { owner, repo, ...spec.params, request });
+      const response = await (await client()).request(spec.route, { owner, repo, ...spec.params, request });
       return { ok: true, data: response.data };
     } catch (error) {
       // An abort is the caller's own doing; the caller decides what it means, so it passes through untouched.

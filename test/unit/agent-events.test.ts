@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseClaudeLine } from '../../src/agents/claude.js';
-import { isRecord, parseJsonLine } from '../../src/agents/events.js';
+import { isRecord, leadingType, parseJsonLine, unreadLine } from '../../src/agents/events.js';
 import { parseOpenCodeLine } from '../../src/agents/opencode.js';
 
 const line = (value: unknown): string => JSON.stringify(value);
@@ -20,6 +20,32 @@ describe('parseJsonLine', () => {
 
   it('isRecord accepts plain objects only', () => {
     expect([{}, [], null, 'x', 1].map(isRecord)).toEqual([true, false, false, false, false]);
+  });
+});
+
+describe('leadingType and unreadLine: a line passed over unparsed', () => {
+  it('reads the type, and a subtype right after it, from the first bytes', () => {
+    expect(leadingType('{"type":"stream_event","event":{"type":"x"}}')).toEqual({ type: 'stream_event' });
+    expect(leadingType('{"type":"system","subtype":"hook_started","x":1}')).toEqual({ type: 'system', subtype: 'hook_started' });
+    expect(leadingType('{"subtype":"init","type":"system"}')).toBeUndefined();
+    expect(leadingType('{"type": "system"}')).toBeUndefined();
+    expect(leadingType('{"type":"a\\"b"}')).toBeUndefined();
+    expect(leadingType('{"type":"')).toBeUndefined();
+  });
+
+  it('passes over only the types an adapter does not act on, and never a line it cannot place', () => {
+    const acted = new Set(['assistant']);
+    expect(unreadLine('{"type":"stream_event","event":{}}', acted)).toEqual({ type: 'other', kind: 'stream_event' });
+    // Not parsed: a broken line of an unread type is still just an event of that type.
+    expect(unreadLine('{"type":"rate_limit_event","x":', acted)).toEqual({ type: 'other', kind: 'rate_limit_event' });
+    expect(unreadLine('{"type":"assistant","message":{}}', acted)).toBeUndefined();
+    expect(unreadLine('{"message":{},"type":"stream_event"}', acted)).toBeUndefined();
+  });
+
+  it('gives both adapters the events of a full parse for the lines they act on', () => {
+    expect(parseClaudeLine(line({ type: 'rate_limit_event', rate_limit_info: { status: 'allowed' } }))).toEqual([{ type: 'other', kind: 'rate_limit_event' }]);
+    expect(parseOpenCodeLine(line({ type: 'reasoning', part: { text: 'hmm' } }))).toEqual([{ type: 'other', kind: 'reasoning' }]);
+    expect(parseClaudeLine(line({ type: 'system', subtype: 'init', session_id: SESSION }))).toEqual([{ type: 'init', sessionId: SESSION, model: undefined, version: undefined }]);
   });
 });
 

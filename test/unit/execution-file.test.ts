@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExecutionFile } from '../../src/report/execution-file.js';
+import { ExecutionFile, type Redact } from '../../src/report/execution-file.js';
 import { LineBatcher } from '../../src/runner/line-batcher.js';
 
 describe('ExecutionFile', () => {
@@ -14,7 +14,7 @@ describe('ExecutionFile', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const writeThrough = async (chunks: readonly string[], options: ConstructorParameters<typeof LineBatcher>[0] | undefined, redact?: (text: string) => string) => {
+  const writeThrough = async (chunks: readonly string[], options: ConstructorParameters<typeof LineBatcher>[0] | undefined, redact?: Redact) => {
     const file = await ExecutionFile.open(path.join(dir, 'execution.ndjson'), { redact });
     const batcher = new LineBatcher(options);
     for (const chunk of chunks) await file.writeBatch(batcher.push(Buffer.from(chunk)));
@@ -36,6 +36,17 @@ describe('ExecutionFile', () => {
     const out = await writeThrough(['{"key":"sk-se', 'cret"}\n{"x":1}\n'], undefined, redact);
     expect(out).toBe('{"key":"***"}\n{"x":1}\n');
     expect(seen).toEqual(['{"key":"sk-secret"}', '{"x":1}']);
+  });
+
+  it('with the needles of the redactor, decodes and redacts only a batch whose bytes hold a secret', async () => {
+    const seen: string[] = [];
+    const redact = Object.assign((text: string): string => {
+      seen.push(text);
+      return text.replaceAll('sk-secret', '***');
+    }, { needles: ['sk-secret'] });
+    const out = await writeThrough(['{"x":"é"}\n{"y":2}\n', '{"key":"sk-se', 'cret"}\n{"z":3}\n'], undefined, redact);
+    expect(out).toBe('{"x":"é"}\n{"y":2}\n{"key":"***"}\n{"z":3}\n');
+    expect(seen).toEqual(['{"key":"sk-secret"}', '{"z":3}']);
   });
 
   it('keeps every byte of a line too long to read, redacted piece by piece', async () => {

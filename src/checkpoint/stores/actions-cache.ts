@@ -22,9 +22,8 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { ensurePrivateFolder } from '../../private-folder.js';
 import path from 'node:path';
-import * as cache from '@actions/cache';
-import { getOctokit } from '@actions/github';
 import { z } from 'zod';
+import { loadActionsSdk } from '../../load-actions-sdk.js';
 import type { Log } from '../../report/log.js';
 import { MAX_SEQUENCE } from '../lineage.js';
 import { MANIFEST_FILE, OBJECTS_DIR, zodProblem } from '../manifest.js';
@@ -140,7 +139,7 @@ export class ActionsCacheStore implements Store {
   save(request: SaveRequest): Promise<CheckpointRef> {
     const key = cacheKey(request.lineage, request.sequence);
     return this.#exclusive(async () => {
-      this.#requireService();
+      await this.#requireService();
       const incoming = new ObjectFolder(path.join(request.dir, OBJECTS_DIR));
       const ids = await incoming.list();
       const missing = ids.filter((id) => !this.#where.has(id));
@@ -156,7 +155,7 @@ export class ActionsCacheStore implements Store {
             await staged.adopt(id, incoming.pathOf(id));
             newBytes += (await incoming.sizeOf(id)) ?? 0;
           }
-          const cacheId = await cache.saveCache([folder], pack);
+          const cacheId = await (await loadActionsSdk()).cache.saveCache([folder], pack);
           // A pack is named by its objects: an existing one with this key holds the very same.
           if (cacheId === -1 && (await this.#lookup(folder, pack)) !== pack) {
             throw new Error(`its objects (${missing.length}, pack ${pack}) were not saved: ${await this.#whyNotSaved(folder, pack)}`);
@@ -170,7 +169,7 @@ export class ActionsCacheStore implements Store {
         const manifestBytes = (await readFile(path.join(folder, MANIFEST_FILE))).length;
         sizeBytes += manifestBytes;
         newBytes += manifestBytes;
-        const cacheId = await cache.saveCache([folder], key);
+        const cacheId = await (await loadActionsSdk()).cache.saveCache([folder], key);
         // saveCache returns -1 for every refusal and only logs the reason, so find the likeliest one.
         if (cacheId === -1) throw new Error(await this.#whyNotSaved(folder, key));
       } catch (error) {
@@ -185,7 +184,7 @@ export class ActionsCacheStore implements Store {
   list(lineage: Lineage): Promise<CheckpointRef[]> {
     const prefix = manifestPrefix(lineage);
     return this.#exclusive(async () => {
-      this.#requireService();
+      await this.#requireService();
       const probe = path.join(this.#stagingDir, 'manifest');
       let newest: number | undefined;
       // A junk or absurd key may be the newest by prefix: narrower prefixes (sequences below 10^5,
@@ -209,7 +208,7 @@ export class ActionsCacheStore implements Store {
 
   fetch(ref: CheckpointRef, intoDir: string): Promise<void> {
     return this.#exclusive(async () => {
-      this.#requireService();
+      await this.#requireService();
       try {
         const folder = await this.#restore('manifest', ref.key);
         const index = indexSchema.safeParse(JSON.parse(await readFile(path.join(folder, INDEX_FILE), 'utf8')));
@@ -244,7 +243,7 @@ export class ActionsCacheStore implements Store {
     }
     const [owner = '', repo = ''] = lineage.repository.split('/');
     const prefix = manifestPrefix(lineage);
-    const octokit = getOctokit(this.#token, { baseUrl: this.#run.apiUrl });
+    const octokit = (await loadActionsSdk()).getOctokit(this.#token, { baseUrl: this.#run.apiUrl });
     let deleted = 0;
     const remove = async (entry: { key: string; ref: string | undefined }): Promise<void> => {
       try {
@@ -313,7 +312,7 @@ export class ActionsCacheStore implements Store {
 
   async #restore(kind: 'manifest' | 'pack', key: string, what = 'the entry'): Promise<string> {
     const folder = await this.#stage(kind);
-    const matched = await cache.restoreCache([folder], key, []);
+    const matched = await (await loadActionsSdk()).cache.restoreCache([folder], key, []);
     if (matched !== key) {
       const reason =
         matched === undefined ? 'no such entry (evicted, or saved under another ref) or the download failed (see the warning above)' : `the cache answered with ${matched}`;
@@ -327,8 +326,8 @@ export class ActionsCacheStore implements Store {
   }
 
   /** The key the cache would restore into `folder`, without downloading anything. */
-  #lookup(folder: string, primaryKey: string, restoreKeys: string[] = []): Promise<string | undefined> {
-    return cache.restoreCache([folder], primaryKey, restoreKeys, { lookupOnly: true });
+  async #lookup(folder: string, primaryKey: string, restoreKeys: string[] = []): Promise<string | undefined> {
+    return (await loadActionsSdk()).cache.restoreCache([folder], primaryKey, restoreKeys, { lookupOnly: true });
   }
 
   async #whyNotSaved(folder: string, key: string): Promise<string> {
@@ -341,8 +340,8 @@ export class ActionsCacheStore implements Store {
     return 'the cache service refused the entry or the upload failed (storage full, service error); @actions/cache logged the reason above';
   }
 
-  #requireService(): void {
-    if (!cache.isFeatureAvailable()) {
+  async #requireService(): Promise<void> {
+    if (!(await loadActionsSdk()).cache.isFeatureAvailable()) {
       throw new Error('the Actions cache service is not available: ACTIONS_RESULTS_URL (cache service v2) or ACTIONS_CACHE_URL is not set');
     }
   }

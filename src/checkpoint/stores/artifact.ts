@@ -13,8 +13,8 @@
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DefaultArtifactClient } from '@actions/artifact';
 import type { ArtifactClient, FindOptions } from '@actions/artifact';
+import { loadActionsSdk } from '../../load-actions-sdk.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import type { StoreLog } from './actions-cache.js';
 import { MAX_SEQUENCE } from '../lineage.js';
@@ -76,7 +76,13 @@ async function filesIn(dir: string): Promise<{ files: string[]; bytes: number }>
 
 export class ArtifactStore implements Store {
   readonly name = 'artifact' as const;
-  readonly #client: ArtifactClient = new DefaultArtifactClient();
+  #client: ArtifactClient | undefined;
+
+  /** The artifact client, made on first use (its SDK is loaded only then). */
+  async #artifacts(): Promise<ArtifactClient> {
+    this.#client ??= new (await loadActionsSdk()).DefaultArtifactClient();
+    return this.#client;
+  }
   readonly #log: StoreLog;
   readonly #token: string | undefined;
   readonly #retentionDays: number | undefined;
@@ -98,7 +104,7 @@ export class ArtifactStore implements Store {
     if (files.length === 0) throw new Error(`checkpoint ${name} was not uploaded: ${request.dir} holds no files`);
     let uploaded: { id?: number; size?: number; digest?: string };
     try {
-      uploaded = await this.#client.uploadArtifact(name, files, path.resolve(request.dir), {
+      uploaded = await (await this.#artifacts()).uploadArtifact(name, files, path.resolve(request.dir), {
         ...(this.#retentionDays === undefined ? {} : { retentionDays: this.#retentionDays }),
         ...(this.#compressionLevel === undefined ? {} : { compressionLevel: this.#compressionLevel }),
       });
@@ -126,7 +132,7 @@ export class ArtifactStore implements Store {
     const findBy = this.#findBy(lineage);
     let artifacts;
     try {
-      ({ artifacts } = await this.#client.listArtifacts(findBy === undefined ? {} : { findBy }));
+      ({ artifacts } = await (await this.#artifacts()).listArtifacts(findBy === undefined ? {} : { findBy }));
     } catch (error) {
       throw new Error(`could not list checkpoint artifacts of run ${lineage.runId}: ${errorMessage(error)}`, { cause: error });
     }
@@ -152,7 +158,7 @@ export class ArtifactStore implements Store {
     try {
       const known = this.#known.get(ref.key) ?? (await this.#lookUp(ref.key, findBy));
       await mkdir(intoDir, { recursive: true });
-      const result = await this.#client.downloadArtifact(known.id, {
+      const result = await (await this.#artifacts()).downloadArtifact(known.id, {
         path: intoDir,
         ...(findBy === undefined ? {} : { findBy }),
         ...(known.digest === undefined ? {} : { expectedHash: known.digest }),
@@ -169,7 +175,7 @@ export class ArtifactStore implements Store {
     let deleted = 0;
     for (const ref of doomed) {
       try {
-        await this.#client.deleteArtifact(ref.key);
+        await (await this.#artifacts()).deleteArtifact(ref.key);
         this.#known.delete(ref.key);
         deleted++;
       } catch (error) {
@@ -181,7 +187,7 @@ export class ArtifactStore implements Store {
   }
 
   async #lookUp(name: string, findBy: FindBy | undefined): Promise<Known> {
-    const { artifact } = await this.#client.getArtifact(name, findBy === undefined ? {} : { findBy });
+    const { artifact } = await (await this.#artifacts()).getArtifact(name, findBy === undefined ? {} : { findBy });
     const known = { id: artifact.id, digest: artifact.digest };
     this.#known.set(name, known);
     return known;
