@@ -2,6 +2,7 @@
 // so that both see the same machine. Upstream and proxy run in their own processes.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -10,6 +11,8 @@ import { bundleEntry, formatMs, log, MB, median, percentile, REPO_ROOT, type Cas
 
 interface Server {
   readonly url: string;
+  /** CPU time (user + system, ms) the process has used so far; NaN where /proc is not there. */
+  cpuMs(): number;
   /** Ends the process; resolves with its CPU time (user + system, ms). */
   stop(): Promise<number>;
 }
@@ -23,8 +26,10 @@ async function startServer(entry: string, args: readonly string[], nodeFlags: re
   const first = await iterator.next();
   const ready = /^READY (\S+)$/.exec(first.done ? '' : first.value);
   if (!ready?.[1]) throw new Error(`proxy bench server did not start: ${stderr.slice(-2000)}`);
+  const { pid } = child;
   return {
     url: ready[1],
+    cpuMs: () => (pid === undefined ? Number.NaN : processCpuMs(pid)),
     stop: async () => {
       const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
       child.stdin.end();
@@ -39,6 +44,16 @@ async function startServer(entry: string, args: readonly string[], nodeFlags: re
       return cpuMs;
     },
   };
+}
+
+/** utime + stime of a process from /proc (clock ticks of 10 ms): a loaded machine sways it far less than wall time. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 // A request body the size of a modest conversation.
@@ -119,12 +134,19 @@ export async function proxyCase(root: string, reps: number): Promise<CaseResult>
       }
       const ours: Timing[] = [];
       const base: Timing[] = [];
+      let proxyCpuMs = 0;
+      const throughProxy = async (): Promise<Timing> => {
+        const before = proxy.cpuMs();
+        const timing = await call(proxied, proxy.url, size.bytes);
+        proxyCpuMs += proxy.cpuMs() - before;
+        return timing;
+      };
       for (let i = 0; i < REQUESTS_PER_SIZE; i++) {
         if (i % 2 === 0) {
           base.push(await call(direct, upstream.url, size.bytes));
-          ours.push(await call(proxied, proxy.url, size.bytes));
+          ours.push(await throughProxy());
         } else {
-          ours.push(await call(proxied, proxy.url, size.bytes));
+          ours.push(await throughProxy());
           base.push(await call(direct, upstream.url, size.bytes));
         }
       }
@@ -139,8 +161,11 @@ export async function proxyCase(root: string, reps: number): Promise<CaseResult>
           ours: median(total(ours)),
           baseline: median(total(base)),
           baselineLabel: 'direct',
-          target: { compare: 'added', limit: 1 },
-          notes: [`${size.label}: to the last byte of the stream; to the first byte ${formatMs(median(ttfb(ours)))} vs ${formatMs(median(ttfb(base)))} direct (p99 ${formatMs(percentile(ttfb(ours), 99))} vs ${formatMs(percentile(ttfb(base), 99))})`],
+          // Issue #15's targets at 1 MB; the 1 KB rows keep the earlier, looser ones.
+          target: { compare: 'added', limit: size.bytes === 1024 ? 1 : 0.5 },
+          notes: [
+            `${size.label}: to the last byte of the stream; to the first byte ${formatMs(median(ttfb(ours)))} vs ${formatMs(median(ttfb(base)))} direct (p99 ${formatMs(percentile(ttfb(ours), 99))} vs ${formatMs(percentile(ttfb(base), 99))}); proxy CPU ${formatMs(proxyCpuMs / REQUESTS_PER_SIZE)} per request`,
+          ],
         },
         {
           id: id[1] ?? '',
@@ -149,21 +174,29 @@ export async function proxyCase(root: string, reps: number): Promise<CaseResult>
           ours: percentile(total(ours), 99),
           baseline: percentile(total(base), 99),
           baselineLabel: 'direct',
-          target: { compare: 'added', limit: 5 },
+          target: { compare: 'added', limit: size.bytes === 1024 ? 5 : 3 },
         },
       );
     }
 
-    const rounds = Math.max(5, reps);
+    // Nine rounds at least: on a shared machine one round of 100 answers swings by a factor of two.
+    const rounds = Math.max(9, reps);
     log(`case 6: throughput, 1 MB answers, 4 at a time, ${rounds} rounds each`);
     const oursRate: number[] = [];
     const baseRate: number[] = [];
+    let proxyCpuMs = 0;
+    const throughProxy = async (): Promise<number> => {
+      const before = proxy.cpuMs();
+      const rate = await batch(proxied, proxy.url, 1024 * 1024, 100, 4);
+      proxyCpuMs += proxy.cpuMs() - before;
+      return rate;
+    };
     for (let round = 0; round < rounds; round++) {
       if (round % 2 === 0) {
         baseRate.push(await batch(direct, upstream.url, 1024 * 1024, 100, 4));
-        oursRate.push(await batch(proxied, proxy.url, 1024 * 1024, 100, 4));
+        oursRate.push(await throughProxy());
       } else {
-        oursRate.push(await batch(proxied, proxy.url, 1024 * 1024, 100, 4));
+        oursRate.push(await throughProxy());
         baseRate.push(await batch(direct, upstream.url, 1024 * 1024, 100, 4));
       }
     }
@@ -176,6 +209,7 @@ export async function proxyCase(root: string, reps: number): Promise<CaseResult>
       baselineLabel: 'direct',
       target: { compare: 'ratio', limit: 0.9, higherIsBetter: true },
       samples: { ours: oursRate, baseline: baseRate },
+      notes: [`proxy CPU ${formatMs(proxyCpuMs / (rounds * 100))} per 1 MB answer while 4 ran at a time`],
     });
   } finally {
     direct.destroy();

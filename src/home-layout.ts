@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { UserFolders } from './run-context.js';
-import type { AgentName } from './settings/settings.js';
 
 // durable-agent's folders on disk, in one place. Every function here is pure: the folders they
 // start from come from the run context the entry point read.
@@ -88,13 +87,4 @@ export function guardDaemonLog(runnerTemp: string): string {
  */
 export function cacheStagingDir(osTempDir: string, lineageHash: string): string {
   return path.join(osTempDir, `durable-agent-cache-${lineageHash}`);
-}
-
-/**
- * Where an agent keeps its sessions when durable-agent does not choose the folder (guard mode):
- * Claude Code's config folder (`~/.claude`) or OpenCode's data folder.
- */
-export function agentDefaultStateDir(agent: AgentName, user: Pick<UserFolders, 'home' | 'dataHome' | 'claudeConfigDir'>): string {
-  if (agent === 'claude') return user.claudeConfigDir ?? path.join(user.home, '.claude');
-  return path.join(user.dataHome ?? path.join(user.home, '.local', 'share'), 'opencode');
 }

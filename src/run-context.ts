@@ -47,22 +47,16 @@ export interface RunContext {
   readonly checkpointRequest: string | undefined;
   /** DURABLE_GUARD_STATUS: the status file the guard's main step gave its daemon. */
   readonly guardStatusFile: string | undefined;
-  /** API_TIMEOUT_MS as the job set it, if it did. */
-  readonly apiTimeoutMs: number | undefined;
   /** Where this user's own folders are (the CLI's home and the agents' default folders derive from them). */
   readonly user: UserFolders;
 }
 
-/** The user's folders as the environment names them; see home-layout.ts for what lives where. */
+/** The user's folders as the environment names them; see home-layout.ts for what lives where (the agents' own default folders are in their descriptions). */
 export interface UserFolders {
   /** HOME, else the account's home folder. */
   readonly home: string;
   /** XDG_STATE_HOME when absolute. */
   readonly stateHome: string | undefined;
-  /** XDG_DATA_HOME. */
-  readonly dataHome: string | undefined;
-  /** CLAUDE_CONFIG_DIR. */
-  readonly claudeConfigDir: string | undefined;
 }
 
 const text = z.string().optional();
@@ -93,11 +87,8 @@ const Environment = z.object({
   DURABLE_AGENT_HOLD_PING_MS: text,
   DURABLE_AGENT_CHECKPOINT_REQUEST: text,
   DURABLE_GUARD_STATUS: nonEmpty,
-  API_TIMEOUT_MS: z.coerce.number().optional().catch(undefined),
   HOME: nonEmpty,
   XDG_STATE_HOME: nonEmpty,
-  XDG_DATA_HOME: nonEmpty,
-  CLAUDE_CONFIG_DIR: nonEmpty,
 });
 
 /** Reads the run context from an environment (the entry point gives `process.env`). */
@@ -123,12 +114,9 @@ export function readRunContext(env: Readonly<Record<string, string | undefined>>
     holdPingMs: read.DURABLE_AGENT_HOLD_PING_MS,
     checkpointRequest: read.DURABLE_AGENT_CHECKPOINT_REQUEST,
     guardStatusFile: read.DURABLE_GUARD_STATUS,
-    apiTimeoutMs: read.API_TIMEOUT_MS,
     user: Object.freeze({
       home: read.HOME ?? homedir(),
       stateHome: read.XDG_STATE_HOME !== undefined && path.isAbsolute(read.XDG_STATE_HOME) ? read.XDG_STATE_HOME : undefined,
-      dataHome: read.XDG_DATA_HOME,
-      claudeConfigDir: read.CLAUDE_CONFIG_DIR,
     }),
   });
 }

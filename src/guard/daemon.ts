@@ -1,8 +1,10 @@
 import * as core from '@actions/core';
 import { terminalLog } from '../report/log.js';
 import type { InputName } from '../settings/settings.js';
-import { agentDefaultStateDir, guardStatusFile } from '../home-layout.js';
+import { agentNamed } from '../agents/registry.js';
+import { guardStatusFile } from '../home-layout.js';
 import { readRunContext } from '../run-context.js';
+import { defaultStateDir } from './agent-home.js';
 import { startGuardServices, type GuardServices } from './daemon-services.js';
 import { guardContext, readGuardSettings } from './guard-settings.js';
 import { writeStatus, type GuardStatus } from './status.js';
@@ -65,7 +67,7 @@ export async function runDaemon(env: NodeJS.ProcessEnv): Promise<void> {
   try {
     await writeStatus(statusFile, status);
     const settings = readGuardSettings((name: InputName) => core.getInput(name), context);
-    const stateDir = agentDefaultStateDir(settings.agent, run.user);
+    const stateDir = defaultStateDir(agentNamed(settings.agent), env, run.user.home);
     log.info(`Agent: ${settings.agent}, session store ${stateDir}`);
     services = await startGuardServices({ settings, stateDir, run, env, log, signal: controller.signal });
     const restored = services.job?.restored;

@@ -4,12 +4,9 @@
  * It only retries while nothing of the answer has reached the agent; after that the agent's own
  * retry is the right one, because only the agent knows what it has already consumed.
  */
-import { Agent as HttpAgent, createServer, request as httpRequest } from 'node:http';
-import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions, ServerResponse } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createServer } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { finished } from 'node:stream';
-import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import pRetry from 'p-retry';
@@ -35,6 +32,8 @@ import type { BreakerChange, BreakerState, PassOnReason, ProxyRetryPolicy, Upstr
 import { StatsRecorder } from './stats.js';
 import { isMessagesPath } from './turn-gate.js';
 import type { ProxyStats } from './stats.js';
+import { UpstreamClient, UpstreamHeadTimeout } from './upstream-client.js';
+import type { UpstreamAnswer } from './upstream-client.js';
 
 export type { ProxyRetryPolicy } from './retry-decision.js';
 export type { HoldRecord, ProxyStats } from './stats.js';
@@ -89,8 +88,7 @@ interface Settings {
 
 interface Upstream {
   url: URL;
-  agent: HttpAgent;
-  send: (options: RequestOptions) => ClientRequest;
+  client: UpstreamClient;
 }
 
 interface Outgoing {
@@ -131,13 +129,8 @@ interface RequestState {
 export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy> {
   const settings = validate(options);
   const url = settings.upstream;
-  const https = url.protocol === 'https:';
-  const upstream: Upstream = {
-    url,
-    // Keep-alive, like the agent's own client, so retries and the next turn skip the handshake.
-    agent: https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true }),
-    send: https ? (requestOptions) => httpsRequest(requestOptions) : (requestOptions) => httpRequest(requestOptions),
-  };
+  // Keep-alive, like the agent's own client, so retries and the next turn skip the handshake.
+  const upstream: Upstream = { url, client: new UpstreamClient(url) };
   const lifetime = new AbortController();
   const onExternalAbort = (): void => lifetime.abort(options.signal?.reason);
   if (options.signal?.aborted) onExternalAbort();
@@ -172,7 +165,7 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
         server.close(() => resolve());
         // Streams to the agent and idle keep-alive sockets would otherwise hold close() open.
         server.closeAllConnections();
-        upstream.agent.destroy();
+        upstream.client.destroy();
       });
       return closing;
     },
@@ -264,7 +257,7 @@ class ProxyCore {
       body,
     };
 
-    let response: IncomingMessage;
+    let response: UpstreamAnswer;
     // From here, not from the request's arrival: whatever ran before the first send is not the outage's time.
     request.firstTryAt = performance.now();
     try {
@@ -385,7 +378,7 @@ class ProxyCore {
     if (response) await this.#relay(response, res, request, clientGone, () => relayHeldAnswer(response, res));
   }
 
-  async #tryOnce(outgoing: Outgoing, signal: AbortSignal): Promise<IncomingMessage> {
+  async #tryOnce(outgoing: Outgoing, signal: AbortSignal): Promise<UpstreamAnswer> {
     try {
       const response = await sendUpstream(this.upstream, outgoing, this.settings.firstByteTimeoutMs, signal);
       const status = response.statusCode ?? 0;
@@ -467,7 +460,7 @@ class ProxyCore {
     res.end(answer.body);
   }
 
-  async #forward(response: IncomingMessage, res: ServerResponse, request: RequestState, clientGone: AbortSignal): Promise<void> {
+  async #forward(response: UpstreamAnswer, res: ServerResponse, request: RequestState, clientGone: AbortSignal): Promise<void> {
     const { log } = this.settings;
     const status = response.statusCode ?? 502;
     this.#record('success');
@@ -477,20 +470,14 @@ class ProxyCore {
     } else {
       log.debug(`API proxy: ${request.label} answered ${status}`);
     }
-    await this.#relay(response, res, request, clientGone, async () => {
-      if (response.statusMessage) res.writeHead(status, response.statusMessage, agentResponseHeaders(response.headers));
-      else res.writeHead(status, agentResponseHeaders(response.headers));
-      // Headers now, so the agent's own first-byte timer is satisfied even before the first event.
-      res.flushHeaders();
-      await relayBody(response, res);
-    });
+    await this.#relay(response, res, request, clientGone, () => response.relayTo(res, agentResponseHeaders(response.headers)));
   }
 
   /** Streams an answer that has started; a break from here on goes to the agent, whose own retry takes over. */
-  async #relay(response: IncomingMessage, res: ServerResponse, request: RequestState, clientGone: AbortSignal, pipe: () => Promise<void>): Promise<void> {
+  async #relay(response: UpstreamAnswer, res: ServerResponse, request: RequestState, clientGone: AbortSignal, pipe: () => Promise<void>): Promise<void> {
     const { log } = this.settings;
     response.once('error', (error) => {
-      // When the agent left first, relayBody tears the upstream down: no upstream failure.
+      // When the agent left first, the relay tears the upstream down: no upstream failure.
       if (clientGone.aborted) return;
       this.stats.failure('network');
       this.stats.passedOn();
@@ -542,56 +529,21 @@ class ProxyCore {
   }
 }
 
-function sendUpstream(upstream: Upstream, outgoing: Outgoing, timeoutMs: number, signal: AbortSignal): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const { url } = upstream;
-    const request = upstream.send({
-      protocol: url.protocol,
-      // URL keeps IPv6 literals in brackets; the socket layer wants them bare.
-      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: url.port,
-      method: outgoing.method,
-      path: outgoing.path,
-      headers: outgoing.headers,
-      agent: upstream.agent,
-      // A gateway may take basic auth in its URL; URL keeps the parts percent-encoded.
-      ...(url.username === '' ? {} : { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }),
-    });
-    // Only until the headers arrive: the abort must not cut a stream the agent is already reading.
-    const onAbort = (): void => {
-      done();
-      request.destroy();
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      done();
-      request.destroy();
-      reject(new UpstreamFailure({ kind: 'timeout', afterMs: timeoutMs }));
-    }, timeoutMs);
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    // Stays attached for the request's life: a late error after the response must not go unhandled.
-    request.on('error', (error) => {
-      done();
-      reject(new UpstreamFailure({ kind: 'network', code: errorCode(error) }));
-    });
-    request.once('response', (response) => {
-      done();
-      resolve(response);
-    });
-    request.end(outgoing.body);
-  });
+async function sendUpstream(upstream: Upstream, outgoing: Outgoing, timeoutMs: number, signal: AbortSignal): Promise<UpstreamAnswer> {
+  // Throws at once (not an upstream failure, never retried) for a head node:http would refuse to send.
+  // The timeout and the abort apply until the head arrives: they must not cut a stream the agent is already reading.
+  const answer = upstream.client.request(outgoing, { headTimeoutMs: timeoutMs, signal });
+  try {
+    return await answer;
+  } catch (error) {
+    if (signal.aborted) throw error;
+    if (error instanceof UpstreamHeadTimeout) throw new UpstreamFailure({ kind: 'timeout', afterMs: timeoutMs });
+    throw new UpstreamFailure({ kind: 'network', code: errorCode(error) });
+  }
 }
 
 /** The body of a retryable answer (small error JSON), bounded in time like the headers were. */
-function readAnswer(response: IncomingMessage, timeoutMs: number, signal: AbortSignal): Promise<Buffer> {
+function readAnswer(response: UpstreamAnswer, timeoutMs: number, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let settled = false;
@@ -619,30 +571,6 @@ function readAnswer(response: IncomingMessage, timeoutMs: number, signal: AbortS
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
     response.once('end', () => settle(() => resolve(Buffer.concat(chunks))));
     response.on('error', (error) => settle(() => reject(new UpstreamFailure({ kind: 'network', code: errorCode(error) }))));
-  });
-}
-
-/**
- * `pipeline(from, to)` without stream/promises' pipeline, which makes an AbortController per call
- * and aborts it on success, building a DOMException with a stack trace on every answer. Tears down
- * the same way: either side failing or closing early destroys both.
- */
-function relayBody(from: Readable, to: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (error: Error): void => {
-      // Without the error: the side that failed already reported it to its own listeners.
-      from.destroy();
-      to.destroy();
-      reject(error);
-    };
-    finished(from, (error) => {
-      if (error) fail(error);
-    });
-    finished(to, (error) => {
-      if (error) fail(error);
-      else resolve();
-    });
-    from.pipe(to);
   });
 }
 

@@ -3,7 +3,7 @@
  * with `ping` events, and probes the upstream with backoff until it answers or api_retry_time runs
  * out. The decisions are in hold-policy.ts; the upstream tries themselves are the proxy's.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -11,11 +11,12 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { fatalAnswerEvent, gaveUpEvent, HOLD_RESPONSE_HEADERS, holdDelayMs, nextHoldStep, PING_EVENT, sseErrorEvent } from './hold-policy.js';
 import type { HoldEnd, HoldPolicy } from './hold-policy.js';
 import { formatDuration } from '../format.js';
+import type { UpstreamAnswer } from './upstream-client.js';
 import type { ProxyRetryPolicy, UpstreamFailureKind } from './retry-decision.js';
 
 /** One upstream try as a hold sees it: an answer to pass on, or a transient failure to wait out. */
 export type ProbeResult =
-  | { readonly kind: 'answer'; readonly response: IncomingMessage }
+  | { readonly kind: 'answer'; readonly response: UpstreamAnswer }
   | { readonly kind: 'failure'; readonly failure: UpstreamFailureKind; readonly hintMs: number | undefined };
 
 /**
@@ -109,7 +110,7 @@ export interface HoldRequest {
   /** One upstream try; never throws for upstream failures, only when `signal` aborts. */
   readonly probe: (signal: AbortSignal) => Promise<ProbeResult>;
   /** A fatal answer's body as text (decoded), bounded in time; '' when unreadable. */
-  readonly readText: (response: IncomingMessage, signal: AbortSignal) => Promise<string>;
+  readonly readText: (response: UpstreamAnswer, signal: AbortSignal) => Promise<string>;
   /** The failure that ended the normal retries, and its retry-after hint. */
   readonly failure: UpstreamFailureKind;
   readonly hintMs: number | undefined;
@@ -130,7 +131,7 @@ export interface HoldResult {
   readonly tries: number;
   readonly durationMs: number;
   /** A successful answer whose body is still to be relayed (relayHeldAnswer). */
-  readonly response?: IncomingMessage | undefined;
+  readonly response?: UpstreamAnswer | undefined;
 }
 
 /** Holds one request until the upstream answers, the time runs out, or the proxy or agent stops. */
@@ -141,7 +142,7 @@ export async function holdRequest(request: HoldRequest): Promise<HoldResult> {
   let tries = request.triesBefore;
   let last = request.failure;
   let hintMs = request.hintMs;
-  const finish = (end: HoldEnd, response?: IncomingMessage): HoldResult => ({ end, tries, durationMs: Math.round(performance.now() - started), response });
+  const finish = (end: HoldEnd, response?: UpstreamAnswer): HoldResult => ({ end, tries, durationMs: Math.round(performance.now() - started), response });
   const endWith = (event: string): void => {
     if (!res.destroyed) res.end(event);
   };
@@ -218,6 +219,6 @@ function decoderFor(encoding: string | undefined): Transform[] {
  * headers. Held probes ask for an unencoded answer; one that comes encoded anyway is decoded, as
  * the headers already sent promised plain text.
  */
-export async function relayHeldAnswer(response: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function relayHeldAnswer(response: UpstreamAnswer, res: ServerResponse): Promise<void> {
   await pipeline([response, ...decoderFor(response.headers['content-encoding']), res]);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentDefaultStateDir, cacheStagingDir, claudeCodeActionExecutionFile, cliHome, guardDaemonLog, guardStatusFile, guardTempDir, homeLayout } from '../../src/home-layout.js';
+import { cacheStagingDir, claudeCodeActionExecutionFile, cliHome, guardDaemonLog, guardStatusFile, guardTempDir, homeLayout } from '../../src/home-layout.js';
 import { actionSettingsContext, readRunContext } from '../../src/run-context.js';
 
 const homedir = (): string => '/home/account';
@@ -24,7 +24,6 @@ describe('readRunContext', () => {
         GITHUB_TOKEN: 'ghs_x',
         ACTIONS_RUNTIME_TOKEN: 'a.b.c',
         ACTIONS_CACHE_MODE: 'read',
-        API_TIMEOUT_MS: '700000',
         DURABLE_AGENT_CHECKPOINT_REQUEST: '/w/_temp/durable-agent/checkpoint-request',
         HOME: '/home/runner',
       },
@@ -46,16 +45,15 @@ describe('readRunContext', () => {
       token: 'ghs_x',
       runtimeToken: 'a.b.c',
       cacheMode: 'read',
-      apiTimeoutMs: 700_000,
       checkpointRequest: '/w/_temp/durable-agent/checkpoint-request',
-      user: { home: '/home/runner', stateHome: undefined, dataHome: undefined, claudeConfigDir: undefined },
+      user: { home: '/home/runner', stateHome: undefined },
     });
     expect(Object.isFrozen(run)).toBe(true);
   });
 
   it('has defaults outside Actions', () => {
     const run = readRunContext({}, homedir);
-    expect(run).toMatchObject({ inActions: false, workspace: undefined, repository: undefined, runAttempt: 1, branch: undefined, apiUrl: 'https://api.github.com', apiTimeoutMs: undefined });
+    expect(run).toMatchObject({ inActions: false, workspace: undefined, repository: undefined, runAttempt: 1, branch: undefined, apiUrl: 'https://api.github.com' });
     expect(run.user.home).toBe('/home/account');
   });
 
@@ -70,14 +68,9 @@ describe('readRunContext', () => {
     expect(readRunContext({ GITHUB_REF_NAME: '' }, homedir).branch).toBeUndefined();
   });
 
-  it('reads API_TIMEOUT_MS only when it is a number', () => {
-    expect(readRunContext({ API_TIMEOUT_MS: 'soon' }, homedir).apiTimeoutMs).toBeUndefined();
-    expect(readRunContext({ API_TIMEOUT_MS: '0' }, homedir).apiTimeoutMs).toBe(0);
-  });
-
-  it('keeps only an absolute XDG_STATE_HOME, and the user folders the agents use', () => {
+  it('keeps only an absolute XDG_STATE_HOME, and HOME unless empty', () => {
     expect(readRunContext({ HOME: '/h', XDG_STATE_HOME: 'rel' }, homedir).user.stateHome).toBeUndefined();
-    expect(readRunContext({ HOME: '', XDG_STATE_HOME: '/s', XDG_DATA_HOME: '/d', CLAUDE_CONFIG_DIR: '/c' }, homedir).user).toEqual({ home: '/home/account', stateHome: '/s', dataHome: '/d', claudeConfigDir: '/c' });
+    expect(readRunContext({ HOME: '', XDG_STATE_HOME: '/s' }, homedir).user).toEqual({ home: '/home/account', stateHome: '/s' });
   });
 
   it('gives the action its folders: the workspace and RUNNER_TEMP', () => {
@@ -114,11 +107,9 @@ describe('home layout', () => {
     expect(claudeCodeActionExecutionFile('/t')).toBe('/t/claude-execution-output.json');
   });
 
-  it("gives the CLI one stable private home per working directory, and the agents' own folders", () => {
+  it('gives the CLI one stable private home per working directory', () => {
     const user = readRunContext({ HOME: '/home/me' }, homedir).user;
     expect(cliHome('/work/repo', user)).toBe(cliHome('/work/repo', user));
     expect(cliHome('/work/repo', user)).not.toBe(cliHome('/work/other', user));
-    expect(agentDefaultStateDir('claude', user)).toBe('/home/me/.claude');
-    expect(agentDefaultStateDir('opencode', user)).toBe('/home/me/.local/share/opencode');
   });
 });
