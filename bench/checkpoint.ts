@@ -32,6 +32,8 @@ interface Setup {
 
 interface Saved {
   readonly ms: number;
+  /** CPU time of this process (every thread: zstd runs on the pool), git's children not counted. */
+  readonly cpuMs: number;
   readonly sizeBytes: number;
   readonly newBytes: number;
   readonly warnings: readonly string[];
@@ -39,6 +41,7 @@ interface Saved {
 
 async function save(setup: Setup, sequence: number): Promise<Saved> {
   const { ws, store, staging } = setup;
+  const cpu = process.cpuUsage();
   const result = await timed(async () => {
     const created = await createCheckpoint({
       workspace: ws.work,
@@ -59,7 +62,14 @@ async function save(setup: Setup, sequence: number): Promise<Saved> {
       await rm(created.dir, { recursive: true, force: true });
     }
   });
-  return { ms: result.ms, ...result.value };
+  const used = process.cpuUsage(cpu);
+  return { ms: result.ms, cpuMs: (used.user + used.system) / 1000, ...result.value };
+}
+
+/** The CPU time `times` reports for a script's children (user + system), in ms. */
+function childrenCpuMs(timesOutput: string): number {
+  const line = timesOutput.trim().split('\n').at(-1) ?? '';
+  return [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, match) => sum + (Number(match[1]) * 60 + Number(match[2])) * 1000, 0);
 }
 
 /** A fresh lineage: empty store and staging folder, so the next save is a full one. */
@@ -73,10 +83,10 @@ async function freshLineage(setup: Setup, name: string): Promise<void> {
   setup.staging = staging;
 }
 
-async function baselineSave(setup: Setup): Promise<{ ms: number; sizeBytes: number }> {
+async function baselineSave(setup: Setup): Promise<{ ms: number; cpuMs: number; sizeBytes: number }> {
   await rm(setup.archive, { force: true });
-  const { ms } = await sh(`tar -C ${quote(setup.ws.work)} --null -T ${quote(setup.listFile)} -cf - | zstd -3 -q -T1 -o ${quote(setup.archive)}`);
-  return { ms, sizeBytes: (await stat(setup.archive)).size };
+  const { ms, stdout } = await sh(`tar -C ${quote(setup.ws.work)} --null -T ${quote(setup.listFile)} -cf - | zstd -3 -q -T1 -o ${quote(setup.archive)}; times`);
+  return { ms, cpuMs: childrenCpuMs(stdout), sizeBytes: (await stat(setup.archive)).size };
 }
 
 async function freshClone(setup: Setup, name: string): Promise<string> {
@@ -157,8 +167,9 @@ async function largeOutputs(root: string): Promise<z.infer<typeof childResult>> 
   await git(root, 'clone', '-q', work, clone);
   const staging = path.join(root, 'big-staging');
   await mkdir(staging, { recursive: true });
-  // Bundled from this checkout (the working folder), not from wherever node_modules resolves to.
-  const entry = path.join(path.resolve('node_modules', '.cache', 'durable-agent-bench'), 'checkpoint-child.mjs');
+  // Bundled from this checkout into its own tmp/ (node_modules may be a link shared by several
+  // checkouts: a bundle in its .cache would be another checkout's code half the time).
+  const entry = path.resolve('tmp', 'run-ts', 'checkpoint-child.mjs');
   await build({ entryPoints: [path.resolve('bench', 'checkpoint-child.ts')], outfile: entry, bundle: true, packages: 'external', format: 'esm', platform: 'node', target: 'node24', logLevel: 'warning' });
   const resultFile = path.join(root, 'big-result.json');
   try {
@@ -193,6 +204,8 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
   log(`case 1: full checkpoint save ×${reps}`);
   const saveOurs: number[] = [];
   const saveBase: number[] = [];
+  const cpuOurs: number[] = [];
+  const cpuBase: number[] = [];
   let oursSize = 0;
   let baseSize = 0;
   let sequence = 0;
@@ -203,12 +216,14 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
       sequence = 1;
       const result = await save(setup, sequence);
       saveOurs.push(result.ms);
+      cpuOurs.push(result.cpuMs);
       oursSize = result.sizeBytes;
       for (const warning of result.warnings) warnings.add(warning);
     };
     const runBase = async (): Promise<void> => {
       const result = await baselineSave(setup);
       saveBase.push(result.ms);
+      cpuBase.push(result.cpuMs);
       baseSize = result.sizeBytes;
     };
     if (rep % 2 === 0) {
@@ -266,6 +281,7 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
   // 4. A save after 10 files changed (8 tracked, 2 outputs appended), continuing the full save's lineage.
   log(`case 4: save after 10 changed files ×${reps}`);
   const incremental: number[] = [];
+  const incrementalCpu: number[] = [];
   const incrementalBytes: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
     await editFiles(setup, rep);
@@ -273,6 +289,7 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
     sequence += 1;
     const result = await save(setup, sequence);
     incremental.push(result.ms);
+    incrementalCpu.push(result.cpuMs);
     incrementalBytes.push(result.newBytes);
   }
 
@@ -305,6 +322,7 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
       samples: { ours: saveOurs, baseline: saveBase },
       notes: [
         'ours = createCheckpoint (git status + bundle of the agent commits, every changed/untracked file and results/ read once, scanned for one secret, packed or chunked, zstd -3 on the thread pool, sha256) + LocalStore.save into an empty store; baseline = tar of every work-tree file (tracked and untracked) and results/ through zstd -3',
+        `CPU time (median; the wall-clock ratio moves with the machine's load): ours ${formatMs(median(cpuOurs))} (this process, every thread; git not counted), baseline ${formatMs(median(cpuBase))} (tar + zstd), ${(median(cpuOurs) / Math.max(1, median(cpuBase))).toFixed(2)}×`,
         ...warnings,
       ],
     },
@@ -318,7 +336,7 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
       baselineLabel: 'zstd -d|tar -x',
       target: { compare: 'ratio', limit: 1.1 },
       samples: { ours: restoreOursMs, baseline: restoreBaseMs },
-      notes: ['ours = restoreLatest (link the objects, sha256 of every object, checks against the target tree, unbundle + read-tree, write the files); both into a fresh clone at the base commit'],
+      notes: ['ours = restoreLatest (link the objects, sha256 of every object alongside the git checks, checks against the target tree, unbundle + read-tree, packs decoded once a few ahead of the writer, files written synchronously); both into a fresh clone at the base commit'],
     },
     {
       id: '3a',
@@ -340,7 +358,10 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
       baselineLabel: 'our full save',
       target: { compare: 'ratio', limit: 0.05 },
       samples: { ours: incremental, baseline: saveOurs },
-      notes: ['unchanged files are known by their stat (device, inode, size, mode, mtime, ctime in ns) from the previous save; only the 10 changed files are read'],
+      notes: [
+        'unchanged files are known by their stat (device, inode, size, mode, mtime, ctime in ns) from the previous save; only the 10 changed files are read, and of the two appended logs only the chunks whose CRC-32 changed are hashed and stored',
+        `CPU time (median): ${formatMs(median(incrementalCpu))}, ${(median(incrementalCpu) / Math.max(1, median(cpuOurs))).toFixed(3)}× a full save's`,
+      ],
     },
     { id: '4b', name: 'save after 10 files changed: bytes stored', unit: 'bytes', ours: median(incrementalBytes), baseline: oursSize, baselineLabel: 'one full checkpoint', target: { compare: 'ratio', limit: 0.01 } },
     {

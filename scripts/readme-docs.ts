@@ -8,6 +8,7 @@
  */
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { AGENTS } from '../src/agents/registry.js';
 
 const ActionSchema = z.object({
   inputs: z.record(z.string(), z.object({ description: z.string(), default: z.union([z.string(), z.number(), z.boolean()]).optional() }).loose()),
@@ -45,34 +46,31 @@ const named =
   (entry: ActionEntry): boolean =>
     names.includes(entry.name);
 const watchdogMode = (entry: ActionEntry): boolean => entry.description.startsWith('Watchdog mode.');
+const agentInput = (entry: ActionEntry): boolean => AGENTS.some((agent) => Object.values<string>(agent.inputs).includes(entry.name));
 
 /** The groups of `durable-agent run --help`, then the watchdog's; first claim wins. */
 export const INPUT_GROUPS: readonly Group[] = [
   {
     title: 'Agent',
-    claims: named(
-      'agent',
-      'prompt',
-      'prompt_file',
-      'claude_args',
-      'opencode_args',
-      'model',
-      'anthropic_api_key',
-      'claude_code_oauth_token',
-      'github_token',
-      'settings',
-      'use_bedrock',
-      'use_vertex',
-      'use_foundry',
-      'job_status',
-      'working_directory',
-      'claude_code_version',
-      'opencode_version',
-      'path_to_claude_code_executable',
-      'path_to_opencode_executable',
-      'attempt_timeout',
-      'idle_timeout',
-    ),
+    claims: (entry) =>
+      agentInput(entry) ||
+      named(
+        'agent',
+        'prompt',
+        'prompt_file',
+        'model',
+        'anthropic_api_key',
+        'claude_code_oauth_token',
+        'github_token',
+        'settings',
+        'use_bedrock',
+        'use_vertex',
+        'use_foundry',
+        'job_status',
+        'working_directory',
+        'attempt_timeout',
+        'idle_timeout',
+      )(entry),
   },
   {
     title: 'Retry',

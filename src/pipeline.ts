@@ -82,7 +82,7 @@ async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{
   const { settings, log } = options;
   await ensurePrivateFolder(settings.homeDir);
   const location = await locateCli(
-    adapter,
+    adapter.agent,
     {
       explicitPath: settings.cliPath,
       version: settings.cliVersion,
@@ -91,7 +91,7 @@ async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{
     },
     log,
   );
-  log.info(`Agent: ${adapter.label} (${location.executable}, from ${location.source})`);
+  log.info(`Agent: ${adapter.agent.label} (${location.executable}, from ${location.source})`);
   await adapter.prepare();
   log.info(`Agent state folder: ${adapter.stateDir}`);
   const executionFile = await ExecutionFile.open(path.join(settings.homeDir, 'execution.ndjson'), { redact: createRedactor(knownSecrets(settings, options.env)) });
@@ -105,8 +105,8 @@ async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{
 
 function describePlan(adapter: AgentAdapter, plan: LaunchPlan): string {
   const { request } = plan;
-  if (request.mode === 'resume') return `${adapter.label}, resuming session ${request.sessionId ?? ''}`;
-  return `${adapter.label}, new session${request.sessionId ? ` ${request.sessionId}` : ''}`;
+  if (request.mode === 'resume') return `${adapter.agent.label}, resuming session ${request.sessionId ?? ''}`;
+  return `${adapter.agent.label}, new session${request.sessionId ? ` ${request.sessionId}` : ''}`;
 }
 
 /** One run of the agent as the action and the CLI both do it: set up, then attempts with retries. */
@@ -127,7 +127,8 @@ export async function runPipeline(given: PipelineOptions): Promise<RunResult> {
 async function startProxy(options: PipelineOptions, beforeForward: TurnGate['beforeForward']): Promise<ApiProxy | undefined> {
   const { settings, log } = options;
   if (!settings.apiProxy.enabled) return undefined;
-  const route = providerRoute(settings.agent === 'claude' ? settings.provider : 'anthropic', options.env);
+  // Settings give a provider other than the Anthropic API only to an agent that takes the switches.
+  const route = providerRoute(settings.provider, options.env);
   if (route.provider !== 'anthropic') log.info(`Provider: ${route.provider} (${route.useVariable ?? ''}=1)`);
   if (route.note) log.info(route.note);
   const upstream = route.upstream;
@@ -152,13 +153,13 @@ async function startProxy(options: PipelineOptions, beforeForward: TurnGate['bef
 
 function firstPlan(adapter: AgentAdapter, settings: Settings, job: JobCheckpoints | undefined, runAttempt: number): LaunchPlan {
   const manifest = job?.restored?.manifest;
-  if (manifest?.sessionId && manifest.agent === adapter.name && isSessionIdOf(adapter.name, manifest.sessionId)) {
+  if (manifest?.sessionId && manifest.agent === adapter.agent.name && isSessionIdOf(adapter.agent, manifest.sessionId)) {
     // Across runs the new run's task must reach the model; within a run the task is unchanged.
     const prompt = settings.checkpoint.resumeFrom === 'branch' ? branchRunPrompt(settings.prompt, manifest) : rerunResumePrompt(manifest, runAttempt);
     return { request: { mode: 'resume', prompt, sessionId: manifest.sessionId }, note: undefined };
   }
   if (manifest) {
-    const why = manifest.sessionId && manifest.agent === adapter.name ? `its session id '${manifest.sessionId.slice(0, 80)}' is not one ${adapter.label} makes` : 'the checkpoint holds no session of this agent';
+    const why = manifest.sessionId && manifest.agent === adapter.agent.name ? `its session id '${manifest.sessionId.slice(0, 80)}' is not one ${adapter.agent.label} makes` : 'the checkpoint holds no session of this agent';
     return { request: { mode: 'fresh', prompt: freshAfterRestorePrompt(settings.prompt, manifest), sessionId: adapter.newSessionId() }, note: `${why}: starting a fresh session` };
   }
   return { request: { mode: 'fresh', prompt: settings.prompt, sessionId: adapter.newSessionId() }, note: undefined };

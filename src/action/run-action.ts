@@ -2,12 +2,13 @@ import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { createAdapter } from '../agents/create-adapter.js';
+import { agentNamed } from '../agents/registry.js';
 import { Outputs } from '../names.js';
 import { runPipeline, type RunResult } from '../pipeline.js';
 import { runWatchdogAction } from './run-watchdog.js';
 import { writeExecutionArray } from '../report/execution-array.js';
 import { failureMarker } from '../report/failure-marker.js';
-import { jsonSchemaRequested, structuredOutcome } from '../report/structured-output.js';
+import { structuredOutcome } from '../report/structured-output.js';
 import { foreignInputs } from '../settings/foreign-inputs.js';
 import { actionsLog } from '../report/log.js';
 import { runOutputs } from '../report/run-outputs.js';
@@ -35,8 +36,9 @@ async function setDropInOutputs(settings: Settings, result: RunResult): Promise<
   } catch (error) {
     core.warning(`Could not write the execution file: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (settings.agent === 'claude') core.setOutput(Outputs.claudeConfigDir, createAdapter({ settings, apiBaseUrl: undefined }).stateDir);
-  const outcome = structuredOutcome(settings.agent === 'claude' && jsonSchemaRequested(settings.agentArgs), messages);
+  const agent = agentNamed(settings.agent);
+  if (agent.stateDirOutput !== undefined) core.setOutput(agent.stateDirOutput, createAdapter({ settings, apiBaseUrl: undefined }).stateDir);
+  const outcome = structuredOutcome(agent.structuredOutputRequested(settings.agentArgs), messages);
   if (outcome.kind === 'present') {
     core.setOutput(Outputs.structuredOutput, outcome.json);
     core.info(`Set structured_output with ${outcome.fields} field(s)`);

@@ -1,4 +1,5 @@
-import type { AgentName, Settings } from '../settings/settings.js';
+import type { Settings } from '../settings/settings.js';
+import type { AgentDescription } from './agent-description.js';
 import type { AgentEvent } from './events.js';
 
 export interface LaunchRequest {
@@ -18,13 +19,10 @@ export interface AgentLaunch {
   readonly envAtLeast?: Readonly<Record<string, number>> | undefined;
 }
 
-/** What one agent CLI needs from durable-agent; everything agent-specific lives behind it. */
+/** One run of an agent CLI: its folders, its command line and its output, for the settings of the run. */
 export interface AgentAdapter {
-  readonly name: AgentName;
-  readonly label: string;
-  /** npm package that provides the CLI, and the name of its executable. */
-  readonly npmPackage: string;
-  readonly executableName: string;
+  /** What the agent is (its package, inputs, state layout): the registry's entry. */
+  readonly agent: AgentDescription;
   /** Folder the action owns where the agent keeps its sessions; checkpoints copy it. */
   readonly stateDir: string;
   /** Creates the state folder and any configuration the agent reads from it. */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
+import type { AgentDescription } from './agent-description.js';
 import { isRecord, parseJsonLine, stringField, unreadLine, type AgentEvent } from './events.js';
 import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { providerRoute } from './provider-route.js';
@@ -138,13 +139,12 @@ function toolResultText(content: unknown): string {
 }
 
 export class ClaudeAdapter implements AgentAdapter {
-  readonly name = 'claude' as const;
-  readonly label = 'Claude Code';
-  readonly npmPackage = '@anthropic-ai/claude-code';
-  readonly executableName = 'claude';
   readonly stateDir: string;
 
-  constructor(private readonly context: AdapterContext) {
+  constructor(
+    private readonly context: AdapterContext,
+    readonly agent: AgentDescription,
+  ) {
     this.stateDir = path.join(context.settings.homeDir, 'claude-config');
   }
 
@@ -174,11 +174,12 @@ export class ClaudeAdapter implements AgentAdapter {
   launch(request: LaunchRequest): AgentLaunch {
     const { settings, apiBaseUrl } = this.context;
     const args = ['-p', request.prompt, '--output-format', 'stream-json', '--verbose'];
-    if (request.sessionId) args.push(request.mode === 'resume' ? '--resume' : '--session-id', request.sessionId);
+    if (request.sessionId) args.push(...(request.mode === 'resume' ? this.agent.resumeArgs(request.sessionId) : ['--session-id', request.sessionId]));
     if (settings.model) args.push('--model', settings.model);
     args.push(...settings.agentArgs);
     const { secrets } = settings;
     const route = providerRoute(settings.provider, {});
+    const timeoutVariable = this.agent.requestTimeoutVariable;
     return {
       args,
       env: {
@@ -199,7 +200,7 @@ export class ClaudeAdapter implements AgentAdapter {
       // API_TIMEOUT_MS bounds the wait for an answer's headers, which a hold sends at once; but a
       // held stream was also seen closed at 620 s with the default 600 s, so it is raised beyond
       // the hold: a request held through an outage must not be ended by the agent first.
-      envAtLeast: this.holdsRequests ? { API_TIMEOUT_MS: agentRequestTimeoutMs(settings.apiProxy.retryTimeMs) } : {},
+      envAtLeast: this.holdsRequests && timeoutVariable ? { [timeoutVariable]: agentRequestTimeoutMs(settings.apiProxy.retryTimeMs) } : {},
     };
   }
 

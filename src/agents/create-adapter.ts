@@ -1,12 +1,6 @@
 import type { AdapterContext, AgentAdapter } from './adapter.js';
-import { ClaudeAdapter } from './claude.js';
-import { OpenCodeAdapter } from './opencode.js';
+import { agentNamed } from './registry.js';
 
 export function createAdapter(context: AdapterContext): AgentAdapter {
-  switch (context.settings.agent) {
-    case 'claude':
-      return new ClaudeAdapter(context);
-    case 'opencode':
-      return new OpenCodeAdapter(context);
-  }
+  return agentNamed(context.settings.agent).createAdapter(context);
 }

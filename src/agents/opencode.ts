@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
+import type { AgentDescription } from './agent-description.js';
 import { isRecord, parseJsonLine, stringField, unreadLine, type AgentEvent } from './events.js';
 
 export const OPENCODE_PROVIDER_ID = 'durable';
@@ -150,17 +151,16 @@ export function openCodeConfig(options: { baseUrl: string; model: string }): obj
 }
 
 export class OpenCodeAdapter implements AgentAdapter {
-  readonly name = 'opencode' as const;
-  readonly label = 'OpenCode';
-  readonly npmPackage = 'opencode-ai';
-  readonly executableName = 'opencode';
   /** XDG_DATA_HOME: OpenCode keeps its SQLite session store in `opencode/` below it. */
   readonly stateDir: string;
   private readonly configHome: string;
   private readonly cacheHome: string;
   private readonly stateHome: string;
 
-  constructor(private readonly context: AdapterContext) {
+  constructor(
+    private readonly context: AdapterContext,
+    readonly agent: AgentDescription,
+  ) {
     const root = path.join(context.settings.homeDir, 'opencode');
     this.stateDir = path.join(root, 'data');
     this.configHome = path.join(root, 'config');
@@ -188,7 +188,7 @@ export class OpenCodeAdapter implements AgentAdapter {
   launch(request: LaunchRequest): AgentLaunch {
     const { settings } = this.context;
     const args = ['run', '--format', 'json'];
-    if (request.mode === 'resume' && request.sessionId) args.push('--session', request.sessionId);
+    if (request.mode === 'resume' && request.sessionId) args.push(...this.agent.resumeArgs(request.sessionId));
     // A title skips the title-generation request and names the session for people looking later.
     else args.push('--title', 'durable-agent');
     args.push(...settings.agentArgs, request.prompt);

@@ -1,7 +1,5 @@
 // What the turn gate asks of an agent's own session store on disk: has it recorded these tool results yet?
 import type { AgentAdapter } from './adapter.js';
-import { ClaudeTranscriptReader } from './session-store-claude.js';
-import { OpenCodeDatabaseReader } from './session-store-opencode.js';
 
 export interface SessionStoreReader {
   /**
@@ -16,11 +14,6 @@ export interface SessionStoreReader {
 }
 
 /** The reader for the adapter's agent, over the state folder durable-agent gave it. */
-export function sessionStoreFor(adapter: Pick<AgentAdapter, 'name' | 'stateDir'>): SessionStoreReader {
-  switch (adapter.name) {
-    case 'claude':
-      return new ClaudeTranscriptReader(adapter.stateDir);
-    case 'opencode':
-      return new OpenCodeDatabaseReader(adapter.stateDir);
-  }
+export function sessionStoreFor(adapter: Pick<AgentAdapter, 'agent' | 'stateDir'>): SessionStoreReader {
+  return adapter.agent.sessionStore(adapter.stateDir);
 }

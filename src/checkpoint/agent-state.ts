@@ -1,4 +1,5 @@
 // The agent's state folder (Claude's CLAUDE_CONFIG_DIR, OpenCode's XDG_DATA_HOME) minus credentials.
+import { AGENTS } from '../agents/registry.js';
 import { isSessionData } from './agent-config-policy.js';
 import { walkTree, type TreeEntry } from './files.js';
 import { globMatcher, isCredentialFile, sqliteGroupOf } from './safe-paths.js';
@@ -7,7 +8,7 @@ import { globMatcher, isCredentialFile, sqliteGroupOf } from './safe-paths.js';
 export type AgentStateFilter = (relativePath: string) => boolean;
 
 /** The default when the agent is not named: the session data of either agent (their layouts do not overlap). */
-export const anyAgentSessionData: AgentStateFilter = (relativePath) => isSessionData('claude', relativePath) || isSessionData('opencode', relativePath);
+export const anyAgentSessionData: AgentStateFilter = (relativePath) => AGENTS.some((agent) => isSessionData(agent, relativePath));
 
 /**
  * The entries of the state folder a checkpoint takes: credential files (`.credentials.json`,

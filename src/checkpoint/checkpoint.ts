@@ -6,10 +6,11 @@ import path from 'node:path';
 import { formatBytes } from '../report/summary.js';
 import type { AttemptEntry } from '../runner/attempt-entry.js';
 import { anyAgentSessionData, listAgentState, withoutBrokenDatabases, type AgentStateFilter } from './agent-state.js';
+import { loadBundleChain, mayExtend, nextChain, saveBundleChain, type BundleChain, type BundleLink } from './bundle-chain.js';
 import { CheckpointRejected } from './errors.js';
 import { git } from './exec.js';
 import { treeBytes, treeObjects, type FileTree } from './file-tree.js';
-import { sha256File, walkTree, type TreeEntry } from './files.js';
+import { walkTree, type TreeEntry } from './files.js';
 import {
   MANIFEST_FILE,
   OBJECTS_DIR,
@@ -23,6 +24,7 @@ import {
   type ManifestArea,
 } from './manifest.js';
 import { encodeObject } from './object-codec.js';
+import { inParallel } from './in-parallel.js';
 import { ObjectFolder } from './object-folder.js';
 import { expandCheckpointPaths } from './paths-archive.js';
 import { Progress, type ProgressLog } from './progress.js';
@@ -32,7 +34,7 @@ import { signatureProblem, signManifest } from './signature.js';
 import { StatCache } from './stat-cache.js';
 import type { CheckpointRef, Lineage, Store } from './store.js';
 import { checkTree, destinationProblem, loadTree, writeTree } from './tree-restore.js';
-import { storeTree, type SaveStats, type TreeWriterContext } from './tree-writer.js';
+import { allObjectsPresent, storeTree, type SaveStats, type TreeWriterContext } from './tree-writer.js';
 import {
   checkoutState,
   checkWorkspace,
@@ -113,6 +115,10 @@ export interface CreatedCheckpoint {
 const STAGING_OBJECTS = 'objects';
 const STAT_CACHE = 'stat-cache.json';
 const BUNDLE_NAME = 'workspace.bundle';
+const BUNDLE_CHAIN = 'bundle-chain.json';
+const VERIFY_BUFFER = 1024 * 1024;
+// File-system calls in flight at once (the thread pool has four threads).
+const FS_PARALLEL = 8;
 
 export async function createCheckpoint(options: CreateCheckpointOptions): Promise<CreatedCheckpoint> {
   const workspace = path.resolve(options.workspace);
@@ -156,21 +162,29 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
       await addArea('agent-state', { ...stored.tree, entries: kept });
     }
 
-    const snapshot = await snapshotWorkspace({ workspace, baseCommit: options.baseCommit, bundleFile: path.join(scratch, BUNDLE_NAME), tempDir: scratch, needles });
+    // The last save's bundles, when every object of them is still here to build on.
+    let chain = await loadBundleChain(path.join(options.stagingDir, BUNDLE_CHAIN), scanKey);
+    if (chain !== undefined && !(mayExtend(chain) && (await allObjectsPresent(context, chain.links.flatMap((link) => link.segments))))) chain = undefined;
+    const since = chain === undefined ? undefined : { base: chain.base, head: chain.head };
+    const snapshot = await snapshotWorkspace({ workspace, baseCommit: options.baseCommit, bundleFile: path.join(scratch, BUNDLE_NAME), tempDir: scratch, needles, since });
     excluded.push(...snapshot.secretHits.map((file) => ({ area: 'workspace' as const, path: file })));
     warnings.push(...snapshot.warnings);
     if (snapshot.recorded.omitted !== null) warnings.push(`workspace not saved: ${snapshot.recorded.omitted}`);
-    let bundle: CheckpointManifest['workspace']['bundle'] = null;
+    let bundles: BundleLink[] = [];
     let changes: string | null = null;
+    let nextBundles: BundleChain | undefined;
     if (snapshot.recorded.omitted === null) {
-      if (snapshot.bundled) {
+      let link: BundleLink | undefined;
+      if (snapshot.bundled === 'full' || snapshot.bundled === 'since') {
         // Its objects were scanned one by one above; the packed bytes need no second scan.
         const stored = await storeTree({ ...context, needles: [] }, scratch, [{ rel: BUNDLE_NAME, kind: 'file' }]);
         const entry = stored.tree.entries[0];
         if (entry?.kind !== 'file') throw new Error('the bundle was not stored');
-        bundle = { size: entry.size, segments: entry.segments };
-        for (const [id] of entry.segments) referenced.add(id);
+        link = { size: entry.size, segments: entry.segments };
       }
+      nextBundles = nextChain(chain, snapshot.bundled, link, { scanKey, base: snapshot.recorded.base, head: snapshot.recorded.head });
+      bundles = nextBundles?.links ?? [];
+      for (const earlier of bundles) for (const [id] of earlier.segments) referenced.add(id);
       const stored = await storeTree(context, snapshot.top, snapshot.changes);
       excluded.push(...stored.secretHits.map((file) => ({ area: 'workspace' as const, path: file })));
       warnings.push(...stored.warnings);
@@ -203,12 +217,11 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
     const areaOrder = ['workspace', 'paths', 'extra', 'agent-state', 'manifest'];
     excluded.sort((a, b) => areaOrder.indexOf(a.area) - areaOrder.indexOf(b.area) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-    const objects: CheckpointManifest['objects'] = [];
-    for (const id of [...referenced].sort()) {
+    const objects: CheckpointManifest['objects'] = await inParallel([...referenced].sort(), FS_PARALLEL, async (id) => {
       const size = await staged.sizeOf(id);
       if (size === undefined) throw new Error(`object ${id} vanished from the staging folder`);
-      objects.push({ id, size });
-    }
+      return { id, size };
+    });
     let manifest: CheckpointManifest = {
       schemaVersion: 2,
       lineage: { ...options.lineage },
@@ -219,7 +232,7 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
       sessionId: options.sessionId ?? null,
       consistency: options.consistency ?? 'agent-state-first',
       ...(options.interruptedTool === undefined ? {} : { interruptedTool: { ...options.interruptedTool } }),
-      workspace: { ...snapshot.recorded, bundle, changes },
+      workspace: { ...snapshot.recorded, bundle: bundles.at(-1) ?? null, ...(bundles.length > 1 ? { bundleChain: bundles.slice(0, -1) } : {}), changes },
       checkpointPaths,
       extraDir,
       agentStateDir,
@@ -240,14 +253,15 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
     const text = serializeManifest(manifest);
     await writeFile(path.join(dir, MANIFEST_FILE), text);
     const into = new ObjectFolder(path.join(dir, OBJECTS_DIR));
-    for (const { id } of objects) await into.adopt(id, staged.pathOf(id));
+    await inParallel(objects, FS_PARALLEL, ({ id }) => into.adopt(id, staged.pathOf(id)));
 
     // The staging folder keeps this checkpoint's objects only (the next save's reuse), and the
     // stat cache names only those.
     const keep = new Set(referenced);
-    for (const id of await staged.list()) if (!keep.has(id)) await staged.remove(id);
+    await inParallel((await staged.list()).filter((id) => !keep.has(id)), FS_PARALLEL, (id) => staged.remove(id));
     for (const temp of await staged.temps()) await rm(temp, { force: true });
     await cache.save(path.join(options.stagingDir, STAT_CACHE));
+    await saveBundleChain(path.join(options.stagingDir, BUNDLE_CHAIN), nextBundles);
 
     const stored = objects.reduce((sum, object) => sum + object.size, 0);
     const result: CheckpointStats = { files: stats.files, bytesRead: stats.bytesRead, bytesNew: stats.bytesNew, bytesReused: Math.max(0, stored - stats.bytesNew), durationMs: Date.now() - started };
@@ -315,7 +329,18 @@ const DISK_MARGIN = 64 * 1024 * 1024;
  */
 export async function restoreCheckpoint(options: RestoreCheckpointOptions): Promise<RestoreResult> {
   const workspace = path.resolve(options.workspace);
-  const manifest = await readValidManifest(options.dir, options.lineage, { signingKey: options.signingKey });
+  const manifest = await readCheckedManifest(options.dir, options.lineage, { signingKey: options.signingKey });
+  // The bundles and listings are verified first (the checks below read them); the bulk of the
+  // objects while git checks the checkout, and in any case before anything is written.
+  const early = new Set([
+    ...[manifest.workspace.bundle, ...(manifest.workspace.bundleChain ?? [])].flatMap((link) => link?.segments.map(([id]) => id) ?? []),
+    ...manifest.areas.map((area) => area.tree),
+    ...(manifest.workspace.changes === null ? [] : [manifest.workspace.changes]),
+  ]);
+  await verifyObjects(options.dir, manifest.objects.filter((object) => early.has(object.id)));
+  const verified = verifyObjects(options.dir, manifest.objects.filter((object) => !early.has(object.id)));
+  // Awaited below; a check that fails first must not leave this rejection unhandled.
+  verified.catch(() => undefined);
   const objects = new ObjectFolder(path.join(options.dir, OBJECTS_DIR));
   const notes: string[] = [];
   if (manifest.workspace.path !== workspace) {
@@ -330,12 +355,14 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
   }
 
   const recorded = manifest.workspace;
-  let bundleFile: string | undefined;
-  if (recorded.bundle !== null) {
-    bundleFile = path.join(options.dir, BUNDLE_NAME);
-    await writeTree({ version: 1, entries: [{ kind: 'file', path: BUNDLE_NAME, mode: 0o600, size: recorded.bundle.size, segments: recorded.bundle.segments }], deleted: [] }, options.dir, objects, []);
+  const bundleFiles: string[] = [];
+  for (const [index, link] of [...(recorded.bundleChain ?? []), ...(recorded.bundle === null ? [] : [recorded.bundle])].entries()) {
+    const name = `workspace-${index + 1}.bundle`;
+    await writeTree({ version: 1, entries: [{ kind: 'file', path: name, mode: 0o600, size: link.size, segments: link.segments }], deleted: [] }, options.dir, objects, []);
+    bundleFiles.push(path.join(options.dir, name));
   }
-  await checkWorkspace(workspace, recorded, bundleFile);
+  const bundleFile = bundleFiles.at(-1);
+  await checkWorkspace(workspace, recorded, bundleFiles);
   const top = await workTreeRoot(workspace);
   let changes: FileTree | undefined;
   let targetKinds: Map<string, string> | undefined;
@@ -347,7 +374,7 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
       const checked = checkTree(await loadTree(objects, recorded.changes, 'work tree'), 'work tree', { root: top, forbidGitDirs: true });
       if ('problem' in checked) throw new CheckpointRejected('unsafe-archive', `work tree: ${checked.problem}`);
       notes.push(...checked.notes);
-      const onDisk = await destinationProblem(top, [...checked.tree.entries.map((entry) => entry.path), ...checked.tree.deleted], targetKinds);
+      const onDisk = destinationProblem(top, [...checked.tree.entries.map((entry) => entry.path), ...checked.tree.deleted], targetKinds);
       if (onDisk !== undefined) throw new CheckpointRejected('unsafe-archive', `work tree: ${onDisk}`);
       changes = checked.tree;
     }
@@ -395,11 +422,12 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
     // written: a checkpoint never brings back the agent's settings or hooks.
     const keep = options.agentStateFilter ?? anyAgentSessionData;
     const safe = role === 'agent-state' ? { ...checked.tree, entries: checked.tree.entries.filter((entry) => entry.kind === 'directory' || keep(entry.path)) } : checked.tree;
-    const onDisk = await destinationProblem(root, safe.entries.map((entry) => entry.path), role === 'paths' && root === top ? afterKinds : undefined);
+    const onDisk = destinationProblem(root, safe.entries.map((entry) => entry.path), role === 'paths' && root === top ? afterKinds : undefined);
     if (onDisk !== undefined) throw new CheckpointRejected('unsafe-archive', `${label}: ${onDisk}`);
     plan.push({ role, label, root, tree: safe });
   }
 
+  await verified;
   const total = (changes ? treeBytes(changes) : 0) + plan.reduce((sum, area) => sum + treeBytes(area.tree), 0);
   const disk = await statfs(top).catch(() => undefined);
   if (disk !== undefined) {
@@ -413,11 +441,12 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
   const before = await checkoutState(workspace);
   const created: string[] = [];
   try {
-    const outcome = await restoreWorkspace(workspace, recorded, bundleFile);
+    // The bundle's objects are in already (unbundled for the checks above).
+    const outcome = await restoreWorkspace(workspace, recorded, undefined);
     if (changes !== undefined) await writeTree(changes, top, objects, created, progress);
     for (const area of plan) {
       // Again, now that the work tree changed: a restored tracked symlink must not become a way out.
-      const onDisk = await destinationProblem(area.root, area.tree.entries.map((entry) => entry.path));
+      const onDisk = destinationProblem(area.root, area.tree.entries.map((entry) => entry.path));
       if (onDisk !== undefined) throw new CheckpointRejected('unsafe-archive', `${area.label}: ${onDisk}`);
       await writeTree(area.tree, area.root, objects, created, progress);
     }
@@ -441,6 +470,13 @@ async function restoreWorkspaceObjects(top: string, bundleFile: string): Promise
  * listed object's size and sha256.
  */
 export async function readValidManifest(dir: string, lineage: Lineage, options: { signingKey?: string | undefined } = {}): Promise<CheckpointManifest> {
+  const manifest = await readCheckedManifest(dir, lineage, options);
+  await verifyObjects(dir, manifest.objects);
+  return manifest;
+}
+
+/** The manifest's schema, repository and signature; not its objects. */
+async function readCheckedManifest(dir: string, lineage: Lineage, options: { signingKey?: string | undefined }): Promise<CheckpointManifest> {
   let text: string;
   try {
     const info = await lstat(path.join(dir, MANIFEST_FILE));
@@ -460,19 +496,26 @@ export async function readValidManifest(dir: string, lineage: Lineage, options: 
     const problem = signatureProblem(manifest, options.signingKey);
     if (problem !== undefined) throw new CheckpointRejected('signature', problem);
   }
-  const objects = new ObjectFolder(path.join(dir, OBJECTS_DIR));
-  const problems: string[] = [];
-  for (const object of manifest.objects) {
-    const file = objects.pathOf(object.id);
-    const info = await lstat(file).catch(() => undefined);
-    const short = `object ${object.id.slice(0, 12)}…`;
-    if (!info?.isFile()) problems.push(`${short} is missing`);
-    else if (info.size !== object.size) problems.push(`${short} has ${info.size} bytes, the manifest says ${object.size}`);
-    else if ((await sha256File(file)) !== object.id) problems.push(`${short} does not match its sha256`);
-    if (problems.length >= 3) break;
-  }
-  if (problems.length > 0) throw new CheckpointRejected('integrity', problems.join('; '));
   return manifest;
+}
+
+/** Every listed object's presence, size and sha256; throws CheckpointRejected naming up to three problems. */
+async function verifyObjects(dir: string, listed: CheckpointManifest['objects']): Promise<void> {
+  const objects = new ObjectFolder(path.join(dir, OBJECTS_DIR));
+  const problems: Array<string | undefined> = [];
+  let next = 0;
+  // Two at a time: reading one object overlaps hashing the other, one scratch buffer each.
+  const worker = async (): Promise<void> => {
+    const scratch = Buffer.allocUnsafe(VERIFY_BUFFER);
+    for (let index = next++; index < listed.length; index = next++) {
+      if (problems.filter(Boolean).length >= 3) return;
+      const object = listed[index];
+      if (object !== undefined) problems[index] = await objects.problemWith(object.id, object.size, scratch);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  const found = problems.filter((problem) => problem !== undefined).slice(0, 3);
+  if (found.length > 0) throw new CheckpointRejected('integrity', found.join('; '));
 }
 
 export interface RestoreLatestOptions extends Omit<RestoreCheckpointOptions, 'dir' | 'lineage'> {

@@ -3,6 +3,7 @@
 // can bring back the agent's work but never its configuration.
 import { lstat, mkdir, readFile, readlink, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
+import type { AgentDescription } from '../agents/agent-description.js';
 import { isSessionData, isWorkTreeAgentConfig } from './agent-config-policy.js';
 import { git } from './exec.js';
 import { walkTree } from './files.js';
@@ -107,7 +108,7 @@ export interface HoldBackOptions {
   readonly workspace: string;
   readonly workingDirectory: string;
   readonly agentStateDir: string;
-  readonly agent: 'claude' | 'opencode';
+  readonly agent: Pick<AgentDescription, 'isSessionData'>;
   /** Which paths of the agent state folder are session data, when it is not the folder durable-agent gives the agent (guard mode). */
   readonly sessionData?: ((relativePath: string) => boolean) | undefined;
   /** `restore_agent_config`: let a restore change the work tree's agent configuration. */

@@ -1,6 +1,5 @@
 // File-system helpers shared by the archive and store code.
-import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import { createReadStream, type BigIntStats, type Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SecretScanner } from './secret-scan.js';
@@ -11,6 +10,8 @@ export interface TreeEntry {
   /** '/'-separated path relative to the walked root. */
   readonly rel: string;
   readonly kind: TreeEntryKind;
+  /** Its lstat, when the lister took one already. */
+  readonly info?: BigIntStats | undefined;
 }
 
 /**
@@ -33,12 +34,6 @@ export async function walkTree(root: string, skip: (rel: string, kind: TreeEntry
   };
   await visit('');
   return entries;
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** Whether a file (or, for a symlink, its target text) contains one of the needles. */

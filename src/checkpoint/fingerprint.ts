@@ -1,6 +1,6 @@
 // A cheap "did anything change since the last checkpoint?" check: equal strings, no save.
 import { createHash } from 'node:crypto';
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { git, run, gitEnv } from './exec.js';
 import { walkTree } from './files.js';
@@ -13,20 +13,31 @@ import { expandCheckpointPaths } from './paths-archive.js';
  * already modified file; stat alone would miss commits. Nothing is hashed but the listing.
  */
 export async function workspaceFingerprint(workspace: string, checkpointPaths = '', extraDirs: readonly string[] = []): Promise<string> {
-  const top = await git(workspace, ['rev-parse', '--show-toplevel']);
-  const head = await git(top, ['rev-parse', '--verify', '-q', 'HEAD']).catch(() => 'no-head');
-  const branch = await git(top, ['symbolic-ref', '-q', 'HEAD']).catch(() => 'detached');
+  // One git start for the root, HEAD and the branch ("HEAD" when detached); each start costs milliseconds.
+  const described = await git(workspace, ['rev-parse', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD'])
+    .then((output) => output.split('\n'))
+    .catch(() => undefined);
+  const top = described?.[0] ?? (await git(workspace, ['rev-parse', '--show-toplevel']));
+  const head = described?.[1] ?? 'no-head';
+  const branch = described?.[2] ?? 'detached';
   // GIT_OPTIONAL_LOCKS=0 (from gitEnv): status must not refresh and rewrite the user's index.
   const { stdout } = await run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all'], { cwd: top, env: gitEnv() });
   const status = stdout.toString('utf8');
   const parts = [`head ${head}`, `branch ${branch}`, `status ${status}`];
-  for (const file of statusPaths(status)) parts.push(await statLine(top, file));
+  // A turn of the event loop between batches: the proxy shares it while the agent runs.
+  const statLines = async (root: string, rels: readonly string[]): Promise<void> => {
+    for (const [index, rel] of rels.entries()) {
+      if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
+      parts.push(statLine(root, rel));
+    }
+  };
+  await statLines(top, statusPaths(status));
   const expanded = await expandCheckpointPaths(workspace, checkpointPaths);
-  for (const entry of expanded.entries) if (entry.kind !== 'directory') parts.push(await statLine(workspace, entry.rel));
+  await statLines(workspace, expanded.entries.filter((entry) => entry.kind !== 'directory').map((entry) => entry.rel));
   for (const dir of extraDirs) {
     parts.push(`dir ${dir}`);
     const entries = await walkTree(dir).catch(() => []);
-    for (const entry of entries) if (entry.kind !== 'directory') parts.push(await statLine(dir, entry.rel));
+    await statLines(dir, entries.filter((entry) => entry.kind !== 'directory').map((entry) => entry.rel));
   }
   return fingerprintOf(parts);
 }
@@ -59,9 +70,12 @@ export function fingerprintOf(parts: readonly string[]): string {
   return hash.digest('hex');
 }
 
-async function statLine(root: string, rel: string): Promise<string> {
+const STAT_BATCH = 2000;
+
+// Synchronous: a few thousand stats take a few ms this way, and far longer through the thread pool.
+function statLine(root: string, rel: string): string {
   try {
-    const stat = await lstat(path.join(root, rel), { bigint: true });
+    const stat = lstatSync(path.join(root, rel), { bigint: true });
     return `stat ${rel} ${stat.size} ${stat.mtimeNs} ${stat.mode}`;
   } catch {
     return `stat ${rel} missing`;

@@ -96,7 +96,7 @@ function pathsFromRoot(patterns: string, workspace: string, workingDirectory: st
 export interface OpenOptions {
   readonly settings: Settings;
   /** Whose session the checkpoints hold, and the folder it lives in. */
-  readonly adapter: Pick<AgentAdapter, 'name' | 'stateDir'>;
+  readonly adapter: Pick<AgentAdapter, 'agent' | 'stateDir'>;
   readonly env: NodeJS.ProcessEnv;
   readonly log: Log;
   /** Paths of the agent's folder left out of checkpoints; by default OpenCode's own git snapshots. */
@@ -146,14 +146,14 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
   const checkpointPaths = pathsFromRoot(settings.checkpoint.paths, workspace, settings.workingDirectory);
   log.info(`Checkpoints: ${stores.names} store, lineage ${lineage.repository} / ${lineage.workflow} / ${lineage.job} / ${lineage.checkpointId} / run ${lineage.runId}`);
 
-  const sessionData = options.agentStateFilter ?? ((relativePath: string): boolean => isSessionData(adapter.name, relativePath));
+  const sessionData = options.agentStateFilter ?? ((relativePath: string): boolean => isSessionData(adapter.agent, relativePath));
   let restored: RestoredCheckpoint | undefined;
   if (options.restore && settings.checkpoint.resumeFrom !== 'none') {
     const held = await holdBackAgentConfig({
       workspace,
       workingDirectory: settings.workingDirectory,
       agentStateDir: adapter.stateDir,
-      agent: adapter.name,
+      agent: adapter.agent,
       sessionData,
       allowWorkTreeConfig: settings.checkpoint.restoreAgentConfig,
     });
@@ -199,7 +199,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       workspace,
       baseCommit: restored?.manifest.workspace.base ?? baseCommit,
       stagingDir: staging,
-      agent: adapter.name,
+      agent: adapter.agent.name,
       agentStateDir: adapter.stateDir,
       // OpenCode's own git snapshots of the work tree can be large and are rebuilt as needed.
       agentStateExclude: options.agentStateExclude ?? ['opencode/snapshot/**'],

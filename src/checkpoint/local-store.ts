@@ -6,13 +6,32 @@
 // folder links to any more (link count 1) is swept by prune.
 import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatSequence, lineageHash, newestFirst, parseSequenceLabel } from './lineage.js';
+import { formatSequence, lineageHash, MAX_SEQUENCE, newestFirst, parseSequenceLabel } from './lineage.js';
 import { lineageSchema, MANIFEST_FILE, OBJECTS_DIR, parseManifest } from './manifest.js';
 import { OBJECT_ID } from './object-codec.js';
+import { inParallel } from './in-parallel.js';
 import { ObjectFolder } from './object-folder.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from './store.js';
 
 const TEMP_PREFIX = '.tmp-';
+
+/** A checkpoint's key in this store: `<lineage hash>/<sequence, 6 digits>`, the folder it lives in. */
+export function localKey(hash: string, sequence: number): string {
+  return `${hash}/${formatSequence(sequence)}`;
+}
+
+/**
+ * A local key back to its lineage hash and sequence, with the key in its own spelling (an unpadded
+ * sequence names the same folder). Anything else is undefined, so a key never names a folder
+ * outside the store.
+ */
+export function parseLocalKey(text: string): { key: string; hash: string; sequence: number } | undefined {
+  const match = /^([0-9a-f]{16})\/(\d{1,15})$/.exec(text);
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  const sequence = Number(match[2]);
+  if (sequence > MAX_SEQUENCE) return undefined;
+  return { key: localKey(match[1], sequence), hash: match[1], sequence };
+}
 // A temp folder this old belongs to a save that died; one younger may still be being written.
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
@@ -43,20 +62,20 @@ export class LocalStore implements Store {
       const incoming = new ObjectFolder(path.join(request.dir, OBJECTS_DIR));
       let sizeBytes = 0;
       let newBytes = 0;
-      for (const id of await incoming.list()) {
+      await inParallel(await incoming.list(), 8, async (id) => {
         // The lineage's copy when it has one (the bytes stay stored once), else the new one, which
         // then becomes the lineage's: linked into this folder first, so it is never unreferenced.
         const size = (await shared.sizeOf(id)) ?? 0;
         if (size > 0 && (await own.adopt(id, shared.pathOf(id)))) {
           sizeBytes += size;
-          continue;
+          return;
         }
         await own.adopt(id, incoming.pathOf(id));
         await shared.adopt(id, own.pathOf(id));
         const added = (await own.sizeOf(id)) ?? 0;
         sizeBytes += added;
         newBytes += added;
-      }
+      });
       const manifest = await readFile(path.join(request.dir, MANIFEST_FILE));
       await writeFile(path.join(temp, MANIFEST_FILE), manifest);
       sizeBytes += manifest.length;
@@ -64,7 +83,7 @@ export class LocalStore implements Store {
       await rename(temp, finalDir);
       temp = undefined;
       return {
-        key: `${lineageHash(request.lineage)}/${label}`,
+        key: localKey(lineageHash(request.lineage), request.sequence),
         sequence: request.sequence,
         attempt: request.attempt,
         createdAt: request.createdAt,
@@ -109,7 +128,7 @@ export class LocalStore implements Store {
     await copyFile(path.join(source, MANIFEST_FILE), path.join(intoDir, MANIFEST_FILE));
     const from = new ObjectFolder(path.join(source, OBJECTS_DIR));
     const into = new ObjectFolder(path.join(intoDir, OBJECTS_DIR));
-    for (const id of await from.list()) await into.adopt(id, from.pathOf(id));
+    await inParallel(await from.list(), 8, (id) => into.adopt(id, from.pathOf(id)));
   }
 
   async prune(lineage: Lineage, keep: number): Promise<number> {
@@ -167,9 +186,10 @@ export class LocalStore implements Store {
     return path.join(this.root, lineageHash(lineage));
   }
 
-  /** The folder a key names; keys are only ever `<hash>/<label>`, so nothing else is opened. */
-  private folderOf(key: string): string {
-    if (!/^[0-9a-f]{16}\/\d{6,}$/.test(key)) throw new Error(`local store: malformed key '${key}'`);
+  /** The folder a key names; only a key parseLocalKey takes, so nothing else is opened. */
+  folderOf(key: string): string {
+    const parsed = parseLocalKey(key);
+    if (parsed === undefined) throw new Error(`local store: malformed key '${key}'`);
     return path.join(this.root, ...key.split('/'));
   }
 

@@ -24,6 +24,9 @@ const absolutePath = z.string().refine((value) => path.isAbsolute(value), 'an ab
 const objectHash = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 object id');
 const count = z.number().int().nonnegative();
 const segment = z.tuple([objectHash, count, count]);
+const bundleSchema = z.object({ size: count, segments: z.array(segment) });
+/** Earlier bundles a checkpoint may build on; a save past this starts over with one against base. */
+export const MAX_BUNDLE_CHAIN = 15;
 // What `git check-ref-format --branch` accepts, roughly; the restore re-checks with git itself.
 const branchName = z
   .string()
@@ -63,7 +66,12 @@ export const manifestSchema = z
       /** The branch HEAD was on; null when detached. */
       branch: branchName.nullable(),
       /** The agent's commits as a git bundle against base (byte ranges of objects); null without commits. */
-      bundle: z.object({ size: count, segments: z.array(segment) }).nullable(),
+      bundle: bundleSchema.nullable(),
+      /**
+       * Earlier bundles `bundle` builds on, oldest first (the first against base, each next against
+       * the one before): a save after new commits bundles only those. Absent: `bundle` is against base.
+       */
+      bundleChain: z.array(bundleSchema).min(1).max(MAX_BUNDLE_CHAIN).optional(),
       /** The listing object of the files that differ from HEAD and the paths deleted; null when clean. */
       changes: objectHash.nullable(),
       /** Why the work tree was not saved (a secret in the agent's own commits); null when it was. */
@@ -92,6 +100,9 @@ export const manifestSchema = z
     if (roles.has('agent-state') && manifest.agentStateDir === null) {
       context.addIssue({ code: 'custom', message: 'agent state saved without agentStateDir', path: ['agentStateDir'] });
     }
+    if (manifest.workspace.bundleChain !== undefined && manifest.workspace.bundle === null) {
+      context.addIssue({ code: 'custom', message: 'earlier bundles without a bundle', path: ['workspace', 'bundleChain'] });
+    }
     if (manifest.workspace.omitted !== null && (manifest.workspace.bundle !== null || manifest.workspace.changes !== null)) {
       context.addIssue({ code: 'custom', message: 'an omitted workspace has no bundle or changes', path: ['workspace'] });
     }
@@ -101,6 +112,7 @@ export const manifestSchema = z
       ...manifest.areas.map((area) => area.tree),
       ...(manifest.workspace.changes === null ? [] : [manifest.workspace.changes]),
       ...(manifest.workspace.bundle?.segments.map(([id]) => id) ?? []),
+      ...(manifest.workspace.bundleChain ?? []).flatMap((link) => link.segments.map(([id]) => id)),
     ];
     for (const id of referenced) if (!ids.has(id)) context.addIssue({ code: 'custom', message: `object ${id.slice(0, 12)}… is referenced but not listed`, path: ['objects'] });
   });

@@ -1,6 +1,7 @@
 // A folder of content-addressed objects, one file per object named by its id. Writes are atomic
 // (temp file, then rename), so a reader sees no object or a complete one.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OBJECT_ID } from './object-codec.js';
@@ -8,6 +9,8 @@ import { OBJECT_ID } from './object-codec.js';
 const TEMP_MARK = '.tmp-';
 
 export class ObjectFolder {
+  #made = false;
+
   constructor(readonly root: string) {}
 
   pathOf(id: string): string {
@@ -32,7 +35,7 @@ export class ObjectFolder {
   /** Writes the object (its stored bytes, in parts) unless present; true when it was new. */
   async write(id: string, parts: readonly Buffer[]): Promise<boolean> {
     if (await this.has(id)) return false;
-    await mkdir(this.root, { recursive: true });
+    await this.#ensureRoot();
     const temp = path.join(this.root, `${TEMP_MARK}${id}-${randomBytes(4).toString('hex')}`);
     try {
       const handle = await open(temp, 'w');
@@ -42,24 +45,69 @@ export class ObjectFolder {
         await handle.close();
       }
       await rename(temp, this.pathOf(id));
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    return true;
+  }
+
+  /**
+   * Puts the file at `from` (an object file named by its id) here: a hard link straight to its name
+   * (complete from the start, so atomic, and one call), else a copy through a temp name.
+   */
+  async adopt(id: string, from: string): Promise<boolean> {
+    const to = this.pathOf(id);
+    await this.#ensureRoot();
+    try {
+      await link(from, to);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code === 'ENOENT') throw error;
+    }
+    if (await this.has(id)) return false;
+    const temp = path.join(this.root, `${TEMP_MARK}${id}-${randomBytes(4).toString('hex')}`);
+    try {
+      await copyFile(from, temp);
+      await rename(temp, to);
     } finally {
       await rm(temp, { force: true });
     }
     return true;
   }
 
-  /** Puts the file at `from` (an object file named by its id) here: a hard link where the file system allows one, else a copy. */
-  async adopt(id: string, from: string): Promise<boolean> {
-    if (await this.has(id)) return false;
+  async #ensureRoot(): Promise<void> {
+    if (this.#made) return;
     await mkdir(this.root, { recursive: true });
-    const temp = path.join(this.root, `${TEMP_MARK}${id}-${randomBytes(4).toString('hex')}`);
+    this.#made = true;
+  }
+
+  /**
+   * Why the stored object is not the one named (missing, not a regular file, another size, another
+   * sha256), or undefined when it is. Reads through `scratch`, so checking allocates nothing.
+   */
+  async problemWith(id: string, size: number, scratch: Buffer): Promise<string | undefined> {
+    const short = `object ${id.slice(0, 12)}…`;
+    // O_NOFOLLOW: a link planted in place of an object is refused, not followed.
+    const handle = await open(this.pathOf(id), constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+    if (handle === undefined) return `${short} is missing`;
     try {
-      await link(from, temp).catch(() => copyFile(from, temp));
-      await rename(temp, this.pathOf(id));
+      const info = await handle.stat();
+      if (!info.isFile()) return `${short} is missing`;
+      if (info.size !== size) return `${short} has ${info.size} bytes, the manifest says ${size}`;
+      const hash = createHash('sha256');
+      for (let offset = 0; ; ) {
+        const { bytesRead } = await handle.read(scratch, 0, scratch.length, offset);
+        if (bytesRead === 0) break;
+        hash.update(scratch.subarray(0, bytesRead));
+        offset += bytesRead;
+      }
+      return hash.digest('hex') === id ? undefined : `${short} does not match its sha256`;
     } finally {
-      await rm(temp, { force: true });
+      await handle.close();
     }
-    return true;
   }
 
   read(id: string): Promise<Buffer> {

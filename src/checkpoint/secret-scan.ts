@@ -34,12 +34,22 @@ export class SecretScanner {
 
   update(chunk: Buffer): void {
     if (this.hit || this.needles.length === 0 || chunk.length === 0) return;
-    const window = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
-    if (this.needles.some((needle) => window.includes(needle))) {
+    // Only the seam is copied (the tail and the chunk's first bytes): a needle across two chunks
+    // lies within it, so a 4 MiB chunk is searched in place, not copied once more.
+    const seam = this.tail.length === 0 ? undefined : Buffer.concat([this.tail, chunk.subarray(0, this.keep)]);
+    if (this.needles.some((needle) => chunk.includes(needle) || (seam !== undefined && seam.includes(needle)))) {
       this.hit = true;
       return;
     }
     // A copy, so the tail does not pin the whole (possibly large) chunk in memory.
+    const window = chunk.length >= this.keep || seam === undefined ? chunk : seam;
+    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.keep)));
+  }
+
+  /** Moves past bytes known to be clean (scanned before): only their end is kept, for the seam. */
+  carry(chunk: Buffer): void {
+    if (this.hit || this.needles.length === 0 || chunk.length === 0) return;
+    const window = chunk.length >= this.keep ? chunk : Buffer.concat([this.tail, chunk]);
     this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.keep)));
   }
 }

@@ -1,10 +1,9 @@
 // Checking and writing a stored folder listing. Every check runs before anything is written; the
 // writer records what it created so a failed restore can take it back.
-import { chmod, lstat, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
+import { chmodSync, closeSync, fchmodSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { CheckpointRejected } from './errors.js';
 import { fileTreeSchema, MAX_OBJECT_SIZE, MAX_TREE_SIZE, type FileTree, type FileTreeEntry } from './file-tree.js';
-import { lstatOrUndefined } from './files.js';
 import { zodProblem } from './manifest.js';
 import { decodeObject } from './object-codec.js';
 import type { ObjectFolder } from './object-folder.js';
@@ -79,7 +78,7 @@ export function checkTree(tree: FileTree, label: string, options: { root: string
  * Whether writing the listing under `root` would go through something that is not a folder: on disk
  * now, or (for the work tree) in the commit the restore checks out (`targetKinds`: path -> git mode).
  */
-export async function destinationProblem(root: string, paths: readonly string[], targetKinds?: ReadonlyMap<string, string>): Promise<string | undefined> {
+export function destinationProblem(root: string, paths: readonly string[], targetKinds?: ReadonlyMap<string, string>): string | undefined {
   const checked = new Map<string, boolean>();
   for (const name of paths) {
     const parsed = entryComponents(name);
@@ -90,7 +89,7 @@ export async function destinationProblem(root: string, paths: readonly string[],
       if (mode !== undefined) return `'${rel}' is ${mode === '120000' ? 'a symlink' : 'a file'} in the restored commit; '${parsed.components.join('/')}' would be written through it`;
       let exists = checked.get(rel);
       if (exists === undefined) {
-        const stat = await lstatOrUndefined(path.join(root, rel));
+        const stat = lstatSync(path.join(root, rel), { throwIfNoEntry: false });
         if (stat && !stat.isDirectory() && !targetKinds) {
           return `'${rel}' in ${root} is ${stat.isSymbolicLink() ? 'a symlink' : 'not a folder'}; '${parsed.components.join('/')}' would be written through it`;
         }
@@ -105,81 +104,122 @@ export async function destinationProblem(root: string, paths: readonly string[],
   return undefined;
 }
 
-/** Decoded objects, a few at a time: the files of one pack follow each other. */
+/**
+ * Decoded objects in the order the files use them: each decoded once, a few ahead of the writer on
+ * the thread pool (so decoding overlaps writing), a pack kept while files still to be written use
+ * it (counted up front) and dropped after its last one. Memory stays bounded whatever the listing:
+ * past `MAX_HELD` the oldest is dropped (an odd listing costs a second decode).
+ */
 class ObjectReader {
-  readonly #recent = new Map<string, Promise<Buffer>>();
-  constructor(private readonly objects: ObjectFolder) {}
+  readonly #held = new Map<string, Promise<Buffer>>();
+  readonly #uses = new Map<string, number>();
+  /** Object ids in the order of their first use. */
+  readonly #order: string[] = [];
+  #ahead = 0;
+
+  constructor(
+    private readonly objects: ObjectFolder,
+    entries: readonly FileTreeEntry[],
+  ) {
+    for (const entry of entries) {
+      if (entry.kind !== 'file') continue;
+      for (const [id] of entry.segments) {
+        const uses = this.#uses.get(id) ?? 0;
+        if (uses === 0) this.#order.push(id);
+        this.#uses.set(id, uses + 1);
+      }
+    }
+  }
 
   get(id: string): Promise<Buffer> {
-    const hit = this.#recent.get(id);
-    if (hit) return hit;
+    const loading = this.#held.get(id) ?? this.#load(id);
+    // Start the next objects while this one is written.
+    while (this.#ahead < this.#order.length && this.#held.size < LOOKAHEAD) {
+      const next = this.#order[this.#ahead++];
+      if (next !== undefined && next !== id && !this.#held.has(next)) void this.#load(next);
+    }
+    return loading;
+  }
+
+  /** One use of the object is done. */
+  done(id: string): void {
+    const left = (this.#uses.get(id) ?? 1) - 1;
+    this.#uses.set(id, left);
+    if (left <= 0) this.#held.delete(id);
+  }
+
+  #load(id: string): Promise<Buffer> {
     const loading = this.objects.read(id).then((bytes) => decodeObject(bytes, MAX_OBJECT_SIZE));
-    this.#recent.set(id, loading);
-    if (this.#recent.size > 2) {
-      const oldest = this.#recent.keys().next().value;
-      if (oldest !== undefined) this.#recent.delete(oldest);
+    // A failed prefetch is reported by the get() that needs it, not as an unhandled rejection.
+    loading.catch(() => undefined);
+    this.#held.set(id, loading);
+    if (this.#held.size > MAX_HELD) {
+      const oldest = this.#held.keys().next().value;
+      if (oldest !== undefined && oldest !== id) this.#held.delete(oldest);
     }
     return loading;
   }
 }
 
-/** Writes a file's segments one at a time: a 1 GB file never sits in memory whole. */
-async function writeContent(reader: ObjectReader, entry: Extract<FileTreeEntry, { kind: 'file' }>, file: string): Promise<void> {
-  const handle = await open(file, 'w', entry.mode & 0o777);
+// Objects decoded ahead of the writer, and held at most (4 MiB or so each).
+const LOOKAHEAD = 2;
+const MAX_HELD = 4;
+
+/**
+ * Writes a file's segments one at a time (a 1 GB file never sits in memory whole) through a temp
+ * name, then renames it into place: the rename replaces a hard link at the target instead of
+ * writing through it. The calls are synchronous: one restore of many small files otherwise waits
+ * for a pool thread to be scheduled several times per file, which on a busy runner dominates.
+ */
+async function writeFileEntry(reader: ObjectReader, entry: Extract<FileTreeEntry, { kind: 'file' }>, temp: string, target: string): Promise<void> {
+  const fd = openSync(temp, 'w', entry.mode & 0o777);
   try {
     for (const [id, offset, length] of entry.segments) {
       const data = await reader.get(id);
       if (offset + length > data.length) throw new Error(`'${entry.path}' reads past the end of object ${id.slice(0, 12)}…`);
-      await handle.write(data, offset, length);
+      for (let done = 0; done < length; ) done += writeSync(fd, data, offset + done, length - done);
+      reader.done(id);
     }
+    fchmodSync(fd, entry.mode & 0o777);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
+  renameSync(temp, target);
 }
 
-const WRITERS = 4;
-
 /**
- * Writes a checked listing under `root`: deletions, folders, then files and links (each file through
- * a temp name and a rename). Paths that did not exist before are appended to `created`.
+ * Writes a checked listing under `root`: deletions, folders, then files and links. Paths that did
+ * not exist before are appended to `created`.
  */
 export async function writeTree(tree: FileTree, root: string, objects: ObjectFolder, created: string[], progress?: Progress): Promise<void> {
-  await mkdir(root, { recursive: true });
-  if (!(await lstat(root)).isDirectory()) throw new Error(`cannot restore into ${root}: not a folder`);
-  for (const rel of tree.deleted) await rm(path.join(root, rel), { force: true });
-  const reader = new ObjectReader(objects);
+  mkdirSync(root, { recursive: true });
+  if (!lstatSync(root).isDirectory()) throw new Error(`cannot restore into ${root}: not a folder`);
+  for (const rel of tree.deleted) rmSync(path.join(root, rel), { force: true });
+  const reader = new ObjectReader(objects, tree.entries);
   const folders = tree.entries.filter((entry) => entry.kind === 'directory');
   for (const folder of folders) {
     const target = path.join(root, folder.path);
-    const info = await lstatOrUndefined(target);
+    const info = lstatSync(target, { throwIfNoEntry: false });
     if (info?.isDirectory()) continue;
-    if (info) await rm(target, { force: true });
+    if (info) rmSync(target, { force: true });
     else created.push(target);
-    await mkdir(target);
+    mkdirSync(target);
   }
-  const rest = tree.entries.filter((entry) => entry.kind !== 'directory');
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < rest.length; index = next++) {
-      const entry = rest[index];
-      if (entry === undefined) continue;
-      const target = path.join(root, entry.path);
-      const info = await lstatOrUndefined(target);
-      if (info === undefined) created.push(target);
-      else if (info.isDirectory()) await rm(target, { recursive: true, force: true });
-      if (entry.kind === 'symlink') {
-        if (info && !info.isDirectory()) await rm(target, { force: true });
-        await symlink(entry.target, target);
-      } else if (entry.kind === 'file') {
-        const temp = `${target}.durable-agent-${process.pid}-${index}`;
-        created.push(temp);
-        await writeContent(reader, entry, temp);
-        await chmod(temp, entry.mode & 0o777);
-        await rename(temp, target);
-        progress?.advance(entry.size);
-      }
+  for (const [index, entry] of tree.entries.entries()) {
+    if (entry.kind === 'directory') continue;
+    const target = path.join(root, entry.path);
+    const info = lstatSync(target, { throwIfNoEntry: false });
+    if (info === undefined) created.push(target);
+    else if (info.isDirectory()) rmSync(target, { recursive: true, force: true });
+    if (entry.kind === 'symlink') {
+      if (info && !info.isDirectory()) rmSync(target, { force: true });
+      symlinkSync(entry.target, target);
+    } else {
+      const temp = `${target}.durable-agent-${process.pid}-${index}`;
+      created.push(temp);
+      await writeFileEntry(reader, entry, temp, target);
+      progress?.advance(entry.size);
     }
-  };
-  await Promise.all(Array.from({ length: WRITERS }, worker));
-  for (const folder of folders) await chmod(path.join(root, folder.path), folder.mode & 0o777);
+  }
+  for (const folder of folders) chmodSync(path.join(root, folder.path), folder.mode & 0o777);
 }

@@ -1,13 +1,14 @@
 // Stores a folder's selected entries as objects: small files packed together, large files in
 // fixed-size chunks. Each file is read once into memory; the secret scan, the hash and the
 // compression all see that same buffer, so what is stored is exactly what was scanned.
-import { createHash } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
-import { lstat, open, readFile, readlink } from 'node:fs/promises';
+import { lstatSync, type BigIntStats } from 'node:fs';
+import { open, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
+import { reusableChunks } from './chunk-reuse.js';
 import { CHUNK_SIZE, PACK_TARGET, SMALL_FILE_LIMIT, type FileTree, type FileTreeEntry, type Segment } from './file-tree.js';
 import type { TreeEntry } from './files.js';
-import { encodeObject } from './object-codec.js';
+import { encodeObject, rawObjectId } from './object-codec.js';
 import type { ObjectFolder } from './object-folder.js';
 import type { Progress } from './progress.js';
 import { containsSecret, SecretScanner } from './secret-scan.js';
@@ -45,6 +46,16 @@ const IN_FLIGHT = 3;
 // Files read at once; a large one holds one chunk at a time.
 const READERS = 4;
 
+const STAT_BATCH = 2000;
+
+function statOrUndefined(file: string): BigIntStats | undefined {
+  try {
+    return lstatSync(file, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 type MutableFile = Extract<FileTreeEntry, { kind: 'file' }> & { segments: Segment[] };
 
 class ObjectWriter {
@@ -68,10 +79,10 @@ class ObjectWriter {
   }
 
   /** Encodes and writes in the background; `onStored` gets the id; `release` is given back once written. */
-  async submit(data: Buffer, onStored: (id: string) => void, release?: Buffer): Promise<void> {
+  async submit(data: Buffer, onStored: (id: string) => void, release?: Buffer, rawId?: string): Promise<void> {
     while (this.#inflight.size >= IN_FLIGHT) await Promise.race(this.#inflight);
     const job = (async () => {
-      const encoded = await encodeObject(data);
+      const encoded = await encodeObject(data, { rawId });
       if (await this.context.objects.write(encoded.id, encoded.parts)) {
         this.context.stats.bytesNew += encoded.size;
         this.context.stats.objectsNew += 1;
@@ -141,9 +152,11 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
   // A stat pass first: the progress line knows the total, and unchanged files are known up front.
   const infos = new Map<string, BigIntStats>();
   let planned = 0;
-  for (const entry of entries) {
+  for (const [index, entry] of entries.entries()) {
     if (entry.kind !== 'file') continue;
-    const info = await lstat(path.join(root, entry.rel), { bigint: true }).catch(() => undefined);
+    // Synchronous (microseconds each, against a thread-pool trip), a batch per turn of the event loop.
+    if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
+    const info = entry.info ?? statOrUndefined(path.join(root, entry.rel));
     if (info === undefined) continue;
     infos.set(entry.rel, info);
     if (cache.lookup(path.join(root, entry.rel), info) === undefined) planned += Number(info.size);
@@ -168,8 +181,8 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
     }
     try {
       if (entry.kind === 'directory') {
-        const info = await lstat(absolute);
-        if (!info.isDirectory()) continue;
+        const info = lstatSync(absolute, { throwIfNoEntry: false });
+        if (info?.isDirectory() !== true) continue;
         slots[index] = { kind: 'directory', path: entry.rel, mode: info.mode & 0o7777 };
       } else if (entry.kind === 'symlink') {
         const target = await readlink(absolute);
@@ -190,7 +203,7 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
         const mode = Number(before.mode) & 0o777;
         stats.files += 1;
         const cached = cache.lookup(absolute, before);
-        if (cached !== undefined && (await allPresent(context, cached))) {
+        if (cached !== undefined && (await allObjectsPresent(context, cached))) {
           cache.keep(absolute, before, cached);
           slots[index] = { kind: 'file', path: entry.rel, mode, size: Number(before.size), segments: cached };
           continue;
@@ -216,15 +229,9 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
   return { tree, secretHits, warnings };
 }
 
-async function allPresent(context: TreeWriterContext, segments: readonly Segment[]): Promise<boolean> {
-  for (const [id] of segments) {
-    let present = context.present?.get(id);
-    if (present === undefined) {
-      present = await context.objects.has(id);
-      context.present?.set(id, present);
-    }
-    if (!present) return false;
-  }
+/** Whether the staging folder holds every object the segments name. */
+export async function allObjectsPresent(context: TreeWriterContext, segments: readonly Segment[]): Promise<boolean> {
+  for (const [id] of segments) if (!(await isPresent(context, id))) return false;
   return true;
 }
 
@@ -245,7 +252,7 @@ async function storeFile(
     stats.bytesRead += data.length;
     if (containsSecret(data, needles)) return 'secret';
     entry.size = data.length;
-    const after = await lstat(absolute, { bigint: true }).catch(() => undefined);
+    const after = statOrUndefined(absolute);
     // A file that grew past the limit since the stat is chunked like a large one.
     if (data.length > SMALL_FILE_LIMIT) await chunkBuffer(writer, entry, data);
     else if (data.length > 0) await writer.addSmall(entry, data);
@@ -258,6 +265,10 @@ async function storeFile(
   try {
     const scanner = new SecretScanner(needles);
     const ids: string[] = [];
+    const crcs: number[] = [];
+    // Chunks of the last save that may be kept once their CRC-32 matches (an appended log's head).
+    const previous = cache.largeFile(absolute);
+    let keepable = previous === undefined ? 0 : reusableChunks(previous, before, CHUNK_SIZE);
     for (let index = 0; ; index++) {
       const buffer = writer.takeBuffer();
       const { bytesRead } = await handle.read(buffer, 0, CHUNK_SIZE, entry.size);
@@ -266,6 +277,20 @@ async function storeFile(
         break;
       }
       const chunk = buffer.subarray(0, bytesRead);
+      const at = index;
+      const crc = bytesRead === CHUNK_SIZE ? zlib.crc32(chunk) : undefined;
+      if (crc !== undefined) crcs.push(crc);
+      const kept = index < keepable ? previous?.segments[index]?.[0] : undefined;
+      if (kept !== undefined && crc === previous?.crcs[index] && (await isPresent(context, kept))) {
+        // Unchanged since it was scanned and stored: only its end matters to the scan (a secret across the seam).
+        scanner.carry(chunk);
+        entry.size += bytesRead;
+        ids[at] = kept;
+        context.progress?.advance(bytesRead);
+        writer.giveBack(buffer);
+        continue;
+      }
+      keepable = 0;
       stats.bytesRead += bytesRead;
       scanner.update(chunk);
       // Chunks already written hold no whole secret; unreferenced, they are swept with the staging folder.
@@ -274,13 +299,12 @@ async function storeFile(
         return 'secret';
       }
       entry.size += bytesRead;
-      const at = index;
-      // A chunk that did not change (the head of an appended log) keeps its object: hashed, not compressed again.
-      const rawHash = createHash('sha256').update(chunk).digest('hex');
-      const known = cache.chunkObject(rawHash);
-      if (known !== undefined && (await context.objects.has(known))) {
+      // A chunk stored before under another file or offset keeps its object: hashed, not compressed again.
+      const rawId = rawObjectId(chunk);
+      const known = cache.chunkObject(rawId);
+      if (known !== undefined && (await isPresent(context, known))) {
         ids[at] = known;
-        cache.rememberChunk(rawHash, known);
+        cache.rememberChunk(rawId, known);
         context.progress?.advance(bytesRead);
         writer.giveBack(buffer);
       } else {
@@ -288,9 +312,10 @@ async function storeFile(
           chunk,
           (id) => {
             ids[at] = id;
-            cache.rememberChunk(rawHash, id);
+            cache.rememberChunk(rawId, id);
           },
           buffer,
+          rawId,
         );
       }
       if (bytesRead < CHUNK_SIZE) break;
@@ -298,12 +323,21 @@ async function storeFile(
     const after = await handle.stat({ bigint: true });
     writer.afterDrain(() => {
       fillChunks(entry, ids);
-      if (Number(after.size) === entry.size) cache.remember(absolute, before, after, entry.segments, readStarted);
+      if (Number(after.size) === entry.size) cache.remember(absolute, before, after, entry.segments, readStarted, crcs);
     });
     return entry;
   } finally {
     await handle.close();
   }
+}
+
+async function isPresent(context: TreeWriterContext, id: string): Promise<boolean> {
+  let present = context.present?.get(id);
+  if (present === undefined) {
+    present = await context.objects.has(id);
+    context.present?.set(id, present);
+  }
+  return present;
 }
 
 async function chunkBuffer(writer: ObjectWriter, entry: MutableFile, data: Buffer): Promise<void> {

@@ -6,7 +6,8 @@
 // Saving never touches the user's repository: the bundle's refs live in a scratch repository that
 // borrows the user's objects through `objects/info/alternates`, and status takes no locks.
 import { spawn } from 'node:child_process';
-import { copyFile, lstat, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckpointManifest } from './manifest.js';
 import { CheckpointRejected } from './errors.js';
@@ -30,14 +31,25 @@ export interface WorkspaceSnapshotOptions {
   /** A folder for the scratch repository (removed afterwards). */
   readonly tempDir: string;
   readonly needles: readonly Buffer[];
+  /**
+   * The last checkpoint's commits, already bundled and scanned for the same secrets: a HEAD that
+   * descends from `head` is bundled (and scanned) from there only.
+   */
+  readonly since?: { readonly base: string; readonly head: string } | undefined;
 }
+
+/**
+ * What became of the agent's commits: none; all of them bundled against base; only those since the
+ * last checkpoint bundled; or none new since the last checkpoint (its bundles still hold HEAD).
+ */
+export type BundleKind = 'none' | 'full' | 'since' | 'unchanged';
 
 export interface WorkspaceSnapshot {
   readonly recorded: RecordedGit;
   /** The work tree's root. */
   readonly top: string;
-  /** Whether `bundleFile` was written (only when the agent made commits). */
-  readonly bundled: boolean;
+  /** Whether `bundleFile` was written, and against what. */
+  readonly bundled: BundleKind;
   /** Files and links that differ from HEAD (relative to the root), to be stored as a folder. */
   readonly changes: TreeEntry[];
   /** Paths HEAD has and the work tree does not. */
@@ -48,22 +60,29 @@ export interface WorkspaceSnapshot {
 }
 
 export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Promise<WorkspaceSnapshot> {
-  const top = await workTreeRoot(options.workspace);
-  const head = await resolveCommit(top, 'HEAD', 'the workspace has no commit (HEAD)');
-  const base = await resolveCommit(top, options.baseCommit, `base commit '${options.baseCommit}' is not in the workspace`);
-  const branch = await currentBranch(top);
+  const { top, head, base, branch } = await describeCheckout(options.workspace, options.baseCommit);
   const recorded = (omitted: string | null): RecordedGit => ({ path: top, base, head, branch, omitted });
   const warnings: string[] = [];
 
-  const hasCommits = !(await gitSucceeds(top, ['merge-base', '--is-ancestor', head, base]));
-  if (hasCommits && options.needles.length > 0) {
-    const history = await listObjects(top, {}, head, base);
+  const hasCommits = head !== base && !(await gitSucceeds(top, ['merge-base', '--is-ancestor', head, base]));
+  let bundled: BundleKind = hasCommits ? 'full' : 'none';
+  let from = base;
+  const since = options.since;
+  if (hasCommits && since !== undefined && since.base === base && since.head !== base) {
+    if (since.head === head) bundled = 'unchanged';
+    else if (await gitSucceeds(top, ['merge-base', '--is-ancestor', since.head, head])) {
+      bundled = 'since';
+      from = since.head;
+    }
+  }
+  if (bundled !== 'none' && bundled !== 'unchanged' && options.needles.length > 0) {
+    const history = await listObjects(top, {}, head, from);
     const hits = await objectsWithSecrets(top, {}, [...history.keys()], options.needles);
     if (hits.size > 0) {
       // A secret in the agent's own commits cannot be cut out without rewriting its history: the
       // workspace is left out of this checkpoint instead.
       const secretHits = [...new Set([...hits].map((id) => history.get(id) || id))];
-      return { recorded: recorded("a secret is in the agent's commits; the workspace was not saved"), top, bundled: false, changes: [], deleted: [], secretHits, warnings };
+      return { recorded: recorded("a secret is in the agent's commits; the workspace was not saved"), top, bundled: 'none', changes: [], deleted: [], secretHits, warnings };
     }
   }
 
@@ -72,12 +91,15 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
   const changes: TreeEntry[] = [];
   const deleted: string[] = [];
   const folders = new Set<string>();
-  for (const record of parseStatus(stdout.toString('utf8'))) {
+  for (const [index, record] of parseStatus(stdout.toString('utf8')).entries()) {
     if (record.submodule) {
       warnings.push(`left out the submodule or nested repository '${record.path.replace(/\/$/, '')}'`);
       continue;
     }
-    const info = await lstat(path.join(top, record.path)).catch(() => undefined);
+    // Synchronous: a stat of a listed file is microseconds, a trip through the thread pool is not.
+    // The stat goes along, so the save does not take it again.
+    if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
+    const info = lstatSync(path.join(top, record.path), { bigint: true, throwIfNoEntry: false });
     if (info === undefined) {
       deleted.push(record.path);
       continue;
@@ -87,13 +109,12 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
     // Parent folders first, so a restore recreates them with their modes.
     const parts = record.path.split('/');
     for (let depth = 1; depth < parts.length; depth++) folders.add(parts.slice(0, depth).join('/'));
-    changes.push({ rel: record.path, kind });
+    changes.push({ rel: record.path, kind, info });
   }
   const entries = [...[...folders].map((rel) => ({ rel, kind: 'directory' as const })), ...changes].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 
-  if (!hasCommits) return { recorded: recorded(null), top, bundled: false, changes: entries, deleted, secretHits: [], warnings };
-  await bundleCommits(top, head, base, branch, options);
-  return { recorded: recorded(null), top, bundled: true, changes: entries, deleted, secretHits: [], warnings };
+  if (bundled === 'full' || bundled === 'since') await bundleCommits(top, head, from, branch, options);
+  return { recorded: recorded(null), top, bundled, changes: entries, deleted, secretHits: [], warnings };
 }
 
 async function bundleCommits(top: string, head: string, base: string, branch: string | null, options: WorkspaceSnapshotOptions): Promise<void> {
@@ -122,7 +143,7 @@ async function bundleCommits(top: string, head: string, base: string, branch: st
 }
 
 /** Checks that a recorded workspace can be restored here; throws CheckpointRejected. */
-export async function checkWorkspace(workspace: string, recorded: RecordedGit, bundleFile: string | undefined): Promise<void> {
+export async function checkWorkspace(workspace: string, recorded: RecordedGit, bundleFiles: readonly string[]): Promise<void> {
   const top = await workTreeRoot(workspace);
   if (!(await gitSucceeds(top, ['cat-file', '-e', `${recorded.base}^{commit}`]))) {
     throw new CheckpointRejected('base-missing', `base commit ${recorded.base} is not in this checkout`);
@@ -134,17 +155,24 @@ export async function checkWorkspace(workspace: string, recorded: RecordedGit, b
   if (recorded.branch !== null && !(await gitSucceeds(top, ['check-ref-format', `refs/heads/${recorded.branch}`]))) {
     throw new CheckpointRejected('workspace', `invalid branch name '${recorded.branch}'`);
   }
+  const bundleFile = bundleFiles.at(-1);
   if (bundleFile === undefined) {
     if (!(await gitSucceeds(top, ['cat-file', '-e', `${recorded.head}^{commit}`]))) {
       throw new CheckpointRejected('workspace', `HEAD ${recorded.head} is not in this checkout and there is no bundle`);
     }
     return;
   }
-  try {
-    await run('git', ['bundle', 'verify', '-q', bundleFile], { cwd: top, env: gitEnv() });
-  } catch (error) {
-    const detail = error instanceof CommandError ? error.stderr.trim().split('\n').slice(-2).join(' ') : String(error);
-    throw new CheckpointRejected('workspace', `the bundle does not verify: ${detail}`);
+  // A chain of bundles: each needs the one before it, so the earlier ones are unbundled (objects
+  // only, no ref moves) before the next is verified.
+  for (const [index, file] of bundleFiles.entries()) {
+    try {
+      await run('git', ['bundle', 'verify', '-q', file], { cwd: top, env: gitEnv() });
+    } catch (error) {
+      const detail = error instanceof CommandError ? error.stderr.trim().split('\n').slice(-2).join(' ') : String(error);
+      const which = bundleFiles.length === 1 ? 'the bundle' : `bundle ${index + 1} of ${bundleFiles.length}`;
+      throw new CheckpointRejected('workspace', `${which} does not verify: ${detail}`);
+    }
+    if (file !== bundleFile) await git(top, ['bundle', 'unbundle', file]);
   }
   const heads = new Map(
     (await git(top, ['bundle', 'list-heads', bundleFile]))
@@ -229,6 +257,30 @@ export async function workTreeRoot(workspace: string): Promise<string> {
     throw new Error(`${workspace} is not a git work tree`, { cause: error });
   }
 }
+
+/**
+ * The work tree's root, HEAD, the base commit and the branch, in one `git rev-parse` (each git
+ * start costs milliseconds on every save); one at a time, for the precise error, when that fails.
+ */
+export async function describeCheckout(workspace: string, baseCommit: string): Promise<{ top: string; head: string; base: string; branch: string | null }> {
+  if (!baseCommit.startsWith('-')) {
+    const lines = await git(workspace, ['rev-parse', '--show-toplevel', 'HEAD^{commit}', `${baseCommit}^{commit}`, '--symbolic-full-name', 'HEAD'])
+      .then((output) => output.split('\n'))
+      .catch(() => undefined);
+    const [top, head, base, ref] = lines ?? [];
+    if (lines?.length === 4 && top && head && base && ref && OBJECT_NAME.test(head) && OBJECT_NAME.test(base)) {
+      return { top, head, base, branch: ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null };
+    }
+  }
+  const top = await workTreeRoot(workspace);
+  const head = await resolveCommit(top, 'HEAD', 'the workspace has no commit (HEAD)');
+  const base = await resolveCommit(top, baseCommit, `base commit '${baseCommit}' is not in the workspace`);
+  return { top, head, base, branch: await currentBranch(top) };
+}
+
+const OBJECT_NAME = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+// Stats between two turns of the event loop (the proxy shares it).
+const STAT_BATCH = 2000;
 
 async function resolveCommit(top: string, revision: string, problem: string): Promise<string> {
   try {

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { AGENT_NAMES, AGENTS, type Agent } from '../agents/registry.js';
 import { runPipeline } from '../pipeline.js';
 import { defaultHome } from './home.js';
 import type { CommandIo } from './io.js';
 import { terminalLog } from '../report/log.js';
 import { runOutputs } from '../report/run-outputs.js';
-import { INPUT_NAMES, readSettings, type InputName } from '../settings/settings.js';
+import { INPUT_DEFAULTS, INPUT_NAMES, readSettings, type InputName } from '../settings/settings.js';
 
 /** Inputs that are secrets come from the environment, never from flags (shell history, ps). */
 const SECRET_FROM_ENV: Partial<Record<InputName, string>> = {
@@ -24,25 +25,32 @@ export function flagName(input: InputName): string {
   return input.replaceAll('_', '-');
 }
 
+/** One help line per agent (the registry's), the text at the column the other options use. */
+function agentOptions(line: (agent: Agent) => [string, string]): string {
+  return AGENTS.map((agent) => {
+    const [option, text] = line(agent);
+    const head = `  ${option}`;
+    if (text === '') return head;
+    return head.length < 36 ? `${head.padEnd(36)}${text}` : `${head}\n${' '.repeat(36)}${text}`;
+  }).join('\n');
+}
+
 export const RUN_HELP = `Usage: durable-agent run --prompt TEXT [options] [-- extra agent arguments]
 
-Runs Claude Code or OpenCode under durable-agent outside GitHub Actions.
+Runs ${AGENTS.map((agent) => agent.label).join(' or ')} under durable-agent outside GitHub Actions.
 
 Options (each is the action input of the same name, with dashes):
-  --agent claude|opencode           agent CLI to run (default claude)
+  --agent ${AGENT_NAMES.join('|').padEnd(26)}agent CLI to run (default ${INPUT_DEFAULTS.agent})
   --prompt TEXT                     the task
   --prompt-file FILE                read the task from a file instead
-  --claude-args ARGS                extra arguments for claude, split as claude-code-action does
-  --opencode-args ARGS              extra arguments for opencode run
+${agentOptions((agent) => [`--${flagName(agent.inputs.args)} ARGS`, `extra arguments for ${agent.executableName}, split as a shell does`])}
   --model NAME                      model to use
   --settings JSON|FILE              Claude Code settings merged into its settings.json
   --use-bedrock, --use-vertex, --use-foundry true|false
                                     Claude Code on Amazon Bedrock, Vertex AI or Microsoft Foundry
   --working-directory DIR           where the agent works (default: current folder)
-  --claude-code-version V           version installed when claude is not on PATH (default pinned)
-  --opencode-version V              version installed when opencode is not on PATH (default pinned)
-  --path-to-claude-code-executable FILE
-  --path-to-opencode-executable FILE
+${agentOptions((agent) => [`--${flagName(agent.inputs.version)} V`, `version installed when ${agent.executableName} is not on PATH (default ${agent.pinnedVersion})`])}
+${agentOptions((agent) => [`--${flagName(agent.inputs.path)} FILE`, ''])}
   --attempt-timeout DURATION        longest one agent run may take (90s, 15m, 1h30m; default 6h)
   --idle-timeout DURATION           end the agent after this long without output (default 15m)
 
@@ -114,7 +122,7 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
       if (ACTION_ONLY.has(name)) return undefined;
       // Outside Actions there is no cache service: checkpoints go to a local folder by default.
       if (name === 'checkpoint_store') return flag(flagName(name)) ?? 'local';
-      const agentArgs = name === 'claude_args' || name === 'opencode_args';
+      const agentArgs = AGENTS.some((agent) => agent.inputs.args === name);
       const given = flag(flagName(name));
       // Arguments after `--` belong to whichever agent runs.
       if (agentArgs && positionals.length > 0) return [given ?? '', ...positionals.map(quoteWord)].join(' ');

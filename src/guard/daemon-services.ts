@@ -1,5 +1,6 @@
 // Everything the guard daemon runs, in one place: the API retry proxy (one per upstream the job
 // uses) and the checkpoint scheduler. New proxy and scheduler features plug in here.
+import { agentNamed } from '../agents/registry.js';
 import { sessionStoreFor } from '../agents/session-store.js';
 import type { JobCheckpoints } from '../checkpoint/job.js';
 import { openJobCheckpoints } from '../checkpoint/job.js';
@@ -13,8 +14,7 @@ import { emptyStats } from '../proxy/stats.js';
 import type { Log } from '../report/log.js';
 import { earlierRun, RunLedger } from '../runner/run-ledger.js';
 import type { Settings } from '../settings/settings.js';
-import { findSession } from './session-finder.js';
-import { isGuardSessionData, sessionStoreRoot, stateExclude } from './agent-home.js';
+import { findSession, isGuardSessionData, sessionStoreRoot, stateExclude } from './agent-home.js';
 
 export interface GuardProxy {
   /** The variable the agent reads this upstream's base URL from. */
@@ -73,18 +73,19 @@ function addStats(total: ProxyStats, part: ProxyStats): ProxyStats {
 
 export async function startGuardServices(options: ServicesOptions): Promise<GuardServices> {
   const { settings, log, env } = options;
+  const agent = agentNamed(settings.agent);
   const ledger = new RunLedger();
   const job = await openJobCheckpoints({
     settings,
-    adapter: { name: settings.agent, stateDir: options.stateDir },
+    adapter: { agent, stateDir: options.stateDir },
     env,
     log,
     restore: true,
-    agentStateExclude: stateExclude(settings.agent),
-    agentStateFilter: (rel) => isGuardSessionData(settings.agent, rel),
+    agentStateExclude: stateExclude(agent),
+    agentStateFilter: (rel) => isGuardSessionData(agent, rel),
     // The folder is the agent's real home: a checkpoint that would write its settings or hooks
     // there (planted, or from another version of the guard) is refused, not trusted.
-    agentStateRefuse: (rel) => stateExclude(settings.agent).some((pattern) => globMatcher(pattern)(rel) || globMatcher(`${pattern}/**`)(rel)) || isCredentialFile(rel),
+    agentStateRefuse: (rel) => stateExclude(agent).some((pattern) => globMatcher(pattern)(rel) || globMatcher(`${pattern}/**`)(rel)) || isCredentialFile(rel),
     runState: () => ledger.snapshot(),
   });
   if (job?.restored) ledger.continueFrom(earlierRun(job.restored.manifest));
@@ -106,11 +107,11 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
     ? new TurnCheckpoints({
         scheduler,
         ledger,
-        store: sessionStoreFor({ name: settings.agent, stateDir: sessionStoreRoot(settings.agent, options.stateDir) }),
+        store: sessionStoreFor({ agent, stateDir: sessionStoreRoot(agent, options.stateDir) }),
         log,
         limits: defaultLimits(settings.checkpoint.intervalMs),
         gated: settings.apiProxy.enabled,
-        withoutEvents: { sessionOf: () => findSession(settings.agent, options.stateDir, settings.workingDirectory) },
+        withoutEvents: { sessionOf: () => findSession(agent, options.stateDir, settings.workingDirectory) },
       })
     : undefined;
   const gate: TurnGate['beforeForward'] = (request) => turns?.gate.beforeForward(request) ?? Promise.resolve();

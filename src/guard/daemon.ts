@@ -2,6 +2,7 @@ import os from 'node:os';
 import * as core from '@actions/core';
 import { terminalLog } from '../report/log.js';
 import type { InputName } from '../settings/settings.js';
+import { agentNamed } from '../agents/registry.js';
 import { defaultStateDir } from './agent-home.js';
 import { startGuardServices, type GuardServices } from './daemon-services.js';
 import { readGuardSettings, statusFileOf } from './guard-settings.js';
@@ -67,7 +68,7 @@ export async function runDaemon(): Promise<void> {
       runnerTemp,
       job: process.env.GITHUB_JOB,
     });
-    const stateDir = defaultStateDir(settings.agent, process.env, os.homedir());
+    const stateDir = defaultStateDir(agentNamed(settings.agent), process.env, os.homedir());
     log.info(`Agent: ${settings.agent}, session store ${stateDir}`);
     services = await startGuardServices({ settings, stateDir, env: process.env, log, signal: controller.signal });
     const restored = services.job?.restored;

@@ -4,9 +4,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import * as core from '@actions/core';
+import { AGENTS, agentNamed } from '../agents/registry.js';
 import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { knownSecrets } from '../settings/known-secrets.js';
 import type { InputName } from '../settings/settings.js';
+import { resumeOutputs } from './agent-home.js';
 import { daemonLogOf, guardTempDir, readGuardSettings, statusFileOf } from './guard-settings.js';
 import { saveGuardState } from './state.js';
 import { readStatus, type GuardStatus } from './status.js';
@@ -15,8 +17,7 @@ export const GuardOutputs = {
   resumed: 'resumed',
   restoredFrom: 'restored_from',
   sessionId: 'session_id',
-  claudeArgs: 'claude_args',
-  opencodeArgs: 'opencode_args',
+  // Besides these: each agent's args input (`claude_args`, `opencode_args`) as an output that resumes its session.
   proxyUrl: 'proxy_url',
   opencodeBaseUrl: 'opencode_base_url',
 } as const;
@@ -85,24 +86,25 @@ export async function runGuardMain(): Promise<void> {
     core.setOutput(GuardOutputs.resumed, String(status.resumed));
     core.setOutput(GuardOutputs.restoredFrom, status.restoredFrom);
     core.setOutput(GuardOutputs.sessionId, sessionId ?? '');
-    core.setOutput(GuardOutputs.claudeArgs, settings.agent === 'claude' && sessionId ? `--resume ${sessionId}` : '');
-    core.setOutput(GuardOutputs.opencodeArgs, settings.agent === 'opencode' && sessionId ? `--session ${sessionId}` : '');
+    const guarded = agentNamed(settings.agent);
+    for (const [name, value] of Object.entries(resumeOutputs(AGENTS, guarded.name, sessionId))) core.setOutput(name, value);
     core.setOutput(GuardOutputs.proxyUrl, status.proxyUrl ?? '');
     core.setOutput(GuardOutputs.opencodeBaseUrl, status.proxyUrl ? `${status.proxyUrl}/v1` : '');
     // Claude Code appends /v1/messages to its base URL; OpenCode's @ai-sdk/anthropic appends only
     // /messages (its ANTHROPIC_BASE_URL includes /v1): the variable is written for the guarded agent.
     for (const [variable, url] of Object.entries(status.baseUrls)) {
-      const value = settings.agent === 'opencode' && variable === 'ANTHROPIC_BASE_URL' ? `${url}/v1` : url;
+      const value = variable === 'ANTHROPIC_BASE_URL' ? `${url}${guarded.baseUrlPath}` : url;
       core.exportVariable(variable, value);
       core.info(`${variable}=${value} for the next steps of this job`);
     }
     // The daemon holds a request through an outage for up to api_retry_time: Claude Code must not
     // give up on it first (a larger value the job set is kept).
     const requestTimeoutMs = agentRequestTimeoutMs(settings.apiProxy.retryTimeMs);
-    if (settings.agent === 'claude' && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0 && !(Number(process.env.API_TIMEOUT_MS) >= requestTimeoutMs)) {
-      core.exportVariable('API_TIMEOUT_MS', String(requestTimeoutMs));
+    const timeoutVariable = guarded.requestTimeoutVariable;
+    if (timeoutVariable !== undefined && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0 && !(Number(process.env[timeoutVariable]) >= requestTimeoutMs)) {
+      core.exportVariable(timeoutVariable, String(requestTimeoutMs));
     }
-    if (sessionId) core.info(`Restored session ${sessionId}: pass ${settings.agent === 'claude' ? 'claude_args' : 'opencode_args'} from this step's outputs to resume it.`);
+    if (sessionId) core.info(`Restored session ${sessionId}: pass ${guarded.inputs.args} from this step's outputs to resume it.`);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }

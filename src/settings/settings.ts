@@ -5,34 +5,32 @@ import { z } from 'zod';
 import { DEFAULT_RESUME_PROMPT } from '../runner/next-launch.js';
 import type { RetryPolicy } from '../runner/retry-policy.js';
 import type { Provider } from '../agents/provider-route.js';
+import { AGENT_NAMES, AGENTS, agentNamed, type Agent, type AgentInputName, type AgentName } from '../agents/registry.js';
 import { parseClaudeSettings } from './claude-settings.js';
 import { parseCheckpointPaths } from '../checkpoint/safe-paths.js';
 import { formatDuration, MAX_TIMER_MS, parseDuration } from './duration.js';
 import { splitShellWords } from './shell-words.js';
 
-export const AGENTS = ['claude', 'opencode'] as const;
 export const CHECKPOINT_STORES = ['both', 'cache', 'artifact', 'local', 'none'] as const;
 export type CheckpointStoreChoice = (typeof CHECKPOINT_STORES)[number];
 export const RESUME_FROM = ['run', 'branch', 'none'] as const;
 export const MODES = ['agent', 'watchdog'] as const;
-export type AgentName = (typeof AGENTS)[number];
+export type { AgentName } from '../agents/registry.js';
 
-/** The CLI versions the action installs when none is on PATH; the ones the tests run. */
-export const PINNED_VERSIONS: Record<AgentName, string> = {
-  claude: '2.1.331',
-  opencode: '1.18.33',
-};
+/** Each agent's own inputs (src/agents/registry.ts): no extra arguments, its pinned version, no path. */
+function agentInputDefaults(): Record<AgentInputName, string> {
+  return Object.fromEntries(AGENTS.flatMap((agent) => [[agent.inputs.args, ''], [agent.inputs.version, agent.pinnedVersion], [agent.inputs.path, '']])) as Record<AgentInputName, string>;
+}
 
 /**
  * Defaults of every input, shared by the action (action.yml repeats them; a test keeps the two
  * equal) and the CLI.
  */
 export const INPUT_DEFAULTS = {
-  agent: 'claude',
+  agent: AGENTS[0].name,
   prompt: '',
   prompt_file: '',
-  claude_args: '',
-  opencode_args: '',
+  ...agentInputDefaults(),
   model: '',
   anthropic_api_key: '',
   claude_code_oauth_token: '',
@@ -43,10 +41,6 @@ export const INPUT_DEFAULTS = {
   use_vertex: 'false',
   use_foundry: 'false',
   working_directory: '.',
-  claude_code_version: PINNED_VERSIONS.claude,
-  opencode_version: PINNED_VERSIONS.opencode,
-  path_to_claude_code_executable: '',
-  path_to_opencode_executable: '',
   attempt_timeout: '6h',
   idle_timeout: '15m',
   max_attempts: '5',
@@ -277,12 +271,24 @@ const shellWords = z.string().transform((value, ctx): string[] => {
   }
 });
 
+const versionInput = (pinned: string) => z.string().regex(/^[\w.+-]+$/, `is not a version (such as ${pinned} or latest)`);
+
+type AgentInputSchemas = { [Name in Agent['inputs']['args']]: typeof shellWords } & {
+  [Name in Agent['inputs']['version']]: ReturnType<typeof versionInput>;
+} & { [Name in Agent['inputs']['path']]: typeof optionalText };
+
+/** Each agent's own inputs, checked whichever agent runs (a typo fails at once). */
+function agentInputSchemas(): AgentInputSchemas {
+  return Object.fromEntries(
+    AGENTS.flatMap((agent) => [[agent.inputs.args, shellWords], [agent.inputs.version, versionInput(agent.pinnedVersion)], [agent.inputs.path, optionalText]]),
+  ) as AgentInputSchemas;
+}
+
 const rawSchema = z.object({
-  agent: oneOf(AGENTS),
+  agent: oneOf(AGENT_NAMES),
   prompt: z.string(),
   prompt_file: optionalText,
-  claude_args: shellWords,
-  opencode_args: shellWords,
+  ...agentInputSchemas(),
   model: optionalText,
   anthropic_api_key: optionalText,
   claude_code_oauth_token: optionalText,
@@ -292,10 +298,6 @@ const rawSchema = z.object({
   use_vertex: boolean,
   use_foundry: boolean,
   working_directory: z.string().transform((value) => value.trim() || '.'),
-  claude_code_version: z.string().regex(/^[\w.+-]+$/, 'is not a version (such as 2.1.331 or latest)'),
-  opencode_version: z.string().regex(/^[\w.+-]+$/, 'is not a version (such as 1.18.33 or latest)'),
-  path_to_claude_code_executable: optionalText,
-  path_to_opencode_executable: optionalText,
   attempt_timeout: duration({ min: 1000 }),
   idle_timeout: duration({ min: 100 }),
   max_attempts: integer({ min: 1, max: 100 }),
@@ -370,15 +372,16 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
   if (placeProblems.length > 0) throw new SettingsError(placeProblems.join('\n'));
   const prompt = resolvePrompt(input.prompt, input.prompt_file, workingDirectory, context.startsAgent ?? true);
   const agent = input.agent;
+  const described = agentNamed(agent);
   const provider = providerOf(agent, { use_bedrock: input.use_bedrock, use_vertex: input.use_vertex, use_foundry: input.use_foundry });
   const claudeSettings = parseClaudeSettings(input.settings, context.baseDir);
   if (!claudeSettings.ok) throw new SettingsError(`settings: ${claudeSettings.problem}`);
-  if (claudeSettings.value !== undefined && agent !== 'claude') throw new SettingsError(`settings: Claude Code settings apply to agent claude only, not ${agent}`);
+  if (claudeSettings.value !== undefined && !described.takesClaudeCodeInputs) throw new SettingsError(`settings: Claude Code settings apply to agent ${claudeCodeAgents()} only, not ${agent}`);
 
   return Object.freeze({
     agent,
     prompt,
-    agentArgs: Object.freeze(agent === 'claude' ? input.claude_args : input.opencode_args),
+    agentArgs: Object.freeze(input[described.inputs.args]),
     model: input.model,
     secrets: Object.freeze({
       anthropicApiKey: input.anthropic_api_key,
@@ -389,8 +392,8 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
     provider,
     claudeSettings: claudeSettings.value === undefined ? undefined : Object.freeze(claudeSettings.value),
     workingDirectory,
-    cliVersion: agent === 'claude' ? input.claude_code_version : input.opencode_version,
-    cliPath: agent === 'claude' ? input.path_to_claude_code_executable : input.path_to_opencode_executable,
+    cliVersion: input[described.inputs.version],
+    cliPath: input[described.inputs.path],
     attemptTimeoutMs: input.attempt_timeout,
     idleTimeoutMs: input.idle_timeout,
     killGraceMs: 5000,
@@ -433,13 +436,18 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
 const PROVIDER_SWITCHES = { use_bedrock: 'bedrock', use_vertex: 'vertex', use_foundry: 'foundry' } as const satisfies Record<string, Provider>;
 type ProviderSwitch = keyof typeof PROVIDER_SWITCHES;
 
-/** At most one of the provider switches, and only for Claude Code. */
+/** The agents that take claude-code-action's own inputs (`settings`, the provider switches). */
+function claudeCodeAgents(): string {
+  return AGENTS.filter((agent) => agent.takesClaudeCodeInputs).map((agent) => agent.name).join(', ');
+}
+
+/** At most one of the provider switches, and only for an agent that takes them (Claude Code). */
 function providerOf(agent: AgentName, switches: Record<ProviderSwitch, boolean>): Provider {
   const on = (Object.keys(PROVIDER_SWITCHES) as ProviderSwitch[]).filter((name) => switches[name]);
   if (on.length > 1) throw new SettingsError(`${on.join(', ')}: 'true' in more than one; give at most one provider`);
   const [name] = on;
   if (name === undefined) return 'anthropic';
-  if (agent !== 'claude') throw new SettingsError(`${name}: 'true' applies to agent claude only; configure ${agent}'s own provider instead`);
+  if (!agentNamed(agent).takesClaudeCodeInputs) throw new SettingsError(`${name}: 'true' applies to agent ${claudeCodeAgents()} only; configure ${agent}'s own provider instead`);
   return PROVIDER_SWITCHES[name];
 }
 

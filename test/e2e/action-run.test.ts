@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
+import { describe, expect, it } from 'vitest';
 import { descendants, exitedWithin, waitForOutput } from '../support/processes.js';
 import { agentTestEnv, CLAUDE, OPENCODE, runAction, startAction } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 const AGENTS = [
   { agent: 'claude', inputs: { path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash' } },
@@ -11,16 +10,7 @@ const AGENTS = [
 ] as const;
 
 describe.each(AGENTS)('the action running $agent', ({ agent, inputs }) => {
-  let ws: Workspace;
-  let api: ModelApi | undefined;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-  });
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    await ws.dispose();
-  });
+  const setup = useWorkspaceAndModelApi();
 
   const baseInputs = (extra: Record<string, string> = {}) => ({
     agent,
@@ -31,11 +21,11 @@ describe.each(AGENTS)('the action running $agent', ({ agent, inputs }) => {
   });
 
   it('runs a 3-step task to success, each step once, with outputs and the execution file', async () => {
-    api = await startModelApi({ script: { steps: 3 } });
-    const result = await runAction(ws, baseInputs(), { env: agentTestEnv(ws, api.url) });
+    await setup.startApi({ script: { steps: 3 } });
+    const result = await runAction(setup.ws, baseInputs(), { env: agentTestEnv(setup.ws, setup.api.url) });
 
     expect(result.exitCode, result.stdout).toBe(0);
-    expect(await ws.marks()).toEqual(['step-1', 'step-2', 'step-3']);
+    expect(await setup.ws.marks()).toEqual(['step-1', 'step-2', 'step-3']);
     expect(result.outputs.conclusion).toBe('success');
     expect(result.outputs.failure_reason).toBe('');
     expect(result.outputs.attempts).toBe('1');
@@ -57,19 +47,19 @@ describe.each(AGENTS)('the action running $agent', ({ agent, inputs }) => {
   });
 
   it('fails the step with bad_request on a 400', async () => {
-    api = await startModelApi({ script: { steps: 3 }, faults: [{ kind: 'http400', at: { step: 2 }, count: 100 }] });
-    const result = await runAction(ws, baseInputs(), { env: agentTestEnv(ws, api.url) });
+    await setup.startApi({ script: { steps: 3 }, faults: [{ kind: 'http400', at: { step: 2 }, count: 100 }] });
+    const result = await runAction(setup.ws, baseInputs(), { env: agentTestEnv(setup.ws, setup.api.url) });
 
     expect(result.exitCode).toBe(1);
     expect(result.outputs.conclusion).toBe('failure');
     expect(result.outputs.failure_reason).toBe('bad_request');
     expect(result.stdout).toMatch(/::error::bad_request: .*(400|invalid request)/i);
-    expect(await ws.marks()).toEqual(['step-1']);
+    expect(await setup.ws.marks()).toEqual(['step-1']);
   });
 
   it('ends a stalled agent after idle_timeout', async () => {
-    api = await startModelApi({ script: { steps: 3 }, faults: [{ kind: 'stall', at: { step: 2 }, count: 100 }] });
-    const result = await runAction(ws, baseInputs({ idle_timeout: '3s', max_attempts: '1' }), { env: agentTestEnv(ws, api.url) });
+    await setup.startApi({ script: { steps: 3 }, faults: [{ kind: 'stall', at: { step: 2 }, count: 100 }] });
+    const result = await runAction(setup.ws, baseInputs({ idle_timeout: '3s', max_attempts: '1' }), { env: agentTestEnv(setup.ws, setup.api.url) });
 
     expect(result.exitCode).toBe(1);
     expect(result.outputs.failure_reason).toBe('stalled');
@@ -77,8 +67,8 @@ describe.each(AGENTS)('the action running $agent', ({ agent, inputs }) => {
   });
 
   it('stops the agent and its whole process group on SIGINT', async () => {
-    api = await startModelApi({ script: { steps: 3 }, faults: [{ kind: 'stall', at: { step: 2 }, count: 100 }] });
-    const run = startAction(ws, baseInputs(), { env: agentTestEnv(ws, api.url) });
+    await setup.startApi({ script: { steps: 3 }, faults: [{ kind: 'stall', at: { step: 2 }, count: 100 }] });
+    const run = startAction(setup.ws, baseInputs(), { env: agentTestEnv(setup.ws, setup.api.url) });
     const { child } = run;
     if (!child.stdout || child.pid === undefined) throw new Error('no action process');
     await waitForOutput(child.stdout, (text) => /▶ bash: echo step-1/i.test(text));

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startModelApi, type Fault, type ModelApi } from '../support/model-api.js';
+import { describe, expect, it } from 'vitest';
+import type { Fault } from '../support/model-api.js';
 import { TEST_AGENTS } from '../support/agents.js';
 import { agentTestEnv, runAction } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 // The proxy tries each request PROXY_TRIES times; the CLI itself tries cliTries times (Claude with
 // CLAUDE_CODE_MAX_RETRIES=0 once; OpenCode 1 + 5 times, immediately when told retry-after 0).
@@ -11,21 +11,12 @@ const AGENTS = TEST_AGENTS;
 const STEPS = ['step-1', 'step-2', 'step-3', 'step-4'];
 
 describe.each(AGENTS)('$agent through the API retry proxy', ({ agent, inputs, cliTries, idleTimeout }) => {
-  let ws: Workspace;
-  let api: ModelApi | undefined;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-  });
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    await ws.dispose();
-  });
+  const setup = useWorkspaceAndModelApi();
 
   const run = async (faults: Fault[], extra: Record<string, string> = {}) => {
-    api = await startModelApi({ script: { steps: 4 }, faults });
+    await setup.startApi({ script: { steps: 4 }, faults });
     const result = await runAction(
-      ws,
+      setup.ws,
       {
         agent,
         prompt: 'Work through the task step by step.',
@@ -37,9 +28,9 @@ describe.each(AGENTS)('$agent through the API retry proxy', ({ agent, inputs, cl
         ...inputs,
         ...extra,
       },
-      { env: agentTestEnv(ws, api.url) },
+      { env: agentTestEnv(setup.ws, setup.api.url) },
     );
-    expect(await ws.marks(), result.stdout.slice(-4000)).toEqual(STEPS);
+    expect(await setup.ws.marks(), result.stdout.slice(-4000)).toEqual(STEPS);
     expect(result.outputs.conclusion).toBe('success');
     return result;
   };

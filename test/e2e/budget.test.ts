@@ -1,20 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
+import { describe, expect, it } from 'vitest';
 import { agentTestEnv, CLAUDE, runAction } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 describe('the cost guard', () => {
-  let ws: Workspace;
-  let api: ModelApi;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-    // From step 2 on the model API fails for ever: without a bound, retries would go on burning tokens.
-    api = await startModelApi({ script: { steps: 3 }, faults: [{ kind: 'http500', at: { step: 2 }, count: 100_000, retryAfterSeconds: 0 }] });
-  });
-  afterEach(async () => {
-    await api.close();
-    await ws.dispose();
-  });
+  // From step 2 on the model API fails for ever: without a bound, retries would go on burning tokens.
+  const setup = useWorkspaceAndModelApi({ api: { script: { steps: 3 }, faults: [{ kind: 'http500', at: { step: 2 }, count: 100_000, retryAfterSeconds: 0 }] } });
 
   const inputs = {
     prompt: 'Do the task.',
@@ -28,7 +18,7 @@ describe('the cost guard', () => {
   };
 
   it('stops a transient retry loop once the total cost crosses max_total_cost_usd', async () => {
-    const result = await runAction(ws, { ...inputs, max_total_cost_usd: '0.05' }, { env: agentTestEnv(ws, api.url) });
+    const result = await runAction(setup.ws, { ...inputs, max_total_cost_usd: '0.05' }, { env: agentTestEnv(setup.ws, setup.api.url) });
     expect(result.outputs.conclusion).toBe('failure');
     expect(result.outputs.failure_reason).toBe('budget');
     const attempts = Number(result.outputs.attempts);
@@ -38,7 +28,7 @@ describe('the cost guard', () => {
   });
 
   it('counts turns across attempts too', async () => {
-    const result = await runAction(ws, { ...inputs, max_total_turns: '4' }, { env: agentTestEnv(ws, api.url) });
+    const result = await runAction(setup.ws, { ...inputs, max_total_turns: '4' }, { env: agentTestEnv(setup.ws, setup.api.url) });
     expect(result.outputs.failure_reason).toBe('budget');
     expect(result.stdout).toMatch(/reached max_total_turns \(4\)/);
   });

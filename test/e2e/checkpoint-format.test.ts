@@ -2,7 +2,7 @@
 // exactly the stored bytes, all-or-nothing restores, bounds, and signed manifests.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,6 +109,81 @@ describe('the content-addressed checkpoint format', () => {
     expect(restored?.manifest.sequence).toBe(3);
     expect((await readFile(path.join(checkout, 'results', 'train.log'), 'utf8')).endsWith('step 1\nstep 2\n')).toBe(true);
     expect(await readFile(path.join(stateDir, SESSION_FILE), 'utf8')).toBe('{"turn":1}\n{"turn":2}\n');
+  });
+
+  it('re-reads only the tail of an appended log, and stores a file rewritten in place whole again', async () => {
+    await mkdir(path.join(checkout, 'results'), { recursive: true });
+    const file = path.join(checkout, 'results', 'metrics.csv');
+    // Two full 4 MiB chunks and a partial third.
+    const head = Buffer.from('step,loss\n'.repeat(900_000));
+    await writeFile(file, head);
+    const store = new LocalStore(path.join(ws.root, 'store'));
+    const save = async (sequence: number): Promise<CreatedCheckpoint> => {
+      const created = await create(sequence);
+      await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });
+      return created;
+    };
+    await save(1);
+    await writeFile(file, '9,0.25\n', { flag: 'a' });
+    const appended = await save(2);
+    // Only the partial chunk is hashed and stored again; the full ones are checked by their CRC-32.
+    expect(appended.stats.bytesRead).toBeLessThan(head.length - 8 * 1024 * 1024 + 100);
+    // Rewritten on the same inode, one byte changed in the first chunk, and grown: the CRC catches it.
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.from('S'), 0, 1, 0);
+    await handle.close();
+    await writeFile(file, '10,0.24\n', { flag: 'a' });
+    const rewritten = await save(3);
+    expect(rewritten.stats.bytesRead).toBeGreaterThan(head.length);
+    const want = await readFile(file);
+
+    await freshCheckout();
+    const warnings: string[] = [];
+    const restored = await restoreLatest(store, LINEAGE, { workspace: checkout, tempDir: staging, checkpointPaths: 'results/**', warn: (message) => warnings.push(message) });
+    expect(warnings).toEqual([]);
+    expect(restored?.manifest.sequence).toBe(3);
+    expect((await readFile(file)).equals(want)).toBe(true);
+  });
+
+  it('bundles only the commits since the last checkpoint, and refuses a checkpoint whose earlier bundle is gone', async () => {
+    await gitIn(checkout, 'checkout', '-q', '-b', 'agent/chain');
+    const store = new LocalStore(path.join(ws.root, 'store'));
+    const saves: CreatedCheckpoint[] = [];
+    for (let sequence = 1; sequence <= 4; sequence++) {
+      // Sequence 3 makes no commit: its checkpoint keeps the bundles it had.
+      if (sequence !== 3) {
+        await writeFile(path.join(checkout, `step-${sequence}.txt`), randomBytes(20_000).toString('base64'));
+        await gitIn(checkout, 'add', '-A');
+        await gitIn(checkout, 'commit', '-q', '-m', `step ${sequence}`);
+      }
+      const created = await create(sequence);
+      await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });
+      saves.push(created);
+    }
+    const [first, second, third, fourth] = saves.map((created) => created.manifest.workspace);
+    expect(first?.bundleChain).toBeUndefined();
+    expect(second?.bundleChain).toEqual([first?.bundle]);
+    expect(third).toMatchObject({ bundle: second?.bundle, bundleChain: second?.bundleChain });
+    expect(fourth?.bundleChain).toEqual([first?.bundle, second?.bundle]);
+    // Each later bundle holds one commit, not the history again.
+    expect(fourth?.bundle?.size).toBeLessThan((first?.bundle?.size ?? 0) * 1.5);
+    const head = await gitIn(checkout, 'rev-parse', 'HEAD');
+
+    await freshCheckout();
+    const warnings: string[] = [];
+    const restore = () => restoreLatest(store, LINEAGE, { workspace: checkout, tempDir: staging, checkpointPaths: 'results/**', warn: (message) => warnings.push(message) });
+    expect((await restore())?.manifest.sequence).toBe(4);
+    expect(warnings).toEqual([]);
+    expect(await gitIn(checkout, 'rev-parse', 'HEAD')).toBe(head);
+    expect(await gitIn(checkout, 'log', '--format=%s', '-4')).toBe('step 4\nstep 2\nstep 1\nbase');
+
+    // The first bundle's object lost from checkpoint 4 (evicted): 4 is refused, 3 restores.
+    const firstObject = first?.bundle?.segments[0]?.[0] ?? '';
+    await rm(path.join(ws.root, 'store', lineageHash(LINEAGE), formatSequence(4), OBJECTS_DIR, firstObject));
+    await freshCheckout();
+    expect((await restore())?.manifest.sequence).toBe(3);
+    expect(warnings.join('\n')).toMatch(/sequence 4.*is missing/);
+    expect(await gitIn(checkout, 'log', '--format=%s', '-3')).toBe('step 2\nstep 1\nbase');
   });
 
   it('never stores a secret that a file holds for a moment while saves run (the scan race)', async () => {

@@ -8,10 +8,10 @@ import type { CheckpointManifest } from '../../src/checkpoint/manifest.js';
 import type { Log } from '../../src/report/log.js';
 import type { AttemptEntry } from '../../src/runner/attempt-entry.js';
 import { RunLedger, type RunSnapshot } from '../../src/runner/run-ledger.js';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
 import { interruptedRun } from '../support/rerun.js';
 import { agentTestEnv, CLAUDE, runAction, startAction } from '../support/run-action.js';
 import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 const lineage = { repository: 'octo/demo', workflow: 'agent', job: 'agent', checkpointId: 'agent', runId: '7' };
 
@@ -113,44 +113,35 @@ describe('the checkpoint scheduler', () => {
 });
 
 describe('checkpoints in the action', () => {
-  let ws: Workspace;
-  let api: ModelApi;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-    api = await startModelApi({ script: { steps: 4 } });
-  });
-  afterEach(async () => {
-    await api.close();
-    await ws.dispose();
-  });
+  const setup = useWorkspaceAndModelApi({ api: { script: { steps: 4 } } });
 
   const inputs = { prompt: 'Do the task.', anthropic_api_key: 'sk-test', path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash', checkpoint_min_gap: '0s' };
 
   it('warns when the store cannot be written, and the run goes on', async () => {
-    writeFileSync(path.join(ws.root, 'not-a-folder'), '');
-    const result = await runAction(ws, { ...inputs, checkpoint_dir: path.join(ws.root, 'not-a-folder', 'checkpoints') }, { env: agentTestEnv(ws, api.url) });
+    writeFileSync(path.join(setup.ws.root, 'not-a-folder'), '');
+    const result = await runAction(setup.ws, { ...inputs, checkpoint_dir: path.join(setup.ws.root, 'not-a-folder', 'checkpoints') }, { env: agentTestEnv(setup.ws, setup.api.url) });
     expect(result.outputs.conclusion).toBe('success');
     expect(result.stdout).toMatch(/::warning::Checkpoint \d+ was not saved to the local store; the run goes on\. local store: cannot save checkpoint/);
     expect(result.outputs.checkpoints_saved).toBe('0');
-    expect(await ws.marks()).toEqual(['step-1', 'step-2', 'step-3', 'step-4']);
+    expect(await setup.ws.marks()).toEqual(['step-1', 'step-2', 'step-3', 'step-4']);
   });
 
   it('takes the last checkpoint in the post step when main was killed, with the attempt history', async () => {
     // Attempt 1 fails on a 500 and is resumed; attempt 2 hangs at the last step and the runner kills main.
-    api.setFaults([
+    setup.api.setFaults([
       { kind: 'http500', at: { step: 2 }, count: 1 },
       { kind: 'stall', at: { step: 4 }, count: 1 },
     ]);
     const jobInputs = { ...inputs, api_proxy: 'false', initial_delay: '100ms', max_delay: '200ms' };
-    const killed = await interruptedRun(ws, jobInputs, { env: agentTestEnv(ws, api.url), runnerTemp: ws.runnerTemp, step: 3, signal: 'SIGKILL' });
+    const killed = await interruptedRun(setup.ws, jobInputs, { env: agentTestEnv(setup.ws, setup.api.url), runnerTemp: setup.ws.runnerTemp, step: 3, signal: 'SIGKILL' });
     expect(killed.stdout).toContain('Attempt 1 ended with server_error');
     expect(killed.state.durable_main_finished).toBeUndefined();
-    const post = await startAction(ws, jobInputs, { entry: 'post', env: agentTestEnv(ws, api.url) }).done;
+    const post = await startAction(setup.ws, jobInputs, { entry: 'post', env: agentTestEnv(setup.ws, setup.api.url) }).done;
     expect(post.exitCode).toBe(0);
     const saved = /Checkpoint (\d+) saved \(post step: main did not finish\): .* to local (\S+);/.exec(post.stdout);
     expect(saved, post.stdout).not.toBeNull();
     expect(Number(saved?.[1])).toBeGreaterThan(Number(killed.state.durable_last_sequence));
-    const manifest = JSON.parse(readFileSync(path.join(ws.root, 'checkpoints', saved?.[2] ?? '', 'manifest.json'), 'utf8')) as { attempts: Array<{ reason: string }> };
+    const manifest = JSON.parse(readFileSync(path.join(setup.ws.root, 'checkpoints', saved?.[2] ?? '', 'manifest.json'), 'utf8')) as { attempts: Array<{ reason: string }> };
     expect(manifest.attempts.map((attempt) => attempt.reason)).toEqual(['server_error']);
   });
 });

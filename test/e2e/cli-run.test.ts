@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FLAG_INPUTS, flagName } from '../../src/cli/run-command.js';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
 import { agentTestEnv, REPO_ROOT } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
@@ -22,39 +21,30 @@ async function cli(args: string[], options: { cwd: string; env: Record<string, s
 }
 
 describe('durable-agent run (CLI)', () => {
-  let ws: Workspace;
-  let api: ModelApi | undefined;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-  });
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    await ws.dispose();
-  });
+  const setup = useWorkspaceAndModelApi();
 
   it.each(['claude', 'opencode'])('runs %s through the same pipeline', async (agent) => {
-    api = await startModelApi({ script: { steps: 3 } });
+    await setup.startApi({ script: { steps: 3 } });
     const extra = agent === 'claude' ? ['--', '--allowedTools', 'Bash'] : ['--model', 'claude-test'];
-    const result = await cli(['run', '--agent', agent, '--prompt', 'Do the task.', '--home', path.join(ws.root, 'home'), ...extra], {
-      cwd: ws.repo,
-      env: { ...agentTestEnv(ws, api.url), ANTHROPIC_API_KEY: 'sk-cli-test' },
+    const result = await cli(['run', '--agent', agent, '--prompt', 'Do the task.', '--home', path.join(setup.ws.root, 'home'), ...extra], {
+      cwd: setup.ws.repo,
+      env: { ...agentTestEnv(setup.ws, setup.api.url), ANTHROPIC_API_KEY: 'sk-cli-test' },
     });
     expect(result.code, result.stderr).toBe(0);
-    expect(await ws.marks()).toEqual(['step-1', 'step-2', 'step-3']);
+    expect(await setup.ws.marks()).toEqual(['step-1', 'step-2', 'step-3']);
     expect(result.stdout).toMatch(/^conclusion=success$/m);
     expect(result.stdout).toMatch(/^session_id=\S+$/m);
     expect(result.stderr).toMatch(/▶ bash: echo step-3 >> progress.txt/i);
   });
 
   it('refuses a bad flag value with one line naming it, exit 2', async () => {
-    const result = await cli(['run', '--agent', 'gpt', '--prompt', 'x'], { cwd: ws.repo, env: { PATH: process.env.PATH ?? '' } });
+    const result = await cli(['run', '--agent', 'gpt', '--prompt', 'x'], { cwd: setup.ws.repo, env: { PATH: process.env.PATH ?? '' } });
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe("durable-agent: agent: 'gpt' is not one of claude, opencode");
   });
 
   it('lists every flag in --help', async () => {
-    const result = await cli(['run', '--help'], { cwd: ws.repo, env: { PATH: process.env.PATH ?? '' } });
+    const result = await cli(['run', '--help'], { cwd: setup.ws.repo, env: { PATH: process.env.PATH ?? '' } });
     expect(result.code).toBe(0);
     for (const input of FLAG_INPUTS) expect(result.stdout).toContain(`--${flagName(input)}`);
   });

@@ -1,10 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
 import { agentTestEnv, CLAUDE, runAction } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 // A claude-code-action automation step moved over: the same claude_args text, the same outputs.
 const SCHEMA = '{"type":"object","properties":{"ok":{"type":"boolean"},"count":{"type":"number"}},"required":["ok","count"]}';
@@ -14,16 +13,7 @@ const CLAUDE_ARGS = ['--allowedTools Bash(echo:*),Bash', '# the schema of the an
 const executionArray = z.array(z.object({ type: z.string(), session_id: z.string().optional() }).loose()).min(2);
 
 describe('durable-agent as a drop-in for claude-code-action', () => {
-  let ws: Workspace;
-  let api: ModelApi | undefined;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-  });
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    await ws.dispose();
-  });
+  const setup = useWorkspaceAndModelApi();
 
   const inputs = (extra: Record<string, string> = {}): Record<string, string> => ({
     prompt: 'Work through the task step by step.',
@@ -35,10 +25,10 @@ describe('durable-agent as a drop-in for claude-code-action', () => {
   });
 
   it('gives structured_output, execution_file in its format, and a session a later step can resume', async () => {
-    api = await startModelApi({ script: { steps: 2, structuredOutput: { ok: true, count: 2 } } });
-    const result = await runAction(ws, inputs({ settings: '{"includeCoAuthoredBy": false, "env": {"DEMO": "1"}}' }), { env: agentTestEnv(ws, api.url) });
+    await setup.startApi({ script: { steps: 2, structuredOutput: { ok: true, count: 2 } } });
+    const result = await runAction(setup.ws, inputs({ settings: '{"includeCoAuthoredBy": false, "env": {"DEMO": "1"}}' }), { env: agentTestEnv(setup.ws, setup.api.url) });
     expect(result.exitCode, result.stdout.slice(-3000)).toBe(0);
-    expect(await ws.marks()).toEqual(['step-1', 'step-2']);
+    expect(await setup.ws.marks()).toEqual(['step-1', 'step-2']);
     expect(JSON.parse(readFileSync(path.join(result.outputs.claude_config_dir ?? '', 'settings.json'), 'utf8'))).toEqual({ includeCoAuthoredBy: false, env: { DEMO: '1' } });
     expect(JSON.parse(result.outputs.structured_output ?? '')).toEqual({ ok: true, count: 2 });
 
@@ -56,8 +46,8 @@ describe('durable-agent as a drop-in for claude-code-action', () => {
   });
 
   it('fails like claude-code-action when --json-schema was given and no structured output came back', async () => {
-    api = await startModelApi({ script: { steps: 1 } });
-    const result = await runAction(ws, inputs(), { env: agentTestEnv(ws, api.url) });
+    await setup.startApi({ script: { steps: 1 } });
+    const result = await runAction(setup.ws, inputs(), { env: agentTestEnv(setup.ws, setup.api.url) });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('::error::--json-schema was provided but Claude did not return structured_output. Result subtype: success');
     expect(result.outputs.conclusion).toBe('failure');
@@ -65,7 +55,7 @@ describe('durable-agent as a drop-in for claude-code-action', () => {
   });
 
   it('refuses tag-mode inputs with one line pointing to guard mode, before running anything', async () => {
-    const result = await runAction(ws, inputs({ trigger_phrase: '/claude', track_progress: 'true', use_sticky_comment: 'false' }), { env: { HOME: ws.home } });
+    const result = await runAction(setup.ws, inputs({ trigger_phrase: '/claude', track_progress: 'true', use_sticky_comment: 'false' }), { env: { HOME: setup.ws.home } });
     expect(result.exitCode).toBe(1);
     const errors = result.stdout.split('\n').filter((line) => line.startsWith('::error::'));
     expect(errors.join('\n')).toMatch(/trigger_phrase: '\/claude' is a tag-mode input of claude-code-action; .*guard@v0/);
@@ -75,40 +65,40 @@ describe('durable-agent as a drop-in for claude-code-action', () => {
   });
 
   it('runs Claude Code on Vertex AI and Microsoft Foundry through the retry proxy', async () => {
-    api = await startModelApi({ script: { steps: 1 }, faults: [{ kind: 'http500', at: { step: 1 }, count: 1 }] });
+    await setup.startApi({ script: { steps: 1 }, faults: [{ kind: 'http500', at: { step: 1 }, count: 1 }] });
     const env = {
-      ...agentTestEnv(ws, api.url),
+      ...agentTestEnv(setup.ws, setup.api.url),
       ANTHROPIC_BASE_URL: '',
-      ANTHROPIC_VERTEX_BASE_URL: `${api.url}/vertex/v1`,
+      ANTHROPIC_VERTEX_BASE_URL: `${setup.api.url}/vertex/v1`,
       ANTHROPIC_VERTEX_PROJECT_ID: 'demo-project',
       CLOUD_ML_REGION: 'us-east5',
       CLAUDE_CODE_SKIP_VERTEX_AUTH: '1',
     };
-    const vertex = await runAction(ws, inputs({ use_vertex: 'true', claude_args: '--allowedTools Bash' }), { env });
+    const vertex = await runAction(setup.ws, inputs({ use_vertex: 'true', claude_args: '--allowedTools Bash' }), { env });
     expect(vertex.exitCode, vertex.stdout.slice(-3000)).toBe(0);
     expect(vertex.stdout).toMatch(/API retry proxy: http:\/\/127\.0\.0\.1:\d+ → http:\/\/127\.0\.0\.1/);
     expect(vertex.outputs.api_retries).toBe('1');
-    const vertexPaths = api.requests.filter((request) => request.kind === 'conversation').map((request) => request.path);
+    const vertexPaths = setup.api.requests.filter((request) => request.kind === 'conversation').map((request) => request.path);
     expect(vertexPaths[0]).toMatch(/^\/vertex\/v1\/projects\/demo-project\/locations\/us-east5\/publishers\/anthropic\/models\/[^/]+:streamRawPredict/);
 
-    api.setFaults([{ kind: 'http500', at: { request: 1 }, count: 1 }]);
-    const before = api.requests.length;
-    const foundry = await runAction(ws, inputs({ use_foundry: 'true', claude_args: '--allowedTools Bash' }), {
-      env: { ...agentTestEnv(ws, api.url), ANTHROPIC_BASE_URL: '', ANTHROPIC_FOUNDRY_BASE_URL: `${api.url}/anthropic`, CLAUDE_CODE_SKIP_FOUNDRY_AUTH: '1' },
+    setup.api.setFaults([{ kind: 'http500', at: { request: 1 }, count: 1 }]);
+    const before = setup.api.requests.length;
+    const foundry = await runAction(setup.ws, inputs({ use_foundry: 'true', claude_args: '--allowedTools Bash' }), {
+      env: { ...agentTestEnv(setup.ws, setup.api.url), ANTHROPIC_BASE_URL: '', ANTHROPIC_FOUNDRY_BASE_URL: `${setup.api.url}/anthropic`, CLAUDE_CODE_SKIP_FOUNDRY_AUTH: '1' },
     });
     expect(foundry.exitCode, foundry.stdout.slice(-3000)).toBe(0);
     expect(foundry.outputs.api_retries).toBe('1');
-    expect(api.requests.slice(before).find((request) => request.kind === 'conversation')?.path).toMatch(/^\/anthropic\/v1\/messages/);
+    expect(setup.api.requests.slice(before).find((request) => request.kind === 'conversation')?.path).toMatch(/^\/anthropic\/v1\/messages/);
   });
 
   it('sends Bedrock straight to its host (signed requests) and says so', async () => {
-    api = await startModelApi({ script: { steps: 1 } });
-    const result = await runAction(ws, inputs({ use_bedrock: 'true', claude_args: '--allowedTools Bash', max_attempts: '1' }), {
-      env: { ...agentTestEnv(ws, api.url), ANTHROPIC_BASE_URL: '', ANTHROPIC_BEDROCK_BASE_URL: api.url, AWS_REGION: 'us-east-1', CLAUDE_CODE_SKIP_BEDROCK_AUTH: '1' },
+    await setup.startApi({ script: { steps: 1 } });
+    const result = await runAction(setup.ws, inputs({ use_bedrock: 'true', claude_args: '--allowedTools Bash', max_attempts: '1' }), {
+      env: { ...agentTestEnv(setup.ws, setup.api.url), ANTHROPIC_BASE_URL: '', ANTHROPIC_BEDROCK_BASE_URL: setup.api.url, AWS_REGION: 'us-east-1', CLAUDE_CODE_SKIP_BEDROCK_AUTH: '1' },
     });
     expect(result.stdout).toContain('Amazon Bedrock requests are signed (SigV4) for the Bedrock host, so they go straight to Bedrock');
     expect(result.stdout).not.toMatch(/API retry proxy: http/);
     // Claude Code called the Bedrock runtime API itself, at the base URL of the job.
-    expect(api.requests.some((request) => request.path.startsWith('/model/'))).toBe(true);
+    expect(setup.api.requests.some((request) => request.path.startsWith('/model/'))).toBe(true);
   });
 });

@@ -6,11 +6,12 @@ import { createCheckpoint, restoreCheckpoint } from '../../src/checkpoint/checkp
 import { globMatcher } from '../../src/checkpoint/safe-paths.js';
 import { stateExclude } from '../../src/guard/agent-home.js';
 import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { claudeAgent } from '../../src/agents/claude-agent.js';
 
 // The guard restores into the agent's real home (~/.claude): sessions come back, its configuration
 // never does, and a checkpoint that carries configuration is refused whole.
 const LINEAGE = { repository: 'octo/demo', workflow: 'agent', job: 'agent', checkpointId: 'agent-guard', runId: '1' };
-const refuse = (rel: string): boolean => stateExclude('claude').some((pattern) => globMatcher(pattern)(rel) || globMatcher(`${pattern}/**`)(rel));
+const refuse = (rel: string): boolean => stateExclude(claudeAgent).some((pattern) => globMatcher(pattern)(rel) || globMatcher(`${pattern}/**`)(rel));
 
 describe("guard checkpoints of Claude Code's ~/.claude", () => {
   let ws: Workspace;
@@ -53,7 +54,7 @@ describe("guard checkpoints of Claude Code's ~/.claude", () => {
   }
 
   it('restores the sessions and leaves the settings of the new job as they are', async () => {
-    const dir = await checkpointOf(await claudeHome('old', { hooks: 'old' }), stateExclude('claude'));
+    const dir = await checkpointOf(await claudeHome('old', { hooks: 'old' }), stateExclude(claudeAgent));
     const target = path.join(scratch, 'new');
     await mkdir(target, { recursive: true });
     await writeFile(path.join(target, 'settings.json'), '{"fromThisJob":true}');

@@ -1,31 +1,21 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
+import { describe, expect, it } from 'vitest';
 import { agentTestEnv, BIN, runAction } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 describe('the action without the agent CLI on PATH', () => {
-  let ws: Workspace;
-  let api: ModelApi;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-    api = await startModelApi({ script: { steps: 1 } });
-  });
-  afterEach(async () => {
-    await api.close();
-    await ws.dispose();
-  });
+  const setup = useWorkspaceAndModelApi({ api: { script: { steps: 1 } } });
 
   it('installs the pinned version with npm into its tool folder, says so, and runs it', async () => {
     const pathWithoutProjectBins = (process.env.PATH ?? '').split(':').filter((dir) => dir !== BIN && !dir.endsWith('node_modules/.bin')).join(':');
     const result = await runAction(
-      ws,
+      setup.ws,
       { agent: 'opencode', prompt: 'Do the task.', anthropic_api_key: 'sk-test', model: 'claude-test' },
       {
         env: {
-          ...agentTestEnv(ws, api.url),
+          ...agentTestEnv(setup.ws, setup.api.url),
           PATH: pathWithoutProjectBins,
           // npm ci already put the pinned package in npm's cache; the install must not need the network.
           npm_config_prefer_offline: 'true',
@@ -36,11 +26,11 @@ describe('the action without the agent CLI on PATH', () => {
         },
       },
     );
-    const tool = path.join(ws.runnerTemp, 'durable-agent', 'tools', 'opencode-1.18.33', 'node_modules', '.bin', 'opencode');
+    const tool = path.join(setup.ws.runnerTemp, 'durable-agent', 'tools', 'opencode-1.18.33', 'node_modules', '.bin', 'opencode');
     expect(result.stdout).toContain('opencode is not on PATH: installing opencode-ai@1.18.33 with npm');
     expect(result.stdout).toContain(`Agent: OpenCode (${tool}, from installed)`);
     expect(existsSync(tool)).toBe(true);
     expect(result.outputs.conclusion, result.stdout.slice(-3000)).toBe('success');
-    expect(await ws.marks()).toEqual(['step-1']);
+    expect(await setup.ws.marks()).toEqual(['step-1']);
   });
 });

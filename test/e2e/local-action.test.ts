@@ -1,28 +1,18 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
+import { describe, expect, it } from 'vitest';
 import { agentTestEnv, BIN, CLAUDE, hostEnvironment, REPO_ROOT } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 // `npm run local-action` is how a contributor runs the action from src/ on a laptop: GitHub's
 // @github/local-action imports src/main.ts, calls its run(), then the post step's.
 describe('npm run local-action', () => {
-  let ws: Workspace;
-  let api: ModelApi | undefined;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-  });
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    await ws.dispose();
-  });
+  const setup = useWorkspaceAndModelApi();
 
   it('runs main and post from src/ with the inputs of a .env file', async () => {
-    api = await startModelApi({ script: { steps: 2 }, faults: [{ kind: 'http500', at: { step: 2 }, count: 1 }] });
-    const dotenv = path.join(ws.root, 'local.env');
+    await setup.startApi({ script: { steps: 2 }, faults: [{ kind: 'http500', at: { step: 2 }, count: 1 }] });
+    const dotenv = path.join(setup.ws.root, 'local.env');
     const settings: Record<string, string> = {
       INPUT_AGENT: 'claude',
       INPUT_PROMPT: 'Work through the task step by step.',
@@ -30,9 +20,9 @@ describe('npm run local-action', () => {
       INPUT_PATH_TO_CLAUDE_CODE_EXECUTABLE: CLAUDE,
       INPUT_CLAUDE_ARGS: '--allowedTools Bash --max-turns 10',
       INPUT_CHECKPOINT_STORE: 'local',
-      INPUT_CHECKPOINT_DIR: path.join(ws.root, 'checkpoints'),
-      GITHUB_WORKSPACE: ws.repo,
-      RUNNER_TEMP: ws.runnerTemp,
+      INPUT_CHECKPOINT_DIR: path.join(setup.ws.root, 'checkpoints'),
+      GITHUB_WORKSPACE: setup.ws.repo,
+      RUNNER_TEMP: setup.ws.runnerTemp,
       GITHUB_REPOSITORY: 'octo/demo',
       GITHUB_JOB: 'agent',
       GITHUB_RUN_ID: '1',
@@ -42,7 +32,7 @@ describe('npm run local-action', () => {
 
     const child = spawn(path.join(BIN, 'local-action'), [REPO_ROOT, 'src/main.ts', dotenv, '--post', 'src/post.ts'], {
       cwd: REPO_ROOT,
-      env: { ...hostEnvironment(), ...agentTestEnv(ws, api.url) },
+      env: { ...hostEnvironment(), ...agentTestEnv(setup.ws, setup.api.url) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -58,6 +48,6 @@ describe('npm run local-action', () => {
     expect(stdout).toContain('::set-output name=conclusion::success');
     expect(stdout).toMatch(/API proxy: POST \/v1\/messages recovered after 1 retry/);
     expect(stdout).toContain('Running Post Step');
-    expect(await ws.marks()).toEqual(['step-1', 'step-2']);
+    expect(await setup.ws.marks()).toEqual(['step-1', 'step-2']);
   });
 });

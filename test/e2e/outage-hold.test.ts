@@ -16,37 +16,30 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_AGENTS } from '../support/agents.js';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
 import { startOutageUpstream, type OutageUpstream } from '../support/outage-upstream.js';
 import { waitForOutput } from '../support/processes.js';
 import { agentTestEnv, startAction, type ActionRun } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 const PROXY_TRIES = 2;
 const OUTAGE_MS = 8_000;
 const STEPS = ['step-1', 'step-2', 'step-3'];
 
 describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cliTries }) => {
-  let ws: Workspace;
-  let api: ModelApi | undefined;
+  const setup = useWorkspaceAndModelApi();
   let front: OutageUpstream | undefined;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-  });
+  // Registered after the set-up's hooks, so the front closes before the API behind it.
   afterEach(async () => {
     await front?.close();
-    await api?.close();
     front = undefined;
-    api = undefined;
-    await ws.dispose();
   });
 
   /** The model API behind an outage front; `onStep1` runs as the answer to step 1 goes out. */
   const start = async (onStep1: (outage: OutageUpstream) => void, extra: Record<string, string> = {}): Promise<ActionRun> => {
     let started = false;
-    api = await startModelApi({
+    await setup.startApi({
       script: { steps: STEPS.length },
       onRequest: (request) => {
         if (request.kind !== 'conversation' || request.step !== 1 || started || !front) return;
@@ -54,9 +47,9 @@ describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cli
         onStep1(front);
       },
     });
-    front = await startOutageUpstream(api.url);
+    front = await startOutageUpstream(setup.api.url);
     return startAction(
-      ws,
+      setup.ws,
       {
         agent,
         prompt: 'Work through the task step by step.',
@@ -70,7 +63,7 @@ describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cli
         ...extra,
       },
       // A short request bound of Claude Code's own, which must not end a hold.
-      { env: { ...agentTestEnv(ws, front.url), API_TIMEOUT_MS: '3000', DURABLE_AGENT_HOLD_PING_MS: '1000' } },
+      { env: { ...agentTestEnv(setup.ws, front.url), API_TIMEOUT_MS: '3000', DURABLE_AGENT_HOLD_PING_MS: '1000' } },
     );
   };
 
@@ -82,7 +75,7 @@ describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cli
 
     expect(result.outputs.conclusion, result.stdout.slice(-6000)).toBe('success');
     expect(result.outputs.attempts).toBe('1');
-    expect(await ws.marks()).toEqual(STEPS);
+    expect(await setup.ws.marks()).toEqual(STEPS);
     expect(result.stdout).toMatch(/API proxy: POST \/v1\/messages answered 500 \(api_error\) after 2 tries; holding it/);
     expect(result.stdout).toMatch(/hold ended: the upstream answered 200 \(held \S+, \d+ upstream tries\); relaying its answer/);
     expect(result.stdout).not.toMatch(/passing it on to the agent/);
@@ -93,7 +86,7 @@ describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cli
     const events = JSON.parse(readFileSync(result.outputs.execution_file ?? '', 'utf8')) as { type?: string; subtype?: string }[];
     expect(events.length).toBeGreaterThan(0);
     expect(events.filter((event) => event.type === 'error' || event.subtype === 'api_retry')).toEqual([]);
-    const summary = readFileSync(path.join(ws.root, 'github-step-summary'), 'utf8');
+    const summary = readFileSync(path.join(setup.ws.root, 'github-step-summary'), 'utf8');
     expect(summary).toMatch(/### Outage holds\n\n\| attempt \| started \| held \| upstream tries \| final status \|\n\|---\|---\|---\|---\|---\|\n\| 1 \| \S+ \| \S+ \| \d+ \| 200 \|/);
   });
 
@@ -115,7 +108,7 @@ describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cli
     expect(Number(result.outputs.attempts)).toBeGreaterThanOrEqual(2);
     expect(result.stdout).toMatch(/hold ended: api_retry_time is used up/);
     expect(result.stdout).toMatch(/Attempt 1 ended with server_error/);
-    expect(await ws.marks()).toEqual(STEPS);
+    expect(await setup.ws.marks()).toEqual(STEPS);
   });
 
   it('fails fast with auth when a 401 arrives during a hold', async () => {

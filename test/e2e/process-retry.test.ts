@@ -1,30 +1,21 @@
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startModelApi, type Fault, type ModelApi } from '../support/model-api.js';
+import { describe, expect, it } from 'vitest';
+import type { Fault } from '../support/model-api.js';
 import { waitForOutput } from '../support/processes.js';
 import { TEST_AGENTS } from '../support/agents.js';
 import { agentTestEnv, CLAUDE, runAction, startAction } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 const AGENTS = TEST_AGENTS;
 
 describe.each(AGENTS)('process retry with $agent', ({ agent, inputs, cliTries, idleTimeout }) => {
-  let ws: Workspace;
-  let api: ModelApi | undefined;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-  });
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    await ws.dispose();
-  });
+  const setup = useWorkspaceAndModelApi();
 
   const run = async (faults: Fault[], extra: Record<string, string> = {}, steps = 4) => {
-    api = await startModelApi({ script: { steps }, faults });
+    await setup.startApi({ script: { steps }, faults });
     return runAction(
-      ws,
+      setup.ws,
       {
         agent,
         prompt: 'Work through the task step by step.',
@@ -35,7 +26,7 @@ describe.each(AGENTS)('process retry with $agent', ({ agent, inputs, cliTries, i
         ...inputs,
         ...extra,
       },
-      { env: agentTestEnv(ws, api.url) },
+      { env: agentTestEnv(setup.ws, setup.api.url) },
     );
   };
 
@@ -44,7 +35,7 @@ describe.each(AGENTS)('process retry with $agent', ({ agent, inputs, cliTries, i
     expect(result.outputs.conclusion, result.stdout.slice(-6000)).toBe('success');
     expect(result.outputs.attempts).toBe('2');
     expect(result.outputs.resumed_sessions).toBe('1');
-    expect(await ws.marks()).toEqual(['step-1', 'step-2', 'step-3', 'step-4']);
+    expect(await setup.ws.marks()).toEqual(['step-1', 'step-2', 'step-3', 'step-4']);
     expect(result.stdout).toMatch(/Attempt 1 ended with server_error: .*Waiting \d+(\.\d+)?(ms|s) before attempt 2 \(resuming session /);
     expect(result.stdout).toContain('::group::Attempt 2: ');
   });
@@ -54,7 +45,7 @@ describe.each(AGENTS)('process retry with $agent', ({ agent, inputs, cliTries, i
     expect(result.outputs.conclusion, result.stdout.slice(-6000)).toBe('success');
     expect(result.outputs.attempts).toBe('2');
     expect(result.outputs.resumed_sessions).toBe('1');
-    expect(await ws.marks()).toEqual(['step-1', 'step-2', 'step-3']);
+    expect(await setup.ws.marks()).toEqual(['step-1', 'step-2', 'step-3']);
     expect(result.stdout).toMatch(/Attempt 1 ended with stalled/);
   });
 
@@ -78,15 +69,15 @@ describe.each(AGENTS)('process retry with $agent', ({ agent, inputs, cliTries, i
     expect(result.outputs.failure_reason).toBe('overloaded');
     expect(result.outputs.attempts).toBe('3');
     expect(result.stdout).toMatch(/::error::overloaded: .*gave up: max_attempts \(3\) reached/);
-    expect(await ws.marks()).toEqual(['step-1']);
+    expect(await setup.ws.marks()).toEqual(['step-1']);
   });
 
   it('ends promptly when cancelled during a backoff wait', async () => {
-    api = await startModelApi({ script: { steps: 3 }, faults: [{ kind: 'http500', at: { step: 2 }, count: 1000, retryAfterSeconds: 0 }] });
+    await setup.startApi({ script: { steps: 3 }, faults: [{ kind: 'http500', at: { step: 2 }, count: 1000, retryAfterSeconds: 0 }] });
     const action = startAction(
-      ws,
+      setup.ws,
       { agent, prompt: 'Do it.', anthropic_api_key: 'sk-test', api_proxy: 'false', initial_delay: '10m', max_delay: '10m', ...inputs },
-      { env: agentTestEnv(ws, api.url) },
+      { env: agentTestEnv(setup.ws, setup.api.url) },
     );
     if (!action.child.stdout) throw new Error('no stdout');
     await waitForOutput(action.child.stdout, (text) => /Waiting \S+ before attempt 2/.test(text));
@@ -100,27 +91,19 @@ describe.each(AGENTS)('process retry with $agent', ({ agent, inputs, cliTries, i
 });
 
 describe('a session that cannot be resumed', () => {
-  let ws: Workspace;
-  let api: ModelApi;
-  beforeEach(async () => {
-    ws = await createWorkspace();
-  });
-  afterEach(async () => {
-    await api.close();
-    await ws.dispose();
-  });
+  const setup = useWorkspaceAndModelApi();
 
   it('falls back to a fresh session with the original prompt, and says so', async () => {
-    api = await startModelApi({ script: { steps: 3 }, faults: [{ kind: 'http500', at: { step: 2 }, count: 1 }] });
+    await setup.startApi({ script: { steps: 3 }, faults: [{ kind: 'http500', at: { step: 2 }, count: 1 }] });
     const action = startAction(
-      ws,
+      setup.ws,
       { prompt: 'Do it.', anthropic_api_key: 'sk-test', api_proxy: 'false', initial_delay: '2s', max_delay: '2s', path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash' },
-      { env: agentTestEnv(ws, api.url) },
+      { env: agentTestEnv(setup.ws, setup.api.url) },
     );
     if (!action.child.stdout) throw new Error('no stdout');
     await waitForOutput(action.child.stdout, (text) => /Waiting \S+ before attempt 2/.test(text));
     // The transcript disappears during the wait, as if the state folder had been lost.
-    const projects = path.join(ws.runnerTemp, 'durable-agent', 'claude-config', 'projects');
+    const projects = path.join(setup.ws.runnerTemp, 'durable-agent', 'claude-config', 'projects');
     for (const dir of readdirSync(projects)) rmSync(path.join(projects, dir), { recursive: true, force: true });
     const result = await action.done;
 
@@ -129,8 +112,8 @@ describe('a session that cannot be resumed', () => {
     expect(result.outputs.fresh_session_fallbacks).toBe('1');
     expect(result.stdout).toMatch(/::warning::session \S+ could not be resumed .*starting a fresh session/);
     // A fresh session starts the script over: the workspace keeps the first run's step 1 as well.
-    expect(await ws.marks()).toEqual(['step-1', 'step-1', 'step-2', 'step-3']);
-    const freshPrompt = api.requests.filter((r) => r.kind === 'conversation').at(-1);
+    expect(await setup.ws.marks()).toEqual(['step-1', 'step-1', 'step-2', 'step-3']);
+    const freshPrompt = setup.api.requests.filter((r) => r.kind === 'conversation').at(-1);
     expect(JSON.stringify(freshPrompt?.body)).toContain('Work may already be present in the workspace');
   });
 });

@@ -1,38 +1,31 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { TEST_AGENTS } from '../support/agents.js';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
+import type { ModelApi } from '../support/model-api.js';
 import { waitForOutput } from '../support/processes.js';
 import { freshRunner, interruptedRun, killTree, makeOrigin } from '../support/rerun.js';
 import { agentTestEnv, CLAUDE, runAction, startAction, type ActionResult } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
+import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
 // Killed runs at every step are in rerun-killed-*.test.ts; here: cancel, a long tool call, no proxy.
 const STEPS = 4;
 const ALL_STEPS = Array.from({ length: STEPS }, (_, i) => `step-${i + 1}`);
 
-let ws: Workspace;
-let api: ModelApi | undefined;
+const setup = useWorkspaceAndModelApi();
 let origin: string;
 beforeEach(async () => {
-  ws = await createWorkspace();
   // The repository the runner checks out: each job attempt starts from a fresh clone of it.
-  origin = await makeOrigin(ws);
-});
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-  await ws.dispose();
+  origin = await makeOrigin(setup.ws);
 });
 
-const summary = (): string => readFileSync(path.join(ws.root, 'github-step-summary'), 'utf8');
+const summary = (): string => readFileSync(path.join(setup.ws.root, 'github-step-summary'), 'utf8');
 
 /** Runs attempt `runAttempt` to its end; returns it and the first step the resumed conversation asked for. */
 async function rerun(model: ModelApi, inputs: Record<string, string>, runAttempt = 2): Promise<ActionResult & { resumedAt: number; firstRequest: string }> {
   model.setFaults([]);
   const before = model.requests.length;
-  const result = await runAction(ws, inputs, { env: agentTestEnv(ws, model.url), runAttempt, runnerTemp: await freshRunner(ws, origin, runAttempt) });
+  const result = await runAction(setup.ws, inputs, { env: agentTestEnv(setup.ws, model.url), runAttempt, runnerTemp: await freshRunner(setup.ws, origin, runAttempt) });
   const first = model.requests.slice(before).find((request) => request.kind === 'conversation');
   expect(result.outputs.conclusion, result.stdout.slice(-5000)).toBe('success');
   expect(result.outputs.resumed).toBe('true');
@@ -52,17 +45,17 @@ describe.each(TEST_AGENTS)('a re-run of an interrupted $agent job', ({ agent, in
 
   it('takes a final checkpoint on cancel, and the re-run goes on from there', async () => {
     // The first attempt hangs at the last step, so it is still running when the test cancels it.
-    api = await startModelApi({ script: { steps: STEPS }, faults: [{ kind: 'stall', at: { step: STEPS }, count: 1 }] });
-    const first = await interruptedRun(ws, jobInputs, { env: agentTestEnv(ws, api.url), runnerTemp: await freshRunner(ws, origin, 1), step: 3, signal: 'SIGINT' });
+    await setup.startApi({ script: { steps: STEPS }, faults: [{ kind: 'stall', at: { step: STEPS }, count: 1 }] });
+    const first = await interruptedRun(setup.ws, jobInputs, { env: agentTestEnv(setup.ws, setup.api.url), runnerTemp: await freshRunner(setup.ws, origin, 1), step: 3, signal: 'SIGINT' });
     expect(first.outputs.failure_reason).toBe('cancelled');
     expect(first.stdout).toMatch(/Checkpoint \d+ saved \(cancelled\)/);
     expect(summary()).toMatch(/Checkpoints: \*\*at turn boundaries\*\*/);
-    const marksAtCancel = await ws.marks();
-    const second = await rerun(api, jobInputs);
+    const marksAtCancel = await setup.ws.marks();
+    const second = await rerun(setup.api, jobInputs);
     // The conversation goes on after everything that finished before the cancel; only a tool call
     // the cancel cut off (its result never recorded) may run again.
     expect(second.resumedAt).toBeGreaterThanOrEqual(marksAtCancel.length);
-    const marks = await ws.marks();
+    const marks = await setup.ws.marks();
     expect([...new Set(marks)].sort()).toEqual(ALL_STEPS);
     expect(marks.length).toBeLessThanOrEqual(STEPS + 1);
     // The re-run's summary tells the lineage's story: the cancelled job attempt's attempt, from the checkpoint, first.
@@ -72,9 +65,9 @@ describe.each(TEST_AGENTS)('a re-run of an interrupted $agent job', ({ agent, in
 
   it('checkpoints one long tool call mid-turn, and the resumed agent is told which call was cut off', async () => {
     // Step 2 runs for a while: the interval's checkpoint finds no turn boundary and is taken mid-tool.
-    api = await startModelApi({ script: { steps: STEPS, slowSteps: { 2: 8 } } });
+    await setup.startApi({ script: { steps: STEPS, slowSteps: { 2: 8 } } });
     const slowInputs = { ...jobInputs, checkpoint_interval: '1s' };
-    const run = startAction(ws, slowInputs, { env: agentTestEnv(ws, api.url), runAttempt: 1, runnerTemp: await freshRunner(ws, origin, 1) });
+    const run = startAction(setup.ws, slowInputs, { env: agentTestEnv(setup.ws, setup.api.url), runAttempt: 1, runnerTemp: await freshRunner(setup.ws, origin, 1) });
     if (!run.child.stdout || run.child.pid === undefined) throw new Error('no action process');
     const log = await waitForOutput(run.child.stdout, (text) => /Checkpoint \d+ saved \(interval\): .*; taken mid-turn during tool call \w+ \(toolu_step_2_/i.test(text));
     killTree(run.child.pid);
@@ -82,11 +75,11 @@ describe.each(TEST_AGENTS)('a re-run of an interrupted $agent job', ({ agent, in
     expect(log).toMatch(/waited \S+ for a turn boundary during tool call \w+: taking it mid-turn/);
     const callId = /taken mid-turn during tool call \w+ \((toolu_step_2_\w+)\)/.exec(log)?.[1] ?? '';
 
-    const second = await rerun(api, jobInputs);
+    const second = await rerun(setup.api, jobInputs);
     expect(second.firstRequest).toContain(`(id ${callId}) was still running`);
     expect(second.firstRequest).toContain('its outputs may be partial');
     // The cut-off call ran again from its start; every finished step exactly once.
-    const marks = await ws.marks();
+    const marks = await setup.ws.marks();
     expect(marks.filter((mark) => /^step-\d+$/.test(mark))).toEqual(ALL_STEPS);
     expect(marks.filter((mark) => mark === 'step-2-started')).toHaveLength(2);
   }, 180_000);
@@ -104,14 +97,14 @@ describe('without the API proxy', () => {
   };
 
   it('keeps the agent state first, says so in the log and the summary, and loses no step', async () => {
-    api = await startModelApi({ script: { steps: STEPS } });
-    const first = await interruptedRun(ws, jobInputs, { env: agentTestEnv(ws, api.url), runnerTemp: await freshRunner(ws, origin, 1), step: 3, signal: 'SIGKILL' });
+    await setup.startApi({ script: { steps: STEPS } });
+    const first = await interruptedRun(setup.ws, jobInputs, { env: agentTestEnv(setup.ws, setup.api.url), runnerTemp: await freshRunner(setup.ws, origin, 1), step: 3, signal: 'SIGKILL' });
     expect(first.stdout).toMatch(/Checkpoints are taken agent state first \(no API proxy/);
     expect(first.stdout).toMatch(/Checkpoint \d+ saved \(after agent turns\): .*; agent state copied first$/m);
-    const second = await rerun(api, jobInputs);
+    const second = await rerun(setup.api, jobInputs);
     expect(summary()).toMatch(/Checkpoints: \*\*agent state first\*\* \(no API proxy: after a restore a step may run again\)/);
     // A step may run again in this mode; none is lost.
-    expect([...new Set(await ws.marks())].sort()).toEqual(ALL_STEPS);
+    expect([...new Set(await setup.ws.marks())].sort()).toEqual(ALL_STEPS);
     // Only checkpoints taken while the agent was not running (after the restore, the last one) are at a boundary.
     expect(second.stdout).not.toMatch(/saved \((after agent turns|interval)\): .*; taken at a turn boundary$/m);
   });

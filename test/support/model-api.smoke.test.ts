@@ -7,16 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli as runCliProcess, type CliEvent, type CliRun } from './run-cli.js';
+import { CLAUDE, OPENCODE } from './run-action.js';
 import { startModelApi } from './model-api.js';
 import type { Fault, ModelApi } from './model-api.js';
 import { openCodeEnv, writeOpenCodeConfig } from './opencode-config.js';
 
-const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
-const OPENCODE = fileURLToPath(new URL('../../node_modules/.bin/opencode', import.meta.url));
 const RUN_TIMEOUT_MS = 60_000;
 
 type Event = CliEvent;

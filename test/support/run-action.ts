@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { claudeAgent } from '../../src/agents/claude-agent.js';
+import { openCodeAgent } from '../../src/agents/opencode-agent.js';
 import type { Workspace } from './workspace.js';
 
 /** The project's root, found upwards from this module (it also runs bundled from node_modules/.cache). */
@@ -18,8 +20,9 @@ function findRepoRoot(start: string): string {
 
 export const REPO_ROOT = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const BIN = path.join(REPO_ROOT, 'node_modules', '.bin');
-export const CLAUDE = path.join(BIN, 'claude');
-export const OPENCODE = path.join(BIN, 'opencode');
+/** The real CLIs the tests run: each agent's pinned package, a dev dependency (a unit test keeps the two equal). */
+export const CLAUDE = path.join(BIN, claudeAgent.executableName);
+export const OPENCODE = path.join(BIN, openCodeAgent.executableName);
 
 export interface ActionRun {
   readonly child: ChildProcess;

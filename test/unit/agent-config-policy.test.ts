@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSessionData, isWorkTreeAgentConfig } from '../../src/checkpoint/agent-config-policy.js';
+import { claudeAgent } from '../../src/agents/claude-agent.js';
+import { openCodeAgent } from '../../src/agents/opencode-agent.js';
 
 const SESSION = '1973dc98-97f4-46e8-bafc-b5d93726213e';
 
@@ -32,7 +34,7 @@ describe('isSessionData: what of the agent state a checkpoint carries', () => {
     ['projects/-tmp-repo/settings.json', false],
     ['projects/-tmp-repo/notes.sh', false],
     ['projects/../settings.json', false],
-  ])('claude %s: %s', (rel, expected) => expect(isSessionData('claude', rel)).toBe(expected));
+  ])('claude %s: %s', (rel, expected) => expect(isSessionData(claudeAgent, rel)).toBe(expected));
 
   it.each([
     ['opencode', true],
@@ -46,7 +48,7 @@ describe('isSessionData: what of the agent state a checkpoint carries', () => {
     ['opencode/bin/tool', false],
     ['opencode/storage.db', false],
     ['projects/-tmp-repo/x.jsonl', false],
-  ])('opencode %s: %s', (rel, expected) => expect(isSessionData('opencode', rel)).toBe(expected));
+  ])('opencode %s: %s', (rel, expected) => expect(isSessionData(openCodeAgent, rel)).toBe(expected));
 });
 
 describe('isWorkTreeAgentConfig: what a restore holds back in the work tree', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ClaudeAdapter } from '../../src/agents/claude.js';
-import { OpenCodeAdapter } from '../../src/agents/opencode.js';
+import { claudeAgent } from '../../src/agents/claude-agent.js';
+import { openCodeAgent } from '../../src/agents/opencode-agent.js';
 import { childEnvironment } from '../../src/runner/child-env.js';
 import { readSettings, type InputName } from '../../src/settings/settings.js';
 
@@ -10,7 +10,7 @@ const request = { mode: 'fresh' as const, prompt: 'p', sessionId: 's' };
 
 /** The environment Claude Code would get, as the attempt builds it. */
 function claudeEnv(inputs: Partial<Record<InputName, string>>, base: NodeJS.ProcessEnv, apiBaseUrl: string | undefined = 'http://127.0.0.1:1'): Record<string, string> {
-  const launch = new ClaudeAdapter({ settings: settings(inputs), apiBaseUrl }).launch(request);
+  const launch = claudeAgent.createAdapter({ settings: settings(inputs), apiBaseUrl }).launch(request);
   return childEnvironment(base, launch.env, launch.envDefaults, launch.envAtLeast);
 }
 
@@ -27,6 +27,6 @@ describe('the request bound of an agent behind an outage hold', () => {
   });
 
   it('has nothing to raise for OpenCode, which waits on pings', () => {
-    expect(new OpenCodeAdapter({ settings: settings({ agent: 'opencode' }), apiBaseUrl: 'http://127.0.0.1:1' }).launch(request).envAtLeast).toBeUndefined();
+    expect(openCodeAgent.createAdapter({ settings: settings({ agent: 'opencode' }), apiBaseUrl: 'http://127.0.0.1:1' }).launch(request).envAtLeast).toBeUndefined();
   });
 });

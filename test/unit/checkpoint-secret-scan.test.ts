@@ -30,6 +30,29 @@ describe('SecretScanner', () => {
     expect(none.found).toBe(false);
   });
 
+  it('finds a needle whose start lies in bytes carried over as clean', () => {
+    for (let cut = 1; cut < SECRET.length; cut++) {
+      const scanner = new SecretScanner(secretNeedles([SECRET]));
+      scanner.carry(Buffer.from(`${'x'.repeat(50)}${SECRET.slice(0, cut)}`));
+      expect(scanner.found).toBe(false);
+      scanner.update(Buffer.from(`${SECRET.slice(cut)}zz`));
+      expect(scanner.found).toBe(true);
+    }
+    // Short pieces on both sides of the seam.
+    const scanner = new SecretScanner(secretNeedles([SECRET]));
+    scanner.update(Buffer.from('sk-'));
+    scanner.carry(Buffer.from('ant-'));
+    scanner.update(Buffer.from('0123456789'));
+    expect(scanner.found).toBe(true);
+  });
+
+  it('does not report a needle carried over whole (those bytes were scanned before)', () => {
+    const scanner = new SecretScanner(secretNeedles([SECRET]));
+    scanner.carry(Buffer.from(`a ${SECRET} b`));
+    scanner.update(Buffer.from('clean'));
+    expect(scanner.found).toBe(false);
+  });
+
   it('checks whole buffers and strings', () => {
     expect(containsSecret(`a ${SECRET} b`, secretNeedles([SECRET]))).toBe(true);
     expect(containsSecret(Buffer.from('nothing'), secretNeedles([SECRET]))).toBe(false);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holdBackAgentConfig, putBackPlan, type HeldFile } from '../../src/checkpoint/config-hold-back.js';
+import { claudeAgent } from '../../src/agents/claude-agent.js';
 
 const file = (text: string, mode = 0o644): HeldFile => ({ kind: 'file', content: Buffer.from(text), mode });
 
@@ -59,7 +60,7 @@ describe('holdBackAgentConfig on a real checkout', () => {
     execFileSync('git', ['init', '-q', repo]);
     writeFileSync(path.join(repo, '.mcp.json'), '{"mcpServers":{}}\n');
     writeFileSync(path.join(state, '.claude.json'), '{"prepared":true}\n');
-    const held = await holdBackAgentConfig({ workspace: repo, workingDirectory: repo, agentStateDir: state, agent: 'claude', allowWorkTreeConfig: false });
+    const held = await holdBackAgentConfig({ workspace: repo, workingDirectory: repo, agentStateDir: state, agent: claudeAgent, allowWorkTreeConfig: false });
 
     // What a planted checkpoint would restore.
     mkdirSync(path.join(repo, '.claude', 'hooks'), { recursive: true });

@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { globMatcher } from '../../src/checkpoint/safe-paths.js';
-import { claudeProjectName, defaultStateDir, isGuardSessionData, sessionStoreRoot, stateExclude } from '../../src/guard/agent-home.js';
+import { defaultStateDir, isGuardSessionData, sessionStoreRoot, stateExclude } from '../../src/guard/agent-home.js';
 import { guardUpstreams } from '../../src/guard/daemon-services.js';
 import { guardVerdict } from '../../src/guard/verdict.js';
 import { INPUT_DEFAULTS } from '../../src/settings/settings.js';
+import { claudeAgent, claudeProjectName } from '../../src/agents/claude-agent.js';
+import { openCodeAgent } from '../../src/agents/opencode-agent.js';
 
 const guardAction = z
   .object({
@@ -31,31 +33,31 @@ describe('guard/action.yml', () => {
 
 describe('where the guarded agent keeps its sessions', () => {
   it('is the default location, moved only by the variables the agent itself reads', () => {
-    expect(defaultStateDir('claude', {}, '/home/runner')).toBe('/home/runner/.claude');
-    expect(defaultStateDir('claude', { CLAUDE_CONFIG_DIR: '/cfg' }, '/home/runner')).toBe('/cfg');
-    expect(defaultStateDir('opencode', {}, '/home/runner')).toBe('/home/runner/.local/share/opencode');
-    expect(defaultStateDir('opencode', { XDG_DATA_HOME: '/data' }, '/home/runner')).toBe('/data/opencode');
+    expect(defaultStateDir(claudeAgent, {}, '/home/runner')).toBe('/home/runner/.claude');
+    expect(defaultStateDir(claudeAgent, { CLAUDE_CONFIG_DIR: '/cfg' }, '/home/runner')).toBe('/cfg');
+    expect(defaultStateDir(openCodeAgent, {}, '/home/runner')).toBe('/home/runner/.local/share/opencode');
+    expect(defaultStateDir(openCodeAgent, { XDG_DATA_HOME: '/data' }, '/home/runner')).toBe('/data/opencode');
     expect(claudeProjectName('/home/runner/work/my.repo/my_repo')).toBe('-home-runner-work-my-repo-my-repo');
   });
 
   it("leaves the agent's own configuration out of checkpoints, and keeps its sessions", () => {
-    const excluded = (agent: 'claude' | 'opencode', rel: string): boolean => stateExclude(agent).some((pattern) => globMatcher(pattern)(rel));
-    for (const rel of ['settings.json', 'settings.local.json', 'hooks', 'plugins', 'agents', 'commands', 'CLAUDE.md']) expect(excluded('claude', rel), rel).toBe(true);
-    for (const rel of ['projects', 'projects/-repo/abc.jsonl', 'projects/-repo/settings.json', 'todos', 'session-env', 'file-history']) expect(excluded('claude', rel), rel).toBe(false);
-    for (const rel of ['snapshot', 'bin', 'log']) expect(excluded('opencode', rel), rel).toBe(true);
-    for (const rel of ['opencode.db', 'opencode.db-wal', 'storage']) expect(excluded('opencode', rel), rel).toBe(false);
+    const excluded = (agent: typeof claudeAgent | typeof openCodeAgent, rel: string): boolean => stateExclude(agent).some((pattern) => globMatcher(pattern)(rel));
+    for (const rel of ['settings.json', 'settings.local.json', 'hooks', 'plugins', 'agents', 'commands', 'CLAUDE.md']) expect(excluded(claudeAgent, rel), rel).toBe(true);
+    for (const rel of ['projects', 'projects/-repo/abc.jsonl', 'projects/-repo/settings.json', 'todos', 'session-env', 'file-history']) expect(excluded(claudeAgent, rel), rel).toBe(false);
+    for (const rel of ['snapshot', 'bin', 'log']) expect(excluded(openCodeAgent, rel), rel).toBe(true);
+    for (const rel of ['opencode.db', 'opencode.db-wal', 'storage']) expect(excluded(openCodeAgent, rel), rel).toBe(false);
   });
 
   it("takes session data relative to the folder the guard saves, which for OpenCode is its own folder, not the data home", () => {
-    for (const rel of ['opencode.db', 'opencode.db-wal', 'opencode.db-shm', 'storage', 'storage/session/x.json']) expect(isGuardSessionData('opencode', rel), rel).toBe(true);
-    for (const rel of ['snapshot/abc/HEAD', 'auth.json', 'log/opencode.log', 'opencode/opencode.db']) expect(isGuardSessionData('opencode', rel), rel).toBe(false);
-    for (const rel of ['projects', 'projects/-repo/abc.jsonl']) expect(isGuardSessionData('claude', rel), rel).toBe(true);
-    expect(isGuardSessionData('claude', 'settings.json')).toBe(false);
+    for (const rel of ['opencode.db', 'opencode.db-wal', 'opencode.db-shm', 'storage', 'storage/session/x.json']) expect(isGuardSessionData(openCodeAgent, rel), rel).toBe(true);
+    for (const rel of ['snapshot/abc/HEAD', 'auth.json', 'log/opencode.log', 'opencode/opencode.db']) expect(isGuardSessionData(openCodeAgent, rel), rel).toBe(false);
+    for (const rel of ['projects', 'projects/-repo/abc.jsonl']) expect(isGuardSessionData(claudeAgent, rel), rel).toBe(true);
+    expect(isGuardSessionData(claudeAgent, 'settings.json')).toBe(false);
   });
 
   it("points the turn gate's store reader where the agent writes: Claude's config folder, OpenCode's data home", () => {
-    expect(sessionStoreRoot('claude', '/home/runner/.claude')).toBe('/home/runner/.claude');
-    expect(sessionStoreRoot('opencode', defaultStateDir('opencode', { XDG_DATA_HOME: '/data' }, '/home/runner'))).toBe('/data');
+    expect(sessionStoreRoot(claudeAgent, '/home/runner/.claude')).toBe('/home/runner/.claude');
+    expect(sessionStoreRoot(openCodeAgent, defaultStateDir(openCodeAgent, { XDG_DATA_HOME: '/data' }, '/home/runner'))).toBe('/data');
   });
 });
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { isSessionIdOf } from '../../src/agents/session-id.js';
 import type { CheckpointManifest } from '../../src/checkpoint/manifest.js';
 import { branchRunPrompt, rerunResumePrompt } from '../../src/checkpoint/resume-prompt.js';
+import { claudeAgent } from '../../src/agents/claude-agent.js';
+import { openCodeAgent } from '../../src/agents/opencode-agent.js';
 
 const manifest = (omitted: string | null): CheckpointManifest => ({
   schemaVersion: 2,
@@ -38,9 +40,9 @@ describe('resume prompts', () => {
   });
 
   it('resumes only session ids in the agent format', () => {
-    expect(isSessionIdOf('claude', '1973dc98-97f4-46e8-bafc-b5d93726213e')).toBe(true);
-    expect(isSessionIdOf('claude', '--settings=/tmp/x.json')).toBe(false);
-    expect(isSessionIdOf('opencode', 'ses_df2729cf9ffeNJdKicv0ulAI80')).toBe(true);
-    expect(isSessionIdOf('opencode', 'ses_../../x')).toBe(false);
+    expect(isSessionIdOf(claudeAgent, '1973dc98-97f4-46e8-bafc-b5d93726213e')).toBe(true);
+    expect(isSessionIdOf(claudeAgent, '--settings=/tmp/x.json')).toBe(false);
+    expect(isSessionIdOf(openCodeAgent, 'ses_df2729cf9ffeNJdKicv0ulAI80')).toBe(true);
+    expect(isSessionIdOf(openCodeAgent, 'ses_../../x')).toBe(false);
   });
 });

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { loadActionsSdk } from '../../load-actions-sdk.js';
 import type { Log } from '../../report/log.js';
-import { MAX_SEQUENCE } from '../lineage.js';
+import { parseSequenceLabel } from '../lineage.js';
 import { MANIFEST_FILE, OBJECTS_DIR, zodProblem } from '../manifest.js';
 import { OBJECT_ID } from '../object-codec.js';
 import { ObjectFolder } from '../object-folder.js';
@@ -75,12 +75,17 @@ export function packKey(lineage: Lineage, ids: readonly string[]): string {
   return `${packPrefix(lineage)}${createHash('sha256').update([...ids].sort().join('\n')).digest('hex').slice(0, 32)}`;
 }
 
+/** A manifest entry's key back to its lineage hash and sequence; undefined for a pack's key and anything else. */
+export function parseCacheKey(key: string): { hash: string; sequence: number } | undefined {
+  if (!key.startsWith(CACHE_KEY_PREFIX)) return undefined;
+  const match = /^([0-9a-f]{16})-m-(\d+)$/.exec(key.slice(CACHE_KEY_PREFIX.length));
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  const sequence = parseSequenceLabel(match[2]);
+  return sequence === undefined ? undefined : { hash: match[1], sequence };
+}
+
 function sequenceOf(key: string, prefix: string): number | undefined {
-  if (!key.startsWith(prefix)) return undefined;
-  const rest = key.slice(prefix.length);
-  if (!/^\d{6,}$/.test(rest)) return undefined;
-  const sequence = Number(rest);
-  return Number.isSafeInteger(sequence) && sequence <= MAX_SEQUENCE ? sequence : undefined;
+  return key.startsWith(prefix) ? parseCacheKey(key)?.sequence : undefined;
 }
 
 /** Which pack entry holds each object of a checkpoint (object id -> pack key). */

@@ -17,7 +17,7 @@ import type { ArtifactClient, FindOptions } from '@actions/artifact';
 import { loadActionsSdk } from '../../load-actions-sdk.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import type { StoreLog } from './actions-cache.js';
-import { MAX_SEQUENCE } from '../lineage.js';
+import { parseSequenceLabel } from '../lineage.js';
 import { formatSequence } from './lineage-key.js';
 
 export interface ArtifactStoreOptions {
@@ -54,15 +54,23 @@ export function artifactName(checkpointId: string, attempt: number, sequence: nu
   return `${artifactNamePrefix(checkpointId)}${attempt}-${formatSequence(sequence)}`;
 }
 
-function parseName(name: string, prefix: string): { attempt: number; sequence: number } | undefined {
-  if (!name.startsWith(prefix)) return undefined;
-  // Exact shape after the prefix, so the id `x` never claims the artifacts of the id `x-a1`.
-  const match = /^(\d+)-(\d{6,})$/.exec(name.slice(prefix.length));
-  if (!match) return undefined;
-  const sequence = Number(match[2]);
+/**
+ * An artifact name back to its run attempt and sequence; with `checkpointId`, only a name of that id
+ * (an exact shape after its prefix, so the id `x` never claims the artifacts of the id `x-a1`).
+ */
+export function parseArtifactName(name: string, checkpointId?: string): { attempt: number; sequence: number } | undefined {
+  let match: RegExpExecArray | null;
+  if (checkpointId === undefined) {
+    match = /^durable-agent-.+-a(\d{1,9})-(\d+)$/.exec(name);
+  } else {
+    const prefix = artifactNamePrefix(checkpointId);
+    match = name.startsWith(prefix) ? /^(\d{1,9})-(\d+)$/.exec(name.slice(prefix.length)) : null;
+  }
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  const attempt = Number(match[1]);
   // An absurd sequence (junk, or planted) is not a checkpoint: taking it would push later saves out of range.
-  if (!Number.isSafeInteger(sequence) || sequence > MAX_SEQUENCE) return undefined;
-  return { attempt: Number(match[1]), sequence };
+  const sequence = parseSequenceLabel(match[2]);
+  return attempt >= 1 && sequence !== undefined ? { attempt, sequence } : undefined;
 }
 
 function describe(error: unknown): string {
@@ -130,7 +138,6 @@ export class ArtifactStore implements Store {
   }
 
   async list(lineage: Lineage): Promise<CheckpointRef[]> {
-    const prefix = artifactNamePrefix(lineage.checkpointId);
     const findBy = this.#findBy(lineage);
     let artifacts;
     try {
@@ -140,7 +147,7 @@ export class ArtifactStore implements Store {
     }
     const refs: CheckpointRef[] = [];
     for (const artifact of artifacts) {
-      const parsed = parseName(artifact.name, prefix);
+      const parsed = parseArtifactName(artifact.name, lineage.checkpointId);
       if (parsed === undefined) continue;
       this.#known.set(artifact.name, { id: artifact.id, digest: artifact.digest });
       refs.push({

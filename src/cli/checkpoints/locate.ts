@@ -7,7 +7,6 @@ import {
   CheckpointRejected,
   LocalStore,
   MANIFEST_FILE,
-  formatSequence,
   lineageHash,
   parseManifest,
   readValidManifest,
@@ -39,7 +38,7 @@ export async function locate(ctx: Context, key: string): Promise<Located> {
   switch (parsed.kind) {
     case 'local': {
       const store = ctx.localStore();
-      const folder = path.join(store.root, parsed.hash, formatSequence(parsed.sequence));
+      const folder = store.folderOf(parsed.key);
       const described = await describeCheckpointFolder(folder, parsed.key, parsed.sequence);
       if (described === undefined) throw new CommandFailed(`no checkpoint ${parsed.key} in ${storeWhere(store)}`);
       return { ref: described.ref, store, folder };
@@ -73,7 +72,7 @@ export async function locate(ctx: Context, key: string): Promise<Located> {
       }
       const what = parsed.kind === 'latest' ? 'no checkpoint' : `no checkpoint with sequence ${parsed.sequence}`;
       if (found === undefined) throw new CommandFailed(`${what} of lineage ${describeLineage(lineage)} in ${stores.map(storeWhere).join(' or ')}`);
-      const folder = found.store instanceof LocalStore ? path.join(found.store.root, ...found.ref.key.split('/')) : undefined;
+      const folder = found.store instanceof LocalStore ? found.store.folderOf(found.ref.key) : undefined;
       return { ...found, folder };
     }
   }
