@@ -165,6 +165,11 @@ export class CheckpointScheduler {
     this.debounce = undefined;
   }
 
+  /** Resolves once every save queued so far has ended, so a caller may remove what saves read. */
+  async whenIdle(): Promise<void> {
+    await this.chain;
+  }
+
   /** After an agent turn or tool result: a save once the minimum gap has passed, if something changed. */
   onProgress(): void {
     if (this.takeRequest()) {
