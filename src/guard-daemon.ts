@@ -2,5 +2,5 @@ import { runDaemon } from './guard/daemon.js';
 
 /** The guard's daemon, started detached by its main step. Importing this module does nothing. */
 export async function run(): Promise<void> {
-  await runDaemon();
+  await runDaemon(process.env);
 }

@@ -6,5 +6,5 @@ import { runAction } from './action/run-action.js';
  * Never rejects: every failure ends as a failed step with a clear message.
  */
 export async function run(): Promise<void> {
-  await runAction();
+  await runAction(process.env);
 }

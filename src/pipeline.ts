@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { AgentAdapter } from './agents/adapter.js';
 import { createAdapter } from './agents/create-adapter.js';
 import { isSessionIdOf } from './agents/session-id.js';
@@ -7,6 +6,7 @@ import { ensurePrivateFolder } from './private-folder.js';
 import { locateCli } from './agents/locate-cli.js';
 import { ExecutionFile } from './report/execution-file.js';
 import { redactingLog, type Log } from './report/log.js';
+import type { RunContext } from './run-context.js';
 import { createRedactor, knownSecrets } from './settings/known-secrets.js';
 import { runAttempt, type AttemptRecord } from './runner/attempt.js';
 import type { FailureReason } from './runner/classify.js';
@@ -70,6 +70,9 @@ export interface CheckpointState extends RunSnapshot {
 export interface PipelineOptions {
   readonly settings: Settings;
   readonly log: Log;
+  /** The job this runs in, read from the environment by the entry point. */
+  readonly run: RunContext;
+  /** The environment the agent starts from; read here only for its secrets and provider variables. */
   readonly env: NodeJS.ProcessEnv;
   readonly signal?: AbortSignal | undefined;
   /** Look for the agent CLI on PATH before installing it. */
@@ -80,13 +83,13 @@ export interface PipelineOptions {
 
 async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{ executable: string; executionFile: ExecutionFile }> {
   const { settings, log } = options;
-  await ensurePrivateFolder(settings.homeDir);
+  await ensurePrivateFolder(settings.home.root);
   const location = await locateCli(
     adapter.agent,
     {
       explicitPath: settings.cliPath,
       version: settings.cliVersion,
-      toolsDir: path.join(settings.homeDir, 'tools'),
+      toolsDir: settings.home.tools,
       searchPath: options.searchPath ?? true,
     },
     log,
@@ -94,7 +97,7 @@ async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{
   log.info(`Agent: ${adapter.agent.label} (${location.executable}, from ${location.source})`);
   await adapter.prepare();
   log.info(`Agent state folder: ${adapter.stateDir}`);
-  const executionFile = await ExecutionFile.open(path.join(settings.homeDir, 'execution.ndjson'), { redact: createRedactor(knownSecrets(settings, options.env)) });
+  const executionFile = await ExecutionFile.open(settings.home.executionFile, { redact: createRedactor(knownSecrets(settings, options.env)) });
   log.info(`Execution file: ${executionFile.path}`);
   const { retry } = settings;
   log.info(
@@ -144,7 +147,7 @@ async function startProxy(options: PipelineOptions, beforeForward: TurnGate['bef
     log,
     signal: options.signal,
     beforeForward,
-    hold: { retryTimeMs: settings.apiProxy.retryTimeMs, pingIntervalMs: pingIntervalFrom(options.env.DURABLE_AGENT_HOLD_PING_MS) },
+    hold: { retryTimeMs: settings.apiProxy.retryTimeMs, pingIntervalMs: pingIntervalFrom(options.run.holdPingMs) },
   });
   const holds = settings.apiProxy.retryTimeMs > 0 ? `, then holds a streaming request up to ${settings.apiProxy.retryTimeMs} ms in all` : ', no outage hold';
   log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${settings.apiProxy.attempts} tries per request, waits up to ${settings.apiProxy.maxDelayMs} ms${holds})`);
@@ -212,7 +215,7 @@ async function openCheckpoints(
   ledger: RunLedger,
 ): Promise<Pick<AgentRun, 'job' | 'turns'>> {
   const { settings, log } = options;
-  const job = await log.group('Checkpoints', () => openJobCheckpoints({ settings, adapter, env: options.env, log, restore: true, runState: () => ledger.snapshot() }));
+  const job = await log.group('Checkpoints', () => openJobCheckpoints({ settings, adapter, run: options.run, env: options.env, log, restore: true, runState: () => ledger.snapshot() }));
   if (job?.restored) ledger.continueFrom(earlierRun(job.restored.manifest));
   const turns = job
     ? new TurnCheckpoints({
@@ -332,9 +335,9 @@ function runResult(run: AgentRun, loop: RetryLoopResult, conclusion: Conclusion)
 
 async function runAgent(options: PipelineOptions, proxy: ApiProxy | undefined, gate: { current: TurnGate | undefined }): Promise<RunResult> {
   const { settings, log } = options;
-  const adapter = createAdapter({ settings, apiBaseUrl: proxy?.url });
+  const adapter = createAdapter({ settings, apiBaseUrl: proxy?.url, jobBaseUrl: options.env.ANTHROPIC_BASE_URL });
   const { executable, executionFile } = await log.group('Set up', () => setUp(adapter, options));
-  const jobAttempt = Number(options.env.GITHUB_RUN_ATTEMPT ?? '1') || 1;
+  const jobAttempt = options.run.runAttempt;
   const ledger = new RunLedger(settings.budget);
   const { job, turns } = await openCheckpoints(options, adapter, proxy, gate, ledger);
   const runId = randomUUID();

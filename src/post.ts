@@ -5,5 +5,5 @@ import { runPost } from './action/run-post.js';
  * (src/index-post.ts calls it). Never rejects: a post step must not fail the job.
  */
 export async function run(): Promise<void> {
-  await runPost();
+  await runPost(process.env);
 }

@@ -1,5 +1,3 @@
-import os from 'node:os';
-import path from 'node:path';
 import * as core from '@actions/core';
 import { createAdapter } from '../agents/create-adapter.js';
 import { agentNamed } from '../agents/registry.js';
@@ -17,6 +15,8 @@ import { knownSecrets } from '../settings/known-secrets.js';
 import { hideInputsFromEnviron } from './hide-inputs.js';
 import { actionsStateProvider, saveCheckpointState, saveHomeDir, saveMainFinished, saveMainStarted } from './main-state.js';
 import { readSettings, SettingsError, type InputName, type Settings } from '../settings/settings.js';
+import { actionSettingsContext, readRunContext } from '../run-context.js';
+import { errorMessage } from '../error-message.js';
 
 function setOutputs(result: RunResult): void {
   for (const [name, value] of Object.entries(runOutputs(result))) core.setOutput(name, value);
@@ -28,13 +28,13 @@ function setOutputs(result: RunResult): void {
  * failure when --json-schema was given and no structured output came back.
  */
 async function setDropInOutputs(settings: Settings, result: RunResult): Promise<string | undefined> {
-  const arrayFile = path.join(path.dirname(settings.homeDir), 'claude-execution-output.json');
+  const arrayFile = settings.home.executionArray;
   let messages: Record<string, unknown>[] = [];
   try {
     messages = await writeExecutionArray(result.executionFile, arrayFile);
     core.setOutput(Outputs.executionFile, arrayFile);
   } catch (error) {
-    core.warning(`Could not write the execution file: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`Could not write the execution file: ${errorMessage(error)}`);
   }
   const agent = agentNamed(settings.agent);
   if (agent.stateDirOutput !== undefined) core.setOutput(agent.stateDirOutput, createAdapter({ settings, apiBaseUrl: undefined }).stateDir);
@@ -63,12 +63,13 @@ async function writeSummary(agent: string, result: RunResult): Promise<void> {
     });
     await core.summary.addRaw(markdown).write();
   } catch (error) {
-    core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`Could not write the job summary: ${errorMessage(error)}`);
   }
 }
 
-/** The action's main step. Never throws: every failure ends as a failed step with a clear message. */
-export async function runAction(): Promise<void> {
+/** The action's main step, in the job whose environment is `env`. Never throws: every failure ends as a failed step with a clear message. */
+export async function runAction(env: NodeJS.ProcessEnv): Promise<void> {
+  const run = readRunContext(env);
   const state = actionsStateProvider();
   saveMainStarted(state);
   const controller = new AbortController();
@@ -81,26 +82,22 @@ export async function runAction(): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     if (core.getInput('mode') === 'watchdog') {
-      await runWatchdogAction(controller.signal);
+      await runWatchdogAction(run, controller.signal);
       return;
     }
-    const foreign = foreignInputs(process.env);
+    const foreign = foreignInputs(env);
     for (const warning of foreign.warnings) core.warning(warning);
     if (foreign.errors.length > 0) throw new SettingsError(foreign.errors.join('\n'));
-    const settings = readSettings((name: InputName) => core.getInput(name), {
-      baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-      tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
-      job: process.env.GITHUB_JOB,
-      workspace: process.env.GITHUB_WORKSPACE,
-    });
-    for (const secret of knownSecrets(settings, process.env)) core.setSecret(secret);
+    const settings = readSettings((name: InputName) => core.getInput(name), actionSettingsContext(run));
+    for (const secret of knownSecrets(settings, env)) core.setSecret(secret);
     hideInputsFromEnviron();
-    saveHomeDir(state, settings.homeDir);
+    saveHomeDir(state, settings.home.root);
 
     const result = await runPipeline({
       settings,
       log: actionsLog(),
-      env: process.env,
+      run,
+      env,
       signal: controller.signal,
       onCheckpoint: (checkpoint) => saveCheckpointState(state, checkpoint),
     });
@@ -119,7 +116,7 @@ export async function runAction(): Promise<void> {
       core.setOutput(Outputs.conclusion, 'failure');
       core.setOutput(Outputs.failureReason, 'invalid_input');
     }
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(errorMessage(error));
   } finally {
     saveMainFinished(state);
     process.off('SIGINT', onSignal);

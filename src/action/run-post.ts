@@ -1,4 +1,3 @@
-import os from 'node:os';
 import * as core from '@actions/core';
 import { createAdapter } from '../agents/create-adapter.js';
 import { openJobCheckpoints } from '../checkpoint/job.js';
@@ -6,13 +5,15 @@ import { actionsLog } from '../report/log.js';
 import { hideInputsFromEnviron } from './hide-inputs.js';
 import { actionsStateProvider, loadMainState } from './main-state.js';
 import { readSettings, type InputName } from '../settings/settings.js';
+import { actionSettingsContext, readRunContext } from '../run-context.js';
+import { errorMessage } from '../error-message.js';
 
 /**
  * The post step runs after failure, cancellation and timeouts. When main did not finish (killed
  * by `timeout-minutes` or a crash), it takes the last checkpoint from what main left in
  * GITHUB_STATE. It never fails the job.
  */
-export async function runPost(): Promise<void> {
+export async function runPost(env: NodeJS.ProcessEnv): Promise<void> {
   try {
     const main = loadMainState(actionsStateProvider());
     if (!main.started) {
@@ -29,18 +30,15 @@ export async function runPost(): Promise<void> {
       return;
     }
     await core.group('Final checkpoint (main did not finish)', async () => {
-      const settings = readSettings((name: InputName) => core.getInput(name), {
-        baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-        tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
-        job: process.env.GITHUB_JOB,
-        workspace: process.env.GITHUB_WORKSPACE,
-      });
+      const run = readRunContext(env);
+      const settings = readSettings((name: InputName) => core.getInput(name), actionSettingsContext(run));
       hideInputsFromEnviron();
       const adapter = createAdapter({ settings, apiBaseUrl: undefined });
       const job = await openJobCheckpoints({
         settings,
         adapter,
-        env: process.env,
+        run,
+        env,
         log: actionsLog(),
         restore: false,
         baseCommit: saved.baseCommit,
@@ -52,6 +50,6 @@ export async function runPost(): Promise<void> {
       await job.scheduler.save('post step: main did not finish', { force: true, final: true });
     });
   } catch (error) {
-    core.warning(`post step: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`post step: ${errorMessage(error)}`);
   }
 }

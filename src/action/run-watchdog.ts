@@ -1,19 +1,21 @@
 import * as core from '@actions/core';
 import { Outputs } from '../names.js';
+import type { RunContext } from '../run-context.js';
 import type { InputName } from '../settings/settings.js';
 import { readWatchdogSettings } from '../settings/watchdog-settings.js';
 import { watchdogFromSettings } from '../watchdog/run-from-settings.js';
 import type { WatchdogResult } from '../watchdog/watchdog.js';
+import { errorMessage } from '../error-message.js';
 
 /**
  * `mode: watchdog`: decides whether to re-run the failed jobs of the run that triggered this
  * workflow. Never throws: `decision` and `reason` are set on every path, so a later step testing
  * `decision` never reads an empty string; `error` (bad input, GitHub failing) also fails the step.
  */
-export async function runWatchdogAction(signal: AbortSignal): Promise<void> {
+export async function runWatchdogAction(run: RunContext, signal: AbortSignal): Promise<void> {
   let result: WatchdogResult;
   try {
-    const settings = readWatchdogSettings((name: InputName) => core.getInput(name), process.env);
+    const settings = readWatchdogSettings((name: InputName) => core.getInput(name), run);
     core.setSecret(settings.token);
     result = await watchdogFromSettings(
       settings,
@@ -22,7 +24,7 @@ export async function runWatchdogAction(signal: AbortSignal): Promise<void> {
       (run, body) => core.group(`Watchdog: run ${run.runId}${run.workflowName ? ` of ${run.workflowName}` : ''}`, body),
     );
   } catch (error) {
-    result = { decision: 'error', reason: error instanceof Error ? error.message : String(error), jobs: [] };
+    result = { decision: 'error', reason: errorMessage(error), jobs: [] };
   }
   core.setOutput(Outputs.decision, result.decision);
   core.setOutput(Outputs.reason, result.reason);

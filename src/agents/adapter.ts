@@ -38,4 +38,6 @@ export interface AdapterContext {
   readonly settings: Settings;
   /** Base URL of the Messages API the agent must call (the retry proxy, or the upstream). */
   readonly apiBaseUrl: string | undefined;
+  /** The job's own ANTHROPIC_BASE_URL, for an agent whose config must name the API when no proxy stands in between. */
+  readonly jobBaseUrl?: string | undefined;
 }

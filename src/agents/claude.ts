@@ -145,7 +145,7 @@ export class ClaudeAdapter implements AgentAdapter {
     private readonly context: AdapterContext,
     readonly agent: AgentDescription,
   ) {
-    this.stateDir = path.join(context.settings.homeDir, 'claude-config');
+    this.stateDir = context.settings.home.claudeConfig;
   }
 
   /** Whether its requests go through our proxy with outage holds on. */

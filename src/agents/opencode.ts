@@ -161,11 +161,11 @@ export class OpenCodeAdapter implements AgentAdapter {
     private readonly context: AdapterContext,
     readonly agent: AgentDescription,
   ) {
-    const root = path.join(context.settings.homeDir, 'opencode');
-    this.stateDir = path.join(root, 'data');
-    this.configHome = path.join(root, 'config');
-    this.cacheHome = path.join(root, 'cache');
-    this.stateHome = path.join(root, 'state');
+    const folders = context.settings.home.opencode;
+    this.stateDir = folders.data;
+    this.configHome = folders.config;
+    this.cacheHome = folders.cache;
+    this.stateHome = folders.state;
   }
 
   private get configFile(): string {
@@ -176,7 +176,7 @@ export class OpenCodeAdapter implements AgentAdapter {
     await mkdir(this.stateDir, { recursive: true });
     await mkdir(path.dirname(this.configFile), { recursive: true });
     await mkdir(this.cacheHome, { recursive: true });
-    const baseUrl = this.context.apiBaseUrl ?? process.env.ANTHROPIC_BASE_URL ?? DEFAULT_ANTHROPIC_URL;
+    const baseUrl = this.context.apiBaseUrl ?? this.context.jobBaseUrl ?? DEFAULT_ANTHROPIC_URL;
     const model = this.context.settings.model ?? OPENCODE_DEFAULT_MODEL;
     await writeFile(this.configFile, JSON.stringify(openCodeConfig({ baseUrl, model }), null, 2) + '\n');
   }

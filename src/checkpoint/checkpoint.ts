@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdtemp, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes } from '../report/summary.js';
+import { formatBytes } from '../format.js';
 import type { AttemptEntry } from '../runner/attempt-entry.js';
 import { anyAgentSessionData, listAgentState, withoutBrokenDatabases, type AgentStateFilter } from './agent-state.js';
 import { loadBundleChain, mayExtend, nextChain, saveBundleChain, type BundleChain, type BundleLink } from './bundle-chain.js';
@@ -46,6 +46,7 @@ import {
   workTreeRoot,
   type WorkspaceOutcome,
 } from './workspace-snapshot.js';
+import { errorMessage } from '../error-message.js';
 
 export type Consistency = CheckpointManifest['consistency'];
 
@@ -463,7 +464,7 @@ export async function restoreCheckpoint(options: RestoreCheckpointOptions): Prom
     progress.finish('failed; undoing');
     for (const file of created.reverse()) await rm(file, { recursive: true, force: true }).catch(() => undefined);
     await rollbackCheckout(before);
-    const reason = error instanceof CheckpointRejected ? error.reason : (error as Error).message;
+    const reason = error instanceof CheckpointRejected ? error.reason : errorMessage(error);
     throw new CheckpointRejected(error instanceof CheckpointRejected ? error.kind : 'restore-failed', `${reason}; the checkout was reset to ${before.head.slice(0, 12)}`);
   }
 }
@@ -491,7 +492,7 @@ async function readCheckedManifest(dir: string, lineage: Lineage, options: { sig
     if (info.size > 64 * 1024 * 1024) throw new Error(`${info.size} bytes is more than a manifest holds`);
     text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');
   } catch (error) {
-    throw new CheckpointRejected('manifest', `manifest.json cannot be read: ${(error as Error).message}`);
+    throw new CheckpointRejected('manifest', `manifest.json cannot be read: ${errorMessage(error)}`);
   }
   const parsed = parseManifest(text);
   if (!parsed.ok) throw new CheckpointRejected('manifest', parsed.reason);
@@ -545,7 +546,7 @@ export async function restoreLatest(store: Store, lineage: Lineage, options: Res
   try {
     refs = await store.list(lineage);
   } catch (error) {
-    options.warn(`cannot list checkpoints in the ${store.name} store: ${(error as Error).message}`);
+    options.warn(`cannot list checkpoints in the ${store.name} store: ${errorMessage(error)}`);
     return undefined;
   }
   for (const ref of refs) {
@@ -556,7 +557,7 @@ export async function restoreLatest(store: Store, lineage: Lineage, options: Res
       return { ...result, ref };
     } catch (error) {
       const what = `checkpoint ${ref.key} (sequence ${ref.sequence}, ${ref.store} store)`;
-      options.warn(error instanceof CheckpointRejected ? `refused ${what}: ${error.reason}` : `could not restore ${what}: ${(error as Error).message}`);
+      options.warn(error instanceof CheckpointRejected ? `refused ${what}: ${error.reason}` : `could not restore ${what}: ${errorMessage(error)}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -35,7 +35,8 @@ export function run(file: string, args: readonly string[], options: RunOptions =
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...args], {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      // Without one, the child inherits this process's environment.
+      env: options.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -74,7 +75,11 @@ const GIT_LOCATION_VARIABLES = [
   'GIT_PREFIX',
 ];
 
-/** The environment for our git commands: the process's, minus repository overrides, plus `extra`. */
+/**
+ * The environment for our git commands: the process's, minus repository overrides, plus `extra`.
+ * Like the agent's child environment, this is what a child inherits, not a fact of the run: so it
+ * starts from this process's own environment rather than from the run context.
+ */
 export function gitEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of GIT_LOCATION_VARIABLES) env[name] = undefined;

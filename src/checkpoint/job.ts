@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import type { Log } from '../report/log.js';
+import type { RunContext } from '../run-context.js';
 import type { RunSnapshot } from '../runner/run-ledger.js';
 import { knownSecrets } from '../settings/known-secrets.js';
 import type { Settings } from '../settings/settings.js';
@@ -18,6 +19,7 @@ import { parseCheckpointPaths, patternsWithoutMatches } from './safe-paths.js';
 import { CheckpointScheduler } from './scheduler.js';
 import { createStoreSet } from './store-set.js';
 import type { Lineage } from './store.js';
+import { errorMessage } from '../error-message.js';
 
 /** What the agent's environment gets so an experiment can take part in checkpoints. */
 export interface CheckpointHooks {
@@ -51,14 +53,14 @@ export async function warnUnmatchedCheckpointPaths(job: Pick<JobCheckpoints, 'wo
 }
 
 export function checkpointHooks(settings: Settings): CheckpointHooks {
-  return { extraDir: path.join(settings.homeDir, 'checkpoint-dir'), requestFile: path.join(settings.homeDir, 'checkpoint-request') };
+  return { extraDir: settings.home.checkpointDir, requestFile: settings.home.checkpointRequest };
 }
 
 /** The event payload GITHUB_EVENT_PATH names, or undefined when there is none or it cannot be read. */
-function readEventPayload(env: NodeJS.ProcessEnv): unknown {
-  if (!env.GITHUB_EVENT_PATH) return undefined;
+function readEventPayload(eventPath: string | undefined): unknown {
+  if (!eventPath) return undefined;
   try {
-    return JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
+    return JSON.parse(readFileSync(eventPath, 'utf8'));
   } catch {
     return undefined;
   }
@@ -68,16 +70,16 @@ function readEventPayload(env: NodeJS.ProcessEnv): unknown {
  * The lineage a re-run resumes: this run's, or with resume_from=branch, the branch's across runs
  * of the same trust class (a pull request's never meets a push's, nor another pull request's).
  */
-export function lineageFor(settings: Settings, env: NodeJS.ProcessEnv, workspace: string): Lineage {
-  const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || 'local';
-  const trust = trustClass(env.GITHUB_EVENT_NAME, readEventPayload(env));
+export function lineageFor(settings: Settings, run: RunContext, workspace: string): Lineage {
+  const branch = run.branch ?? 'local';
+  const trust = trustClass(run.eventName, readEventPayload(run.eventPath));
   return {
-    repository: env.GITHUB_REPOSITORY ?? `local:${workspace}`,
-    workflow: env.GITHUB_WORKFLOW ?? 'local',
-    job: env.GITHUB_JOB ?? 'local',
+    repository: run.repository ?? `local:${workspace}`,
+    workflow: run.workflow ?? 'local',
+    job: run.job ?? 'local',
     checkpointId: settings.checkpoint.id,
     // Run ids are unique to one run (and so to one event); a branch is not.
-    runId: settings.checkpoint.resumeFrom === 'branch' ? `branch:${trust === 'local' || trust === 'trusted' ? '' : `${trust}:`}${branch}` : (env.GITHUB_RUN_ID ?? 'local'),
+    runId: settings.checkpoint.resumeFrom === 'branch' ? `branch:${trust === 'local' || trust === 'trusted' ? '' : `${trust}:`}${branch}` : (run.runId ?? 'local'),
   };
 }
 
@@ -97,6 +99,8 @@ export interface OpenOptions {
   readonly settings: Settings;
   /** Whose session the checkpoints hold, and the folder it lives in. */
   readonly adapter: Pick<AgentAdapter, 'agent' | 'stateDir'>;
+  readonly run: RunContext;
+  /** The job's environment, for the secrets it holds (never stored). */
   readonly env: NodeJS.ProcessEnv;
   readonly log: Log;
   /** Paths of the agent's folder left out of checkpoints; by default OpenCode's own git snapshots. */
@@ -121,7 +125,7 @@ export interface OpenOptions {
  * a git checkout (said in the log).
  */
 export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheckpoints | undefined> {
-  const { settings, adapter, env, log } = options;
+  const { settings, adapter, run, env, log } = options;
   if (settings.checkpoint.store === 'none') {
     log.info('Checkpoints are off (checkpoint_store: none).');
     return undefined;
@@ -132,15 +136,15 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
     workspace = (await git(settings.workingDirectory, ['rev-parse', '--show-toplevel'])).trim();
     baseCommit = options.baseCommit ?? (await git(workspace, ['rev-parse', 'HEAD'])).trim();
   } catch (error) {
-    log.warning(`Checkpoints need a git checkout with at least one commit; ${settings.workingDirectory} is not one, so none are taken. ${(error as Error).message}`);
+    log.warning(`Checkpoints need a git checkout with at least one commit; ${settings.workingDirectory} is not one, so none are taken. ${errorMessage(error)}`);
     return undefined;
   }
-  const lineage = lineageFor(settings, env, workspace);
-  const stores = createStoreSet(settings, env, log, lineage);
+  const lineage = lineageFor(settings, run, workspace);
+  const stores = createStoreSet(settings, run, log, lineage);
   const hooks = checkpointHooks(settings);
-  await ensurePrivateFolder(settings.homeDir);
+  await ensurePrivateFolder(settings.home.root);
   await mkdir(hooks.extraDir, { recursive: true, mode: 0o700 });
-  const staging = path.join(settings.homeDir, 'staging');
+  const staging = settings.home.staging;
   // Staging holds copies of transcripts and outputs on their way into a checkpoint.
   await ensurePrivateFolder(staging);
   const checkpointPaths = pathsFromRoot(settings.checkpoint.paths, workspace, settings.workingDirectory);
@@ -208,7 +212,7 @@ export async function openJobCheckpoints(options: OpenOptions): Promise<JobCheck
       checkpointPaths,
       secrets: knownSecrets(settings, env),
       signingKey: settings.secrets.checkpointSigningKey,
-      runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? '1') || 1,
+      runAttempt: run.runAttempt,
       log,
     },
     { startSequence: highest + 1, intervalMs: settings.checkpoint.intervalMs, minGapMs: settings.checkpoint.minGapMs, requestFile: hooks.requestFile },

@@ -1,6 +1,7 @@
 // manifest.json: what a checkpoint holds and how to check it. Pure: schema and helpers only.
 import path from 'node:path';
 import { z } from 'zod';
+import { errorMessage } from '../error-message.js';
 import { attemptHistorySchema } from '../runner/attempt-entry.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -130,7 +131,7 @@ export function parseManifest(text: string): ParsedManifest {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: `manifest.json is not JSON (${(error as Error).message})` };
+    return { ok: false, reason: `manifest.json is not JSON (${errorMessage(error)})` };
   }
   const result = manifestSchema.safeParse(data);
   if (result.success) return { ok: true, manifest: result.data };

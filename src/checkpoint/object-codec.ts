@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { errorMessage } from '../error-message.js';
 
 const zstdCompress = promisify(zlib.zstdCompress);
 const zstdDecompress = promisify(zlib.zstdDecompress);
@@ -95,7 +96,7 @@ export async function decodeObject(bytes: Buffer, maxSize: number): Promise<Buff
     try {
       return await zstdDecompress(bytes.subarray(1), { chunkSize: Math.min(MAX_STEP, maxSize), maxOutputLength: maxSize });
     } catch (error) {
-      throw new Error(`object does not decode: ${(error as Error).message}`, { cause: error });
+      throw new Error(`object does not decode: ${errorMessage(error)}`, { cause: error });
     }
   }
   throw new Error(`unknown object encoding ${String(tag)}`);

@@ -1,7 +1,6 @@
 // Progress lines for long saves and restores: nothing for a quick one; past a few seconds a start
 // line, then a line about every 10 s, and an end line.
-import { formatBytes } from '../report/summary.js';
-import { formatDuration } from '../settings/duration.js';
+import { formatBytes, formatDuration } from '../format.js';
 
 export type ProgressLog = (line: string) => void;
 

@@ -3,13 +3,13 @@ import { rm } from 'node:fs/promises';
 import type { Log } from '../report/log.js';
 import type { RunSnapshot } from '../runner/run-ledger.js';
 import type { SummaryCheckpoint } from '../report/summary.js';
-import { formatBytes } from '../report/summary.js';
-import { formatDuration } from '../settings/duration.js';
+import { formatBytes, formatDuration } from '../format.js';
 import { createCheckpoint } from './checkpoint.js';
 import { checkWorkspaceState } from './fingerprint.js';
 import type { CheckpointRef, Lineage } from './store.js';
 import type { StoreSet } from './store-set.js';
 import type { Consistency, ToolCall } from './turn-boundary-policy.js';
+import { errorMessage } from '../error-message.js';
 
 export interface CheckpointContext {
   readonly stores: StoreSet;
@@ -298,7 +298,7 @@ export class CheckpointScheduler {
         await rm(created.dir, { recursive: true, force: true });
       }
     } catch (error) {
-      context.log.warning(`Checkpoint (${reason}) failed; the run goes on. ${(error as Error).message}`);
+      context.log.warning(`Checkpoint (${reason}) failed; the run goes on. ${errorMessage(error)}`);
       return undefined;
     }
   }

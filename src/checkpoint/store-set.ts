@@ -1,12 +1,14 @@
 import os from 'node:os';
-import path from 'node:path';
+import { cacheStagingDir } from '../home-layout.js';
 import type { Log } from '../report/log.js';
+import type { RunContext } from '../run-context.js';
 import type { Settings } from '../settings/settings.js';
 import { LocalStore } from './local-store.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from './store.js';
 import { ActionsCacheStore } from './stores/actions-cache.js';
 import { ArtifactStore } from './stores/artifact.js';
 import { lineageHash } from './stores/lineage-key.js';
+import { errorMessage } from '../error-message.js';
 
 interface Member {
   readonly store: Store;
@@ -38,7 +40,7 @@ export class StoreSet {
       try {
         saved.push(await member.store.save(request));
       } catch (error) {
-        this.log.warning(`Checkpoint ${request.sequence} was not saved to the ${member.store.name} store; the run goes on. ${(error as Error).message}`);
+        this.log.warning(`Checkpoint ${request.sequence} was not saved to the ${member.store.name} store; the run goes on. ${errorMessage(error)}`);
       }
     }
     return saved;
@@ -64,23 +66,21 @@ export class StoreSet {
         const deleted = await member.store.prune(lineage, keep);
         if (deleted > 0) this.log.info(`Deleted ${deleted} old checkpoint(s) from the ${member.store.name} store (keeping ${keep}).`);
       } catch (error) {
-        this.log.warning(`Could not prune old checkpoints in the ${member.store.name} store: ${(error as Error).message}`);
+        this.log.warning(`Could not prune old checkpoints in the ${member.store.name} store: ${errorMessage(error)}`);
       }
     }
   }
 }
 
-export function createStoreSet(settings: Settings, env: NodeJS.ProcessEnv, log: Log, lineage: Lineage): StoreSet {
+export function createStoreSet(settings: Settings, run: RunContext, log: Log, lineage: Lineage): StoreSet {
   const { checkpoint } = settings;
-  const token = settings.secrets.githubToken ?? env.GITHUB_TOKEN;
+  const token = settings.secrets.githubToken ?? run.token;
   const cache = (): Member => ({
-    // The path is part of the cache entry's version, so the re-run's runner must use the very same
-    // one: not RUNNER_TEMP (another runner may have another), but a folder named after the lineage.
-    store: new ActionsCacheStore({ stagingDir: path.join(os.tmpdir(), `durable-agent-cache-${lineageHash(lineage)}`), log, ...(token ? { token } : {}) }),
+    store: new ActionsCacheStore({ stagingDir: cacheStagingDir(os.tmpdir(), lineageHash(lineage)), log, run, ...(token ? { token } : {}) }),
     saves: 'every',
   });
   const artifact = (saves: Member['saves']): Member => ({
-    store: new ArtifactStore({ log, retentionDays: checkpoint.retentionDays, ...(token ? { token } : {}) }),
+    store: new ArtifactStore({ log, run, retentionDays: checkpoint.retentionDays, ...(token ? { token } : {}) }),
     saves,
   });
   switch (checkpoint.store) {

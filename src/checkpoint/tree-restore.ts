@@ -10,13 +10,14 @@ import type { ObjectFolder } from './object-folder.js';
 import type { Progress } from './progress.js';
 import { archiveEntriesProblem, entryComponents } from './safe-paths.js';
 import type { TarEntry } from './tar-entry.js';
+import { errorMessage } from '../error-message.js';
 
 export async function loadTree(objects: ObjectFolder, id: string, label: string): Promise<FileTree> {
   let data: unknown;
   try {
     data = JSON.parse((await decodeObject(await objects.read(id), MAX_TREE_SIZE)).toString('utf8'));
   } catch (error) {
-    throw new CheckpointRejected('integrity', `the ${label} listing cannot be read: ${(error as Error).message}`);
+    throw new CheckpointRejected('integrity', `the ${label} listing cannot be read: ${errorMessage(error)}`);
   }
   const parsed = fileTreeSchema.safeParse(data);
   if (!parsed.success) throw new CheckpointRejected('manifest', `the ${label} listing is invalid: ${zodProblem(parsed.error)}`);

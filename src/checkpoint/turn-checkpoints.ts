@@ -7,8 +7,8 @@ import type { AgentEvent } from '../agents/events.js';
 import type { SessionStoreReader } from '../agents/session-store.js';
 import { createTurnGate, type TurnGate, type TurnRequest } from '../proxy/turn-gate.js';
 import type { Log } from '../report/log.js';
+import { formatDuration } from '../format.js';
 import type { RunLedger } from '../runner/run-ledger.js';
-import { formatDuration } from '../settings/duration.js';
 import type { CheckpointLabel, CheckpointScheduler, SaveOptions } from './scheduler.js';
 import type { CheckpointRef } from './store.js';
 import {

@@ -5,6 +5,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandIo } from './io.js';
+import type { RunContext } from '../run-context.js';
+import { errorMessage } from '../error-message.js';
 
 export const REQUEST_VARIABLE = 'DURABLE_AGENT_CHECKPOINT_REQUEST';
 
@@ -22,7 +24,7 @@ Options:
 Exit status: 0 when the request was made, 1 when the file could not be created, 2 for bad
 arguments or when $${REQUEST_VARIABLE} is not set (not running under durable-agent).`;
 
-export async function checkpointRequestCommand(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
+export async function checkpointRequestCommand(argv: readonly string[], run: Pick<RunContext, 'checkpointRequest'>, io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...argv], options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   if (values.help) {
     io.out(`${CHECKPOINT_HELP}\n`);
@@ -32,7 +34,7 @@ export async function checkpointRequestCommand(argv: readonly string[], env: Nod
     io.err(`durable-agent: checkpoint: unexpected argument '${positionals[0] ?? ''}' (it takes none)\n`);
     return 2;
   }
-  const file = env[REQUEST_VARIABLE];
+  const file = run.checkpointRequest;
   if (file === undefined || file.trim() === '') {
     io.err(`durable-agent: checkpoint: ${REQUEST_VARIABLE} is not set; run this from inside an agent that durable-agent started\n`);
     return 2;
@@ -47,7 +49,7 @@ export async function checkpointRequestCommand(argv: readonly string[], env: Nod
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // A missing folder means the run that set the variable has ended and removed its home.
-    const why = code === 'ENOENT' ? `the folder ${path.dirname(file)} does not exist (has the durable-agent run ended?)` : (error as Error).message;
+    const why = code === 'ENOENT' ? `the folder ${path.dirname(file)} does not exist (has the durable-agent run ended?)` : errorMessage(error);
     io.err(`durable-agent: checkpoint: cannot create ${file}: ${why}\n`);
     return 1;
   }

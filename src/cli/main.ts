@@ -1,3 +1,4 @@
+import { readRunContext } from '../run-context.js';
 import { SettingsError } from '../settings/settings.js';
 import { checkpointRequestCommand } from './checkpoint-request.js';
 import { checkpointsCommand } from './checkpoints/command.js';
@@ -23,16 +24,17 @@ durable-agent runs Claude Code or OpenCode so that transient API failures cost s
 
 export async function cliMain(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
+  const run = readRunContext(env);
   try {
     switch (command) {
       case 'run':
-        return await runCommand(rest, env, io);
+        return await runCommand(rest, run, env, io);
       case 'checkpoints':
-        return await checkpointsCommand(rest, env, io);
+        return await checkpointsCommand(rest, run, io);
       case 'checkpoint':
-        return await checkpointRequestCommand(rest, env, io);
+        return await checkpointRequestCommand(rest, run, io);
       case 'watchdog':
-        return await watchdogCommand(rest, env, io);
+        return await watchdogCommand(rest, run, io);
       // Asked for: the answer is the output (stdout, exit 0). Not asked for: a usage error (stderr, exit 2).
       case '-h':
       case '--help':

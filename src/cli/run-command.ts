@@ -2,7 +2,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AGENT_NAMES, AGENTS, type Agent } from '../agents/registry.js';
 import { runPipeline } from '../pipeline.js';
-import { defaultHome } from './home.js';
+import { cliHome } from '../home-layout.js';
+import type { RunContext } from '../run-context.js';
 import type { CommandIo } from './io.js';
 import { terminalLog } from '../report/log.js';
 import { runOutputs } from '../report/run-outputs.js';
@@ -96,7 +97,7 @@ Secrets come from the environment: ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, G
 Arguments after -- go to the agent CLI as they are.
 Exit status: 0 when the agent succeeded, 1 when it failed, 2 for bad arguments.`;
 
-export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
+export async function runCommand(argv: readonly string[], run: RunContext, env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
   const options = Object.fromEntries(FLAG_INPUTS.map((name) => [flagName(name), { type: 'string' as const }]));
   const { values: parsed, positionals } = parseArgs({
     args: [...argv],
@@ -114,7 +115,7 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     return typeof value === 'string' ? value : undefined;
   };
   const workingDirectory = path.resolve(flag('working-directory') ?? '.');
-  const home = flag('home') ?? defaultHome(workingDirectory);
+  const home = flag('home') ?? cliHome(workingDirectory, run.user);
   const settings = readSettings(
     (name) => {
       const fromEnv = SECRET_FROM_ENV[name];
@@ -128,7 +129,7 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
       if (agentArgs && positionals.length > 0) return [given ?? '', ...positionals.map(quoteWord)].join(' ');
       return given;
     },
-    { baseDir: process.cwd(), tempDir: home, job: env.GITHUB_JOB },
+    { baseDir: process.cwd(), tempDir: home, job: run.job },
   );
 
   const log = terminalLog();
@@ -137,7 +138,7 @@ export async function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await runPipeline({ settings, log, env, signal: controller.signal });
+    const result = await runPipeline({ settings, log, run, env, signal: controller.signal });
     const lines = Object.entries(runOutputs(result)).map(([name, value]) => `${name}=${value}`);
     io.out(`${lines.join('\n')}\n`);
     if (result.conclusion === 'failure') log.error(`${result.failureReason}: ${result.failureMessage}`);

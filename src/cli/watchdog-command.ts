@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { CommandIo } from './io.js';
+import type { RunContext } from '../run-context.js';
 import { readWatchdogSettings } from '../settings/watchdog-settings.js';
 import { SettingsError, type InputName } from '../settings/settings.js';
 import { watchdogFromSettings } from '../watchdog/run-from-settings.js';
 import type { WatchdogResult } from '../watchdog/watchdog.js';
+import { errorMessage } from '../error-message.js';
 
 export const WATCHDOG_HELP = `Usage: durable-agent watchdog [--run-id ID] [options]
 
@@ -26,7 +28,7 @@ The token comes from GITHUB_TOKEN (actions: write, checks: read); the API from G
 Prints decision=… and reason=… (decision is rerun, skip or error); exits 0 for rerun and skip,
 1 when it could not decide or act (GitHub failing, a missing permission), 2 on bad arguments.`;
 
-export async function watchdogCommand(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
+export async function watchdogCommand(argv: readonly string[], run: RunContext, io: CommandIo): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -59,7 +61,7 @@ export async function watchdogCommand(argv: readonly string[], env: NodeJS.Proce
   let result: WatchdogResult;
   let exitCode = 1;
   try {
-    const settings = readWatchdogSettings((name) => flags[name], { ...env, ...(values.repository ? { GITHUB_REPOSITORY: values.repository } : {}) });
+    const settings = readWatchdogSettings((name) => flags[name], values.repository ? { ...run, repository: values.repository } : run);
     result = await watchdogFromSettings(
       settings,
       { info: (message) => io.err(`${message}\n`), warning: (message) => io.err(`warning: ${message}\n`) },
@@ -68,7 +70,7 @@ export async function watchdogCommand(argv: readonly string[], env: NodeJS.Proce
   } catch (error) {
     // A bad input is a usage error; anything else (an unreadable event, ...) is the watchdog failing.
     if (error instanceof SettingsError) exitCode = 2;
-    result = { decision: 'error', reason: error instanceof Error ? error.message : String(error), jobs: [] };
+    result = { decision: 'error', reason: errorMessage(error), jobs: [] };
   } finally {
     process.off('SIGINT', onSignal);
   }

@@ -12,6 +12,7 @@ import { startApiProxy, type ApiProxy, type ProxyStats } from '../proxy/api-prox
 import { pingIntervalFrom } from '../proxy/hold-policy.js';
 import { emptyStats } from '../proxy/stats.js';
 import type { Log } from '../report/log.js';
+import type { RunContext } from '../run-context.js';
 import { earlierRun, RunLedger } from '../runner/run-ledger.js';
 import type { Settings } from '../settings/settings.js';
 import { findSession, isGuardSessionData, sessionStoreRoot, stateExclude } from './agent-home.js';
@@ -38,6 +39,8 @@ export interface GuardServices {
 export interface ServicesOptions {
   readonly settings: Settings;
   readonly stateDir: string;
+  readonly run: RunContext;
+  /** The job's environment: the agent's upstream URLs and the secrets it holds. */
   readonly env: NodeJS.ProcessEnv;
   readonly log: Log;
   readonly signal: AbortSignal;
@@ -72,12 +75,13 @@ function addStats(total: ProxyStats, part: ProxyStats): ProxyStats {
 }
 
 export async function startGuardServices(options: ServicesOptions): Promise<GuardServices> {
-  const { settings, log, env } = options;
+  const { settings, log, run, env } = options;
   const agent = agentNamed(settings.agent);
   const ledger = new RunLedger();
   const job = await openJobCheckpoints({
     settings,
     adapter: { agent, stateDir: options.stateDir },
+    run,
     env,
     log,
     restore: true,
@@ -125,7 +129,7 @@ export async function startGuardServices(options: ServicesOptions): Promise<Guar
         log,
         signal: options.signal,
         beforeForward: gate,
-        hold: { retryTimeMs: settings.apiProxy.retryTimeMs, pingIntervalMs: pingIntervalFrom(env.DURABLE_AGENT_HOLD_PING_MS) },
+        hold: { retryTimeMs: settings.apiProxy.retryTimeMs, pingIntervalMs: pingIntervalFrom(run.holdPingMs) },
       });
       log.info(`API retry proxy: ${proxy.url} → ${new URL(upstream).origin} (${variable})`);
       proxies.push({ variable, upstream, proxy });

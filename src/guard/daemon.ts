@@ -1,21 +1,24 @@
-import os from 'node:os';
 import * as core from '@actions/core';
 import { terminalLog } from '../report/log.js';
 import type { InputName } from '../settings/settings.js';
 import { agentNamed } from '../agents/registry.js';
+import { guardStatusFile } from '../home-layout.js';
+import { readRunContext } from '../run-context.js';
 import { defaultStateDir } from './agent-home.js';
 import { startGuardServices, type GuardServices } from './daemon-services.js';
-import { readGuardSettings, statusFileOf } from './guard-settings.js';
+import { guardContext, readGuardSettings } from './guard-settings.js';
 import { writeStatus, type GuardStatus } from './status.js';
+import { errorMessage } from '../error-message.js';
 
 /**
  * The guard's daemon: started detached by the guard's main step, it outlives that step and serves
  * the agent's steps of the job until the guard's post step sends SIGTERM. Its inputs and secrets
  * come through its environment (as the runner gave them to main); it writes no secret to disk.
  */
-export async function runDaemon(): Promise<void> {
-  const runnerTemp = process.env.RUNNER_TEMP ?? os.tmpdir();
-  const statusFile = process.env.DURABLE_GUARD_STATUS ?? statusFileOf(runnerTemp);
+export async function runDaemon(env: NodeJS.ProcessEnv): Promise<void> {
+  const run = readRunContext(env);
+  const context = guardContext(run);
+  const statusFile = run.guardStatusFile ?? guardStatusFile(context.runnerTemp);
   const log = terminalLog(process.stdout);
   const controller = new AbortController();
   let status: GuardStatus = { state: 'starting', pid: process.pid, baseUrls: {}, resumed: false, restoredFrom: '', checkpointMode: '', checkpoints: [], checkpointKey: '' };
@@ -52,7 +55,7 @@ export async function runDaemon(): Promise<void> {
       await services?.stop('guard post: end of the agent steps');
       status = { ...snapshot(), state: 'stopped' };
     } catch (error) {
-      status = { ...snapshot(), state: 'failed', message: (error as Error).message };
+      status = { ...snapshot(), state: 'failed', message: errorMessage(error) };
     }
     controller.abort();
     await writeStatus(statusFile, status);
@@ -63,14 +66,10 @@ export async function runDaemon(): Promise<void> {
 
   try {
     await writeStatus(statusFile, status);
-    const settings = readGuardSettings((name: InputName) => core.getInput(name), {
-      baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-      runnerTemp,
-      job: process.env.GITHUB_JOB,
-    });
-    const stateDir = defaultStateDir(agentNamed(settings.agent), process.env, os.homedir());
+    const settings = readGuardSettings((name: InputName) => core.getInput(name), context);
+    const stateDir = defaultStateDir(agentNamed(settings.agent), env, run.user.home);
     log.info(`Agent: ${settings.agent}, session store ${stateDir}`);
-    services = await startGuardServices({ settings, stateDir, env: process.env, log, signal: controller.signal });
+    services = await startGuardServices({ settings, stateDir, run, env, log, signal: controller.signal });
     const restored = services.job?.restored;
     const [first] = services.proxies;
     status = {
@@ -90,8 +89,8 @@ export async function runDaemon(): Promise<void> {
     }, 2000);
     await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
   } catch (error) {
-    log.error(`Guard daemon failed: ${(error as Error).message}`);
-    await writeStatus(statusFile, { ...status, state: 'failed', message: (error as Error).message });
+    log.error(`Guard daemon failed: ${errorMessage(error)}`);
+    await writeStatus(statusFile, { ...status, state: 'failed', message: errorMessage(error) });
     process.exit(1);
   }
 }

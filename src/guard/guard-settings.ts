@@ -1,4 +1,6 @@
-import path from 'node:path';
+import os from 'node:os';
+import { guardTempDir } from '../home-layout.js';
+import type { RunContext } from '../run-context.js';
 import { defaultCheckpointId, readSettings, type InputSource, type Settings } from '../settings/settings.js';
 
 export interface GuardContext {
@@ -27,15 +29,7 @@ export function readGuardSettings(source: InputSource, context: GuardContext): S
   );
 }
 
-/** The guard's own folder in RUNNER_TEMP: status file, daemon log, checkpoint staging. */
-export function guardTempDir(runnerTemp: string): string {
-  return path.join(runnerTemp, 'durable-agent-guard');
-}
-
-export function statusFileOf(runnerTemp: string): string {
-  return path.join(guardTempDir(runnerTemp), 'status.json');
-}
-
-export function daemonLogOf(runnerTemp: string): string {
-  return path.join(guardTempDir(runnerTemp), 'daemon.log');
+/** The guard's folders from the job's context: the workspace and RUNNER_TEMP, else the shell's folder and the OS temp folder. */
+export function guardContext(run: RunContext): GuardContext {
+  return { baseDir: run.workspace ?? process.cwd(), runnerTemp: run.runnerTemp ?? os.tmpdir(), job: run.job };
 }

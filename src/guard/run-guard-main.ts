@@ -2,16 +2,18 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import os from 'node:os';
 import * as core from '@actions/core';
 import { AGENTS, agentNamed } from '../agents/registry.js';
 import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { knownSecrets } from '../settings/known-secrets.js';
 import type { InputName } from '../settings/settings.js';
+import { guardDaemonLog, guardStatusFile, guardTempDir } from '../home-layout.js';
+import { readRunContext } from '../run-context.js';
+import { guardContext, readGuardSettings } from './guard-settings.js';
 import { resumeOutputs } from './agent-home.js';
-import { daemonLogOf, guardTempDir, readGuardSettings, statusFileOf } from './guard-settings.js';
 import { saveGuardState } from './state.js';
 import { readStatus, type GuardStatus } from './status.js';
+import { errorMessage } from '../error-message.js';
 
 export const GuardOutputs = {
   resumed: 'resumed',
@@ -37,20 +39,18 @@ async function waitForDaemon(statusFile: string, pid: number, exited: () => bool
 }
 
 /** The guard's main step: start the daemon (it restores and serves), then tell later steps where it is. */
-export async function runGuardMain(): Promise<void> {
+export async function runGuardMain(jobEnv: NodeJS.ProcessEnv): Promise<void> {
   try {
-    const runnerTemp = process.env.RUNNER_TEMP ?? os.tmpdir();
-    const settings = readGuardSettings((name: InputName) => core.getInput(name), {
-      baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-      runnerTemp,
-      job: process.env.GITHUB_JOB,
-    });
-    for (const secret of knownSecrets(settings, process.env)) core.setSecret(secret);
+    const run = readRunContext(jobEnv);
+    const context = guardContext(run);
+    const { runnerTemp } = context;
+    const settings = readGuardSettings((name: InputName) => core.getInput(name), context);
+    for (const secret of knownSecrets(settings, jobEnv)) core.setSecret(secret);
     await mkdir(guardTempDir(runnerTemp), { recursive: true });
-    const statusFile = statusFileOf(runnerTemp);
-    const logFile = daemonLogOf(runnerTemp);
+    const statusFile = guardStatusFile(runnerTemp);
+    const logFile = guardDaemonLog(runnerTemp);
 
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !RUNNER_FILES.includes(name)));
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(jobEnv).filter(([name]) => !RUNNER_FILES.includes(name)));
     env.DURABLE_GUARD_STATUS = statusFile;
     const out = openSync(logFile, 'a');
     const daemon = spawn(process.execPath, [path.join(import.meta.dirname, 'guard-daemon.js')], {
@@ -101,11 +101,11 @@ export async function runGuardMain(): Promise<void> {
     // give up on it first (a larger value the job set is kept).
     const requestTimeoutMs = agentRequestTimeoutMs(settings.apiProxy.retryTimeMs);
     const timeoutVariable = guarded.requestTimeoutVariable;
-    if (timeoutVariable !== undefined && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0 && !(Number(process.env[timeoutVariable]) >= requestTimeoutMs)) {
+    if (timeoutVariable !== undefined && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0 && !(Number(jobEnv[timeoutVariable]) >= requestTimeoutMs)) {
       core.exportVariable(timeoutVariable, String(requestTimeoutMs));
     }
     if (sessionId) core.info(`Restored session ${sessionId}: pass ${guarded.inputs.args} from this step's outputs to resume it.`);
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(errorMessage(error));
   }
 }

@@ -1,16 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { messagesOf } from '../report/execution-array.js';
 import { failureMarker } from '../report/failure-marker.js';
-import { checkpointFact, formatBytes } from '../report/summary.js';
-import { formatDuration } from '../settings/duration.js';
+import { formatBytes, formatDuration } from '../format.js';
+import { checkpointFact } from '../report/summary.js';
+import { claudeCodeActionExecutionFile } from '../home-layout.js';
+import { readRunContext } from '../run-context.js';
+import { guardContext } from './guard-settings.js';
 import { loadGuardState, type GuardState } from './state.js';
 import { readStatus, type GuardStatus } from './status.js';
 import { guardVerdict, type AgentResultEvidence } from './verdict.js';
+import { errorMessage } from '../error-message.js';
 
 /** Alive, not a zombie, and still our daemon (a pid can be reused once it is gone). */
 function isOurDaemon(pid: number): boolean {
@@ -76,7 +78,7 @@ const resultMessage = z.object({
 
 /** claude-code-action's final result, when it ran in this job and left its execution file. */
 function claudeCodeActionResult(runnerTemp: string): AgentResultEvidence | undefined {
-  const file = path.join(runnerTemp, 'claude-execution-output.json');
+  const file = claudeCodeActionExecutionFile(runnerTemp);
   if (!existsSync(file)) return undefined;
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
@@ -117,7 +119,7 @@ function summary(status: GuardStatus | undefined): string {
 }
 
 /** The guard's post step: final checkpoint, daemon stopped, summary, watchdog marker. Never fails the job. */
-export async function runGuardPost(): Promise<void> {
+export async function runGuardPost(env: NodeJS.ProcessEnv): Promise<void> {
   try {
     const state = loadGuardState();
     if (!state) {
@@ -132,16 +134,16 @@ export async function runGuardPost(): Promise<void> {
     try {
       await core.summary.addRaw(summary(status)).write();
     } catch (error) {
-      core.warning(`Could not write the job summary: ${(error as Error).message}`);
+      core.warning(`Could not write the job summary: ${errorMessage(error)}`);
     }
     const verdict = guardVerdict({
       jobStatus: core.getInput('job_status'),
-      agentResult: claudeCodeActionResult(process.env.RUNNER_TEMP ?? os.tmpdir()),
+      agentResult: claudeCodeActionResult(guardContext(readRunContext(env)).runnerTemp),
       proxy: status?.proxy,
     });
     // An annotation on the failed job is what the watchdog reads.
     if (verdict) core.error(`The agent step failed on the model API (${verdict.reason}) ${failureMarker(verdict.kind, verdict.reason)}`);
   } catch (error) {
-    core.warning(`guard post step: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`guard post step: ${errorMessage(error)}`);
   }
 }

@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import pRetry from 'p-retry';
+import { formatDuration } from '../format.js';
+import type { Log } from '../report/log.js';
 import { agentResponseHeaders, pathForLog, upstreamPath, upstreamRequestHeaders } from './headers.js';
 import { describeHoldEnd, isStreamingRequest, shouldHold } from './hold-policy.js';
 import type { HoldPolicy } from './hold-policy.js';
@@ -22,7 +24,6 @@ import {
   describeFailure,
   errorTypeOf,
   failureKey,
-  formatDuration,
   isLoopbackAddress,
   isRetryableStatus,
   parseRetryAfterMs,
@@ -38,11 +39,8 @@ export type { ProxyRetryPolicy } from './retry-decision.js';
 export type { HoldRecord, ProxyStats } from './stats.js';
 export type { HoldPolicy } from './hold-policy.js';
 
-export interface ProxyLog {
-  info(message: string): void;
-  warning(message: string): void;
-  debug(message: string): void;
-}
+/** What the proxy writes to: the run's log, narrowed. */
+export type ProxyLog = Pick<Log, 'info' | 'warning' | 'debug'>;
 
 export interface ApiProxy {
   /** `http://127.0.0.1:PORT`: what ANTHROPIC_BASE_URL becomes. */

@@ -8,7 +8,8 @@
  * at once: both CLIs wait on a stream of `ping` events for many minutes, and the upstream's real
  * answer can follow on the same stream once the outage is over.
  */
-import { apiErrorOf, backoffCeilingMs, isRetryableFailure } from './retry-decision.js';
+import { backoffCeilingMs } from '../backoff.js';
+import { apiErrorOf, isRetryableFailure } from './retry-decision.js';
 import type { PassOnReason, ProxyRetryPolicy, UpstreamFailureKind } from './retry-decision.js';
 
 export interface HoldPolicy {

@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { fatalAnswerEvent, gaveUpEvent, HOLD_RESPONSE_HEADERS, holdDelayMs, nextHoldStep, PING_EVENT, sseErrorEvent } from './hold-policy.js';
 import type { HoldEnd, HoldPolicy } from './hold-policy.js';
-import { formatDuration } from './retry-decision.js';
+import { formatDuration } from '../format.js';
 import type { UpstreamAnswer } from './upstream-client.js';
 import type { ProxyRetryPolicy, UpstreamFailureKind } from './retry-decision.js';
 

@@ -3,13 +3,12 @@
  * answers are worth another try, how long to wait, and when to stop retrying altogether.
  */
 import { z } from 'zod';
+import { backoffDelay, type Backoff } from '../backoff.js';
+import { formatDuration } from '../format.js';
 
-export interface ProxyRetryPolicy {
+export interface ProxyRetryPolicy extends Backoff {
   /** Total tries per request, >= 1. */
-  attempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-  factor: number;
+  readonly attempts: number;
 }
 
 /** What went wrong with one upstream try, before any byte of it reached the agent. */
@@ -50,12 +49,6 @@ export function describeFailure(failure: UpstreamFailureKind): string {
   }
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
-  return `${Math.round(ms / 1000)}s`;
-}
-
 function headerValue(value: string | string[] | undefined): string | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   const trimmed = text?.trim();
@@ -76,25 +69,6 @@ export function parseRetryAfterMs(headers: Record<string, string | string[] | un
   if (!/^[A-Za-z]/.test(after)) return undefined;
   const date = Date.parse(after);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
-}
-
-/** Upper bound of the jittered wait before retry number `retry` (1 for the first retry). */
-export function backoffCeilingMs(policy: ProxyRetryPolicy, retry: number): number {
-  return Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** Math.max(0, retry - 1));
-}
-
-/**
- * Full jitter over the exponential ceiling, so agents failing together do not come back together.
- * A server hint wins, capped by maxDelayMs so one header cannot park a request for an hour.
- */
-export function retryDelayMs(
-  policy: ProxyRetryPolicy,
-  retry: number,
-  hintMs: number | undefined,
-  random: () => number,
-): { delayMs: number; fromHint: boolean } {
-  if (hintMs !== undefined) return { delayMs: Math.min(policy.maxDelayMs, Math.max(0, hintMs)), fromHint: true };
-  return { delayMs: Math.round(random() * backoffCeilingMs(policy, retry)), fromHint: false };
 }
 
 /**
@@ -171,7 +145,7 @@ export function decideRetry(question: RetryQuestion): { decision: RetryDecision;
   if (question.waiting >= question.maxConcurrentRetries) return { decision: { retry: false, reason: 'busy' }, breaker };
   const gate = breakerAllowsRetry(breaker, question.now, question.policy.maxDelayMs);
   if (!gate.allowed) return { decision: { retry: false, reason: 'breaker-open' }, breaker: gate.state };
-  const { delayMs, fromHint } = retryDelayMs(question.policy, question.retry, question.hintMs, question.random);
+  const { delayMs, fromHint } = backoffDelay(question.policy, question.retry, question.hintMs, question.random);
   return { decision: { retry: true, delayMs, fromHint }, breaker: gate.state, ...(gate.change ? { change: gate.change } : {}) };
 }
 

@@ -63,7 +63,8 @@ class Connection {
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     if (url.protocol === 'https:') {
       const port = Number(url.port || 443);
-      // TLS sockets cannot read into given buffers; their reads are fresh buffers, never reused.
+      // `onread` is not among tls.connect's documented options (Node 24 passes it on, but the relay
+      // then broke off in a trial): TLS reads are fresh buffers, never reused.
       this.socket = tlsConnect({ host, port, servername: isIP(host) === 0 ? host : undefined, ALPNProtocols: ['http/1.1'] });
       this.socket.on('data', (chunk: Buffer) => this.#deliver(chunk, chunk.length, undefined));
     } else {

@@ -1,6 +1,6 @@
+import { formatBytes, formatDuration } from '../format.js';
 import type { AttemptEntry } from '../runner/attempt-entry.js';
 import type { RunTotals } from '../runner/conclusion.js';
-import { formatDuration } from '../settings/duration.js';
 
 export interface SummaryWait {
   readonly startedAt: Date;
@@ -60,18 +60,6 @@ function elide<T>(items: readonly T[]): { head: readonly T[]; skipped: number; t
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').slice(0, 300);
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit] ?? 'GiB'}`;
 }
 
 function time(date: Date | string): string {

@@ -1,5 +1,5 @@
 import type { AgentEvent } from '../agents/events.js';
-import { formatDuration } from '../settings/duration.js';
+import { formatDuration } from '../format.js';
 
 const MAX_TEXT = 2000;
 const MAX_TOOL_OUTPUT = 400;

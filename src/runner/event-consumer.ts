@@ -1,7 +1,7 @@
 import type { AgentEvent } from '../agents/events.js';
 import type { ExecutionFile } from '../report/execution-file.js';
 import type { Log } from '../report/log.js';
-import { formatBytes } from '../report/summary.js';
+import { formatBytes } from '../format.js';
 import { renderEvent } from '../report/transcript.js';
 import type { EvidenceCollector } from './evidence.js';
 import type { LineBatch } from './line-batcher.js';

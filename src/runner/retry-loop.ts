@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
 import type { Log } from '../report/log.js';
-import { formatDuration } from '../settings/duration.js';
+import { formatDuration } from '../format.js';
 import type { AttemptRecord } from './attempt.js';
 import type { LaunchPlan } from './next-launch.js';
 import { retryDelayMs, retryStep, type RetryPolicy } from './retry-policy.js';

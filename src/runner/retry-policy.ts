@@ -1,3 +1,4 @@
+import { backoffDelay } from '../backoff.js';
 import type { LaunchRequest } from '../agents/adapter.js';
 import type { ClassificationKind } from './classify.js';
 
@@ -17,16 +18,12 @@ export interface RetryPolicy {
 export const MIN_DELAY_MS = 100;
 
 /**
- * The wait before retry number `retry` (1 for the first retry): full jitter over the exponential
- * ceiling, so many runs failing together do not come back together. A server's retry-after hint
- * wins over the computed delay, capped by the maximum delay. Never zero: the same failure must not
- * loop without a pause.
+ * The wait before process retry number `retry` (1 for the first retry): the shared backoff (a
+ * server's retry-after hint wins), never below a floor: the same failure must not loop without a pause.
  */
 export function retryDelayMs(policy: RetryPolicy, retry: number, hintMs: number | undefined, random: () => number = Math.random): number {
   const floor = Math.max(MIN_DELAY_MS, Math.min(1000, policy.maxDelayMs, policy.initialDelayMs));
-  if (hintMs !== undefined && hintMs >= 0) return Math.max(floor, Math.min(policy.maxDelayMs, hintMs));
-  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoffFactor ** Math.max(0, retry - 1));
-  return Math.max(floor, Math.round(random() * ceiling));
+  return backoffDelay({ initialDelayMs: policy.initialDelayMs, maxDelayMs: policy.maxDelayMs, factor: policy.backoffFactor }, retry, hintMs, random, floor).delayMs;
 }
 
 /** What follows an attempt: nothing, the end of the run, or another attempt after a backoff wait or at once. */

@@ -63,6 +63,7 @@ export function scrubOwnEnviron(scrub: (name: string) => boolean): { scrubbed: s
     }
     return { scrubbed: ranges.map((range) => range.name) };
   } catch (error) {
-    return { problem: (error as Error).message };
+    // Not errorMessage(): this module imports nothing of ours, so a bare node process can load it (its test does).
+    return { problem: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { errorMessage } from '../error-message.js';
 
 const settingsObject = z.record(z.string(), z.unknown());
 
@@ -28,7 +29,7 @@ export function parseClaudeSettings(text: string, baseDir: string): ParsedClaude
     try {
       json = JSON.parse(content);
     } catch (error) {
-      return { ok: false, problem: `the file '${trimmed}' is not JSON (${(error as Error).message})` };
+      return { ok: false, problem: `the file '${trimmed}' is not JSON (${errorMessage(error)})` };
     }
   }
   const parsed = settingsObject.safeParse(json);

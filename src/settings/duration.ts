@@ -24,15 +24,3 @@ export function parseDuration(text: string): number | undefined {
   }
   return Number.isFinite(total) ? Math.round(total) : undefined;
 }
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${Number(seconds.toFixed(1))}s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
-  if (minutes < 60) return rest ? `${minutes}m${rest}s` : `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  const restMinutes = minutes - hours * 60;
-  return restMinutes ? `${hours}h${restMinutes}m` : `${hours}h`;
-}

@@ -8,8 +8,11 @@ import type { Provider } from '../agents/provider-route.js';
 import { AGENT_NAMES, AGENTS, agentNamed, type Agent, type AgentInputName, type AgentName } from '../agents/registry.js';
 import { parseClaudeSettings } from './claude-settings.js';
 import { parseCheckpointPaths } from '../checkpoint/safe-paths.js';
-import { formatDuration, MAX_TIMER_MS, parseDuration } from './duration.js';
+import { formatDuration } from '../format.js';
+import { MAX_TIMER_MS, parseDuration } from './duration.js';
 import { splitShellWords } from './shell-words.js';
+import { homeLayout, type HomeLayout } from '../home-layout.js';
+import { errorMessage } from '../error-message.js';
 
 export const CHECKPOINT_STORES = ['both', 'cache', 'artifact', 'local', 'none'] as const;
 export type CheckpointStoreChoice = (typeof CHECKPOINT_STORES)[number];
@@ -108,8 +111,8 @@ export interface Settings {
   readonly idleTimeoutMs: number;
   /** Grace between SIGTERM and SIGKILL; GitHub allows 7.5 s after its SIGINT, so stay below. */
   readonly killGraceMs: number;
-  /** Folder the action owns: the agent's state, the execution file, installed CLIs. */
-  readonly homeDir: string;
+  /** Folders the action owns (home.root, private): the agent's state, the execution file, installed CLIs. */
+  readonly home: HomeLayout;
   readonly retry: RetryPolicy;
   readonly retryOn: readonly RegExp[];
   readonly neverRetryOn: readonly RegExp[];
@@ -250,7 +253,7 @@ export const patterns = z.string().transform((value, ctx): RegExp[] => {
     try {
       result.push(new RegExp(line, 'i'));
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `'${line}' is not a valid regular expression (${(error as Error).message})` });
+      ctx.addIssue({ code: 'custom', message: `'${line}' is not a valid regular expression (${errorMessage(error)})` });
       return z.NEVER;
     }
   }
@@ -266,7 +269,7 @@ const shellWords = z.string().transform((value, ctx): string[] => {
   try {
     return splitShellWords(value);
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `'${value}' cannot be split into arguments: ${(error as Error).message}` });
+    ctx.addIssue({ code: 'custom', message: `'${value}' cannot be split into arguments: ${errorMessage(error)}` });
     return z.NEVER;
   }
 });
@@ -367,7 +370,8 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
   const input = parsed.data;
 
   const workingDirectory = path.resolve(context.baseDir, input.working_directory);
-  const checkpointDir = path.resolve(context.baseDir, input.checkpoint_dir ?? path.join(context.tempDir, 'durable-agent', 'checkpoints'));
+  const home = homeLayout(context.tempDir);
+  const checkpointDir = path.resolve(context.baseDir, input.checkpoint_dir ?? home.checkpoints);
   const placeProblems = placementProblems({ raw, workingDirectory, checkpointDir, workspace: context.workspace });
   if (placeProblems.length > 0) throw new SettingsError(placeProblems.join('\n'));
   const prompt = resolvePrompt(input.prompt, input.prompt_file, workingDirectory, context.startsAgent ?? true);
@@ -397,7 +401,7 @@ export function readSettings(source: InputSource, context: SettingsContext): Set
     attemptTimeoutMs: input.attempt_timeout,
     idleTimeoutMs: input.idle_timeout,
     killGraceMs: 5000,
-    homeDir: path.join(context.tempDir, 'durable-agent'),
+    home,
     retry: Object.freeze({
       maxAttempts: input.max_attempts,
       initialDelayMs: input.initial_delay,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import type { RunContext } from '../run-context.js';
 import { duration, formatIssues, githubToken, integer, optionalText, patterns, SettingsError, INPUT_DEFAULTS, type InputSource } from './settings.js';
 
 export interface WatchdogSettings {
@@ -37,21 +38,21 @@ const schema = z.object({
 const NAMES = ['github_token', 'max_run_attempts', 'rerun_delay', 'github_retry_time', 'rerun_on', 'watched_workflows', 'run_id'] as const;
 
 /** The watchdog mode's inputs (the agent's inputs do not apply to it). */
-export function readWatchdogSettings(source: InputSource, env: NodeJS.ProcessEnv): WatchdogSettings {
+export function readWatchdogSettings(source: InputSource, run: Pick<RunContext, 'token' | 'repository' | 'apiUrl' | 'eventPath'>): WatchdogSettings {
   const raw = Object.fromEntries(NAMES.map((name) => [name, source(name) || INPUT_DEFAULTS[name]])) as Record<(typeof NAMES)[number], string>;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new SettingsError(formatIssues(parsed.error, raw));
   const input = parsed.data;
-  const token = input.github_token ?? env.GITHUB_TOKEN;
+  const token = input.github_token ?? run.token;
   if (!token) throw new SettingsError('github_token: the watchdog needs a token with actions: write and checks: read (give secrets.GITHUB_TOKEN)');
-  const repository = env.GITHUB_REPOSITORY;
+  const repository = run.repository;
   if (!repository) throw new SettingsError('GITHUB_REPOSITORY is not set: the watchdog runs inside GitHub Actions (or set it to owner/name)');
   return Object.freeze({
     token,
-    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    apiUrl: run.apiUrl,
     repository,
     runId: input.run_id === undefined ? undefined : Number(input.run_id),
-    eventPath: env.GITHUB_EVENT_PATH,
+    eventPath: run.eventPath,
     maxRunAttempts: input.max_run_attempts,
     rerunDelayMs: input.rerun_delay,
     githubRetryTimeMs: input.github_retry_time,

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { errorMessage } from '../error-message.js';
 
 export interface WatchedRunRef {
   readonly runId: number;
@@ -65,7 +66,7 @@ export async function readWorkflowRunEvent(eventPath: string): Promise<WatchedRu
   try {
     text = await readFile(eventPath, 'utf8');
   } catch (error) {
-    throw new WatchdogEventError(`cannot read the event payload ${eventPath}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new WatchdogEventError(`cannot read the event payload ${eventPath}: ${errorMessage(error)}`, { cause: error });
   }
   let payload: unknown;
   try {
@@ -79,7 +80,7 @@ export async function readWorkflowRunEvent(eventPath: string): Promise<WatchedRu
 export interface ResolveWatchedRunOptions {
   /** An explicit run id wins over the event; the event file is then not read. */
   readonly runId?: number | undefined;
-  /** Usually `process.env.GITHUB_EVENT_PATH`. */
+  /** Usually the run context's eventPath (GITHUB_EVENT_PATH). */
   readonly eventPath?: string | undefined;
 }
 

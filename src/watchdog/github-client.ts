@@ -8,8 +8,8 @@
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { z } from 'zod';
+import { formatDuration } from '../format.js';
 import { loadActionsSdk, type ActionsSdk } from '../load-actions-sdk.js';
-import { formatDuration } from '../settings/duration.js';
 import type { AnnotationFacts, JobFacts, RunFacts } from './classify-run.js';
 import { classifyGitHubFailure, decideGitHubRetry, describeGitHubFailure, type GitHubFailure, type GitHubFailureKind } from './github-failure.js';
 

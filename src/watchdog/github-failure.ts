@@ -6,7 +6,7 @@
  * bad token, a run that does not exist) is said at once, named from the status.
  */
 import { parseRetryAfterMs } from '../proxy/retry-decision.js';
-import { retryDelayMs, type RetryPolicy } from '../runner/retry-policy.js';
+import { backoffDelay, type Backoff } from '../backoff.js';
 
 export type GitHubFailure =
   /** 5xx: GitHub's side; the same request may well succeed a moment later. */
@@ -35,10 +35,10 @@ export interface FailedAnswer {
 export const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 
 /** Backoff between tries of one call when the answer carries no hint. */
-export const GITHUB_BACKOFF: Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs' | 'backoffFactor'> = Object.freeze({
+export const GITHUB_BACKOFF: Backoff = Object.freeze({
   initialDelayMs: 500,
   maxDelayMs: 30_000,
-  backoffFactor: 2,
+  factor: 2,
 });
 
 export function classifyGitHubFailure(answer: FailedAnswer, nowMs: number): GitHubFailure {
@@ -71,7 +71,8 @@ export function decideGitHubRetry(failure: GitHubFailure, retry: number, remaini
     return { retry: false, retryable: false, why: 'another try gets the same answer' };
   }
   const hint = failure.kind === 'rate_limited' ? (failure.waitMs ?? (failure.secondary ? SECONDARY_RATE_LIMIT_WAIT_MS : undefined)) : undefined;
-  const delayMs = hint ?? retryDelayMs({ ...GITHUB_BACKOFF, maxAttempts: Number.POSITIVE_INFINITY, maxRetryTimeMs: remainingMs }, retry, undefined, random);
+  // Never below the first delay: a failing call must not be hammered.
+  const delayMs = hint ?? backoffDelay(GITHUB_BACKOFF, retry, undefined, random, GITHUB_BACKOFF.initialDelayMs).delayMs;
   if (delayMs > remainingMs) {
     return { retry: false, retryable: true, why: hint === undefined ? 'github_retry_time is spent' : `GitHub asks to wait ${Math.ceil(delayMs / 1000)} s, beyond what is left of github_retry_time` };
   }

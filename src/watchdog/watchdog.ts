@@ -7,14 +7,15 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { classifyRun, failedJobs, isWatchedWorkflow, precheckRun, runFailed } from './classify-run.js';
 import type { AnnotationFacts, JobVerdict, WatchdogDecision } from './classify-run.js';
 import { createGitHubClient } from './github-client.js';
+import { formatDuration } from '../format.js';
+import type { Log } from '../report/log.js';
 import type { WorkflowRun } from './github-client.js';
+import { errorMessage } from '../error-message.js';
 
 export type { JobVerdict, WatchdogDecision } from './classify-run.js';
 
-export interface WatchdogLog {
-  info(message: string): void;
-  warning(message: string): void;
-}
+/** What the watchdog writes to: the run's log, narrowed. */
+export type WatchdogLog = Pick<Log, 'info' | 'warning'>;
 
 export interface WatchdogOptions {
   readonly token: string;
@@ -91,7 +92,7 @@ export async function runWatchdog(options: WatchdogOptions): Promise<WatchdogRes
     if (decision.decision === 'skip') return finish(decision, failedLevel);
 
     if (options.rerunDelayMs > 0) {
-      log.info(`Waiting ${formatDelay(options.rerunDelayMs)} before re-running the failed jobs of run ${run.id}`);
+      log.info(`Waiting ${formatDuration(options.rerunDelayMs)} before re-running the failed jobs of run ${run.id}`);
       const slept = await sleepUnlessAborted(options.rerunDelayMs, options.sleep ?? defaultSleep(signal), signal);
       if (!slept) return aborted('during the re-run delay');
     }
@@ -111,7 +112,7 @@ export async function runWatchdog(options: WatchdogOptions): Promise<WatchdogRes
     if (signal?.aborted) return aborted('while talking to the GitHub API');
     // Whatever failed, the step still says what it decided: a later step reads `decision`, never an
     // empty string. Logged as info: the caller fails the step with the reason, one error is enough.
-    return finish({ decision: 'error', reason: error instanceof Error ? error.message : String(error), jobs: verdicts });
+    return finish({ decision: 'error', reason: errorMessage(error), jobs: verdicts });
   }
 }
 
@@ -169,10 +170,4 @@ function defaultSleep(signal: AbortSignal | undefined): (ms: number) => Promise<
 function describeWorkflow(run: WorkflowRun): string {
   if (run.name && run.path) return `workflow '${run.name}' (${run.path})`;
   return `workflow '${run.name ?? run.path ?? 'unknown'}'`;
-}
-
-function formatDelay(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const seconds = Math.round(ms / 1000);
-  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }

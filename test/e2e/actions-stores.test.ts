@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Lineage, Store } from '../../src/checkpoint/store.js';
+import { readRunContext } from '../../src/run-context.js';
 import { applyEnv, startActionsEmulator } from '../support/actions-emulator.js';
 import type { ActionsEmulator, ClientEnvOptions } from '../support/actions-emulator.js';
 
@@ -44,11 +45,11 @@ function lineage(checkpointId = `leg-${randomUUID().slice(0, 8)}`): Lineage {
 
 /** With the job's GITHUB_TOKEN unless told `null` (no token). */
 function cacheStore(token: string | null = process.env.GITHUB_TOKEN ?? null): InstanceType<CacheModule['ActionsCacheStore']> {
-  return new cacheModule.ActionsCacheStore({ stagingDir: path.join(runnerTemp, 'durable-agent', 'cache-staging'), log, ...(token === null ? {} : { token }) });
+  return new cacheModule.ActionsCacheStore({ stagingDir: path.join(runnerTemp, 'durable-agent', 'cache-staging'), log, run: readRunContext(process.env), ...(token === null ? {} : { token }) });
 }
 
 function artifactStore(token: string | null = process.env.GITHUB_TOKEN ?? null): InstanceType<ArtifactModule['ArtifactStore']> {
-  return new artifactModule.ArtifactStore({ log, retentionDays: 3, ...(token === null ? {} : { token }) });
+  return new artifactModule.ArtifactStore({ log, run: readRunContext(process.env), retentionDays: 3, ...(token === null ? {} : { token }) });
 }
 
 const STORES = {
@@ -258,13 +259,14 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('the %s store', (k
 
 describe('the cache store', () => {
   it('fails clearly with a read-only cache token, and with a full cache', async () => {
-    const store = cacheStore();
     const of = lineage();
+    // A store reads the job's context when it is made, as the action makes it once per job.
     jobEnv({ cacheWrite: false });
-    await expect(store.save(request(await checkpoint('read-only'), of, 1))).rejects.toThrow(/read-only cache token/);
+    await expect(cacheStore().save(request(await checkpoint('read-only'), of, 1))).rejects.toThrow(/read-only cache token/);
     expect(emulator.cacheEntries.filter((e) => e.key.startsWith(cacheModule.cacheKeyPrefix(of)))).toEqual([]);
 
     restores.pop()?.();
+    const store = cacheStore();
     emulator.setFaults({ readOnlyCache: true });
     await expect(store.save(request(await checkpoint('denied'), of, 1))).rejects.toThrow(/refused the entry/);
 

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest, type CheckpointManifest } from '../../src/checkpoint/index.js';
-import { defaultHome } from '../../src/cli/home.js';
+import { cliHome } from '../../src/home-layout.js';
+import { readRunContext } from '../../src/run-context.js';
 import { startActionsEmulator, type ActionsEmulator } from '../support/actions-emulator.js';
 import { startModelApi, type ModelApi } from '../support/model-api.js';
 import { agentTestEnv, CLAUDE, hostEnvironment, REPO_ROOT, runAction, type ActionResult } from '../support/run-action.js';
@@ -446,7 +447,7 @@ describe('durable-agent checkpoints after durable-agent run, with no flags', () 
   afterAll(async () => {
     await api.close();
     // `run` and these commands share the default home in the user's state folder (under ws.home here).
-    rmSync(defaultHome(ws.repo, userEnv()), { recursive: true, force: true });
+    rmSync(cliHome(ws.repo, readRunContext(userEnv()).user), { recursive: true, force: true });
     await ws.dispose();
   });
 
@@ -460,7 +461,7 @@ describe('durable-agent checkpoints after durable-agent run, with no flags', () 
     const listed = await cli(['checkpoints', 'list'], { cwd: ws.repo, env: userEnv() });
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toContain(`Checkpoints of lineage local:${ws.repo} / local / local / agent / run local`);
-    expect(listed.stdout).toContain(`in the local store ${path.join(defaultHome(ws.repo, userEnv()), 'durable-agent', 'checkpoints')}:`);
+    expect(listed.stdout).toContain(`in the local store ${path.join(cliHome(ws.repo, readRunContext(userEnv()).user), 'durable-agent', 'checkpoints')}:`);
     expect(listed.stdout).toContain(key);
 
     const latest = await cli(['checkpoints', 'show', 'latest'], { cwd: ws.repo, env: userEnv() });

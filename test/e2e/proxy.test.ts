@@ -397,7 +397,7 @@ describe('the API proxy over HTTP', () => {
     const { proxy, log } = await proxyTo(api.url, { maxConcurrentRetries: 1, policy: { ...FAST, maxDelayMs: 60_000 }, signal: controller.signal });
 
     const first = post(proxy);
-    await log.waitFor(/retry 1\/3 in 60s \(retry-after\)/);
+    await log.waitFor(/retry 1\/3 in 1m \(retry-after\)/);
     const second = await post(proxy);
     expect(second.status).toBe(500);
     expect(log.lines).toContain('warning: API proxy: POST /v1/messages answered 500 (api_error); a request is already waiting to retry; passing it on to the agent');

@@ -104,7 +104,7 @@ class FakeAdapter implements AgentAdapter {
     private readonly context: AdapterContext,
     readonly agent: AgentDescription,
   ) {
-    this.stateDir = path.join(context.settings.homeDir, 'fake');
+    this.stateDir = path.join(context.settings.home.root, 'fake');
   }
   prepare(): Promise<void> {
     return Promise.resolve();

@@ -2,16 +2,17 @@ import { chmodSync, mkdirSync, mkdtempSync, statSync, symlinkSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultHome } from '../../src/cli/home.js';
+import { cliHome } from '../../src/home-layout.js';
+import { readRunContext } from '../../src/run-context.js';
 import { ensurePrivateFolder, privateFolderProblem } from '../../src/private-folder.js';
 
 const folder = (uid: number, mode: number) => ({ uid, mode: 0o40000 | mode, isDirectory: () => true, isSymbolicLink: () => false });
 
 describe('private folders', () => {
   it('puts the CLI home under the user state folder, not the shared temp folder', () => {
-    expect(defaultHome('/work/repo', { HOME: '/home/me' })).toMatch(/^\/home\/me\/\.local\/state\/durable-agent\/[0-9a-f]{12}$/);
-    expect(defaultHome('/work/repo', { HOME: '/home/me', XDG_STATE_HOME: '/state' })).toMatch(/^\/state\/durable-agent\/[0-9a-f]{12}$/);
-    expect(defaultHome('/work/repo', { HOME: '/home/me', XDG_STATE_HOME: 'relative' })).toMatch(/^\/home\/me\/\.local\/state\//);
+    expect(cliHome('/work/repo', readRunContext({ HOME: '/home/me' }).user)).toMatch(/^\/home\/me\/\.local\/state\/durable-agent\/[0-9a-f]{12}$/);
+    expect(cliHome('/work/repo', readRunContext({ HOME: '/home/me', XDG_STATE_HOME: '/state' }).user)).toMatch(/^\/state\/durable-agent\/[0-9a-f]{12}$/);
+    expect(cliHome('/work/repo', readRunContext({ HOME: '/home/me', XDG_STATE_HOME: 'relative' }).user)).toMatch(/^\/home\/me\/\.local\/state\//);
   });
 
   it('accepts only a folder of this user that others cannot reach', () => {

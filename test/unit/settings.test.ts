@@ -16,7 +16,7 @@ describe('readSettings', () => {
     expect(settings.workingDirectory).toBe('/work/repo');
     expect(settings.idleTimeoutMs).toBe(15 * 60_000);
     expect(settings.attemptTimeoutMs).toBe(6 * 3_600_000);
-    expect(settings.homeDir).toBe('/tmp/runner/durable-agent');
+    expect(settings.home.root).toBe('/tmp/runner/durable-agent');
     expect(settings.cliVersion).toBe('2.1.331');
     expect(Object.isFrozen(settings)).toBe(true);
   });

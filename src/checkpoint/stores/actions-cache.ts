@@ -31,6 +31,8 @@ import { OBJECT_ID } from '../object-codec.js';
 import { ObjectFolder } from '../object-folder.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import { formatSequence, lineageHash } from './lineage-key.js';
+import type { RunContext } from '../../run-context.js';
+import { errorMessage } from '../../error-message.js';
 
 export type StoreLog = Pick<Log, 'info' | 'warning'>;
 
@@ -44,8 +46,8 @@ export interface ActionsCacheStoreOptions {
   log: StoreLog;
   /** A token with `actions: write` (GITHUB_TOKEN) lets prune delete older entries; without one they are left to eviction. */
   token?: string;
-  /** REST API base for prune; default GITHUB_API_URL, else https://api.github.com. */
-  apiUrl?: string;
+  /** The job's REST API base (for prune) and what its runtime token and cache mode allow. */
+  run: Pick<RunContext, 'apiUrl' | 'runtimeToken' | 'cacheMode'>;
   /** How many sequences below the newest `list` checks by exact key; default 2. */
   olderLookups?: number;
 }
@@ -91,10 +93,6 @@ function sequenceOf(key: string, prefix: string): number | undefined {
 /** Which pack entry holds each object of a checkpoint (object id -> pack key). */
 const indexSchema = z.object({ version: z.literal(1), objects: z.record(z.string().regex(OBJECT_ID), z.string().min(1)) });
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
   return typeof error.status === 'number' ? error.status : undefined;
@@ -105,8 +103,8 @@ function statusOf(error: unknown): number | undefined {
 const TokenPayload = z.object({ ac: z.string() });
 const CacheScopes = z.array(z.object({ Permission: z.number() }));
 
-function runtimeTokenIsReadOnly(): boolean {
-  const payload = (process.env.ACTIONS_RUNTIME_TOKEN ?? '').split('.')[1];
+function runtimeTokenIsReadOnly(runtimeToken: string | undefined): boolean {
+  const payload = (runtimeToken ?? '').split('.')[1];
   if (payload === undefined) return false;
   try {
     const claims = TokenPayload.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
@@ -123,7 +121,7 @@ export class ActionsCacheStore implements Store {
   readonly #stagingDir: string;
   readonly #log: StoreLog;
   readonly #token: string | undefined;
-  readonly #apiUrl: string;
+  readonly #run: ActionsCacheStoreOptions['run'];
   readonly #olderLookups: number;
   /** Tail of the operations queued on the staging folder. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -139,7 +137,7 @@ export class ActionsCacheStore implements Store {
     this.#stagingDir = path.normalize(options.stagingDir);
     this.#log = options.log;
     this.#token = options.token;
-    this.#apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
+    this.#run = options.run;
     this.#olderLookups = olderLookups;
   }
 
@@ -180,7 +178,7 @@ export class ActionsCacheStore implements Store {
         // saveCache returns -1 for every refusal and only logs the reason, so find the likeliest one.
         if (cacheId === -1) throw new Error(await this.#whyNotSaved(folder, key));
       } catch (error) {
-        throw new Error(`checkpoint ${key} was not saved to the Actions cache: ${describe(error)}`, { cause: error });
+        throw new Error(`checkpoint ${key} was not saved to the Actions cache: ${errorMessage(error)}`, { cause: error });
       } finally {
         await this.#clearStaging();
       }
@@ -250,7 +248,7 @@ export class ActionsCacheStore implements Store {
     }
     const [owner = '', repo = ''] = lineage.repository.split('/');
     const prefix = manifestPrefix(lineage);
-    const octokit = (await loadActionsSdk()).getOctokit(this.#token, { baseUrl: this.#apiUrl });
+    const octokit = (await loadActionsSdk()).getOctokit(this.#token, { baseUrl: this.#run.apiUrl });
     let deleted = 0;
     const remove = async (entry: { key: string; ref: string | undefined }): Promise<void> => {
       try {
@@ -289,7 +287,7 @@ export class ActionsCacheStore implements Store {
         this.#log.info('The token may not manage Actions caches (it needs actions: write): older checkpoint cache entries are left to eviction.');
         return deleted;
       }
-      throw new Error(`pruning checkpoint cache entries of ${prefix}* failed after ${deleted} deletions: ${describe(error)}`, { cause: error });
+      throw new Error(`pruning checkpoint cache entries of ${prefix}* failed after ${deleted} deletions: ${errorMessage(error)}`, { cause: error });
     }
   }
 
@@ -338,9 +336,9 @@ export class ActionsCacheStore implements Store {
   }
 
   async #whyNotSaved(folder: string, key: string): Promise<string> {
-    const mode = (process.env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
+    const mode = (this.#run.cacheMode ?? '').trim().toLowerCase();
     if (mode === 'read' || mode === 'none') return `the job's cache-mode '${mode}' does not permit writes`;
-    if (runtimeTokenIsReadOnly()) {
+    if (runtimeTokenIsReadOnly(this.#run.runtimeToken)) {
       return 'this run has a read-only cache token (GitHub issues one to untrusted triggers such as issue_comment or pull_request_target), so nothing can be saved to the cache';
     }
     if ((await this.#lookup(folder, key)) === key) return 'an entry with this key already exists and cache keys are immutable, so it was not overwritten';

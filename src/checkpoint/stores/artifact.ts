@@ -19,6 +19,8 @@ import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import type { StoreLog } from './actions-cache.js';
 import { parseSequenceLabel } from '../lineage.js';
 import { formatSequence } from './lineage-key.js';
+import type { RunContext } from '../../run-context.js';
+import { errorMessage } from '../../error-message.js';
 
 export interface ArtifactStoreOptions {
   log: StoreLog;
@@ -28,8 +30,8 @@ export interface ArtifactStoreOptions {
   retentionDays?: number;
   /** Zip level 0-9; default 0: a checkpoint's objects are zstd already (or do not compress). */
   compressionLevel?: number;
-  /** The current run attempt, whose artifacts prune may delete; default GITHUB_RUN_ATTEMPT, else 1. */
-  attempt?: number;
+  /** The job's run: its attempt is the one whose artifacts prune may delete; its repository and run id find artifacts when no lineage is at hand. */
+  run: Pick<RunContext, 'runAttempt' | 'repository' | 'runId'>;
 }
 
 type FindBy = NonNullable<FindOptions['findBy']>;
@@ -73,10 +75,6 @@ export function parseArtifactName(name: string, checkpointId?: string): { attemp
   return attempt >= 1 && sequence !== undefined ? { attempt, sequence } : undefined;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 async function filesIn(dir: string): Promise<{ files: string[]; bytes: number }> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
@@ -97,7 +95,7 @@ export class ArtifactStore implements Store {
   readonly #token: string | undefined;
   readonly #retentionDays: number | undefined;
   readonly #compressionLevel: number | undefined;
-  readonly #attempt: number;
+  readonly #run: ArtifactStoreOptions['run'];
   readonly #known = new Map<string, Known>();
 
   constructor(options: ArtifactStoreOptions) {
@@ -105,7 +103,7 @@ export class ArtifactStore implements Store {
     this.#token = options.token;
     this.#retentionDays = options.retentionDays;
     this.#compressionLevel = options.compressionLevel ?? 0;
-    this.#attempt = options.attempt ?? Number(process.env.GITHUB_RUN_ATTEMPT ?? '1');
+    this.#run = options.run;
   }
 
   async save(request: SaveRequest): Promise<CheckpointRef> {
@@ -119,12 +117,12 @@ export class ArtifactStore implements Store {
         ...(this.#compressionLevel === undefined ? {} : { compressionLevel: this.#compressionLevel }),
       });
     } catch (error) {
-      if (/\(409\)/.test(describe(error))) {
+      if (/\(409\)/.test(errorMessage(error))) {
         throw new Error(`checkpoint ${name} was not uploaded: an artifact with this name already exists in run ${request.lineage.runId}, and artifacts cannot be replaced`, {
           cause: error,
         });
       }
-      throw new Error(`checkpoint ${name} was not uploaded as an artifact: ${describe(error)}`, { cause: error });
+      throw new Error(`checkpoint ${name} was not uploaded as an artifact: ${errorMessage(error)}`, { cause: error });
     }
     if (uploaded.id !== undefined) this.#known.set(name, { id: uploaded.id, digest: uploaded.digest === undefined ? undefined : `sha256:${uploaded.digest}` });
     return {
@@ -143,7 +141,7 @@ export class ArtifactStore implements Store {
     try {
       ({ artifacts } = await (await this.#artifacts()).listArtifacts(findBy === undefined ? {} : { findBy }));
     } catch (error) {
-      throw new Error(`could not list checkpoint artifacts of run ${lineage.runId}: ${describe(error)}`, { cause: error });
+      throw new Error(`could not list checkpoint artifacts of run ${lineage.runId}: ${errorMessage(error)}`, { cause: error });
     }
     const refs: CheckpointRef[] = [];
     for (const artifact of artifacts) {
@@ -174,13 +172,13 @@ export class ArtifactStore implements Store {
       });
       if (result.digestMismatch === true) throw new Error(`its content does not match the digest ${known.digest ?? ''} recorded at upload`);
     } catch (error) {
-      throw new Error(`checkpoint ${ref.key} could not be downloaded: ${describe(error)}`, { cause: error });
+      throw new Error(`checkpoint ${ref.key} could not be downloaded: ${errorMessage(error)}`, { cause: error });
     }
   }
 
   async prune(lineage: Lineage, keep: number): Promise<number> {
     if (!Number.isInteger(keep) || keep < 0) throw new RangeError(`keep must be a non-negative integer, got ${keep}`);
-    const doomed = (await this.list(lineage)).slice(keep).filter((ref) => ref.attempt === this.#attempt);
+    const doomed = (await this.list(lineage)).slice(keep).filter((ref) => ref.attempt === this.#run.runAttempt);
     let deleted = 0;
     for (const ref of doomed) {
       try {
@@ -188,7 +186,7 @@ export class ArtifactStore implements Store {
         this.#known.delete(ref.key);
         deleted++;
       } catch (error) {
-        this.#log.warning(`Could not delete the older checkpoint artifact ${ref.key} (${describe(error)}); it and older ones stay until their retention ends.`);
+        this.#log.warning(`Could not delete the older checkpoint artifact ${ref.key} (${errorMessage(error)}); it and older ones stay until their retention ends.`);
         break;
       }
     }
@@ -208,9 +206,9 @@ export class ArtifactStore implements Store {
    */
   #findBy(lineage: Lineage | undefined): FindBy | undefined {
     if (this.#token === undefined) return undefined;
-    const repository = lineage?.repository ?? process.env.GITHUB_REPOSITORY ?? '';
+    const repository = lineage?.repository ?? this.#run.repository ?? '';
     const [repositoryOwner = '', repositoryName = ''] = repository.split('/');
-    const workflowRunId = Number(lineage?.runId ?? process.env.GITHUB_RUN_ID);
+    const workflowRunId = Number(lineage?.runId ?? this.#run.runId);
     if (repositoryOwner === '' || repositoryName === '' || !Number.isSafeInteger(workflowRunId)) return undefined;
     return { token: this.#token, workflowRunId, repositoryOwner, repositoryName };
   }

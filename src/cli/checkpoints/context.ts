@@ -5,6 +5,7 @@ import { git } from '../../checkpoint/exec.js';
 import { lineageFor } from '../../checkpoint/job.js';
 import { createStoreSet } from '../../checkpoint/store-set.js';
 import { terminalLog } from '../../report/log.js';
+import type { RunContext } from '../../run-context.js';
 import { SettingsError, type Settings } from '../../settings/settings.js';
 import { CommandFailed } from '../command-failed.js';
 import type { CommandIo } from '../io.js';
@@ -19,7 +20,7 @@ export interface Context {
   readonly out: (line: string) => void;
   /** Writes one line about it (stderr). */
   readonly err: (line: string) => void;
-  readonly env: NodeJS.ProcessEnv;
+  readonly run: RunContext;
   readonly settings: Settings;
   /** `--home` as given, to place the extra folder of a restore elsewhere the same way. */
   readonly homeFlag: string | undefined;
@@ -34,26 +35,26 @@ function isStoreChoice(value: string): value is (typeof STORE_CHOICES)[number] {
   return (STORE_CHOICES as readonly string[]).includes(value);
 }
 
-export function openContext(flag: WhereFlags, env: NodeJS.ProcessEnv, io: CommandIo): Context {
+export function openContext(flag: WhereFlags, run: RunContext, io: CommandIo): Context {
   const storeFlag = flag('store');
   if (storeFlag !== undefined && !isStoreChoice(storeFlag)) {
     throw new SettingsError(`--store: '${storeFlag}' is not one of ${STORE_CHOICES.join(', ')}`);
   }
-  const inActions = env.GITHUB_ACTIONS === 'true' && Boolean(env.ACTIONS_RUNTIME_TOKEN);
+  const inActions = run.inActions && Boolean(run.runtimeToken);
   // A folder given for the local store says where to look, inside Actions too.
   const choice: StoreChoice = storeFlag ?? (inActions && flag('checkpoint-dir') === undefined ? 'both' : 'local');
   if (choice !== 'local' && !inActions) {
     throw new SettingsError(`--store: '${choice}' can only be reached from inside a GitHub Actions job (GITHUB_ACTIONS=true and ACTIONS_RUNTIME_TOKEN set)`);
   }
-  const settings = readWhereSettings(flag, choice, env);
+  const settings = readWhereSettings(flag, choice, run);
   const log = terminalLog(process.stderr);
   const actionsStores = (store: StoreChoice, lineage: Lineage): readonly Store[] =>
-    createStoreSet({ ...settings, checkpoint: { ...settings.checkpoint, store } }, env, log, lineage).restoreOrder;
+    createStoreSet({ ...settings, checkpoint: { ...settings.checkpoint, store } }, run, log, lineage).restoreOrder;
   const localStore = (): LocalStore => new LocalStore(settings.checkpoint.dir);
   return {
     out: (line) => io.out(`${line}\n`),
     err: (line) => io.err(`${line}\n`),
-    env,
+    run,
     settings,
     homeFlag: flag('home'),
     choice,
@@ -70,10 +71,10 @@ export function openContext(flag: WhereFlags, env: NodeJS.ProcessEnv, io: Comman
 
 /** The lineage a run here would save to and resume, as the run computes it. */
 export async function currentLineage(ctx: Context): Promise<Lineage> {
-  const { settings, env } = ctx;
+  const { settings, run } = ctx;
   let workspace = settings.workingDirectory;
   // Only a local lineage names the checkout; inside Actions the repository does.
-  if (env.GITHUB_REPOSITORY === undefined) {
+  if (run.repository === undefined) {
     try {
       workspace = await git(settings.workingDirectory, ['rev-parse', '--show-toplevel']);
     } catch {
@@ -82,7 +83,7 @@ export async function currentLineage(ctx: Context): Promise<Lineage> {
       );
     }
   }
-  return lineageFor(settings, env, workspace);
+  return lineageFor(settings, run, workspace);
 }
 
 export function actionsStoresName(choice: StoreChoice): string {

@@ -1,9 +1,8 @@
 // How checkpoints look to a person: the list's table and JSON rows, a manifest, an attempt entry.
 // Pure, unit-tested.
 import { lineageHash, MANIFEST_FILE, type CheckpointManifest, type CheckpointRef, type Lineage } from '../../checkpoint/index.js';
-import { formatBytes } from '../../report/summary.js';
+import { formatBytes, formatDuration } from '../../format.js';
 import type { AttemptEntry } from '../../runner/attempt-entry.js';
-import { formatDuration } from '../../settings/duration.js';
 
 export function describeLineage(lineage: Lineage): string {
   return `${lineage.repository} / ${lineage.workflow} / ${lineage.job} / ${lineage.checkpointId} / run ${lineage.runId}`;

@@ -3,6 +3,7 @@ import { SettingsError } from '../../settings/settings.js';
 import { actionsStoresName, currentLineage, storeWhere, type Context } from './context.js';
 import { describeLineage, formatCheckpointTable, jsonRow, type CheckpointRow } from './format.js';
 import { walkLocalStore } from './local-walk.js';
+import { errorMessage } from '../../error-message.js';
 
 /** `checkpoints list`: this folder's lineage in every store it uses, or (--all) every lineage of the local store. */
 export async function listCommand(ctx: Context, options: { all: boolean; json: boolean }): Promise<number> {
@@ -37,7 +38,7 @@ export async function listCommand(ctx: Context, options: { all: boolean; json: b
       for (const ref of await store.list(lineage)) rows.push({ lineageHash: hash, lineage, ref });
     } catch (error) {
       failed = true;
-      ctx.err(`durable-agent: cannot list ${storeWhere(store)}: ${(error as Error).message}`);
+      ctx.err(`durable-agent: cannot list ${storeWhere(store)}: ${errorMessage(error)}`);
     }
   }
   if (options.json) {

@@ -20,6 +20,7 @@ import { CommandFailed } from '../command-failed.js';
 import { currentLineage, storeWhere, type Context } from './context.js';
 import { describeLineage } from './format.js';
 import { parseCheckpointKey } from './key.js';
+import { errorMessage } from '../../error-message.js';
 
 export interface Located {
   readonly ref: CheckpointRef;
@@ -86,7 +87,7 @@ export async function withCheckpointFolder<T>(located: Located, body: (dir: stri
     try {
       await located.store.fetch(located.ref, temp);
     } catch (error) {
-      throw new CommandFailed(`cannot fetch ${located.ref.key} from the ${located.store.name} store: ${(error as Error).message}`);
+      throw new CommandFailed(`cannot fetch ${located.ref.key} from the ${located.store.name} store: ${errorMessage(error)}`);
     }
     return await body(temp);
   } finally {
@@ -99,7 +100,7 @@ export async function readManifestText(dir: string, key: string): Promise<{ text
   try {
     text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');
   } catch (error) {
-    throw new CommandFailed(`checkpoint ${key}: manifest.json cannot be read: ${(error as Error).message}`);
+    throw new CommandFailed(`checkpoint ${key}: manifest.json cannot be read: ${errorMessage(error)}`);
   }
   const parsed = parseManifest(text);
   if (!parsed.ok) throw new CommandFailed(`checkpoint ${key}: ${parsed.reason}`);

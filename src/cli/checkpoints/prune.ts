@@ -3,6 +3,7 @@ import { SettingsError } from '../../settings/settings.js';
 import { actionsStoresName, currentLineage, storeWhere, type Context } from './context.js';
 import { lineageCell } from './format.js';
 import { walkLocalStore } from './local-walk.js';
+import { errorMessage } from '../../error-message.js';
 
 /** `checkpoints prune --keep N`: all but the newest N of this folder's lineage, or (--all) of every lineage of the local store. */
 export async function pruneCommand(ctx: Context, options: { keep: number; all: boolean; dryRun: boolean }): Promise<number> {
@@ -47,7 +48,7 @@ export async function pruneCommand(ctx: Context, options: { keep: number; all: b
       await pruneOne(store, lineage);
     } catch (error) {
       failed = true;
-      ctx.err(`durable-agent: cannot prune ${storeWhere(store)}: ${(error as Error).message}`);
+      ctx.err(`durable-agent: cannot prune ${storeWhere(store)}: ${errorMessage(error)}`);
     }
   }
   return failed ? 1 : 0;

@@ -7,8 +7,9 @@ import { git, gitSucceeds } from '../../checkpoint/exec.js';
 import { checkpointHooks } from '../../checkpoint/job.js';
 import { SettingsError } from '../../settings/settings.js';
 import { CommandFailed } from '../command-failed.js';
-import { defaultHome } from '../home.js';
+import { cliHome, homeLayout } from '../../home-layout.js';
 import type { Context } from './context.js';
+import { errorMessage } from '../../error-message.js';
 
 export interface Target {
   readonly workspace: string;
@@ -28,7 +29,7 @@ export interface TargetOptions {
 
 export async function prepareTarget(ctx: Context, manifest: CheckpointManifest, options: TargetOptions): Promise<Target> {
   const nothing = (): Promise<void> => Promise.resolve();
-  const extraFor = (workspace: string): string => path.join(ctx.homeFlag ?? defaultHome(workspace), 'durable-agent', 'checkpoint-dir');
+  const extraFor = (workspace: string): string => homeLayout(ctx.homeFlag ?? cliHome(workspace, ctx.run.user)).checkpointDir;
   if (options.into === undefined) {
     let workspace: string;
     try {
@@ -74,7 +75,7 @@ export async function prepareTarget(ctx: Context, manifest: CheckpointManifest, 
     await git(into, ['checkout', '-q', '--detach', base]);
   } catch (error) {
     await undo();
-    throw new CommandFailed(`cannot clone ${source} into ${into} at ${base}: ${(error as Error).message}`);
+    throw new CommandFailed(`cannot clone ${source} into ${into} at ${base}: ${errorMessage(error)}`);
   }
   const workspace = await realpath(into);
   return { workspace, extraDir: extraFor(workspace), preface: [`Cloned ${source} into ${workspace} at the base commit ${base.slice(0, 12)}`], undo };

@@ -5,6 +5,7 @@ import type { Context } from './context.js';
 import { formatTime } from './format.js';
 import { integrityProblem, locate, readManifestText, withCheckpointFolder } from './locate.js';
 import { prepareTarget } from './restore-target.js';
+import { errorMessage } from '../../error-message.js';
 
 export interface RestoreOptions {
   readonly into: string | undefined;
@@ -35,7 +36,7 @@ export async function restoreCommand(ctx: Context, key: string, options: Restore
     } catch (error) {
       await target.undo();
       if (error instanceof CheckpointRejected) throw new CommandFailed(`cannot restore checkpoint ${located.ref.key}: refused: ${error.reason} (${error.kind})`);
-      throw new CommandFailed(`cannot restore checkpoint ${located.ref.key}: ${(error as Error).message}`);
+      throw new CommandFailed(`cannot restore checkpoint ${located.ref.key}: ${errorMessage(error)}`);
     }
 
     const lines = [...target.preface];

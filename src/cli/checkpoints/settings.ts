@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readSettings, SettingsError, type CheckpointStoreChoice, type Settings } from '../../settings/settings.js';
-import { defaultHome } from '../home.js';
+import { cliHome } from '../../home-layout.js';
+import type { RunContext } from '../../run-context.js';
 import type { WhereFlag, WhereFlags } from './args.js';
 
 /** The settings inputs these commands take, by the flag that gives them. */
@@ -16,20 +17,20 @@ const FLAG_OF_INPUT: Readonly<Partial<Record<string, WhereFlag>>> = {
  * what it needs to find its checkpoints (the local store's folder, the lineage, the home). These
  * commands start no agent, so no task is asked for.
  */
-export function readWhereSettings(where: WhereFlags, store: CheckpointStoreChoice, env: NodeJS.ProcessEnv): Settings {
+export function readWhereSettings(where: WhereFlags, store: CheckpointStoreChoice, run: RunContext): Settings {
   const workingDirectory = path.resolve(where('working-directory') ?? '.');
-  const home = where('home') ?? defaultHome(workingDirectory);
+  const home = where('home') ?? cliHome(workingDirectory, run.user);
   try {
     return readSettings(
       (name) => {
         if (name === 'checkpoint_store') return store;
-        if (name === 'github_token') return env.GITHUB_TOKEN;
+        if (name === 'github_token') return run.token;
         // A secret, so never a flag: as for `durable-agent run`.
-        if (name === 'checkpoint_signing_key') return env.DURABLE_AGENT_SIGNING_KEY;
+        if (name === 'checkpoint_signing_key') return run.signingKey;
         const flag = FLAG_OF_INPUT[name];
         return flag === undefined ? undefined : where(flag);
       },
-      { baseDir: process.cwd(), tempDir: home, job: env.GITHUB_JOB, startsAgent: false },
+      { baseDir: process.cwd(), tempDir: home, job: run.job, startsAgent: false },
     );
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
