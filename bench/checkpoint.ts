@@ -55,7 +55,7 @@ async function save(setup: Setup, sequence: number, workTreeStatus?: WorkTreeSta
       sessionId: '5b0c6f1e-8a47-4c1f-9a55-0d6c2f1e7b3a',
       checkpointPaths: ws.checkpointPaths,
       secrets: SECRETS,
-      workTreeStatus,
+      workTreeStatus: () => workTreeStatus,
     });
     try {
       const ref = await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });

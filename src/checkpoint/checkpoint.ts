@@ -91,11 +91,12 @@ export interface CreateCheckpointOptions {
   /** Where progress lines of a long save go. */
   readonly progress?: ProgressLog | undefined;
   /**
-   * The no-change check's status and stats, for a save that follows it while the work tree cannot
-   * change (the agent held): the work tree's listing is then as of the check, before the agent
-   * state is read, so never pass one while the agent may be editing files.
+   * The no-change check's status and stats, for a save that follows it while the agent is held.
+   * Asked when the work tree is listed, after the agent state is read: return the status only if
+   * nothing can have changed the work tree since the check (the agent still held), else undefined
+   * and the save runs its own. So the listing is never older than the agent state it goes with.
    */
-  readonly workTreeStatus?: WorkTreeStatus | undefined;
+  readonly workTreeStatus?: (() => WorkTreeStatus | undefined) | undefined;
 }
 
 export interface CheckpointStats {
@@ -174,7 +175,7 @@ export async function createCheckpoint(options: CreateCheckpointOptions): Promis
     let chain = await loadBundleChain(path.join(options.stagingDir, BUNDLE_CHAIN), scanKey);
     if (chain !== undefined && !(mayExtend(chain) && allObjectsPresent(context, chain.links.flatMap((link) => link.segments)))) chain = undefined;
     const since = chain === undefined ? undefined : { base: chain.base, head: chain.head };
-    const snapshot = await snapshotWorkspace({ workspace, baseCommit: options.baseCommit, bundleFile: path.join(scratch, BUNDLE_NAME), tempDir: scratch, needles, since, status: options.workTreeStatus });
+    const snapshot = await snapshotWorkspace({ workspace, baseCommit: options.baseCommit, bundleFile: path.join(scratch, BUNDLE_NAME), tempDir: scratch, needles, since, status: options.workTreeStatus?.() });
     excluded.push(...snapshot.secretHits.map((file) => ({ area: 'workspace' as const, path: file })));
     warnings.push(...snapshot.warnings);
     if (snapshot.recorded.omitted !== null) warnings.push(`workspace not saved: ${snapshot.recorded.omitted}`);

@@ -263,8 +263,9 @@ export class CheckpointScheduler {
         totals: run.totals,
         signingKey: context.signingKey,
         progress: (line) => context.log.info(line),
-        // Held at a turn boundary the agent edits nothing: the check's status serves the save.
-        workTreeStatus: label.consistency === 'turn-boundary' ? status : undefined,
+        // Held at a turn boundary the agent edits nothing: the check's status serves the save. Asked
+        // once the agent state is read; a hold that ran out by then downgraded the label already.
+        workTreeStatus: () => (label.consistency === 'turn-boundary' ? status : undefined),
       });
       captured();
       try {

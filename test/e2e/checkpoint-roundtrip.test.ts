@@ -455,7 +455,7 @@ describe('checkpoint round trip on real repositories', () => {
     const save = async (sequence: number, workTreeStatus?: Awaited<ReturnType<typeof checkWorkspaceState>>['status']): Promise<CreatedCheckpoint> => {
       const stagingDir = path.join(staging, String(sequence));
       await mkdir(stagingDir, { recursive: true });
-      return createCheckpoint({ workspace: agentDir, baseCommit: base, stagingDir, lineage: LINEAGE, sequence, attempt: 1, agent: 'claude', workTreeStatus });
+      return createCheckpoint({ workspace: agentDir, baseCommit: base, stagingDir, lineage: LINEAGE, sequence, attempt: 1, agent: 'claude', workTreeStatus: () => workTreeStatus });
     };
     const check = await checkWorkspaceState(agentDir);
     expect(check.status?.output).toContain('untracked file.txt');
