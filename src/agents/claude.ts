@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
 import type { AgentDescription } from './agent-description.js';
-import { isRecord, parseJsonLine, stringField, unreadLine, type AgentEvent } from './events.js';
+import { isRecord, parseAgentLine, stringField, type AgentEvent } from './events.js';
 import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { providerRoute } from './provider-route.js';
 import { mergeClaudeSettings, readSettingsFile } from '../settings/claude-settings.js';
@@ -47,11 +47,7 @@ const resultLine = z.object({
 const CLAUDE_ACTED_TYPES: ReadonlySet<string> = new Set(['system', 'assistant', 'user', 'result']);
 
 export function parseClaudeLine(line: string): AgentEvent[] {
-  const unread = unreadLine(line, CLAUDE_ACTED_TYPES);
-  if (unread !== undefined) return [unread];
-  const json = parseJsonLine(line);
-  if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
-  return claudeEvents(json.value);
+  return parseAgentLine(line, CLAUDE_ACTED_TYPES, claudeEvents);
 }
 
 /** One parsed Claude line to events: a cheap look at `type` first, a schema only where it matters. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
 import type { AgentDescription } from './agent-description.js';
-import { isRecord, parseJsonLine, stringField, unreadLine, type AgentEvent } from './events.js';
+import { isRecord, parseAgentLine, parseJsonLine, stringField, type AgentEvent } from './events.js';
 
 export const OPENCODE_PROVIDER_ID = 'durable';
 export const OPENCODE_DEFAULT_MODEL = 'claude-sonnet-4-5';
@@ -32,11 +32,7 @@ const errorLine = z.object({
 const OPENCODE_ACTED_TYPES: ReadonlySet<string> = new Set(['step_start', 'text', 'tool_use', 'step_finish', 'error']);
 
 export function parseOpenCodeLine(line: string): AgentEvent[] {
-  const unread = unreadLine(line, OPENCODE_ACTED_TYPES);
-  if (unread !== undefined) return [unread];
-  const json = parseJsonLine(line);
-  if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
-  return openCodeEvents(json.value);
+  return parseAgentLine(line, OPENCODE_ACTED_TYPES, openCodeEvents);
 }
 
 /** One parsed OpenCode line to events: a cheap look at `type` first, a schema only where it matters. */
