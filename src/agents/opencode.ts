@@ -123,7 +123,7 @@ function messagesApiErrorType(text: string | undefined): string | undefined {
  * a user's gateway, or api.anthropic.com). A custom provider id works offline; the built-in
  * `anthropic` provider needs OpenCode's online model catalog. The key stays in the environment.
  */
-export function openCodeConfig(options: { baseUrl: string; model: string }): object {
+export function openCodeConfig(options: { baseUrl: string; baseUrlPath: string; model: string }): object {
   return {
     $schema: 'https://opencode.ai/config.json',
     autoupdate: false,
@@ -137,7 +137,7 @@ export function openCodeConfig(options: { baseUrl: string; model: string }): obj
       [OPENCODE_PROVIDER_ID]: {
         npm: '@ai-sdk/anthropic',
         name: 'Anthropic (durable-agent)',
-        options: { baseURL: `${options.baseUrl.replace(/\/+$/, '')}/v1`, apiKey: '{env:ANTHROPIC_API_KEY}' },
+        options: { baseURL: `${options.baseUrl.replace(/\/+$/, '')}${options.baseUrlPath}`, apiKey: '{env:ANTHROPIC_API_KEY}' },
         models: {
           [options.model]: { name: options.model, tool_call: true, limit: { context: 200000, output: 8192 } },
         },
@@ -174,7 +174,7 @@ export class OpenCodeAdapter implements AgentAdapter {
     await mkdir(this.cacheHome, { recursive: true });
     const baseUrl = this.context.apiBaseUrl ?? this.context.jobBaseUrl ?? DEFAULT_ANTHROPIC_URL;
     const model = this.context.settings.model ?? OPENCODE_DEFAULT_MODEL;
-    await writeFile(this.configFile, JSON.stringify(openCodeConfig({ baseUrl, model }), null, 2) + '\n');
+    await writeFile(this.configFile, JSON.stringify(openCodeConfig({ baseUrl, baseUrlPath: this.agent.baseUrlPath, model }), null, 2) + '\n');
   }
 
   newSessionId(): undefined {
