@@ -95,7 +95,7 @@ async function setUp(adapter: AgentAdapter, options: PipelineOptions): Promise<{
     log,
   );
   log.info(`Agent: ${adapter.agent.label} (${location.executable}, from ${location.source})`);
-  await adapter.prepare();
+  await adapter.prepare(options.run.user);
   log.info(`Agent state folder: ${adapter.stateDir}`);
   const executionFile = await ExecutionFile.open(settings.home.executionFile, { redact: createRedactor(knownSecrets(settings, options.env)) });
   log.info(`Execution file: ${executionFile.path}`);

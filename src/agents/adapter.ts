@@ -1,3 +1,4 @@
+import type { UserFolders } from '../run-context.js';
 import type { Settings } from '../settings/settings.js';
 import type { AgentDescription } from './agent-description.js';
 import type { AgentEvent } from './events.js';
@@ -25,8 +26,11 @@ export interface AgentAdapter {
   readonly agent: AgentDescription;
   /** Folder the action owns where the agent keeps its sessions; checkpoints copy it. */
   readonly stateDir: string;
-  /** Creates the state folder and any configuration the agent reads from it. */
-  prepare(): Promise<void>;
+  /**
+   * Creates the state folder and any configuration the agent reads from it; `user` is the run
+   * context's (the runner's own agent configuration there can be the base of ours).
+   */
+  prepare(user: Pick<UserFolders, 'home'>): Promise<void>;
   /** The id to pin on a fresh session, when the agent accepts one up front. */
   newSessionId(): string | undefined;
   launch(request: LaunchRequest): AgentLaunch;

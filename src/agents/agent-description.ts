@@ -57,6 +57,11 @@ export interface AgentDescription<Name extends string = string> {
   readonly defaultHome: AgentDefaultHome;
   /** Path the agent's ANTHROPIC_BASE_URL carries before `/messages`, after our proxy's URL ('' or '/v1'). */
   readonly baseUrlPath: string;
+  /**
+   * The guard output giving the proxy's URL with baseUrlPath, for a step that configures the agent
+   * itself; none when `proxy_url` is already its form (guard/action.yml declares it).
+   */
+  readonly guardBaseUrlOutput: string | undefined;
   /** The variable that bounds its wait for an answer, raised above the proxy's outage hold; none when it has no such bound. */
   readonly requestTimeoutVariable: string | undefined;
   /** claude-code-action's drop-in inputs it takes: `settings` (its settings.json), `use_bedrock`/`use_vertex`/`use_foundry`. */

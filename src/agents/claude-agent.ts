@@ -102,6 +102,7 @@ export const claudeAgent = {
   },
   // Claude Code appends /v1/messages to its base URL.
   baseUrlPath: '',
+  guardBaseUrlOutput: undefined,
   requestTimeoutVariable: 'API_TIMEOUT_MS',
   takesClaudeCodeInputs: true,
   stateDirOutput: Outputs.claudeConfigDir,

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
 import type { AgentDescription } from './agent-description.js';
-import { isRecord, parseJsonLine, stringField, unreadLine, type AgentEvent } from './events.js';
+import { isRecord, parseAgentLine, stringField, type AgentEvent } from './events.js';
 import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { providerRoute } from './provider-route.js';
+import type { UserFolders } from '../run-context.js';
 import { mergeClaudeSettings, readSettingsFile } from '../settings/claude-settings.js';
 
 // Claude's key order changes between lines and versions: parse objects, never match text.
@@ -47,11 +47,7 @@ const resultLine = z.object({
 const CLAUDE_ACTED_TYPES: ReadonlySet<string> = new Set(['system', 'assistant', 'user', 'result']);
 
 export function parseClaudeLine(line: string): AgentEvent[] {
-  const unread = unreadLine(line, CLAUDE_ACTED_TYPES);
-  if (unread !== undefined) return [unread];
-  const json = parseJsonLine(line);
-  if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
-  return claudeEvents(json.value);
+  return parseAgentLine(line, CLAUDE_ACTED_TYPES, claudeEvents);
 }
 
 /** One parsed Claude line to events: a cheap look at `type` first, a schema only where it matters. */
@@ -154,13 +150,13 @@ export class ClaudeAdapter implements AgentAdapter {
     return apiBaseUrl !== undefined && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0;
   }
 
-  async prepare(): Promise<void> {
+  async prepare(user: Pick<UserFolders, 'home'>): Promise<void> {
     await mkdir(this.stateDir, { recursive: true });
     const { claudeSettings } = this.context.settings;
     if (claudeSettings !== undefined) {
       // claude-code-action merges into ~/.claude/settings.json; the runner's file is the base here too.
       const existing = await readFile(path.join(this.stateDir, 'settings.json'), 'utf8')
-        .catch(() => readFile(path.join(os.homedir(), '.claude', 'settings.json'), 'utf8'))
+        .catch(() => readFile(path.join(user.home, '.claude', 'settings.json'), 'utf8'))
         .catch(() => undefined);
       const merged = mergeClaudeSettings(readSettingsFile(existing), claudeSettings);
       await writeFile(path.join(this.stateDir, 'settings.json'), `${JSON.stringify(merged, null, 2)}\n`);

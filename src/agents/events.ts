@@ -98,6 +98,18 @@ export function unreadLine(line: string, acted: ReadonlySet<string>): OtherEvent
   return { type: 'other', kind: leading.subtype === undefined ? leading.type : `${leading.type}/${leading.subtype}` };
 }
 
+/**
+ * One line of an agent's output to events: a line of a type the adapter does not act on is passed
+ * over unparsed, a plain line is `not_json` (a blank one nothing), any other goes to `toEvents`.
+ */
+export function parseAgentLine(line: string, acted: ReadonlySet<string>, toEvents: (value: unknown) => AgentEvent[]): AgentEvent[] {
+  const unread = unreadLine(line, acted);
+  if (unread !== undefined) return [unread];
+  const json = parseJsonLine(line);
+  if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
+  return toEvents(json.value);
+}
+
 /** The cheap check before any schema: an object, whose fields can be looked at one by one. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

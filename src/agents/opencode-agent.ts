@@ -64,6 +64,7 @@ export const openCodeAgent = {
   },
   // Its @ai-sdk/anthropic appends only /messages: its ANTHROPIC_BASE_URL includes /v1.
   baseUrlPath: '/v1',
+  guardBaseUrlOutput: 'opencode_base_url',
   requestTimeoutVariable: undefined,
   takesClaudeCodeInputs: false,
   stateDirOutput: undefined,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
 import type { AgentDescription } from './agent-description.js';
-import { isRecord, parseJsonLine, stringField, unreadLine, type AgentEvent } from './events.js';
+import { isRecord, parseAgentLine, parseJsonLine, stringField, type AgentEvent } from './events.js';
 
 export const OPENCODE_PROVIDER_ID = 'durable';
 export const OPENCODE_DEFAULT_MODEL = 'claude-sonnet-4-5';
@@ -32,11 +32,7 @@ const errorLine = z.object({
 const OPENCODE_ACTED_TYPES: ReadonlySet<string> = new Set(['step_start', 'text', 'tool_use', 'step_finish', 'error']);
 
 export function parseOpenCodeLine(line: string): AgentEvent[] {
-  const unread = unreadLine(line, OPENCODE_ACTED_TYPES);
-  if (unread !== undefined) return [unread];
-  const json = parseJsonLine(line);
-  if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
-  return openCodeEvents(json.value);
+  return parseAgentLine(line, OPENCODE_ACTED_TYPES, openCodeEvents);
 }
 
 /** One parsed OpenCode line to events: a cheap look at `type` first, a schema only where it matters. */
@@ -127,7 +123,7 @@ function messagesApiErrorType(text: string | undefined): string | undefined {
  * a user's gateway, or api.anthropic.com). A custom provider id works offline; the built-in
  * `anthropic` provider needs OpenCode's online model catalog. The key stays in the environment.
  */
-export function openCodeConfig(options: { baseUrl: string; model: string }): object {
+export function openCodeConfig(options: { baseUrl: string; baseUrlPath: string; model: string }): object {
   return {
     $schema: 'https://opencode.ai/config.json',
     autoupdate: false,
@@ -141,7 +137,7 @@ export function openCodeConfig(options: { baseUrl: string; model: string }): obj
       [OPENCODE_PROVIDER_ID]: {
         npm: '@ai-sdk/anthropic',
         name: 'Anthropic (durable-agent)',
-        options: { baseURL: `${options.baseUrl.replace(/\/+$/, '')}/v1`, apiKey: '{env:ANTHROPIC_API_KEY}' },
+        options: { baseURL: `${options.baseUrl.replace(/\/+$/, '')}${options.baseUrlPath}`, apiKey: '{env:ANTHROPIC_API_KEY}' },
         models: {
           [options.model]: { name: options.model, tool_call: true, limit: { context: 200000, output: 8192 } },
         },
@@ -178,7 +174,7 @@ export class OpenCodeAdapter implements AgentAdapter {
     await mkdir(this.cacheHome, { recursive: true });
     const baseUrl = this.context.apiBaseUrl ?? this.context.jobBaseUrl ?? DEFAULT_ANTHROPIC_URL;
     const model = this.context.settings.model ?? OPENCODE_DEFAULT_MODEL;
-    await writeFile(this.configFile, JSON.stringify(openCodeConfig({ baseUrl, model }), null, 2) + '\n');
+    await writeFile(this.configFile, JSON.stringify(openCodeConfig({ baseUrl, baseUrlPath: this.agent.baseUrlPath, model }), null, 2) + '\n');
   }
 
   newSessionId(): undefined {

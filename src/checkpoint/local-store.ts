@@ -14,6 +14,19 @@ import { ObjectFolder } from './object-folder.js';
 import type { CheckpointRef, Lineage, SaveRequest, Store } from './store.js';
 
 const TEMP_PREFIX = '.tmp-';
+/** A lineage folder's name is its lineage hash; a key is that name, a slash and a sequence. */
+const LINEAGE_HASH = '[0-9a-f]{16}';
+const LINEAGE_FOLDER = new RegExp(`^${LINEAGE_HASH}$`);
+const LOCAL_KEY = new RegExp(`^(${LINEAGE_HASH})/(\\d{1,15})$`);
+
+/** One lineage of the folder as a walk over every lineage finds it. */
+export interface LocalLineage {
+  readonly hash: string;
+  /** From a manifest of the folder; undefined when none could be read. */
+  readonly lineage: Lineage | undefined;
+  /** Newest first. */
+  readonly refs: readonly CheckpointRef[];
+}
 
 /** A checkpoint's key in this store: `<lineage hash>/<sequence, 6 digits>`, the folder it lives in. */
 export function localKey(hash: string, sequence: number): string {
@@ -26,7 +39,7 @@ export function localKey(hash: string, sequence: number): string {
  * outside the store.
  */
 export function parseLocalKey(text: string): { key: string; hash: string; sequence: number } | undefined {
-  const match = /^([0-9a-f]{16})\/(\d{1,15})$/.exec(text);
+  const match = LOCAL_KEY.exec(text);
   if (match?.[1] === undefined || match[2] === undefined) return undefined;
   const sequence = Number(match[2]);
   if (sequence > MAX_SEQUENCE) return undefined;
@@ -100,7 +113,32 @@ export class LocalStore implements Store {
   }
 
   async list(lineage: Lineage): Promise<CheckpointRef[]> {
-    const lineageDir = this.lineageDir(lineage);
+    return newestFirst((await this.describeLineageFolder(lineageHash(lineage))).map((described) => described.ref));
+  }
+
+  /** Every lineage in the folder (the CLI lists and prunes them all), the one saved to last first. */
+  async lineages(): Promise<LocalLineage[]> {
+    let hashes: string[];
+    try {
+      hashes = (await readdir(this.root, { withFileTypes: true })).filter((entry) => entry.isDirectory() && LINEAGE_FOLDER.test(entry.name)).map((entry) => entry.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const lineages: LocalLineage[] = [];
+    for (const hash of hashes) {
+      const described = await this.describeLineageFolder(hash);
+      // A manifest that names another lineage than its folder is not trusted to name this one.
+      const lineage = described.map((entry) => entry.lineage).find((candidate) => candidate !== undefined && lineageHash(candidate) === hash);
+      if (described.length > 0) lineages.push({ hash, lineage, refs: newestFirst(described.map((entry) => entry.ref)) });
+    }
+    const newest = (entry: LocalLineage): string => entry.refs.reduce((latest, ref) => (ref.createdAt > latest ? ref.createdAt : latest), '');
+    return lineages.sort((a, b) => newest(b).localeCompare(newest(a)) || a.hash.localeCompare(b.hash));
+  }
+
+  /** The checkpoint folders of one lineage folder, described (a folder without a manifest is none). */
+  private async describeLineageFolder(hash: string): Promise<Array<{ ref: CheckpointRef; lineage: Lineage | undefined }>> {
+    const lineageDir = path.join(this.root, hash);
     let names: string[];
     try {
       names = await readdir(lineageDir);
@@ -108,17 +146,17 @@ export class LocalStore implements Store {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    const refs: CheckpointRef[] = [];
+    const described: Array<{ ref: CheckpointRef; lineage: Lineage | undefined }> = [];
     for (const name of names) {
       const sequence = parseSequenceLabel(name);
       if (sequence === undefined) {
         if (/^\d+$/.test(name)) this.warn?.(`local store: ignored the folder '${name}' in ${lineageDir}: not a checkpoint sequence`);
         continue;
       }
-      const ref = await this.describe(lineage, name, sequence);
-      if (ref) refs.push(ref);
+      const folder = await describeCheckpointFolder(path.join(lineageDir, name), `${hash}/${name}`, sequence);
+      if (folder !== undefined) described.push(folder);
     }
-    return newestFirst(refs);
+    return described;
   }
 
   async fetch(ref: CheckpointRef, intoDir: string): Promise<void> {
@@ -193,8 +231,11 @@ export class LocalStore implements Store {
     return path.join(this.root, ...key.split('/'));
   }
 
-  private async describe(lineage: Lineage, name: string, sequence: number): Promise<CheckpointRef | undefined> {
-    return (await describeCheckpointFolder(path.join(this.lineageDir(lineage), name), `${lineageHash(lineage)}/${name}`, sequence))?.ref;
+  /** The checkpoint a key (as parseLocalKey spells it) names, as a listing shows it; undefined when its folder holds no manifest. */
+  async describe(key: string): Promise<CheckpointRef | undefined> {
+    const parsed = parseLocalKey(key);
+    if (parsed === undefined) throw new Error(`local store: malformed key '${key}'`);
+    return (await describeCheckpointFolder(this.folderOf(parsed.key), parsed.key, parsed.sequence))?.ref;
   }
 
   private async removeStaleTemps(lineageDir: string): Promise<void> {
@@ -213,7 +254,7 @@ export class LocalStore implements Store {
  * manifest parses): a folder whose manifest is broken is still listed, so that the restore, which
  * judges it, can say why it refuses it.
  */
-export async function describeCheckpointFolder(dir: string, key: string, sequence: number): Promise<{ ref: CheckpointRef; lineage: Lineage | undefined } | undefined> {
+async function describeCheckpointFolder(dir: string, key: string, sequence: number): Promise<{ ref: CheckpointRef; lineage: Lineage | undefined } | undefined> {
   let text: string;
   try {
     text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');

@@ -1,3 +1,4 @@
+import { AGENTS } from '../agents/registry.js';
 import { readRunContext } from '../run-context.js';
 import { SettingsError } from '../settings/settings.js';
 import { checkpointRequestCommand } from './checkpoint-request.js';
@@ -20,7 +21,7 @@ Options:
   -h, --help     this help
   -V, --version  print the version
 
-durable-agent runs Claude Code or OpenCode so that transient API failures cost seconds, not hours.`;
+durable-agent runs ${AGENTS.map((agent) => agent.label).join(' or ')} so that transient API failures cost seconds, not hours.`;
 
 export async function cliMain(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;

@@ -78,7 +78,7 @@ Checkpoints (the local store by default):
   --checkpoint-min-gap DURATION     least time between checkpoints after agent turns (default 2m)
   --checkpoint-id ID                names the lineage of checkpoints (default: the job)
   --resume-from run|branch|none     what to resume (default run)
-  --restore-agent-config BOOL       let a restore change .claude/, .mcp.json, opencode.json (default false)
+  --restore-agent-config BOOL       let a restore change the agents' config files in the work tree (default false)
   --keep-checkpoints N              how many to keep (default 5)
   --retention-days N                artifact retention (default 7)
   --artifact-every-checkpoint true|false

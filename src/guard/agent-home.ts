@@ -41,6 +41,11 @@ export function findSession(agent: Pick<AgentDescription, 'defaultHome' | 'findS
   return agent.findSession(sessionStoreRoot(agent, stateDir), cwd);
 }
 
+/** Pure: each agent's guard base-URL output: the proxy's URL in the form that agent's provider takes ('' without a proxy). */
+export function baseUrlOutputs(agents: readonly Pick<AgentDescription, 'baseUrlPath' | 'guardBaseUrlOutput'>[], proxyUrl: string | undefined): Record<string, string> {
+  return Object.fromEntries(agents.flatMap((agent) => agent.guardBaseUrlOutput === undefined ? [] : [[agent.guardBaseUrlOutput, proxyUrl ? `${proxyUrl}${agent.baseUrlPath}` : '']]));
+}
+
 /**
  * Pure: guard mode's outputs named for each agent's args input (`claude_args`, `opencode_args`):
  * the arguments that resume the restored session for the guarded agent, empty for the others.

@@ -10,7 +10,7 @@ import type { InputName } from '../settings/settings.js';
 import { guardDaemonLog, guardStatusFile, guardTempDir } from '../home-layout.js';
 import { readRunContext } from '../run-context.js';
 import { guardContext, readGuardSettings } from './guard-settings.js';
-import { resumeOutputs } from './agent-home.js';
+import { baseUrlOutputs, resumeOutputs } from './agent-home.js';
 import { saveGuardState } from './state.js';
 import { readStatus, type GuardStatus } from './status.js';
 import { errorMessage } from '../error-message.js';
@@ -19,9 +19,9 @@ export const GuardOutputs = {
   resumed: 'resumed',
   restoredFrom: 'restored_from',
   sessionId: 'session_id',
-  // Besides these: each agent's args input (`claude_args`, `opencode_args`) as an output that resumes its session.
+  // Besides these, from the agent descriptions: each agent's args input (`claude_args`, `opencode_args`)
+  // as an output that resumes its session, and the proxy's URL in an agent's own form (`opencode_base_url`).
   proxyUrl: 'proxy_url',
-  opencodeBaseUrl: 'opencode_base_url',
 } as const;
 
 // The daemon must not write the runner's command files: only main and post speak to the runner.
@@ -89,7 +89,7 @@ export async function runGuardMain(jobEnv: NodeJS.ProcessEnv): Promise<void> {
     const guarded = agentNamed(settings.agent);
     for (const [name, value] of Object.entries(resumeOutputs(AGENTS, guarded.name, sessionId))) core.setOutput(name, value);
     core.setOutput(GuardOutputs.proxyUrl, status.proxyUrl ?? '');
-    core.setOutput(GuardOutputs.opencodeBaseUrl, status.proxyUrl ? `${status.proxyUrl}/v1` : '');
+    for (const [name, value] of Object.entries(baseUrlOutputs(AGENTS, status.proxyUrl))) core.setOutput(name, value);
     // Claude Code appends /v1/messages to its base URL; OpenCode's @ai-sdk/anthropic appends only
     // /messages (its ANTHROPIC_BASE_URL includes /v1): the variable is written for the guarded agent.
     for (const [variable, url] of Object.entries(status.baseUrls)) {

@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { descendants, exitedWithin, waitForOutput } from '../support/processes.js';
-import { agentTestEnv, CLAUDE, OPENCODE, runAction, startAction } from '../support/run-action.js';
+import { TEST_AGENTS } from '../support/agents.js';
+import { agentTestEnv, runAction, startAction } from '../support/run-action.js';
 import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
-const AGENTS = [
-  { agent: 'claude', inputs: { path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash' } },
-  { agent: 'opencode', inputs: { path_to_opencode_executable: OPENCODE, model: 'claude-test' } },
-] as const;
-
-describe.each(AGENTS)('the action running $agent', ({ agent, inputs }) => {
+describe.each(TEST_AGENTS)('the action running $agent', ({ agent, inputs }) => {
   const setup = useWorkspaceAndModelApi();
 
   const baseInputs = (extra: Record<string, string> = {}) => ({

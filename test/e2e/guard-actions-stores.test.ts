@@ -1,43 +1,25 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startActionsEmulator, type ActionsEmulator } from '../support/actions-emulator.js';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
+import { describe, expect, it } from 'vitest';
+import { useActionsStoresJob } from '../support/actions-stores-job.js';
 import { isAlive } from '../support/processes.js';
-import { freshRunner, makeOrigin } from '../support/rerun.js';
 import { CLAUDE, hostEnvironment, parseCommandFile, runAction } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
 import { splitShellWords } from '../../src/settings/shell-words.js';
 
 // The guard's daemon gets the runner's Actions credentials through its environment only, and
 // saves through the real @actions/cache and @actions/artifact clients (against the emulator).
 describe('guard mode through the Actions cache and artifacts', () => {
-  let ws: Workspace;
-  let api: ModelApi;
-  let actions: ActionsEmulator;
-  let origin: string;
-  let runId: number;
-  beforeEach(async () => {
-    runId = 100_000 + Math.floor(Math.random() * 900_000);
-    ws = await createWorkspace();
-    origin = await makeOrigin(ws);
-    api = await startModelApi({ script: { steps: 4 }, faults: [{ kind: 'stall', at: { step: 3 }, count: 1 }] });
-    actions = await startActionsEmulator({ repository: 'octo/demo' });
-  });
-  afterEach(async () => {
-    await api.close();
-    await actions.close();
-    await ws.dispose();
-  });
+  const setup = useActionsStoresJob({ api: { script: { steps: 4 }, faults: [{ kind: 'stall', at: { step: 3 }, count: 1 }] } });
 
   const inputs = { agent: 'claude', checkpoint_store: 'both', checkpoint_interval: '1h', checkpoint_min_gap: '0s' };
 
   async function job(attempt: number, resume: boolean): Promise<{ code: number | null; post: string; resumed: string }> {
-    const runnerTemp = await freshRunner(ws, origin, attempt);
+    const { ws, api } = setup;
+    const runnerTemp = await setup.freshRunner(attempt);
     const home = path.join(ws.root, `home-${attempt}`);
     mkdirSync(home, { recursive: true });
-    const env = { HOME: home, ANTHROPIC_BASE_URL: api.url, ...actions.clientEnv({ runId, attempt, workflow: 'agent', job: 'agent' }) };
+    const env = { HOME: home, ANTHROPIC_BASE_URL: api.url, ...setup.actionsEnv(attempt) };
     const main = await runAction(ws, inputs, { entry: 'guard-main', runAttempt: attempt, runnerTemp, env });
     expect(main.exitCode, main.stdout).toBe(0);
     const daemon = Number(main.state.guard_daemon_pid);
@@ -63,6 +45,7 @@ describe('guard mode through the Actions cache and artifacts', () => {
   }
 
   it('saves the final checkpoint to the cache and an artifact, and a re-run resumes from there', async () => {
+    const { ws, api, actions } = setup;
     const first = await job(1, false);
     expect(first.resumed).toBe('false');
     expect(first.post).toMatch(/Checkpoint \d+ saved \(guard post: end of the agent steps\).*cache/);

@@ -1,11 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startActionsEmulator, type ActionsEmulator } from '../support/actions-emulator.js';
-import { startModelApi, type ModelApi } from '../support/model-api.js';
-import { freshRunner, interruptedRun, makeOrigin } from '../support/rerun.js';
+import { describe, expect, it } from 'vitest';
+import { useActionsStoresJob } from '../support/actions-stores-job.js';
+import { interruptedRun } from '../support/rerun.js';
 import { agentTestEnv, CLAUDE, runAction } from '../support/run-action.js';
-import { createWorkspace, type Workspace } from '../support/workspace.js';
 
 const STEPS = 6;
 const ALL_STEPS = Array.from({ length: STEPS }, (_, i) => `step-${i + 1}`);
@@ -14,25 +12,8 @@ const SECRET = 'sk-ant-test-0123456789abcdef-do-not-store';
 // The re-run story through the real @actions/cache and @actions/artifact clients, talking to the
 // local emulator of the Actions services: attempt 1 dies, attempt 2 on a fresh runner resumes.
 describe('re-run through the Actions cache and artifacts', () => {
-  let ws: Workspace;
-  let api: ModelApi;
-  let actions: ActionsEmulator;
-  let origin: string;
-  // Each test its own run, so no two tests (or two checkouts testing at once) share a lineage.
-  let runId: number;
-  beforeEach(async () => {
-    runId = 100_000 + Math.floor(Math.random() * 900_000);
-    ws = await createWorkspace();
-    origin = await makeOrigin(ws);
-    // The first attempt hangs at the last step, so it is still running when the test interrupts it.
-    api = await startModelApi({ script: { steps: STEPS }, faults: [{ kind: 'stall', at: { step: STEPS }, count: 1 }] });
-    actions = await startActionsEmulator({ repository: 'octo/demo' });
-  });
-  afterEach(async () => {
-    await api.close();
-    await actions.close();
-    await ws.dispose();
-  });
+  // The first attempt hangs at the last step, so it is still running when the test interrupts it.
+  const setup = useActionsStoresJob({ api: { script: { steps: STEPS }, faults: [{ kind: 'stall', at: { step: STEPS }, count: 1 }] } });
 
   const inputs = {
     prompt: 'Work through the task step by step.',
@@ -43,11 +24,12 @@ describe('re-run through the Actions cache and artifacts', () => {
     checkpoint_min_gap: '0s',
     checkpoint_interval: '1h',
   };
-  const env = (attempt: number) => ({ ...agentTestEnv(ws, api.url), ...actions.clientEnv({ runId, attempt, workflow: 'agent', job: 'agent' }) });
+  const env = (attempt: number) => ({ ...agentTestEnv(setup.ws, setup.api.url), ...setup.actionsEnv(attempt) });
 
   async function secondAttempt() {
+    const { ws, api } = setup;
     api.setFaults([]);
-    const result = await runAction(ws, inputs, { env: env(2), runAttempt: 2, runnerTemp: await freshRunner(ws, origin, 2) });
+    const result = await runAction(ws, inputs, { env: env(2), runAttempt: 2, runnerTemp: await setup.freshRunner(2) });
     expect(result.outputs.conclusion, result.stdout.slice(-5000)).toBe('success');
     expect(result.outputs.resumed, result.stdout.split('\n').filter((l) => /heckpoint|estore|warning/.test(l)).join('\n')).toBe('true');
     expect([...new Set(await ws.marks())].sort()).toEqual([...ALL_STEPS].sort());
@@ -55,14 +37,16 @@ describe('re-run through the Actions cache and artifacts', () => {
   }
 
   it('restores from the cache after the runner was lost', async () => {
-    await interruptedRun(ws, inputs, { env: env(1), runnerTemp: await freshRunner(ws, origin, 1), step: 4, signal: 'SIGKILL' });
+    const { ws, actions } = setup;
+    await interruptedRun(ws, inputs, { env: env(1), runnerTemp: await setup.freshRunner(1), step: 4, signal: 'SIGKILL' });
     expect(actions.cacheEntries.length).toBeGreaterThan(0);
     const result = await secondAttempt();
     expect(result.stdout).toMatch(/Restored checkpoint \d+ \(cache durable-agent-v2-[0-9a-f]{16}-m-\d{6}\)/);
   });
 
   it('falls back to the artifact when the cache entry was evicted', async () => {
-    const first = await interruptedRun(ws, inputs, { env: env(1), runnerTemp: await freshRunner(ws, origin, 1), step: 3, signal: 'SIGINT' });
+    const { ws, actions } = setup;
+    const first = await interruptedRun(ws, inputs, { env: env(1), runnerTemp: await setup.freshRunner(1), step: 3, signal: 'SIGINT' });
     expect(first.stdout).toMatch(/Checkpoint \d+ saved \(cancelled\): .* to cache durable-agent-v2-\S+, artifact durable-agent-/);
     for (const entry of actions.cacheEntries) actions.evictCacheEntry(entry.key, entry.ref);
     expect(actions.cacheEntries).toHaveLength(0);
@@ -71,6 +55,7 @@ describe('re-run through the Actions cache and artifacts', () => {
   });
 
   it('never uploads a secret the step knows, and names the file it left out', async () => {
+    const { ws, api, actions } = setup;
     api.setFaults([]);
     writeFileSync(path.join(ws.repo, 'notes.txt'), `the key is ${SECRET}\n`);
     const result = await runAction(ws, inputs, { env: env(1), runAttempt: 1 });
@@ -82,6 +67,7 @@ describe('re-run through the Actions cache and artifacts', () => {
   });
 
   it('warns and goes on when the cache token is read-only', async () => {
+    const { ws, api, actions, runId } = setup;
     api.setFaults([]);
     const readOnly = { ...agentTestEnv(ws, api.url), ...actions.clientEnv({ runId, attempt: 1, cacheWrite: false }) };
     const result = await runAction(ws, { ...inputs, checkpoint_store: 'cache' }, { env: readOnly, runAttempt: 1 });

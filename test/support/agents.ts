@@ -1,13 +1,34 @@
-import { CLAUDE, OPENCODE } from './run-action.js';
+import path from 'node:path';
+import { AGENTS, type AgentName } from '../../src/agents/registry.js';
+import { BIN } from './run-action.js';
+
+interface AgentTestFacts {
+  /** Action inputs besides the path to the real CLI. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** How many tries the CLI makes itself before it gives up on one failed call. */
+  readonly cliTries: number;
+  /** An idle limit its start-up fits in. */
+  readonly idleTimeout: string;
+}
+
+// What only the tests know of each agent: Claude tries once with CLAUDE_CODE_MAX_RETRIES=0;
+// OpenCode always 1 + 5, at once when told retry-after 0, and takes about 3 s before its first
+// event (far more on a busy machine). A new agent in the registry fails typecheck here until given.
+const TEST_FACTS = {
+  claude: { inputs: { claude_args: '--allowedTools Bash' }, cliTries: 1, idleTimeout: '3s' },
+  opencode: { inputs: { model: 'claude-test' }, cliTries: 6, idleTimeout: '20s' },
+} as const satisfies Record<AgentName, AgentTestFacts>;
 
 /**
- * Both agents as the end-to-end tests run them: the action inputs that point at the real CLI,
- * how many tries the CLI makes itself before it gives up on one failed call (Claude with
- * CLAUDE_CODE_MAX_RETRIES=0 once; OpenCode always 1 + 5, at once when told retry-after 0), and an
- * idle limit its start-up fits in (OpenCode takes about 3 s before its first event, far more on a
- * busy machine).
+ * Every registered agent as the end-to-end tests run them: the action inputs that point at the
+ * real CLI (its pinned package, a dev dependency), and the test facts above.
  */
-export const TEST_AGENTS = [
-  { agent: 'claude', inputs: { path_to_claude_code_executable: CLAUDE, claude_args: '--allowedTools Bash' }, cliTries: 1, idleTimeout: '3s' },
-  { agent: 'opencode', inputs: { path_to_opencode_executable: OPENCODE, model: 'claude-test' }, cliTries: 6, idleTimeout: '20s' },
-] as const;
+export const TEST_AGENTS = AGENTS.map((description) => {
+  const facts: AgentTestFacts = TEST_FACTS[description.name];
+  return {
+    agent: description.name,
+    inputs: { [description.inputs.path]: path.join(BIN, description.executableName), ...facts.inputs },
+    cliTries: facts.cliTries,
+    idleTimeout: facts.idleTimeout,
+  };
+});

@@ -9,7 +9,7 @@ import { AGENT_NAMES, AGENTS, agentNamed } from '../../src/agents/registry.js';
 import { isSessionIdOf } from '../../src/agents/session-id.js';
 import { sessionStoreFor, type SessionStoreReader } from '../../src/agents/session-store.js';
 import { isSessionData } from '../../src/checkpoint/agent-config-policy.js';
-import { defaultStateDir, findSession, isGuardSessionData, resumeOutputs, sessionStoreRoot, stateExclude } from '../../src/guard/agent-home.js';
+import { baseUrlOutputs, defaultStateDir, findSession, isGuardSessionData, resumeOutputs, sessionStoreRoot, stateExclude } from '../../src/guard/agent-home.js';
 import { INPUT_DEFAULTS, readSettings } from '../../src/settings/settings.js';
 
 // Every field of a description, with the type its value must have: a new field of AgentDescription
@@ -26,6 +26,7 @@ const FIELDS = {
   isSessionData: 'function',
   defaultHome: 'object',
   baseUrlPath: 'string',
+  guardBaseUrlOutput: ['string', 'undefined'],
   requestTimeoutVariable: ['string', 'undefined'],
   takesClaudeCodeInputs: 'boolean',
   stateDirOutput: ['string', 'undefined'],
@@ -72,9 +73,10 @@ describe('the agent registry', () => {
     for (const agent of AGENTS) expect(pkg.devDependencies[agent.npmPackage], agent.npmPackage).toBe(agent.pinnedVersion);
   });
 
-  it("declares each agent's args input as a guard output (it resumes the restored session)", () => {
+  it("declares each agent's args input (it resumes the restored session) and its base-URL output as guard outputs", () => {
     const guard = z.object({ outputs: z.record(z.string(), z.unknown()) }).parse(parse(readFileSync('guard/action.yml', 'utf8')));
     for (const agent of AGENTS) expect(Object.keys(guard.outputs)).toContain(agent.inputs.args);
+    for (const agent of AGENTS) if (agent.guardBaseUrlOutput !== undefined) expect(Object.keys(guard.outputs)).toContain(agent.guardBaseUrlOutput);
   });
 
   it('is the only place that tells agents apart: no module outside the descriptions compares an agent name', () => {
@@ -134,7 +136,8 @@ const fakeAgent: AgentDescription<'fake'> = {
   resumeArgs: (sessionId) => ['--continue', sessionId],
   isSessionData: (parts) => parts[0] === 'fake' && (parts[1] === undefined || parts[1] === 'sessions'),
   defaultHome: { stateDir: (env, home) => path.join(env.FAKE_DATA || path.join(home, '.local', 'share'), 'fake'), within: 'fake', exclude: ['/config.toml'] },
-  baseUrlPath: '',
+  baseUrlPath: '/api',
+  guardBaseUrlOutput: 'fake_base_url',
   requestTimeoutVariable: undefined,
   takesClaudeCodeInputs: false,
   stateDirOutput: undefined,
@@ -177,6 +180,11 @@ describe('a third agent, described in one place', () => {
   it('gets its own guard output, and the registered agents theirs, empty', () => {
     expect(resumeOutputs([...AGENTS, fakeAgent], 'fake', 'fk-0042')).toEqual({ ...Object.fromEntries(AGENTS.map((agent) => [agent.inputs.args, ''])), fake_args: '--continue fk-0042' });
     expect(resumeOutputs([...AGENTS, fakeAgent], 'fake', undefined)).toMatchObject({ fake_args: '' });
+  });
+
+  it("gets the proxy's URL in its own form as its guard base-URL output, beside OpenCode's", () => {
+    expect(baseUrlOutputs([...AGENTS, fakeAgent], 'http://127.0.0.1:4000')).toEqual({ opencode_base_url: 'http://127.0.0.1:4000/v1', fake_base_url: 'http://127.0.0.1:4000/api' });
+    expect(baseUrlOutputs([...AGENTS, fakeAgent], undefined)).toEqual({ opencode_base_url: '', fake_base_url: '' });
   });
 
   it('runs through its adapter and session store as the pipeline builds them', () => {

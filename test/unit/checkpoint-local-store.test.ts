@@ -147,6 +147,28 @@ describe('LocalStore', () => {
     expect(await store.prune({ ...LINEAGE, runId: 'none' }, 1)).toBe(0);
   });
 
+  it('walks every lineage, the one saved to last first, naming one only from a manifest of its own folder', async () => {
+    expect(await store.lineages()).toEqual([]);
+    await save(1);
+    await save(5, OTHER);
+    const withLineage = async (key: string, lineage: Lineage): Promise<void> => {
+      const manifest = path.join(store.folderOf(key), 'manifest.json');
+      await writeFile(manifest, JSON.stringify({ ...(JSON.parse(await readFile(manifest, 'utf8')) as object), lineage }));
+    };
+    await withLineage(`${lineageHash(LINEAGE)}/000001`, LINEAGE);
+    // A manifest in OTHER's folder that claims LINEAGE does not name OTHER's folder.
+    await withLineage(`${lineageHash(OTHER)}/000005`, LINEAGE);
+    await mkdir(path.join(store.root, 'not-a-lineage'));
+    await mkdir(path.join(store.root, 'abcdef0123456789'));
+    const lineages = await store.lineages();
+    expect(lineages.map((entry) => [entry.hash, entry.lineage, entry.refs.map((ref) => ref.sequence)])).toEqual([
+      [lineageHash(OTHER), undefined, [5]],
+      [lineageHash(LINEAGE), LINEAGE, [1]],
+    ]);
+    expect(await store.describe(`${lineageHash(OTHER)}/5`)).toEqual(lineages[0]?.refs[0]);
+    expect(await store.describe(`${lineageHash(OTHER)}/000006`)).toBeUndefined();
+  });
+
   it('rejects malformed keys instead of opening other folders', async () => {
     await expect(store.fetch({ key: '../../etc', sequence: 1, attempt: 1, createdAt: '', sizeBytes: 0, store: 'local' }, path.join(root, 'x'))).rejects.toThrow(/malformed key/);
   });

@@ -2,7 +2,6 @@ import { lineageHash } from '../../checkpoint/index.js';
 import { SettingsError } from '../../settings/settings.js';
 import { actionsStoresName, currentLineage, storeWhere, type Context } from './context.js';
 import { describeLineage, formatCheckpointTable, jsonRow, type CheckpointRow } from './format.js';
-import { walkLocalStore } from './local-walk.js';
 import { errorMessage } from '../../error-message.js';
 
 /** `checkpoints list`: this folder's lineage in every store it uses, or (--all) every lineage of the local store. */
@@ -11,7 +10,7 @@ export async function listCommand(ctx: Context, options: { all: boolean; json: b
   if (options.all) {
     if (ctx.choice !== 'local') throw new SettingsError(`--all: only the local store can list every lineage (${actionsStoresName(ctx.choice)} one lineage at a time)`);
     const store = ctx.localStore();
-    const lineages = await walkLocalStore(store.root);
+    const lineages = await store.lineages();
     const rows = lineages.flatMap((entry) => entry.refs.map((ref) => ({ lineageHash: entry.hash, lineage: entry.lineage, ref })));
     if (options.json) {
       out(JSON.stringify(rows.map(jsonRow), null, 2));

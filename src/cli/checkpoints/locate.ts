@@ -14,7 +14,6 @@ import {
   type CheckpointRef,
   type Store,
 } from '../../checkpoint/index.js';
-import { describeCheckpointFolder } from '../../checkpoint/local-store.js';
 import { SettingsError } from '../../settings/settings.js';
 import { CommandFailed } from '../command-failed.js';
 import { currentLineage, storeWhere, type Context } from './context.js';
@@ -39,10 +38,9 @@ export async function locate(ctx: Context, key: string): Promise<Located> {
   switch (parsed.kind) {
     case 'local': {
       const store = ctx.localStore();
-      const folder = store.folderOf(parsed.key);
-      const described = await describeCheckpointFolder(folder, parsed.key, parsed.sequence);
-      if (described === undefined) throw new CommandFailed(`no checkpoint ${parsed.key} in ${storeWhere(store)}`);
-      return { ref: described.ref, store, folder };
+      const ref = await store.describe(parsed.key);
+      if (ref === undefined) throw new CommandFailed(`no checkpoint ${parsed.key} in ${storeWhere(store)}`);
+      return { ref, store, folder: store.folderOf(parsed.key) };
     }
     case 'cache': {
       const lineage = await currentLineage(ctx);

@@ -2,7 +2,6 @@ import { lineageHash, type CheckpointRef, type Lineage, type Store } from '../..
 import { SettingsError } from '../../settings/settings.js';
 import { actionsStoresName, currentLineage, storeWhere, type Context } from './context.js';
 import { lineageCell } from './format.js';
-import { walkLocalStore } from './local-walk.js';
 import { errorMessage } from '../../error-message.js';
 
 /** `checkpoints prune --keep N`: all but the newest N of this folder's lineage, or (--all) of every lineage of the local store. */
@@ -30,7 +29,7 @@ export async function pruneCommand(ctx: Context, options: { keep: number; all: b
   if (options.all) {
     if (ctx.choice !== 'local') throw new SettingsError(`--all: only the local store can prune every lineage (${actionsStoresName(ctx.choice)} one lineage at a time)`);
     const store = ctx.localStore();
-    const lineages = await walkLocalStore(store.root);
+    const lineages = await store.lineages();
     if (lineages.length === 0) out(`No checkpoints in ${storeWhere(store)}.`);
     for (const entry of lineages) {
       if (entry.lineage === undefined) {
