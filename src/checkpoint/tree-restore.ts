@@ -162,8 +162,9 @@ class ObjectReader {
   }
 }
 
-// Objects decoded ahead of the writer, and held at most (4 MiB or so each).
-const LOOKAHEAD = 2;
+// Objects decoded ahead of the writer, and held at most (4 MiB or so each). One ahead keeps the
+// decode overlapping the writes; two measured no faster and cost the 1 GB restore ~20 MB of RSS.
+const LOOKAHEAD = 1;
 const MAX_HELD = 4;
 
 /**
