@@ -1079,14 +1079,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path6 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path13 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path6 && path6[0] !== "/") {
-          path6 = `/${path6}`;
+        if (path13 && path13[0] !== "/") {
+          path13 = `/${path13}`;
         }
-        return new URL(`${origin}${path6}`);
+        return new URL(`${origin}${path13}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1537,39 +1537,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path13, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path6);
+        debuglog("sending request to %s %s/%s", method, origin, path13);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path13, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path6,
+          path13,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path13, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path6);
+        debuglog("trailers received from %s %s/%s", method, origin, path13);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path13, origin },
           error: error63
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path6,
+          path13,
           error63.message
         );
       });
@@ -1618,9 +1618,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path6, origin }
+            request: { method, path: path13, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path6);
+          debuglog("sending request to %s %s/%s", method, origin, path13);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1683,7 +1683,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path6,
+        path: path13,
         method,
         body,
         headers,
@@ -1698,11 +1698,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path6 !== "string") {
+        if (typeof path13 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path13[0] !== "/" && !(path13.startsWith("http://") || path13.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path6)) {
+        } else if (invalidPathRegex.test(path13)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1768,7 +1768,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path6, query) : path6;
+        this.path = query ? buildURL(path13, query) : path13;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6461,7 +6461,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path6, host, upgrade, blocking, reset } = request;
+      const { method, path: path13, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6542,7 +6542,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path6} HTTP/1.1\r
+      let header = `${method} ${path13} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7071,7 +7071,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path13, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7168,7 +7168,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path6;
+      headers[HTTP2_HEADER_PATH] = path13;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7521,9 +7521,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path6 = search ? `${pathname}${search}` : pathname;
+        const path13 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path6;
+        this.opts.path = path13;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8762,10 +8762,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path6 = "/",
+          path: path13 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path6;
+        opts.path = origin + path13;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10737,20 +10737,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path6) {
-      if (typeof path6 !== "string") {
-        return path6;
+    function safeUrl(path13) {
+      if (typeof path13 !== "string") {
+        return path13;
       }
-      const pathSegments = path6.split("?");
+      const pathSegments = path13.split("?");
       if (pathSegments.length !== 2) {
-        return path6;
+        return path13;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path6);
+    function matchKey(mockDispatch2, { path: path13, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path13);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10772,7 +10772,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path13 }) => matchValue(safeUrl(path13), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10810,9 +10810,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path6, method, body, headers, query } = opts;
+      const { path: path13, method, body, headers, query } = opts;
       return {
-        path: path6,
+        path: path13,
         method,
         body,
         headers,
@@ -11275,10 +11275,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path13, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path6,
+            Path: path13,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16157,9 +16157,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path6) {
-      for (let i = 0; i < path6.length; ++i) {
-        const code = path6.charCodeAt(i);
+    function validateCookiePath(path13) {
+      for (let i = 0; i < path13.length; ++i) {
+        const code = path13.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19079,11 +19079,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path6 = opts.path;
+          let path13 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path6 = `/${path6}`;
+            path13 = `/${path13}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path6);
+          url2 = new URL(util.parseOrigin(url2).origin + path13);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -19627,9 +19627,8 @@ var require_shell_quote = __commonJS({
 // src/guard/run-guard-main.ts
 import { spawn } from "node:child_process";
 import { closeSync, openSync, statSync } from "node:fs";
-import { mkdir as mkdir2, readFile as readFile2 } from "node:fs/promises";
-import path5 from "node:path";
-import os5 from "node:os";
+import { mkdir as mkdir4, readFile as readFile3 } from "node:fs/promises";
+import path12 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -19926,8 +19925,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
+  addRaw(text2, addEOL = false) {
+    this._buffer += text2;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -20023,10 +20022,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text, level) {
+  addHeading(text2, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
+    const element = this.wrap(allowedTag, text2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -20055,9 +20054,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text, cite) {
+  addQuote(text2, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
+    const element = this.wrap("blockquote", text2, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -20068,8 +20067,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
+  addLink(text2, href) {
+    const element = this.wrap("a", text2, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -20189,6 +20188,46 @@ function saveState(name, value) {
   }
   issueCommand("save-state", { name }, toCommandValue(value));
 }
+
+// src/agents/claude-agent.ts
+import { readdir as readdir3, stat as stat3 } from "node:fs/promises";
+import path4 from "node:path";
+
+// src/names.ts
+var Outputs = {
+  conclusion: "conclusion",
+  sessionId: "session_id",
+  /** claude-code-action's format: one JSON array of the agent's messages, written at the end. */
+  executionFile: "execution_file",
+  /** Every event line the agent printed, across attempts (NDJSON), written as it goes. */
+  executionLog: "execution_log",
+  /** claude-code-action's: the final result's structured_output when --json-schema was given. */
+  structuredOutput: "structured_output",
+  /** CLAUDE_CONFIG_DIR of the run, so a later step can `claude --resume` the session. */
+  claudeConfigDir: "claude_config_dir",
+  failureReason: "failure_reason",
+  attempts: "attempts",
+  resumedSessions: "resumed_sessions",
+  freshSessionFallbacks: "fresh_session_fallbacks",
+  apiRetries: "api_retries",
+  resumed: "resumed",
+  restoredFrom: "restored_from",
+  checkpointKey: "checkpoint_key",
+  checkpointsSaved: "checkpoints_saved",
+  /** Watchdog mode: rerun or skip, and why. */
+  decision: "decision",
+  reason: "reason"
+};
+
+// src/report/structured-output.ts
+function jsonSchemaRequested(agentArgs) {
+  return agentArgs.some((arg) => arg === "--json-schema" || arg.startsWith("--json-schema="));
+}
+
+// src/agents/claude.ts
+import { randomUUID as randomUUID2 } from "node:crypto";
+import { mkdir as mkdir2, readFile, writeFile as writeFile2 } from "node:fs/promises";
+import path2 from "node:path";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -21007,10 +21046,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path6) {
-  if (!path6)
+function getElementAtPath(obj, path13) {
+  if (!path13)
     return obj;
-  return path6.reduce((acc, key) => acc?.[key], obj);
+  return path13.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -21350,11 +21389,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path6, issues) {
+function prefixIssues(path13, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path6);
+    iss.path.unshift(path13);
     return iss;
   });
 }
@@ -21816,16 +21855,16 @@ function flattenError(error63, mapper = (issue3) => issue3.message) {
 }
 function formatError(error63, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error64, path6 = []) => {
+  const processError = (error64, path13 = []) => {
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path6, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path13, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path6, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path13, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path6, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path13, ...issue3.path]);
       } else {
-        const fullpath = [...path6, ...issue3.path];
+        const fullpath = [...path13, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -21864,17 +21903,17 @@ function formatError(error63, mapper = (issue3) => issue3.message) {
 }
 function treeifyError(error63, mapper = (issue3) => issue3.message) {
   const result = { errors: [] };
-  const processError = (error64, path6 = []) => {
+  const processError = (error64, path13 = []) => {
     var _a3;
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path6, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path13, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path6, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path13, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path6, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path13, ...issue3.path]);
       } else {
-        const fullpath = [...path6, ...issue3.path];
+        const fullpath = [...path13, ...issue3.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue3));
           continue;
@@ -21913,8 +21952,8 @@ function treeifyError(error63, mapper = (issue3) => issue3.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path6 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path6) {
+  const path13 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path13) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -29540,8 +29579,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text) => {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+var capitalizeFirstCharacter = (text2) => {
+  return text2.charAt(0).toUpperCase() + text2.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -39052,13 +39091,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path6 = ref.slice(1).split("/").filter(Boolean);
-  if (path6.length === 0) {
+  const path13 = ref.slice(1).split("/").filter(Boolean);
+  if (path13.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path6[0] === defsKey) {
-    const key = path6[1] === void 0 ? void 0 : decodeJSONPointerSegment(path6[1]);
+  if (path13[0] === defsKey) {
+    const key = path13[1] === void 0 ? void 0 : decodeJSONPointerSegment(path13[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -39907,6 +39946,70 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/agents/events.ts
+function parseJsonLine(line) {
+  if (firstNonSpace(line) !== OPEN_BRACE) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(line) };
+  } catch {
+    return { ok: false };
+  }
+}
+var OPEN_BRACE = 123;
+function firstNonSpace(line) {
+  for (let index = 0; index < line.length; index++) {
+    const code = line.charCodeAt(index);
+    if (code !== 32 && code !== 9 && code !== 10 && code !== 13) return code;
+  }
+  return void 0;
+}
+var TYPE_PREFIX = '{"type":"';
+var SUBTYPE_PREFIX = ',"subtype":"';
+var WORD = /^[A-Za-z0-9_./-]{1,64}$/;
+function leadingType(line) {
+  if (!line.startsWith(TYPE_PREFIX)) return void 0;
+  const end = line.indexOf('"', TYPE_PREFIX.length);
+  const type = line.slice(TYPE_PREFIX.length, end);
+  if (end < 0 || !WORD.test(type)) return void 0;
+  if (!line.startsWith(SUBTYPE_PREFIX, end + 1)) return { type };
+  const subtypeStart = end + 1 + SUBTYPE_PREFIX.length;
+  const subtypeEnd = line.indexOf('"', subtypeStart);
+  const subtype = line.slice(subtypeStart, subtypeEnd);
+  return subtypeEnd < 0 || !WORD.test(subtype) ? { type } : { type, subtype };
+}
+function unreadLine(line, acted) {
+  const leading = leadingType(line);
+  if (leading === void 0 || acted.has(leading.type)) return void 0;
+  return { type: "other", kind: leading.subtype === void 0 ? leading.type : `${leading.type}/${leading.subtype}` };
+}
+function parseAgentLine(line, acted, toEvents) {
+  const unread = unreadLine(line, acted);
+  if (unread !== void 0) return [unread];
+  const json2 = parseJsonLine(line);
+  if (!json2.ok) return line.trim() === "" ? [] : [{ type: "not_json", line }];
+  return toEvents(json2.value);
+}
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function stringField(record2, key) {
+  const value = record2[key];
+  return typeof value === "string" ? value : void 0;
+}
+
+// src/format.ts
+function formatDuration(ms) {
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  const seconds = ms / 1e3;
+  if (seconds < 60) return `${Number(seconds.toFixed(1))}s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  if (minutes < 60) return rest ? `${minutes}m${rest}s` : `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  const restMinutes = minutes - hours * 60;
+  return restMinutes ? `${hours}h${restMinutes}m` : `${hours}h`;
+}
+
 // src/proxy/retry-decision.ts
 var CLOSED_BREAKER = Object.freeze({ mode: "closed", failures: 0 });
 var apiErrorBody = external_exports.object({ error: external_exports.looseObject({ type: external_exports.string() }) });
@@ -39916,23 +40019,69 @@ function agentRequestTimeoutMs(retryTimeMs) {
   return retryTimeMs + 6e5;
 }
 
-// src/settings/known-secrets.ts
-import { readFileSync as readFileSync3 } from "node:fs";
-
-// src/settings/settings.ts
-import { createHash } from "node:crypto";
-import { existsSync as existsSync2, readFileSync as readFileSync2 } from "node:fs";
-import path3 from "node:path";
-
-// src/runner/next-launch.ts
-var DEFAULT_RESUME_PROMPT = "The previous run of this session was interrupted by a transient error (for example the model API failing or the process being stopped). Nothing in the workspace was reset. Check what is already done (files, git status, earlier tool results) and continue the task from where it stopped; do not redo finished steps.";
+// src/agents/provider-route.ts
+var DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com";
+var DEFAULT_VERTEX_REGION = "us-east5";
+function vertexUrl(region) {
+  return region === "global" ? "https://aiplatform.googleapis.com/v1" : `https://${region}-aiplatform.googleapis.com/v1`;
+}
+function providerRoute(provider, env) {
+  switch (provider) {
+    case "anthropic":
+      return { provider, useVariable: void 0, baseUrlVariable: "ANTHROPIC_BASE_URL", upstream: env.ANTHROPIC_BASE_URL || DEFAULT_ANTHROPIC_URL, note: void 0 };
+    case "bedrock":
+      return {
+        provider,
+        useVariable: "CLAUDE_CODE_USE_BEDROCK",
+        baseUrlVariable: "ANTHROPIC_BEDROCK_BASE_URL",
+        upstream: void 0,
+        note: "Amazon Bedrock requests are signed (SigV4) for the Bedrock host, so they go straight to Bedrock: the API retry proxy is not used (process retry and checkpoints still are)."
+      };
+    case "vertex": {
+      const perModelRegion = Object.keys(env).some((name) => name.startsWith("VERTEX_REGION_") && env[name]);
+      if (!env.ANTHROPIC_VERTEX_BASE_URL && perModelRegion) {
+        return {
+          provider,
+          useVariable: "CLAUDE_CODE_USE_VERTEX",
+          baseUrlVariable: "ANTHROPIC_VERTEX_BASE_URL",
+          upstream: void 0,
+          note: "VERTEX_REGION_* sends models to different regions, which one proxy cannot follow: Vertex AI is called directly (set ANTHROPIC_VERTEX_BASE_URL to use the API retry proxy)."
+        };
+      }
+      return {
+        provider,
+        useVariable: "CLAUDE_CODE_USE_VERTEX",
+        baseUrlVariable: "ANTHROPIC_VERTEX_BASE_URL",
+        upstream: env.ANTHROPIC_VERTEX_BASE_URL || vertexUrl(env.CLOUD_ML_REGION || DEFAULT_VERTEX_REGION),
+        note: void 0
+      };
+    }
+    case "foundry": {
+      const upstream = env.ANTHROPIC_FOUNDRY_BASE_URL || (env.ANTHROPIC_FOUNDRY_RESOURCE ? `https://${env.ANTHROPIC_FOUNDRY_RESOURCE}.services.ai.azure.com/anthropic` : void 0);
+      return {
+        provider,
+        useVariable: "CLAUDE_CODE_USE_FOUNDRY",
+        baseUrlVariable: "ANTHROPIC_FOUNDRY_BASE_URL",
+        upstream,
+        note: upstream ? void 0 : "Neither ANTHROPIC_FOUNDRY_BASE_URL nor ANTHROPIC_FOUNDRY_RESOURCE is set: Microsoft Foundry is called as Claude Code decides, without the API retry proxy."
+      };
+    }
+  }
+}
 
 // src/settings/claude-settings.ts
 import { readFileSync } from "node:fs";
 import path from "node:path";
+
+// src/error-message.ts
+function errorMessage(error63) {
+  return error63 instanceof Error ? error63.message : String(error63);
+}
+
+// src/settings/claude-settings.ts
 var settingsObject = external_exports.record(external_exports.string(), external_exports.unknown());
-function parseClaudeSettings(text, baseDir) {
-  const trimmed = text.trim();
+function parseClaudeSettings(text2, baseDir) {
+  const trimmed = text2.trim();
   if (trimmed === "") return { ok: true, value: void 0 };
   let json2;
   try {
@@ -39949,25 +40098,745 @@ function parseClaudeSettings(text, baseDir) {
     try {
       json2 = JSON.parse(content);
     } catch (error63) {
-      return { ok: false, problem: `the file '${trimmed}' is not JSON (${error63.message})` };
+      return { ok: false, problem: `the file '${trimmed}' is not JSON (${errorMessage(error63)})` };
     }
   }
   const parsed = settingsObject.safeParse(json2);
   if (!parsed.success) return { ok: false, problem: "is not a JSON object" };
   return { ok: true, value: parsed.data };
 }
+function mergeClaudeSettings(existing, input2) {
+  return { ...existing, ...input2 };
+}
+function readSettingsFile(text2) {
+  if (text2 === void 0 || text2.trim() === "") return void 0;
+  try {
+    const parsed = settingsObject.safeParse(JSON.parse(text2));
+    return parsed.success ? parsed.data : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/agents/claude.ts
+var initLine = external_exports.object({
+  type: external_exports.literal("system"),
+  subtype: external_exports.literal("init"),
+  session_id: external_exports.string(),
+  model: external_exports.string().optional(),
+  claude_code_version: external_exports.string().optional()
+});
+var apiRetryLine = external_exports.object({
+  type: external_exports.literal("system"),
+  subtype: external_exports.literal("api_retry"),
+  attempt: external_exports.number(),
+  max_retries: external_exports.number().optional(),
+  retry_delay_ms: external_exports.number().optional(),
+  error_status: external_exports.number().nullable().optional(),
+  error: external_exports.string().optional()
+});
+var resultLine = external_exports.object({
+  type: external_exports.literal("result"),
+  subtype: external_exports.string(),
+  is_error: external_exports.boolean().optional(),
+  terminal_reason: external_exports.string().optional(),
+  api_error_status: external_exports.number().nullable().optional(),
+  api_error_type: external_exports.string().nullable().optional(),
+  result: external_exports.string().optional(),
+  errors: external_exports.array(external_exports.string()).optional(),
+  num_turns: external_exports.number().optional(),
+  total_cost_usd: external_exports.number().optional(),
+  session_id: external_exports.string().optional()
+});
+var CLAUDE_ACTED_TYPES = /* @__PURE__ */ new Set(["system", "assistant", "user", "result"]);
+function parseClaudeLine(line) {
+  return parseAgentLine(line, CLAUDE_ACTED_TYPES, claudeEvents);
+}
+function claudeEvents(value) {
+  if (!isRecord(value)) return [{ type: "other", kind: "unknown" }];
+  const type = stringField(value, "type");
+  const subtype = stringField(value, "subtype");
+  if (type === "assistant" || type === "user") {
+    const events = messageEvents(type, value.message);
+    if (events !== void 0) return events;
+  } else if (type === "system" && subtype === "init") {
+    const init = initLine.safeParse(value);
+    if (init.success) return [{ type: "init", sessionId: init.data.session_id, model: init.data.model, version: init.data.claude_code_version }];
+  } else if (type === "system" && subtype === "api_retry") {
+    const retry = apiRetryLine.safeParse(value);
+    if (retry.success) {
+      const r = retry.data;
+      return [{ type: "api_retry", attempt: r.attempt, maxRetries: r.max_retries, status: r.error_status ?? null, error: r.error, delayMs: r.retry_delay_ms }];
+    }
+  } else if (type === "result") {
+    const result = resultLine.safeParse(value);
+    if (result.success) {
+      const r = result.data;
+      return [{
+        type: "result",
+        // A result whose subtype says success can still be an error (API failures): is_error decides.
+        isError: r.is_error ?? r.subtype !== "success",
+        subtype: r.subtype,
+        terminalReason: r.terminal_reason,
+        apiErrorStatus: r.api_error_status,
+        apiErrorType: r.api_error_type,
+        text: r.result ?? r.errors?.join("\n") ?? "",
+        numTurns: r.num_turns,
+        costUsd: r.total_cost_usd,
+        sessionId: r.session_id
+      }];
+    }
+  }
+  return [{ type: "other", kind: type === void 0 ? "unknown" : [type, subtype].filter(Boolean).join("/") }];
+}
+function messageEvents(role, message) {
+  if (!isRecord(message)) return void 0;
+  const content = message.content;
+  if (typeof content === "string") return role === "assistant" ? [{ type: "text", text: content }] : [];
+  if (!Array.isArray(content)) return void 0;
+  const events = [];
+  for (const block of content) {
+    if (!isRecord(block)) continue;
+    switch (block.type) {
+      case "text": {
+        const text2 = stringField(block, "text");
+        if (role === "assistant" && text2 !== void 0) events.push({ type: "text", text: text2 });
+        break;
+      }
+      case "tool_use": {
+        const id = stringField(block, "id");
+        const name = stringField(block, "name");
+        if (id !== void 0 && name !== void 0) events.push({ type: "tool_call", id, name, input: block.input });
+        break;
+      }
+      case "tool_result": {
+        const id = stringField(block, "tool_use_id");
+        if (id !== void 0) events.push({ type: "tool_result", id, ok: block.is_error !== true, output: toolResultText(block.content) });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  const stop = message.stop_reason;
+  if (role === "assistant" && typeof stop === "string" && stop !== "") events.push({ type: "turn", reason: stop });
+  return events;
+}
+function toolResultText(content) {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  let text2 = "";
+  for (const part of content) {
+    if (isRecord(part) && typeof part.text === "string") text2 += part.text;
+  }
+  return text2;
+}
+var ClaudeAdapter = class {
+  constructor(context, agent) {
+    this.context = context;
+    this.agent = agent;
+    this.stateDir = context.settings.home.claudeConfig;
+  }
+  context;
+  agent;
+  stateDir;
+  /** Whether its requests go through our proxy with outage holds on. */
+  get holdsRequests() {
+    const { settings, apiBaseUrl } = this.context;
+    return apiBaseUrl !== void 0 && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0;
+  }
+  async prepare(user) {
+    await mkdir2(this.stateDir, { recursive: true });
+    const { claudeSettings } = this.context.settings;
+    if (claudeSettings !== void 0) {
+      const existing = await readFile(path2.join(this.stateDir, "settings.json"), "utf8").catch(() => readFile(path2.join(user.home, ".claude", "settings.json"), "utf8")).catch(() => void 0);
+      const merged = mergeClaudeSettings(readSettingsFile(existing), claudeSettings);
+      await writeFile2(path2.join(this.stateDir, "settings.json"), `${JSON.stringify(merged, null, 2)}
+`);
+    }
+  }
+  newSessionId() {
+    return randomUUID2();
+  }
+  launch(request) {
+    const { settings, apiBaseUrl } = this.context;
+    const args = ["-p", request.prompt, "--output-format", "stream-json", "--verbose"];
+    if (request.sessionId) args.push(...request.mode === "resume" ? this.agent.resumeArgs(request.sessionId) : ["--session-id", request.sessionId]);
+    if (settings.model) args.push("--model", settings.model);
+    args.push(...settings.agentArgs);
+    const { secrets } = settings;
+    const route = providerRoute(settings.provider, {});
+    const timeoutVariable = this.agent.requestTimeoutVariable;
+    return {
+      args,
+      env: {
+        CLAUDE_CONFIG_DIR: this.stateDir,
+        // The proxy's URL in the variable of the provider in use; unset leaves the step's own value.
+        [route.baseUrlVariable]: apiBaseUrl,
+        ...route.useVariable ? { [route.useVariable]: "1" } : {},
+        ANTHROPIC_API_KEY: secrets.anthropicApiKey,
+        CLAUDE_CODE_OAUTH_TOKEN: secrets.claudeCodeOauthToken,
+        GITHUB_TOKEN: secrets.githubToken,
+        GH_TOKEN: secrets.githubToken,
+        DISABLE_AUTOUPDATER: "1"
+      },
+      envDefaults: {
+        // Side traffic (telemetry, update checks) is not the agent's work and fails in locked-down CI.
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1"
+      },
+      // API_TIMEOUT_MS bounds the wait for an answer's headers, which a hold sends at once; but a
+      // held stream was also seen closed at 620 s with the default 600 s, so it is raised beyond
+      // the hold: a request held through an outage must not be ended by the agent first.
+      envAtLeast: this.holdsRequests && timeoutVariable ? { [timeoutVariable]: agentRequestTimeoutMs(settings.apiProxy.retryTimeMs) } : {}
+    };
+  }
+  parseLine(line) {
+    return parseClaudeLine(line);
+  }
+};
+
+// src/agents/session-store-claude.ts
+import { open as open3, readdir as readdir2, stat as stat2 } from "node:fs/promises";
+import path3 from "node:path";
+var transcriptLine = external_exports.object({ message: external_exports.object({ content: external_exports.union([external_exports.string(), external_exports.array(external_exports.unknown())]) }).loose() }).loose();
+var toolResultBlock = external_exports.object({ type: external_exports.literal("tool_result"), tool_use_id: external_exports.string() }).loose();
+var toolUseBlock = external_exports.object({ type: external_exports.literal("tool_use"), id: external_exports.string(), name: external_exports.string() }).loose();
+function toolBlocksOfLine(line) {
+  let value;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { uses: [], results: [] };
+  }
+  const parsed = transcriptLine.safeParse(value);
+  if (!parsed.success || typeof parsed.data.message.content === "string") return { uses: [], results: [] };
+  const blocks = parsed.data.message.content;
+  return {
+    uses: blocks.flatMap((block) => {
+      const use = toolUseBlock.safeParse(block);
+      return use.success ? [{ name: use.data.name, id: use.data.id }] : [];
+    }),
+    results: blocks.flatMap((block) => {
+      const result = toolResultBlock.safeParse(block);
+      return result.success ? [result.data.tool_use_id] : [];
+    })
+  };
+}
+var ClaudeTranscriptReader = class {
+  constructor(configDir) {
+    this.configDir = configDir;
+  }
+  configDir;
+  files = /* @__PURE__ */ new Map();
+  async missing(toolUseIds, sessionId) {
+    if (toolUseIds.length === 0) return [];
+    const recorded = /* @__PURE__ */ new Set();
+    for (const file2 of await this.transcripts(sessionId)) {
+      const state = await this.readNew(file2).catch(() => void 0);
+      for (const id of state?.ids ?? []) recorded.add(id);
+    }
+    return toolUseIds.filter((id) => !recorded.has(id));
+  }
+  /**
+   * Tool calls written without their result yet. The main action knows the running calls from the
+   * event stream already; guard mode, which does not see it, asks here. A call whose result is
+   * about to be written (~80 ms) counts as running: the answer errs towards "mid-turn".
+   */
+  async running(sessionId) {
+    const running = [];
+    for (const file2 of await this.transcripts(sessionId)) {
+      const state = await this.readNew(file2).catch(() => void 0);
+      for (const [id, name] of state?.open ?? []) running.push({ name, id });
+    }
+    return running;
+  }
+  close() {
+    this.files.clear();
+  }
+  /**
+   * The session's transcript and its subagents' (`<session>/subagents/…/agent-*.jsonl`: a Task
+   * tool's agent sends its own requests), or every session's while the session is not known yet.
+   */
+  async transcripts(sessionId) {
+    const projects = path3.join(this.configDir, "projects");
+    const dirs = await readdir2(projects, { withFileTypes: true }).catch(() => []);
+    const found = [];
+    for (const dir of dirs) {
+      if (!dir.isDirectory()) continue;
+      const folder = path3.join(projects, dir.name);
+      const names = sessionId === void 0 ? (await readdir2(folder).catch(() => [])).filter((name) => name.endsWith(".jsonl")) : [`${sessionId}.jsonl`];
+      for (const name of names) {
+        const file2 = path3.join(folder, name);
+        if (!await stat2(file2).then((info2) => info2.isFile(), () => false)) continue;
+        found.push(file2);
+        const subagents = path3.join(folder, name.slice(0, -".jsonl".length), "subagents");
+        const nested = await readdir2(subagents, { recursive: true }).catch(() => []);
+        found.push(...nested.filter((rel) => rel.endsWith(".jsonl")).map((rel) => path3.join(subagents, rel)));
+      }
+    }
+    return found;
+  }
+  async readNew(file2) {
+    let state = this.files.get(file2);
+    const handle = await open3(file2, "r");
+    try {
+      const { size } = await handle.stat();
+      if (state === void 0 || size < state.offset) {
+        state = { offset: 0, partial: Buffer.alloc(0), ids: /* @__PURE__ */ new Set(), open: /* @__PURE__ */ new Map() };
+        this.files.set(file2, state);
+      }
+      if (size === state.offset) return state;
+      const buffer = Buffer.alloc(size - state.offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, state.offset);
+      state.offset += bytesRead;
+      const text2 = Buffer.concat([state.partial, buffer.subarray(0, bytesRead)]);
+      const lastNewline = text2.lastIndexOf(10);
+      state.partial = Buffer.from(text2.subarray(lastNewline + 1));
+      if (lastNewline >= 0) {
+        for (const line of text2.subarray(0, lastNewline).toString("utf8").split("\n")) {
+          const { uses, results } = toolBlocksOfLine(line);
+          for (const use of uses) if (!state.ids.has(use.id)) state.open.set(use.id, use.name);
+          for (const id of results) {
+            state.ids.add(id);
+            state.open.delete(id);
+          }
+        }
+      }
+      return state;
+    } finally {
+      await handle.close();
+    }
+  }
+};
+
+// src/agents/claude-agent.ts
+var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var isUuid = (name) => UUID.test(name);
+function isClaudeSessionData(parts) {
+  const [top, project, name] = parts;
+  switch (top) {
+    case "projects":
+      if (project === void 0 || name === void 0) return true;
+      if (parts.length === 3) return name.endsWith(".jsonl") || name === "memory" || isUuid(name);
+      return name === "memory" || isUuid(name);
+    case "todos":
+    case "file-history":
+    case "plans":
+      return true;
+    default:
+      return false;
+  }
+}
+function claudeProjectName(cwd) {
+  return cwd.replace(/[^a-zA-Z0-9]/g, "-");
+}
+async function newestClaudeSession(stateDir, cwd) {
+  const folder = path4.join(stateDir, "projects", claudeProjectName(cwd));
+  let names;
+  try {
+    names = await readdir3(folder);
+  } catch {
+    return void 0;
+  }
+  let newest;
+  for (const name of names) {
+    const match = /^([0-9a-f-]{36})\.jsonl$/i.exec(name);
+    if (!match?.[1]) continue;
+    const at = (await stat3(path4.join(folder, name)).catch(() => void 0))?.mtimeMs ?? 0;
+    if (!newest || at > newest.at) newest = { id: match[1], at };
+  }
+  return newest?.id;
+}
+var claudeAgent = {
+  name: "claude",
+  label: "Claude Code",
+  npmPackage: "@anthropic-ai/claude-code",
+  executableName: "claude",
+  pinnedVersion: "2.1.331",
+  inputs: { args: "claude_args", version: "claude_code_version", path: "path_to_claude_code_executable" },
+  // UUIDs: Claude Code refuses others for --session-id.
+  sessionIdFormat: UUID,
+  resumeArgs: (sessionId) => ["--resume", sessionId],
+  isSessionData: isClaudeSessionData,
+  defaultHome: {
+    stateDir: (env, home) => env.CLAUDE_CONFIG_DIR || path4.join(home, ".claude"),
+    within: "",
+    exclude: [
+      "/settings.json",
+      "/settings.local.json",
+      "/CLAUDE.md",
+      "/agents",
+      "/commands",
+      "/hooks",
+      "/plugins",
+      "/skills",
+      "/output-styles",
+      "/statsig",
+      "/ide",
+      "/local",
+      "/downloads",
+      "/cache",
+      "/debug",
+      "/telemetry",
+      "/*.json.backup",
+      "/keybindings.json"
+    ]
+  },
+  // Claude Code appends /v1/messages to its base URL.
+  baseUrlPath: "",
+  guardBaseUrlOutput: void 0,
+  requestTimeoutVariable: "API_TIMEOUT_MS",
+  takesClaudeCodeInputs: true,
+  stateDirOutput: Outputs.claudeConfigDir,
+  structuredOutputRequested: jsonSchemaRequested,
+  createAdapter: (context) => new ClaudeAdapter(context, claudeAgent),
+  sessionStore: (root) => new ClaudeTranscriptReader(root),
+  findSession: newestClaudeSession
+};
+
+// src/agents/opencode-agent.ts
+import { existsSync as existsSync3 } from "node:fs";
+import path7 from "node:path";
+import { DatabaseSync as DatabaseSync2 } from "node:sqlite";
+
+// src/agents/opencode.ts
+import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
+import path5 from "node:path";
+var OPENCODE_PROVIDER_ID = "durable";
+var OPENCODE_DEFAULT_MODEL = "claude-sonnet-4-5";
+var DEFAULT_ANTHROPIC_URL2 = "https://api.anthropic.com";
+var stepFinishLine = external_exports.object({
+  type: external_exports.literal("step_finish"),
+  part: external_exports.object({ reason: external_exports.string().optional(), cost: external_exports.number().optional() }).loose()
+}).loose();
+var errorLine = external_exports.object({
+  type: external_exports.literal("error"),
+  error: external_exports.object({
+    name: external_exports.string().optional(),
+    data: external_exports.object({
+      message: external_exports.string().optional(),
+      statusCode: external_exports.number().optional(),
+      isRetryable: external_exports.boolean().optional(),
+      responseBody: external_exports.string().optional()
+    }).loose().optional()
+  }).loose()
+}).loose();
+var OPENCODE_ACTED_TYPES = /* @__PURE__ */ new Set(["step_start", "text", "tool_use", "step_finish", "error"]);
+function parseOpenCodeLine(line) {
+  return parseAgentLine(line, OPENCODE_ACTED_TYPES, openCodeEvents);
+}
+function openCodeEvents(value) {
+  if (!isRecord(value)) return [{ type: "other", kind: "unknown" }];
+  const type = stringField(value, "type");
+  if (type === void 0) return [{ type: "other", kind: "unknown" }];
+  const events = [];
+  switch (type) {
+    case "step_start": {
+      const sessionId = stringField(value, "sessionID");
+      if (sessionId) events.push({ type: "init", sessionId });
+      break;
+    }
+    case "text": {
+      const text2 = isRecord(value.part) ? stringField(value.part, "text") : void 0;
+      if (text2 !== void 0) events.push({ type: "text", text: text2 });
+      break;
+    }
+    case "tool_use": {
+      const part = value.part;
+      if (!isRecord(part) || !isRecord(part.state)) break;
+      const tool = stringField(part, "tool");
+      const callId = stringField(part, "callID");
+      const status = stringField(part.state, "status");
+      if (tool === void 0 || callId === void 0 || status === void 0) break;
+      events.push({ type: "tool_call", id: callId, name: tool, input: part.state.input });
+      if (status === "completed" || status === "error") {
+        events.push({
+          type: "tool_result",
+          id: callId,
+          name: tool,
+          ok: status === "completed",
+          output: stringField(part.state, "output") ?? stringField(part.state, "error") ?? ""
+        });
+      }
+      break;
+    }
+    case "step_finish": {
+      const step = stepFinishLine.safeParse(value);
+      if (step.success) events.push({ type: "turn", reason: step.data.part.reason ?? "unknown", costUsd: step.data.part.cost });
+      break;
+    }
+    case "error": {
+      const error63 = errorLine.safeParse(value);
+      if (!error63.success) {
+        events.push({ type: "error", message: "unreadable error event" });
+        break;
+      }
+      const { name, data } = error63.data.error;
+      const apiErrorType = messagesApiErrorType(data?.responseBody) ?? messagesApiErrorType(data?.message);
+      events.push({
+        type: "error",
+        message: data?.message ?? name ?? "error",
+        status: data?.statusCode ?? null,
+        errorType: name,
+        retryable: data?.isRetryable,
+        ...apiErrorType === void 0 ? {} : { apiErrorType }
+      });
+      break;
+    }
+  }
+  if (events.length === 0) events.push({ type: "other", kind: type });
+  return events;
+}
+var wrappedApiError = external_exports.object({ type: external_exports.literal("error"), error: external_exports.object({ type: external_exports.string() }).loose() }).loose();
+var bareApiError = external_exports.object({ type: external_exports.string().regex(/^[a-z_]+_error$/) }).loose();
+function messagesApiErrorType(text2) {
+  if (text2 === void 0) return void 0;
+  const json2 = parseJsonLine(text2);
+  if (!json2.ok) return void 0;
+  const wrapped = wrappedApiError.safeParse(json2.value);
+  if (wrapped.success) return wrapped.data.error.type;
+  const bare = bareApiError.safeParse(json2.value);
+  return bare.success ? bare.data.type : void 0;
+}
+function openCodeConfig(options) {
+  return {
+    $schema: "https://opencode.ai/config.json",
+    autoupdate: false,
+    share: "disabled",
+    model: `${OPENCODE_PROVIDER_ID}/${options.model}`,
+    small_model: `${OPENCODE_PROVIDER_ID}/${options.model}`,
+    // In `opencode run` nobody answers a permission prompt: it is rejected and the run ends as if
+    // done. A CI agent is allowed to work; a project's own opencode.json still takes precedence.
+    permission: { bash: "allow", edit: "allow" },
+    provider: {
+      [OPENCODE_PROVIDER_ID]: {
+        npm: "@ai-sdk/anthropic",
+        name: "Anthropic (durable-agent)",
+        options: { baseURL: `${options.baseUrl.replace(/\/+$/, "")}${options.baseUrlPath}`, apiKey: "{env:ANTHROPIC_API_KEY}" },
+        models: {
+          [options.model]: { name: options.model, tool_call: true, limit: { context: 2e5, output: 8192 } }
+        }
+      }
+    }
+  };
+}
+var OpenCodeAdapter = class {
+  constructor(context, agent) {
+    this.context = context;
+    this.agent = agent;
+    const folders = context.settings.home.opencode;
+    this.stateDir = folders.data;
+    this.configHome = folders.config;
+    this.cacheHome = folders.cache;
+    this.stateHome = folders.state;
+  }
+  context;
+  agent;
+  /** XDG_DATA_HOME: OpenCode keeps its SQLite session store in `opencode/` below it. */
+  stateDir;
+  configHome;
+  cacheHome;
+  stateHome;
+  get configFile() {
+    return path5.join(this.configHome, "opencode", "opencode.json");
+  }
+  async prepare() {
+    await mkdir3(this.stateDir, { recursive: true });
+    await mkdir3(path5.dirname(this.configFile), { recursive: true });
+    await mkdir3(this.cacheHome, { recursive: true });
+    const baseUrl = this.context.apiBaseUrl ?? this.context.jobBaseUrl ?? DEFAULT_ANTHROPIC_URL2;
+    const model = this.context.settings.model ?? OPENCODE_DEFAULT_MODEL;
+    await writeFile3(this.configFile, JSON.stringify(openCodeConfig({ baseUrl, baseUrlPath: this.agent.baseUrlPath, model }), null, 2) + "\n");
+  }
+  newSessionId() {
+    return void 0;
+  }
+  launch(request) {
+    const { settings } = this.context;
+    const args = ["run", "--format", "json"];
+    if (request.mode === "resume" && request.sessionId) args.push(...this.agent.resumeArgs(request.sessionId));
+    else args.push("--title", "durable-agent");
+    args.push(...settings.agentArgs, request.prompt);
+    return {
+      args,
+      env: {
+        XDG_DATA_HOME: this.stateDir,
+        XDG_CONFIG_HOME: this.configHome,
+        XDG_CACHE_HOME: this.cacheHome,
+        XDG_STATE_HOME: this.stateHome,
+        OPENCODE_CONFIG: this.configFile,
+        ANTHROPIC_API_KEY: settings.secrets.anthropicApiKey,
+        GITHUB_TOKEN: settings.secrets.githubToken,
+        GH_TOKEN: settings.secrets.githubToken,
+        // OpenCode reads $PWD before the spawn's cwd.
+        PWD: settings.workingDirectory,
+        OPENCODE_DISABLE_AUTOUPDATE: "1"
+      },
+      envDefaults: { OPENCODE_DISABLE_MODELS_FETCH: "1" }
+    };
+  }
+  parseLine(line) {
+    return parseOpenCodeLine(line);
+  }
+};
+
+// src/agents/session-store-opencode.ts
+import { existsSync as existsSync2 } from "node:fs";
+import path6 from "node:path";
+import { DatabaseSync } from "node:sqlite";
+var partRow = external_exports.object({ call: external_exports.string().nullable(), status: external_exports.string().nullable() });
+var runningRow = external_exports.object({ call: external_exports.string(), tool: external_exports.string() });
+var FINISHED = /* @__PURE__ */ new Set(["completed", "error"]);
+var OpenCodeDatabaseReader = class {
+  constructor(dataHome) {
+    this.dataHome = dataHome;
+  }
+  dataHome;
+  db;
+  get file() {
+    return path6.join(this.dataHome, "opencode", "opencode.db");
+  }
+  missing(toolUseIds, sessionId) {
+    if (toolUseIds.length === 0) return Promise.resolve([]);
+    try {
+      const db = this.connection();
+      if (db === void 0) return Promise.resolve([...toolUseIds]);
+      const marks = toolUseIds.map(() => "?").join(", ");
+      const session = sessionId === void 0 ? "" : "session_id = ? AND ";
+      const rows = db.prepare(
+        `SELECT json_extract(data, '$.callID') AS call, json_extract(data, '$.state.status') AS status FROM part WHERE ${session}json_extract(data, '$.type') = 'tool' AND json_extract(data, '$.callID') IN (${marks})`
+      ).all(...sessionId === void 0 ? [] : [sessionId], ...toolUseIds);
+      const finished = /* @__PURE__ */ new Set();
+      for (const row of rows) {
+        const parsed = partRow.safeParse(row);
+        if (parsed.success && parsed.data.call !== null && FINISHED.has(parsed.data.status ?? "")) finished.add(parsed.data.call);
+      }
+      return Promise.resolve(toolUseIds.filter((id) => !finished.has(id)));
+    } catch {
+      this.close();
+      return Promise.resolve([...toolUseIds]);
+    }
+  }
+  /** OpenCode prints a tool call only when it has ended; a running one is in the store already. */
+  running(sessionId) {
+    try {
+      const db = this.connection();
+      if (db === void 0) return Promise.resolve([]);
+      const session = sessionId === void 0 ? "" : "session_id = ? AND ";
+      const rows = db.prepare(
+        `SELECT json_extract(data, '$.callID') AS call, json_extract(data, '$.tool') AS tool FROM part WHERE ${session}json_extract(data, '$.type') = 'tool' AND json_extract(data, '$.state.status') IN ('pending', 'running') ORDER BY time_created`
+      ).all(...sessionId === void 0 ? [] : [sessionId]);
+      return Promise.resolve(
+        rows.flatMap((row) => {
+          const parsed = runningRow.safeParse(row);
+          return parsed.success ? [{ name: parsed.data.tool, id: parsed.data.call }] : [];
+        })
+      );
+    } catch {
+      this.close();
+      return Promise.resolve([]);
+    }
+  }
+  close() {
+    this.db?.close();
+    this.db = void 0;
+  }
+  connection() {
+    if (this.db !== void 0) return this.db;
+    if (!existsSync2(this.file)) return void 0;
+    this.db = new DatabaseSync(this.file, { readOnly: true, timeout: 50 });
+    return this.db;
+  }
+};
+
+// src/agents/opencode-agent.ts
+function isOpenCodeSessionData(parts) {
+  const [top, name] = parts;
+  if (top !== "opencode") return false;
+  if (name === void 0) return true;
+  if (/^opencode\.db(?:-wal|-shm|-journal)?$/.test(name)) return parts.length === 2;
+  return name === "storage";
+}
+var sessionRow = external_exports.object({ id: external_exports.string() });
+function newestOpenCodeSession(root, cwd) {
+  const file2 = path7.join(root, "opencode", "opencode.db");
+  if (!existsSync3(file2)) return Promise.resolve(void 0);
+  try {
+    const db = new DatabaseSync2(file2, { readOnly: true });
+    try {
+      const row = db.prepare("SELECT id FROM session WHERE directory = ? AND parent_id IS NULL ORDER BY time_updated DESC LIMIT 1").get(cwd);
+      const parsed = sessionRow.safeParse(row);
+      return Promise.resolve(parsed.success ? parsed.data.id : void 0);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return Promise.resolve(void 0);
+  }
+}
+var openCodeAgent = {
+  name: "opencode",
+  label: "OpenCode",
+  npmPackage: "opencode-ai",
+  executableName: "opencode",
+  pinnedVersion: "1.18.33",
+  inputs: { args: "opencode_args", version: "opencode_version", path: "path_to_opencode_executable" },
+  // `ses_` and base62.
+  sessionIdFormat: /^ses_[A-Za-z0-9]{1,64}$/,
+  resumeArgs: (sessionId) => ["--session", sessionId],
+  isSessionData: isOpenCodeSessionData,
+  defaultHome: {
+    stateDir: (env, home) => path7.join(env.XDG_DATA_HOME || path7.join(home, ".local", "share"), "opencode"),
+    // The guard saves `opencode/` of the data home; durable-agent gives OpenCode a data home of its own.
+    within: "opencode",
+    exclude: ["/snapshot", "/bin", "/log", "/tool-output"]
+  },
+  // Its @ai-sdk/anthropic appends only /messages: its ANTHROPIC_BASE_URL includes /v1.
+  baseUrlPath: "/v1",
+  guardBaseUrlOutput: "opencode_base_url",
+  requestTimeoutVariable: void 0,
+  takesClaudeCodeInputs: false,
+  stateDirOutput: void 0,
+  structuredOutputRequested: () => false,
+  createAdapter: (context) => new OpenCodeAdapter(context, openCodeAgent),
+  sessionStore: (root) => new OpenCodeDatabaseReader(root),
+  findSession: newestOpenCodeSession
+};
+
+// src/agents/registry.ts
+var AGENTS = [
+  claudeAgent,
+  openCodeAgent
+];
+var AGENT_NAMES = AGENTS.map((agent) => agent.name);
+function agentNamed(name) {
+  const agent = AGENTS.find((candidate) => candidate.name === name);
+  if (agent === void 0) throw new Error(`no agent named '${name}'`);
+  return agent;
+}
+
+// src/settings/known-secrets.ts
+import { readFileSync as readFileSync3 } from "node:fs";
+
+// src/settings/settings.ts
+import { createHash } from "node:crypto";
+import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
+import path10 from "node:path";
+
+// src/runner/next-launch.ts
+var DEFAULT_RESUME_PROMPT = "The previous run of this session was interrupted by a transient error (for example the model API failing or the process being stopped). Nothing in the workspace was reset. Check what is already done (files, git status, earlier tool results) and continue the task from where it stopped; do not redo finished steps.";
 
 // src/checkpoint/safe-paths.ts
-import path2 from "node:path";
-function parseCheckpointPaths(text) {
+import path8 from "node:path";
+function parseCheckpointPaths(text2) {
   const patterns2 = [];
   const problems = [];
-  for (const raw of text.split(/\r?\n/)) {
+  for (const raw of text2.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
     const negate = line.startsWith("!");
     const pattern = (negate ? line.slice(1) : line).replace(/^(?:\.\/)+/, "");
-    if (pattern === "" || path2.posix.isAbsolute(pattern) || /^[A-Za-z]:/.test(pattern)) {
+    if (pattern === "" || path8.posix.isAbsolute(pattern) || /^[A-Za-z]:/.test(pattern)) {
       problems.push(`checkpoint path '${line}' must be relative to the workspace`);
     } else if (pattern.split("/").includes("..")) {
       problems.push(`checkpoint path '${line}' must not contain '..'`);
@@ -39981,8 +40850,8 @@ function parseCheckpointPaths(text) {
 // src/settings/duration.ts
 var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 var MAX_TIMER_MS = 2147483647;
-function parseDuration(text) {
-  const trimmed = text.trim();
+function parseDuration(text2) {
+  const trimmed = text2.trim();
   if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
   if (!/^(?:\d+(?:\.\d+)?\s*(?:ms|s|m|h)\s*)+$/i.test(trimmed)) return void 0;
   let total = 0;
@@ -39995,17 +40864,6 @@ function parseDuration(text) {
     total += Number(match[1]) * factor;
   }
   return Number.isFinite(total) ? Math.round(total) : void 0;
-}
-function formatDuration(ms) {
-  if (ms < 1e3) return `${Math.round(ms)}ms`;
-  const seconds = ms / 1e3;
-  if (seconds < 60) return `${Number(seconds.toFixed(1))}s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
-  if (minutes < 60) return rest ? `${minutes}m${rest}s` : `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  const restMinutes = minutes - hours * 60;
-  return restMinutes ? `${hours}h${restMinutes}m` : `${hours}h`;
 }
 
 // src/settings/shell-words.ts
@@ -40021,36 +40879,36 @@ var META_PAIRS = [
 ];
 var ESCAPE = new Map(META_PAIRS.map(([meta3, stand]) => [meta3, stand]));
 var UNESCAPE = new Map(META_PAIRS.map(([meta3, stand]) => [stand, meta3]));
-function escapeMeta(text) {
-  return text.replace(/[()|&;<>]/g, (char) => ESCAPE.get(char) ?? char);
+function escapeMeta(text2) {
+  return text2.replace(/[()|&;<>]/g, (char) => ESCAPE.get(char) ?? char);
 }
-function unescapeMeta(text) {
-  return text.replace(/[\uE000-\uE006]/g, (char) => UNESCAPE.get(char) ?? char);
+function unescapeMeta(text2) {
+  return text2.replace(/[\uE000-\uE006]/g, (char) => UNESCAPE.get(char) ?? char);
 }
-function stripCommentLines(text) {
-  return text.split("\n").filter((line) => !line.trim().startsWith("#")).join("\n");
+function stripCommentLines(text2) {
+  return text2.split("\n").filter((line) => !line.trim().startsWith("#")).join("\n");
 }
-function unclosedQuote(text) {
-  let open3;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (open3 === "'") {
-      if (char === "'") open3 = void 0;
-    } else if (open3 === '"') {
+function unclosedQuote(text2) {
+  let open4;
+  for (let i = 0; i < text2.length; i++) {
+    const char = text2[i];
+    if (open4 === "'") {
+      if (char === "'") open4 = void 0;
+    } else if (open4 === '"') {
       if (char === "\\") i++;
-      else if (char === '"') open3 = void 0;
+      else if (char === '"') open4 = void 0;
     } else if (char === "\\") {
       i++;
     } else if (char === '"' || char === "'") {
-      open3 = char;
+      open4 = char;
     } else if (char === "#") {
       return void 0;
     }
   }
-  return open3;
+  return open4;
 }
-function splitShellWords(text) {
-  const prepared = stripCommentLines(text);
+function splitShellWords(text2) {
+  const prepared = stripCommentLines(text2);
   const quote = unclosedQuote(prepared);
   if (quote !== void 0) throw new Error(`a ${quote === '"' ? "double" : "single"} quote is not closed`);
   const words = [];
@@ -40061,21 +40919,54 @@ function splitShellWords(text) {
   return words.filter((word) => word !== "");
 }
 
+// src/home-layout.ts
+import path9 from "node:path";
+function homeLayout(tempDir) {
+  const root = path9.join(tempDir, "durable-agent");
+  const opencode = path9.join(root, "opencode");
+  return Object.freeze({
+    root,
+    checkpoints: path9.join(root, "checkpoints"),
+    checkpointDir: path9.join(root, "checkpoint-dir"),
+    checkpointRequest: path9.join(root, "checkpoint-request"),
+    staging: path9.join(root, "staging"),
+    tools: path9.join(root, "tools"),
+    executionFile: path9.join(root, "execution.ndjson"),
+    executionArray: claudeCodeActionExecutionFile(tempDir),
+    claudeConfig: path9.join(root, "claude-config"),
+    opencode: Object.freeze({
+      data: path9.join(opencode, "data"),
+      config: path9.join(opencode, "config"),
+      cache: path9.join(opencode, "cache"),
+      state: path9.join(opencode, "state")
+    })
+  });
+}
+function claudeCodeActionExecutionFile(runnerTemp) {
+  return path9.join(runnerTemp, "claude-execution-output.json");
+}
+function guardTempDir(runnerTemp) {
+  return path9.join(runnerTemp, "durable-agent-guard");
+}
+function guardStatusFile(runnerTemp) {
+  return path9.join(guardTempDir(runnerTemp), "status.json");
+}
+function guardDaemonLog(runnerTemp) {
+  return path9.join(guardTempDir(runnerTemp), "daemon.log");
+}
+
 // src/settings/settings.ts
-var AGENTS = ["claude", "opencode"];
 var CHECKPOINT_STORES = ["both", "cache", "artifact", "local", "none"];
 var RESUME_FROM = ["run", "branch", "none"];
 var MODES = ["agent", "watchdog"];
-var PINNED_VERSIONS = {
-  claude: "2.1.331",
-  opencode: "1.18.33"
-};
+function agentInputDefaults() {
+  return Object.fromEntries(AGENTS.flatMap((agent) => [[agent.inputs.args, ""], [agent.inputs.version, agent.pinnedVersion], [agent.inputs.path, ""]]));
+}
 var INPUT_DEFAULTS = {
-  agent: "claude",
+  agent: AGENTS[0].name,
   prompt: "",
   prompt_file: "",
-  claude_args: "",
-  opencode_args: "",
+  ...agentInputDefaults(),
   model: "",
   anthropic_api_key: "",
   claude_code_oauth_token: "",
@@ -40086,10 +40977,6 @@ var INPUT_DEFAULTS = {
   use_vertex: "false",
   use_foundry: "false",
   working_directory: ".",
-  claude_code_version: PINNED_VERSIONS.claude,
-  opencode_version: PINNED_VERSIONS.opencode,
-  path_to_claude_code_executable: "",
-  path_to_opencode_executable: "",
   attempt_timeout: "6h",
   idle_timeout: "15m",
   max_attempts: "5",
@@ -40203,7 +41090,7 @@ var patterns = external_exports.string().transform((value, ctx) => {
     try {
       result.push(new RegExp(line, "i"));
     } catch (error63) {
-      ctx.addIssue({ code: "custom", message: `'${line}' is not a valid regular expression (${error63.message})` });
+      ctx.addIssue({ code: "custom", message: `'${line}' is not a valid regular expression (${errorMessage(error63)})` });
       return external_exports.NEVER;
     }
   }
@@ -40215,16 +41102,21 @@ var shellWords = external_exports.string().transform((value, ctx) => {
   try {
     return splitShellWords(value);
   } catch (error63) {
-    ctx.addIssue({ code: "custom", message: `'${value}' cannot be split into arguments: ${error63.message}` });
+    ctx.addIssue({ code: "custom", message: `'${value}' cannot be split into arguments: ${errorMessage(error63)}` });
     return external_exports.NEVER;
   }
 });
+var versionInput = (pinned) => external_exports.string().regex(/^[\w.+-]+$/, `is not a version (such as ${pinned} or latest)`);
+function agentInputSchemas() {
+  return Object.fromEntries(
+    AGENTS.flatMap((agent) => [[agent.inputs.args, shellWords], [agent.inputs.version, versionInput(agent.pinnedVersion)], [agent.inputs.path, optionalText]])
+  );
+}
 var rawSchema = external_exports.object({
-  agent: oneOf(AGENTS),
+  agent: oneOf(AGENT_NAMES),
   prompt: external_exports.string(),
   prompt_file: optionalText,
-  claude_args: shellWords,
-  opencode_args: shellWords,
+  ...agentInputSchemas(),
   model: optionalText,
   anthropic_api_key: optionalText,
   claude_code_oauth_token: optionalText,
@@ -40234,10 +41126,6 @@ var rawSchema = external_exports.object({
   use_vertex: boolean4,
   use_foundry: boolean4,
   working_directory: external_exports.string().transform((value) => value.trim() || "."),
-  claude_code_version: external_exports.string().regex(/^[\w.+-]+$/, "is not a version (such as 2.1.331 or latest)"),
-  opencode_version: external_exports.string().regex(/^[\w.+-]+$/, "is not a version (such as 1.18.33 or latest)"),
-  path_to_claude_code_executable: optionalText,
-  path_to_opencode_executable: optionalText,
   attempt_timeout: duration3({ min: 1e3 }),
   idle_timeout: duration3({ min: 100 }),
   max_attempts: integer2({ min: 1, max: 100 }),
@@ -40296,20 +41184,22 @@ function readSettings(source, context) {
   const parsed = rawSchema.safeParse(raw);
   if (!parsed.success) throw new SettingsError(formatIssues(parsed.error, raw));
   const input2 = parsed.data;
-  const workingDirectory = path3.resolve(context.baseDir, input2.working_directory);
-  const checkpointDir = path3.resolve(context.baseDir, input2.checkpoint_dir ?? path3.join(context.tempDir, "durable-agent", "checkpoints"));
+  const workingDirectory = path10.resolve(context.baseDir, input2.working_directory);
+  const home = homeLayout(context.tempDir);
+  const checkpointDir = path10.resolve(context.baseDir, input2.checkpoint_dir ?? home.checkpoints);
   const placeProblems = placementProblems({ raw, workingDirectory, checkpointDir, workspace: context.workspace });
   if (placeProblems.length > 0) throw new SettingsError(placeProblems.join("\n"));
   const prompt = resolvePrompt(input2.prompt, input2.prompt_file, workingDirectory, context.startsAgent ?? true);
   const agent = input2.agent;
+  const described = agentNamed(agent);
   const provider = providerOf(agent, { use_bedrock: input2.use_bedrock, use_vertex: input2.use_vertex, use_foundry: input2.use_foundry });
   const claudeSettings = parseClaudeSettings(input2.settings, context.baseDir);
   if (!claudeSettings.ok) throw new SettingsError(`settings: ${claudeSettings.problem}`);
-  if (claudeSettings.value !== void 0 && agent !== "claude") throw new SettingsError(`settings: Claude Code settings apply to agent claude only, not ${agent}`);
+  if (claudeSettings.value !== void 0 && !described.takesClaudeCodeInputs) throw new SettingsError(`settings: Claude Code settings apply to agent ${claudeCodeAgents()} only, not ${agent}`);
   return Object.freeze({
     agent,
     prompt,
-    agentArgs: Object.freeze(agent === "claude" ? input2.claude_args : input2.opencode_args),
+    agentArgs: Object.freeze(input2[described.inputs.args]),
     model: input2.model,
     secrets: Object.freeze({
       anthropicApiKey: input2.anthropic_api_key,
@@ -40320,12 +41210,12 @@ function readSettings(source, context) {
     provider,
     claudeSettings: claudeSettings.value === void 0 ? void 0 : Object.freeze(claudeSettings.value),
     workingDirectory,
-    cliVersion: agent === "claude" ? input2.claude_code_version : input2.opencode_version,
-    cliPath: agent === "claude" ? input2.path_to_claude_code_executable : input2.path_to_opencode_executable,
+    cliVersion: input2[described.inputs.version],
+    cliPath: input2[described.inputs.path],
     attemptTimeoutMs: input2.attempt_timeout,
     idleTimeoutMs: input2.idle_timeout,
     killGraceMs: 5e3,
-    homeDir: path3.join(context.tempDir, "durable-agent"),
+    home,
     retry: Object.freeze({
       maxAttempts: input2.max_attempts,
       initialDelayMs: input2.initial_delay,
@@ -40361,35 +41251,38 @@ function readSettings(source, context) {
   });
 }
 var PROVIDER_SWITCHES = { use_bedrock: "bedrock", use_vertex: "vertex", use_foundry: "foundry" };
+function claudeCodeAgents() {
+  return AGENTS.filter((agent) => agent.takesClaudeCodeInputs).map((agent) => agent.name).join(", ");
+}
 function providerOf(agent, switches) {
   const on = Object.keys(PROVIDER_SWITCHES).filter((name2) => switches[name2]);
   if (on.length > 1) throw new SettingsError(`${on.join(", ")}: 'true' in more than one; give at most one provider`);
   const [name] = on;
   if (name === void 0) return "anthropic";
-  if (agent !== "claude") throw new SettingsError(`${name}: 'true' applies to agent claude only; configure ${agent}'s own provider instead`);
+  if (!agentNamed(agent).takesClaudeCodeInputs) throw new SettingsError(`${name}: 'true' applies to agent ${claudeCodeAgents()} only; configure ${agent}'s own provider instead`);
   return PROVIDER_SWITCHES[name];
 }
 var isInside = (parent, child) => {
-  const relative = path3.relative(parent, child);
-  return relative === "" || !relative.startsWith("..") && !path3.isAbsolute(relative);
+  const relative = path10.relative(parent, child);
+  return relative === "" || !relative.startsWith("..") && !path10.isAbsolute(relative);
 };
 function workTreeOf(dir) {
-  for (let current = dir; ; current = path3.dirname(current)) {
-    if (existsSync2(path3.join(current, ".git"))) return current;
-    if (path3.dirname(current) === current) return void 0;
+  for (let current = dir; ; current = path10.dirname(current)) {
+    if (existsSync4(path10.join(current, ".git"))) return current;
+    if (path10.dirname(current) === current) return void 0;
   }
 }
 function placementProblems(options) {
   const { raw, workingDirectory, checkpointDir, workspace } = options;
   const problems = [];
-  if (workspace !== void 0 && !isInside(path3.resolve(workspace), workingDirectory)) {
+  if (workspace !== void 0 && !isInside(path10.resolve(workspace), workingDirectory)) {
     problems.push(`working_directory: '${raw.working_directory}' is outside the workspace ${workspace} (give a folder inside it)`);
   }
   for (const problem of parseCheckpointPaths(raw.checkpoint_paths).problems) {
     problems.push(`checkpoint_paths: ${problem} (give globs relative to working_directory, inside the workspace)`);
   }
   const workTree = workTreeOf(workingDirectory);
-  for (const tree of /* @__PURE__ */ new Set([...workTree === void 0 ? [] : [workTree], ...workspace === void 0 ? [] : [path3.resolve(workspace)]])) {
+  for (const tree of /* @__PURE__ */ new Set([...workTree === void 0 ? [] : [workTree], ...workspace === void 0 ? [] : [path10.resolve(workspace)]])) {
     if (raw.checkpoint_dir.trim() !== "" && isInside(tree, checkpointDir)) {
       problems.push(`checkpoint_dir: '${raw.checkpoint_dir}' is inside the work tree ${tree} (give a folder outside it, such as one under RUNNER_TEMP)`);
       break;
@@ -40402,15 +41295,15 @@ function resolvePrompt(prompt, promptFile, workingDirectory, required2) {
     throw new SettingsError("prompt, prompt_file: give one of them, not both");
   }
   if (promptFile) {
-    const file2 = path3.resolve(workingDirectory, promptFile);
-    let text;
+    const file2 = path10.resolve(workingDirectory, promptFile);
+    let text2;
     try {
-      text = readFileSync2(file2, "utf8");
+      text2 = readFileSync2(file2, "utf8");
     } catch (error63) {
       throw new SettingsError(`prompt_file: '${promptFile}' cannot be read (${error63.code ?? "error"})`);
     }
-    if (text.trim() === "") throw new SettingsError(`prompt_file: '${promptFile}' is empty`);
-    return text;
+    if (text2.trim() === "") throw new SettingsError(`prompt_file: '${promptFile}' is empty`);
+    return text2;
   }
   if (prompt.trim() === "" && required2) throw new SettingsError("prompt: a prompt is required (give prompt or prompt_file)");
   return prompt;
@@ -40438,12 +41331,12 @@ function environmentSecrets(env) {
   }
   return values;
 }
-function googleCredentialSecrets(text) {
+function googleCredentialSecrets(text2) {
   const values = [];
-  if (text.trim().length >= MIN_ENV_SECRET_LENGTH) values.push(text.trim());
+  if (text2.trim().length >= MIN_ENV_SECRET_LENGTH) values.push(text2.trim());
   let parsed;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(text2);
   } catch {
     return values;
   }
@@ -40470,8 +41363,66 @@ function knownSecrets(settings, env) {
   return [...new Set(all.filter((value) => value.length > 0))].sort((a, b) => b.length - a.length);
 }
 
+// src/run-context.ts
+import os5 from "node:os";
+import path11 from "node:path";
+var text = external_exports.string().optional();
+var nonEmpty = external_exports.string().optional().transform((value) => value === "" ? void 0 : value);
+var Environment = external_exports.object({
+  GITHUB_ACTIONS: text,
+  GITHUB_WORKSPACE: text,
+  RUNNER_TEMP: text,
+  GITHUB_REPOSITORY: text,
+  GITHUB_WORKFLOW: text,
+  GITHUB_JOB: text,
+  GITHUB_RUN_ID: text,
+  GITHUB_RUN_ATTEMPT: external_exports.coerce.number().int().positive().catch(1),
+  GITHUB_HEAD_REF: nonEmpty,
+  GITHUB_REF_NAME: nonEmpty,
+  GITHUB_EVENT_NAME: text,
+  GITHUB_EVENT_PATH: nonEmpty,
+  GITHUB_API_URL: text,
+  GITHUB_TOKEN: text,
+  ACTIONS_RUNTIME_TOKEN: text,
+  ACTIONS_CACHE_MODE: text,
+  DURABLE_AGENT_SIGNING_KEY: text,
+  DURABLE_AGENT_HOLD_PING_MS: text,
+  DURABLE_AGENT_CHECKPOINT_REQUEST: text,
+  DURABLE_GUARD_STATUS: nonEmpty,
+  HOME: nonEmpty,
+  XDG_STATE_HOME: nonEmpty
+});
+function readRunContext(env, homedir = os5.homedir) {
+  const read = Environment.parse(env);
+  return Object.freeze({
+    inActions: read.GITHUB_ACTIONS === "true",
+    workspace: read.GITHUB_WORKSPACE,
+    runnerTemp: read.RUNNER_TEMP,
+    repository: read.GITHUB_REPOSITORY,
+    workflow: read.GITHUB_WORKFLOW,
+    job: read.GITHUB_JOB,
+    runId: read.GITHUB_RUN_ID,
+    runAttempt: read.GITHUB_RUN_ATTEMPT,
+    branch: read.GITHUB_HEAD_REF ?? read.GITHUB_REF_NAME,
+    eventName: read.GITHUB_EVENT_NAME,
+    eventPath: read.GITHUB_EVENT_PATH,
+    apiUrl: read.GITHUB_API_URL ?? "https://api.github.com",
+    token: read.GITHUB_TOKEN,
+    runtimeToken: read.ACTIONS_RUNTIME_TOKEN,
+    cacheMode: read.ACTIONS_CACHE_MODE,
+    signingKey: read.DURABLE_AGENT_SIGNING_KEY,
+    holdPingMs: read.DURABLE_AGENT_HOLD_PING_MS,
+    checkpointRequest: read.DURABLE_AGENT_CHECKPOINT_REQUEST,
+    guardStatusFile: read.DURABLE_GUARD_STATUS,
+    user: Object.freeze({
+      home: read.HOME ?? homedir(),
+      stateHome: read.XDG_STATE_HOME !== void 0 && path11.isAbsolute(read.XDG_STATE_HOME) ? read.XDG_STATE_HOME : void 0
+    })
+  });
+}
+
 // src/guard/guard-settings.ts
-import path4 from "node:path";
+import os6 from "node:os";
 function readGuardSettings(source, context) {
   return readSettings(
     (name) => {
@@ -40483,14 +41434,16 @@ function readGuardSettings(source, context) {
     { baseDir: context.baseDir, tempDir: guardTempDir(context.runnerTemp), job: context.job }
   );
 }
-function guardTempDir(runnerTemp) {
-  return path4.join(runnerTemp, "durable-agent-guard");
+function guardContext(run2) {
+  return { baseDir: run2.workspace ?? process.cwd(), runnerTemp: run2.runnerTemp ?? os6.tmpdir(), job: run2.job };
 }
-function statusFileOf(runnerTemp) {
-  return path4.join(guardTempDir(runnerTemp), "status.json");
+
+// src/guard/agent-home.ts
+function baseUrlOutputs(agents, proxyUrl) {
+  return Object.fromEntries(agents.flatMap((agent) => agent.guardBaseUrlOutput === void 0 ? [] : [[agent.guardBaseUrlOutput, proxyUrl ? `${proxyUrl}${agent.baseUrlPath}` : ""]]));
 }
-function daemonLogOf(runnerTemp) {
-  return path4.join(guardTempDir(runnerTemp), "daemon.log");
+function resumeOutputs(agents, guarded, sessionId) {
+  return Object.fromEntries(agents.map((agent) => [agent.inputs.args, agent.name === guarded && sessionId ? agent.resumeArgs(sessionId).join(" ") : ""]));
 }
 
 // src/guard/state.ts
@@ -40508,7 +41461,7 @@ function saveGuardState(state) {
 }
 
 // src/guard/status.ts
-import { readFile, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { readFile as readFile2, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
 var checkpoint = external_exports.object({
   kind: external_exports.enum(["saved", "restored"]),
   at: external_exports.string(),
@@ -40547,7 +41500,7 @@ var guardStatusSchema = external_exports.object({
 });
 async function readStatus(file2) {
   try {
-    const parsed = guardStatusSchema.safeParse(JSON.parse(await readFile(file2, "utf8")));
+    const parsed = guardStatusSchema.safeParse(JSON.parse(await readFile2(file2, "utf8")));
     return parsed.success ? parsed.data : void 0;
   } catch {
     return void 0;
@@ -40559,10 +41512,9 @@ var GuardOutputs = {
   resumed: "resumed",
   restoredFrom: "restored_from",
   sessionId: "session_id",
-  claudeArgs: "claude_args",
-  opencodeArgs: "opencode_args",
-  proxyUrl: "proxy_url",
-  opencodeBaseUrl: "opencode_base_url"
+  // Besides these, from the agent descriptions: each agent's args input (`claude_args`, `opencode_args`)
+  // as an output that resumes its session, and the proxy's URL in an agent's own form (`opencode_base_url`).
+  proxyUrl: "proxy_url"
 };
 var RUNNER_FILES = ["GITHUB_OUTPUT", "GITHUB_STATE", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY"];
 async function waitForDaemon(statusFile, pid, exited, timeoutMs) {
@@ -40575,22 +41527,20 @@ async function waitForDaemon(statusFile, pid, exited, timeoutMs) {
   }
   return void 0;
 }
-async function runGuardMain() {
+async function runGuardMain(jobEnv) {
   try {
-    const runnerTemp = process.env.RUNNER_TEMP ?? os5.tmpdir();
-    const settings = readGuardSettings((name) => getInput(name), {
-      baseDir: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-      runnerTemp,
-      job: process.env.GITHUB_JOB
-    });
-    for (const secret of knownSecrets(settings, process.env)) setSecret(secret);
-    await mkdir2(guardTempDir(runnerTemp), { recursive: true });
-    const statusFile = statusFileOf(runnerTemp);
-    const logFile = daemonLogOf(runnerTemp);
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !RUNNER_FILES.includes(name)));
+    const run2 = readRunContext(jobEnv);
+    const context = guardContext(run2);
+    const { runnerTemp } = context;
+    const settings = readGuardSettings((name) => getInput(name), context);
+    for (const secret of knownSecrets(settings, jobEnv)) setSecret(secret);
+    await mkdir4(guardTempDir(runnerTemp), { recursive: true });
+    const statusFile = guardStatusFile(runnerTemp);
+    const logFile = guardDaemonLog(runnerTemp);
+    const env = Object.fromEntries(Object.entries(jobEnv).filter(([name]) => !RUNNER_FILES.includes(name)));
     env.DURABLE_GUARD_STATUS = statusFile;
     const out = openSync(logFile, "a");
-    const daemon = spawn(process.execPath, [path5.join(import.meta.dirname, "guard-daemon.js")], {
+    const daemon = spawn(process.execPath, [path12.join(import.meta.dirname, "guard-daemon.js")], {
       cwd: settings.workingDirectory,
       env,
       detached: true,
@@ -40609,7 +41559,7 @@ async function runGuardMain() {
     if (pid === void 0) throw new Error(`the guard daemon did not start${spawnError ? `: ${spawnError.message}` : ""}`);
     const status = await group("Guard daemon: restore, API retry proxy, checkpoints", async () => {
       const ready = await waitForDaemon(statusFile, pid, () => exited, 15 * 60 * 1e3);
-      info((await readFile2(logFile, "utf8").catch(() => "")).trimEnd());
+      info((await readFile3(logFile, "utf8").catch(() => "")).trimEnd());
       return ready;
     });
     saveGuardState({ pid, statusFile, logFile, logOffset: statSync(logFile).size });
@@ -40621,28 +41571,29 @@ async function runGuardMain() {
     setOutput(GuardOutputs.resumed, String(status.resumed));
     setOutput(GuardOutputs.restoredFrom, status.restoredFrom);
     setOutput(GuardOutputs.sessionId, sessionId ?? "");
-    setOutput(GuardOutputs.claudeArgs, settings.agent === "claude" && sessionId ? `--resume ${sessionId}` : "");
-    setOutput(GuardOutputs.opencodeArgs, settings.agent === "opencode" && sessionId ? `--session ${sessionId}` : "");
+    const guarded = agentNamed(settings.agent);
+    for (const [name, value] of Object.entries(resumeOutputs(AGENTS, guarded.name, sessionId))) setOutput(name, value);
     setOutput(GuardOutputs.proxyUrl, status.proxyUrl ?? "");
-    setOutput(GuardOutputs.opencodeBaseUrl, status.proxyUrl ? `${status.proxyUrl}/v1` : "");
+    for (const [name, value] of Object.entries(baseUrlOutputs(AGENTS, status.proxyUrl))) setOutput(name, value);
     for (const [variable, url2] of Object.entries(status.baseUrls)) {
-      const value = settings.agent === "opencode" && variable === "ANTHROPIC_BASE_URL" ? `${url2}/v1` : url2;
+      const value = variable === "ANTHROPIC_BASE_URL" ? `${url2}${guarded.baseUrlPath}` : url2;
       exportVariable(variable, value);
       info(`${variable}=${value} for the next steps of this job`);
     }
     const requestTimeoutMs = agentRequestTimeoutMs(settings.apiProxy.retryTimeMs);
-    if (settings.agent === "claude" && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0 && !(Number(process.env.API_TIMEOUT_MS) >= requestTimeoutMs)) {
-      exportVariable("API_TIMEOUT_MS", String(requestTimeoutMs));
+    const timeoutVariable = guarded.requestTimeoutVariable;
+    if (timeoutVariable !== void 0 && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0 && !(Number(jobEnv[timeoutVariable]) >= requestTimeoutMs)) {
+      exportVariable(timeoutVariable, String(requestTimeoutMs));
     }
-    if (sessionId) info(`Restored session ${sessionId}: pass ${settings.agent === "claude" ? "claude_args" : "opencode_args"} from this step's outputs to resume it.`);
+    if (sessionId) info(`Restored session ${sessionId}: pass ${guarded.inputs.args} from this step's outputs to resume it.`);
   } catch (error63) {
-    setFailed(error63 instanceof Error ? error63.message : String(error63));
+    setFailed(errorMessage(error63));
   }
 }
 
 // src/guard-main.ts
 async function run() {
-  await runGuardMain();
+  await runGuardMain(process.env);
 }
 
 // src/index-guard-main.ts

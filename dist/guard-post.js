@@ -1079,14 +1079,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path2 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path9 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path2 && path2[0] !== "/") {
-          path2 = `/${path2}`;
+        if (path9 && path9[0] !== "/") {
+          path9 = `/${path9}`;
         }
-        return new URL(`${origin}${path2}`);
+        return new URL(`${origin}${path9}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1537,39 +1537,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path2, origin }
+          request: { method, path: path9, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path2);
+        debuglog("sending request to %s %s/%s", method, origin, path9);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path2, origin },
+          request: { method, path: path9, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path2,
+          path9,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path2, origin }
+          request: { method, path: path9, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path2);
+        debuglog("trailers received from %s %s/%s", method, origin, path9);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path2, origin },
+          request: { method, path: path9, origin },
           error: error63
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path2,
+          path9,
           error63.message
         );
       });
@@ -1618,9 +1618,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path2, origin }
+            request: { method, path: path9, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path2);
+          debuglog("sending request to %s %s/%s", method, origin, path9);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1683,7 +1683,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path2,
+        path: path9,
         method,
         body,
         headers,
@@ -1698,11 +1698,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path2 !== "string") {
+        if (typeof path9 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path2[0] !== "/" && !(path2.startsWith("http://") || path2.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path9[0] !== "/" && !(path9.startsWith("http://") || path9.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path2)) {
+        } else if (invalidPathRegex.test(path9)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1768,7 +1768,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path2, query) : path2;
+        this.path = query ? buildURL(path9, query) : path9;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6461,7 +6461,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path2, host, upgrade, blocking, reset } = request;
+      const { method, path: path9, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6542,7 +6542,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path2} HTTP/1.1\r
+      let header = `${method} ${path9} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7071,7 +7071,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path2, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path9, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7168,7 +7168,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path2;
+      headers[HTTP2_HEADER_PATH] = path9;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7521,9 +7521,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path2 = search ? `${pathname}${search}` : pathname;
+        const path9 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path2;
+        this.opts.path = path9;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8762,10 +8762,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path2 = "/",
+          path: path9 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path2;
+        opts.path = origin + path9;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10737,20 +10737,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path2) {
-      if (typeof path2 !== "string") {
-        return path2;
+    function safeUrl(path9) {
+      if (typeof path9 !== "string") {
+        return path9;
       }
-      const pathSegments = path2.split("?");
+      const pathSegments = path9.split("?");
       if (pathSegments.length !== 2) {
-        return path2;
+        return path9;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path2, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path2);
+    function matchKey(mockDispatch2, { path: path9, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path9);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10772,7 +10772,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path2 }) => matchValue(safeUrl(path2), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path9 }) => matchValue(safeUrl(path9), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10810,9 +10810,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path2, method, body, headers, query } = opts;
+      const { path: path9, method, body, headers, query } = opts;
       return {
-        path: path2,
+        path: path9,
         method,
         body,
         headers,
@@ -11275,10 +11275,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path2, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path9, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path2,
+            Path: path9,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16157,9 +16157,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path2) {
-      for (let i = 0; i < path2.length; ++i) {
-        const code = path2.charCodeAt(i);
+    function validateCookiePath(path9) {
+      for (let i = 0; i < path9.length; ++i) {
+        const code = path9.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19079,11 +19079,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path2 = opts.path;
+          let path9 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path2 = `/${path2}`;
+            path9 = `/${path9}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path2);
+          url2 = new URL(util.parseOrigin(url2).origin + path9);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -19154,11 +19154,479 @@ var require_undici = __commonJS({
   }
 });
 
+// node_modules/shell-quote/quote.js
+var require_quote = __commonJS({
+  "node_modules/shell-quote/quote.js"(exports, module) {
+    "use strict";
+    var OPS = (
+      /** @type {const} */
+      [
+        "||",
+        "&&",
+        ";;&",
+        ";;",
+        ";&",
+        "|&",
+        "<(",
+        ">(",
+        "<<<",
+        "<<-",
+        "<<",
+        ">>",
+        ">&",
+        ">|",
+        "&>>",
+        "&>",
+        "<&",
+        "<>",
+        "&",
+        ";",
+        "(",
+        ")",
+        "|",
+        "<",
+        ">"
+      ]
+    );
+    var LINE_TERMINATORS = /[\n\r\u2028\u2029]/;
+    var GLOB_SHELL_SPECIAL = /[\s#!"$&'():;<=>@\\^`|~]/g;
+    module.exports = function quote(xs) {
+      var sawComment = false;
+      return xs.map(function(s) {
+        if (sawComment && typeof s === "string" && LINE_TERMINATORS.test(s)) {
+          throw new TypeError("a token after a `comment` must not contain line terminators");
+        }
+        if (s === "") {
+          return (
+            /** @type {const} */
+            "''"
+          );
+        }
+        if (s && typeof s === "object") {
+          if ("op" in s && s.op === "glob") {
+            if (typeof s.pattern !== "string") {
+              throw new TypeError("glob token requires a string `pattern`");
+            }
+            if (LINE_TERMINATORS.test(s.pattern)) {
+              throw new TypeError("glob `pattern` must not contain line terminators");
+            }
+            if (s.pattern === "") {
+              return (
+                /** @type {const} */
+                "''"
+              );
+            }
+            return s.pattern.replace(GLOB_SHELL_SPECIAL, "\\$&");
+          }
+          if ("op" in s && typeof s.op === "string") {
+            if (OPS.indexOf(s.op) < 0) {
+              throw new TypeError("invalid `op` value: " + JSON.stringify(s.op));
+            }
+            return s.op.replace(/[\s\S]/g, "\\$&");
+          }
+          if ("comment" in s && typeof s.comment === "string") {
+            if (LINE_TERMINATORS.test(s.comment)) {
+              throw new TypeError("`comment` must not contain line terminators");
+            }
+            sawComment = true;
+            return "#" + s.comment;
+          }
+          throw new TypeError("unrecognized object token shape");
+        }
+        if (/'/.test(s) && /!/.test(s)) {
+          return "'" + s.replace(/'/g, `'"'"'`) + "'";
+        }
+        if (/["\s\\]/.test(s) && !/'/.test(s)) {
+          return "'" + s + "'";
+        }
+        if (/["'\s]/.test(s)) {
+          return '"' + s.replace(/(["\\$`])/g, "\\$1") + '"';
+        }
+        return String(s).replace(/([A-Za-z]:)?([#!"$&'()*,:;<=>?@[\\\]^`{|}~])/g, "$1\\$2");
+      }).join(" ");
+    };
+  }
+});
+
+// node_modules/shell-quote/parse.js
+var require_parse2 = __commonJS({
+  "node_modules/shell-quote/parse.js"(exports, module) {
+    "use strict";
+    var CONTROL = (
+      /** @type {const} */
+      "(?:" + /** @type {const} */
+      [
+        "\\|\\|",
+        "\\&(?:\\&|>>?)",
+        // `&&`, `&>`, and `&>>`
+        ";;\\&?",
+        // `;;` and `;;&`
+        "[;|]\\&",
+        // `;&` and `|&`
+        "\\<\\(",
+        "\\<\\<\\<",
+        "\\<\\<-",
+        "\\<\\<(?!\\()",
+        // `<<(` stays `<` and `<(`, as zsh reads it; other shells reject it
+        ">>",
+        ">[&|(]",
+        // `>&`, `>|`, and `>(`
+        "<[&>]",
+        // `<&` and `<>`
+        "[&;()|<>]"
+      ].join(
+        /** @type {const} */
+        "|"
+      ) + /** @type {const} */
+      ")"
+    );
+    var controlRE = new RegExp("^" + CONTROL + "$");
+    var META = (
+      /** @type {const} */
+      "|&;()<> \\t"
+    );
+    var SINGLE_QUOTE = (
+      /** @type {const} */
+      "'([^']*?)'"
+    );
+    var ANSI_C_BODY = "(?:\\\\[\\s\\S]|[^\\\\'])*?";
+    var ANSI_C_QUOTE = "\\$'" + ANSI_C_BODY + "'";
+    var ansiCAt = new RegExp("\\$'" + ANSI_C_BODY + "(?:(')|\\\\?$)", "g");
+    var ANSI_C_LETTERS = "abeEfnrtv";
+    var ANSI_C_CHARS = "\x07\b\x1B\x1B\f\n\r	\v";
+    var hash2 = /^#$/;
+    var SQ = (
+      /** @type {const} */
+      "'"
+    );
+    var DQ = (
+      /** @type {const} */
+      '"'
+    );
+    var DS = (
+      /** @type {const} */
+      "$"
+    );
+    var TOKEN = "";
+    var mult = (
+      /** @type {const} */
+      4294967296
+    );
+    for (i = 0; i < 4; i++) {
+      TOKEN += (mult * Math.random()).toString(16);
+    }
+    var i;
+    var startsWithToken = new RegExp("^" + TOKEN);
+    function matchAll(s, r) {
+      var origIndex = r.lastIndex;
+      var matches = [];
+      var matchObj;
+      while (matchObj = r.exec(s)) {
+        matches[matches.length] = matchObj;
+        if (r.lastIndex === matchObj.index) {
+          r.lastIndex += 1;
+        }
+      }
+      r.lastIndex = origIndex;
+      return matches;
+    }
+    function getVar(env, pre, key) {
+      var r = typeof env === "function" ? env(key) : env[key];
+      if (typeof r === "undefined" && key != "") {
+        r = "";
+      } else if (typeof r === "undefined") {
+        r = "$";
+      }
+      if (typeof r === "object") {
+        return pre + TOKEN + JSON.stringify(r) + TOKEN;
+      }
+      return pre + r;
+    }
+    var ansiCEscape = /\\([0-7]{1,3}|x[\dA-Fa-f]{1,2}|u[\dA-Fa-f]{1,4}|U[\dA-Fa-f]{1,8}|c(?:\\\\|[\s\S])|[abeEfnrtv\\'"?])/g;
+    function expandAnsiCEscape(m, escape) {
+      var kind = escape.charAt(0);
+      if (kind === "c") {
+        var ctrl = escape.charAt(1);
+        return ctrl === "?" ? "\x7F" : String.fromCharCode(ctrl.charCodeAt(0) & 31);
+      }
+      if (kind === "x" || kind === "u" || kind === "U") {
+        var cp = parseInt(escape.slice(1), 16);
+        if (cp > 1114111) {
+          return m;
+        }
+        return String.fromCharCode.apply(null, cp > 65535 ? [55232 + (cp >> 10), 56320 + (cp & 1023)] : [cp]);
+      }
+      if (kind >= "0" && kind <= "7") {
+        return String.fromCharCode(parseInt(escape, 8) & 255);
+      }
+      var letter = ANSI_C_LETTERS.indexOf(escape);
+      return letter < 0 ? escape : ANSI_C_CHARS.charAt(letter);
+    }
+    function expandAnsiC(body) {
+      return body.replace(ansiCEscape, expandAnsiCEscape).split("\0")[0];
+    }
+    function closesAnsiC(s, i2) {
+      ansiCAt.lastIndex = i2;
+      return !!/** @type {RegExpExecArray} */
+      ansiCAt.exec(s)[1];
+    }
+    function parseInternal(string4, env, opts) {
+      if (!opts) {
+        opts = {};
+      }
+      var BS = opts.escape || "\\";
+      var ifs = opts.splitUnquoted === true ? " 	\n" : typeof opts.splitUnquoted === "string" ? opts.splitUnquoted : "";
+      var BAREWORD = "(\\" + BS + `['"$\\` + BS + META + "]|\\$\\$|\\$(?!" + ANSI_C_QUOTE.slice(2) + `)|[^\\s'"$` + META + "])+";
+      var DOUBLE_QUOTE = '"(?:\\' + BS + '[\\s\\S]|[^"\\' + BS + '])*"';
+      var chunker = new RegExp([
+        "(" + CONTROL + ")",
+        // control chars
+        "(" + ANSI_C_QUOTE + "|" + BAREWORD + "|" + DOUBLE_QUOTE + "|" + SINGLE_QUOTE + ")+"
+      ].join("|"), "g");
+      var matches = matchAll(string4, chunker);
+      if (matches.length === 0) {
+        return [];
+      }
+      if (!env) {
+        env = {};
+      }
+      var commented = false;
+      return matches.map(function(match) {
+        var s = match[0];
+        if (!s || commented) {
+          return void 0;
+        }
+        if (controlRE.test(s)) {
+          return (
+            /** @type {ControlOperator} */
+            { op: s }
+          );
+        }
+        var quote = false;
+        var esc2 = false;
+        var out = "";
+        var words = [];
+        var sawQuote = false;
+        var pendingNw = null;
+        var isGlob = false;
+        var i2;
+        function parseEnvVar() {
+          i2 += 1;
+          var varend;
+          var varname;
+          var char = s.charAt(i2);
+          if (char === "{") {
+            i2 += 1;
+            if (s.charAt(i2) === "}") {
+              throw new Error("Bad substitution: " + s.slice(i2 - 2, i2 + 1));
+            }
+            var depth = 1;
+            varend = i2;
+            while (depth > 0 && varend < s.length) {
+              if (s.charAt(varend) === "{" && s.charAt(varend - 1) === "$") {
+                depth += 1;
+              } else if (s.charAt(varend) === "}") {
+                depth -= 1;
+              }
+              varend += 1;
+            }
+            if (depth !== 0) {
+              throw new Error("Bad substitution: " + s.slice(i2));
+            }
+            varend -= 1;
+            varname = s.slice(i2, varend);
+            i2 = varend;
+          } else if (/[*@#?$!-]/.test(char)) {
+            varname = char;
+          } else {
+            var slicedFromI = s.slice(i2);
+            varend = slicedFromI.match(/[^\w\d_]/);
+            if (!varend) {
+              varname = slicedFromI;
+              i2 = s.length;
+            } else {
+              varname = slicedFromI.slice(0, varend.index);
+              i2 += /** @type {number} */
+              varend.index - 1;
+            }
+          }
+          return getVar(
+            /** @type {NonNullable<typeof env>} */
+            env,
+            "",
+            varname
+          );
+        }
+        function flushRun() {
+          if (pendingNw === null) {
+            return;
+          }
+          if (pendingNw === 0) {
+            if (out !== "") {
+              words[words.length] = out;
+              out = "";
+            }
+          } else {
+            words[words.length] = out;
+            out = "";
+            for (var fe = 1; fe < pendingNw; fe += 1) {
+              words[words.length] = "";
+            }
+          }
+          pendingNw = null;
+        }
+        for (i2 = 0; i2 < s.length; i2++) {
+          var c = s.charAt(i2);
+          if (ifs && c !== DS) {
+            flushRun();
+          }
+          isGlob = isGlob || !quote && (c === "*" || c === "?");
+          if (esc2) {
+            out += c;
+            esc2 = false;
+          } else if (quote) {
+            if (c === quote) {
+              quote = false;
+            } else if (quote == SQ) {
+              out += c;
+            } else {
+              if (c === BS) {
+                i2 += 1;
+                c = s.charAt(i2);
+                if (c === DQ || c === BS || c === DS) {
+                  out += c;
+                } else {
+                  out += BS + c;
+                }
+              } else if (c === DS) {
+                out += parseEnvVar();
+              } else {
+                out += c;
+              }
+            }
+          } else if (c === DQ || c === SQ) {
+            quote = c;
+            sawQuote = true;
+          } else if (controlRE.test(c)) {
+            return (
+              /** @type {ControlOperator} */
+              { op: s }
+            );
+          } else if (hash2.test(c)) {
+            commented = true;
+            var commentObj = { comment: string4.slice(match.index + i2 + 1) };
+            if (out.length) {
+              return (
+                /** @type {const} */
+                [out, commentObj]
+              );
+            }
+            return (
+              /** @type {const} */
+              [commentObj]
+            );
+          } else if (c === BS) {
+            esc2 = true;
+          } else if (c === DS && s.charAt(i2 + 1) === SQ && closesAnsiC(s, i2)) {
+            flushRun();
+            sawQuote = true;
+            out += expandAnsiC(s.slice(i2 + 2, ansiCAt.lastIndex - 1));
+            i2 = ansiCAt.lastIndex - 1;
+          } else if (c === DS) {
+            var value = parseEnvVar();
+            if (!ifs) {
+              out += value;
+            } else {
+              for (var vi = 0; vi < value.length; vi += 1) {
+                var vc = value.charAt(vi);
+                if (ifs.indexOf(vc) < 0) {
+                  flushRun();
+                  out += vc;
+                } else if (pendingNw === null) {
+                  pendingNw = vc === " " || vc === "	" || vc === "\n" ? 0 : 1;
+                } else if (vc !== " " && vc !== "	" && vc !== "\n") {
+                  pendingNw += 1;
+                }
+              }
+            }
+          } else {
+            out += c;
+          }
+        }
+        if (isGlob) {
+          return (
+            /** @type {GlobPattern} */
+            { op: "glob", pattern: out }
+          );
+        }
+        if (ifs) {
+          if (pendingNw !== null && pendingNw > 0) {
+            words[words.length] = out;
+            out = "";
+            for (var te = 1; te < pendingNw; te += 1) {
+              words[words.length] = "";
+            }
+          }
+          if (out !== "" || sawQuote && words.length === 0) {
+            words[words.length] = out;
+          }
+          return words;
+        }
+        return out;
+      }).reduce(
+        function(prev, arg) {
+          if (typeof arg === "undefined") {
+            return prev;
+          }
+          [].concat(arg).forEach(function(entry) {
+            prev[prev.length] = entry;
+          });
+          return prev;
+        },
+        /** @type {ParseEntry[]} */
+        []
+      );
+    }
+    module.exports = function parse4(s, env, opts) {
+      var mapped = parseInternal(s, env, opts);
+      if (typeof env !== "function") {
+        return mapped;
+      }
+      return mapped.reduce(
+        function(acc, s2) {
+          if (typeof s2 === "object") {
+            acc[acc.length] = s2;
+            return acc;
+          }
+          var xs = s2.split(RegExp("(" + TOKEN + ".*?" + TOKEN + ")", "g"));
+          if (xs.length === 1) {
+            acc[acc.length] = xs[0];
+            return acc;
+          }
+          xs.filter(Boolean).forEach(function(x) {
+            acc[acc.length] = startsWithToken.test(x) ? JSON.parse(x.split(TOKEN)[1]) : x;
+          });
+          return acc;
+        },
+        /** @type {ParseEntry[]} */
+        []
+      );
+    };
+  }
+});
+
+// node_modules/shell-quote/index.js
+var require_shell_quote = __commonJS({
+  "node_modules/shell-quote/index.js"(exports) {
+    "use strict";
+    exports.quote = require_quote();
+    exports.parse = require_parse2();
+  }
+});
+
 // src/guard/run-guard-post.ts
-import { existsSync, readFileSync } from "node:fs";
-import { open as open3 } from "node:fs/promises";
-import os4 from "node:os";
-import path from "node:path";
+import { existsSync as existsSync3, readFileSync } from "node:fs";
+import { open as open4 } from "node:fs/promises";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -19427,8 +19895,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
+  addRaw(text2, addEOL = false) {
+    this._buffer += text2;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -19524,10 +19992,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text, level) {
+  addHeading(text2, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
+    const element = this.wrap(allowedTag, text2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -19556,9 +20024,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text, cite) {
+  addQuote(text2, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
+    const element = this.wrap("blockquote", text2, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -19569,8 +20037,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
+  addLink(text2, href) {
+    const element = this.wrap("a", text2, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -20484,10 +20952,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path2) {
-  if (!path2)
+function getElementAtPath(obj, path9) {
+  if (!path9)
     return obj;
-  return path2.reduce((acc, key) => acc?.[key], obj);
+  return path9.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -20827,11 +21295,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path2, issues) {
+function prefixIssues(path9, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path2);
+    iss.path.unshift(path9);
     return iss;
   });
 }
@@ -21293,16 +21761,16 @@ function flattenError(error63, mapper = (issue3) => issue3.message) {
 }
 function formatError(error63, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error64, path2 = []) => {
+  const processError = (error64, path9 = []) => {
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path2, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path9, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path2, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path9, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path2, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path9, ...issue3.path]);
       } else {
-        const fullpath = [...path2, ...issue3.path];
+        const fullpath = [...path9, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -21341,17 +21809,17 @@ function formatError(error63, mapper = (issue3) => issue3.message) {
 }
 function treeifyError(error63, mapper = (issue3) => issue3.message) {
   const result = { errors: [] };
-  const processError = (error64, path2 = []) => {
+  const processError = (error64, path9 = []) => {
     var _a3;
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path2, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path9, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path2, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path9, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path2, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path9, ...issue3.path]);
       } else {
-        const fullpath = [...path2, ...issue3.path];
+        const fullpath = [...path9, ...issue3.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue3));
           continue;
@@ -21390,8 +21858,8 @@ function treeifyError(error63, mapper = (issue3) => issue3.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path2 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path2) {
+  const path9 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path9) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -21525,18 +21993,18 @@ var validateAsync = async (schema, value, _ctx) => {
   return result.issues.length === 0;
 };
 var _encode = (_Err) => {
-  const parse3 = _parse(_Err);
+  const parse4 = _parse(_Err);
   const fn = (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse3(schema, value, ctx, finalizeParams(fn, _params));
+    return parse4(schema, value, ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
 var encode = /* @__PURE__ */ _encode($ZodRealError);
 var _decode = (_Err) => {
-  const parse3 = _parse(_Err);
+  const parse4 = _parse(_Err);
   const fn = (schema, value, _ctx, _params) => {
-    return parse3(schema, value, _ctx, finalizeParams(fn, _params));
+    return parse4(schema, value, _ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
@@ -23031,7 +23499,7 @@ function capSize(inst, size) {
   if (!caps.length)
     return;
   const cap = Math.min(...caps.map((c) => c[0]));
-  const parse3 = inst._zod.parse;
+  const parse4 = inst._zod.parse;
   inst._zod.parse = (payload, ctx) => {
     const n = size(payload.value);
     if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
@@ -23045,7 +23513,7 @@ function capSize(inst, size) {
         }
       }
     }
-    return parse3(payload, ctx);
+    return parse4(payload, ctx);
   };
 }
 var arraySize = (input2) => Array.isArray(input2) ? input2.length : -1;
@@ -23434,8 +23902,8 @@ var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
   });
   defineLazyInternal(inst, "pattern", (zod) => {
     if (zod.def.options.every((o) => o._zod.pattern)) {
-      const patterns = zod.def.options.map((o) => o._zod.pattern);
-      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+      const patterns2 = zod.def.options.map((o) => o._zod.pattern);
+      return new RegExp(`^(${patterns2.map((p) => cleanRegex(p.source)).join("|")})$`);
     }
     return void 0;
   });
@@ -29017,8 +29485,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text) => {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+var capitalizeFirstCharacter = (text2) => {
+  return text2.charAt(0).toUpperCase() + text2.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -35913,7 +36381,7 @@ var exactPattern = (p) => exactPatterns.get(p) ?? p;
 var stringProcessor = (schema, ctx, _json, _params) => {
   const json2 = _json;
   json2.type = "string";
-  const { minimum, maximum, format, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
+  const { minimum, maximum, format, patterns: patterns2, contentEncoding, laxFormat } = aggregateChecks(schema);
   if (typeof minimum === "number")
     json2.minLength = minimum;
   if (typeof maximum === "number")
@@ -35928,8 +36396,8 @@ var stringProcessor = (schema, ctx, _json, _params) => {
   }
   if (contentEncoding)
     json2.contentEncoding = contentEncoding;
-  if (patterns && patterns.size > 0) {
-    const patternList = [...patterns].map(exactPattern);
+  if (patterns2 && patterns2.size > 0) {
+    const patternList = [...patterns2].map(exactPattern);
     if (patternList.length === 1)
       json2.pattern = patternList[0].source;
     else if (patternList.length > 1) {
@@ -36344,14 +36812,14 @@ var recordProcessor = (schema, ctx, _json, params) => {
   const def = schema._zod.def;
   json2.type = "object";
   const keyType = def.keyType;
-  const patterns = aggregateChecks(keyType).patterns;
-  if (def.mode === "loose" && patterns && patterns.size > 0) {
+  const patterns2 = aggregateChecks(keyType).patterns;
+  if (def.mode === "loose" && patterns2 && patterns2.size > 0) {
     const valueSchema = processSchema(def.valueType, ctx, {
       ...params,
       path: [...params.path, "patternProperties", "*"]
     });
     json2.patternProperties = {};
-    for (const pattern of patterns) {
+    for (const pattern of patterns2) {
       assignProp(json2.patternProperties, exactPattern(pattern).source, valueSchema);
     }
   } else {
@@ -38529,13 +38997,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path2 = ref.slice(1).split("/").filter(Boolean);
-  if (path2.length === 0) {
+  const path9 = ref.slice(1).split("/").filter(Boolean);
+  if (path9.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path2[0] === defsKey) {
-    const key = path2[1] === void 0 ? void 0 : decodeJSONPointerSegment(path2[1]);
+  if (path9[0] === defsKey) {
+    const key = path9[1] === void 0 ? void 0 : decodeJSONPointerSegment(path9[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -38955,7 +39423,7 @@ function convertBaseSchema(schema, ctx) {
         }
         if (schema.additionalProperties === false) {
           const propertyKeys = Object.keys(shape);
-          const patterns = patternKeys.map((p) => new RegExp(p));
+          const patterns2 = patternKeys.map((p) => new RegExp(p));
           const basePatternSchema = zodSchema;
           zodSchema = zodSchema.check((payload) => {
             if (!isPlainObject(payload.value))
@@ -38964,7 +39432,7 @@ function convertBaseSchema(schema, ctx) {
             for (const key of Object.keys(payload.value)) {
               if (propertyKeys.includes(key))
                 continue;
-              if (patterns.some((regex) => regex.test(key)))
+              if (patterns2.some((regex) => regex.test(key)))
                 continue;
               unrecognized.push(key);
             }
@@ -39404,7 +39872,7 @@ function failureMarker(kind, reason) {
   return `[durable-agent:${kind}:${reason}]`;
 }
 
-// src/settings/duration.ts
+// src/format.ts
 function formatDuration(ms) {
   if (ms < 1e3) return `${Math.round(ms)}ms`;
   const seconds = ms / 1e3;
@@ -39416,8 +39884,6 @@ function formatDuration(ms) {
   const restMinutes = minutes - hours * 60;
   return restMinutes ? `${hours}h${restMinutes}m` : `${hours}h`;
 }
-
-// src/report/summary.ts
 function formatBytes(bytes) {
   if (bytes < 1024) return `${bytes} B`;
   const units = ["KiB", "MiB", "GiB"];
@@ -39429,12 +39895,1228 @@ function formatBytes(bytes) {
   }
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit] ?? "GiB"}`;
 }
+
+// src/report/summary.ts
 function checkpointFact(mode, checkpoints) {
   const saved = /* @__PURE__ */ new Map();
   for (const checkpoint2 of checkpoints) if (checkpoint2.kind === "saved") saved.set(checkpoint2.sequence, checkpoint2.consistency);
   const midTurn = [...saved.values()].filter((consistency) => consistency === "mid-turn").length;
   if (mode === "turn-boundary") return `Checkpoints: **at turn boundaries** through the API proxy${midTurn > 0 ? ` (${midTurn} of ${saved.size} mid-turn)` : ""}`;
   return `Checkpoints: **agent state first** (no API proxy: after a restore a step may run again)`;
+}
+
+// src/home-layout.ts
+import path from "node:path";
+function claudeCodeActionExecutionFile(runnerTemp) {
+  return path.join(runnerTemp, "claude-execution-output.json");
+}
+
+// src/run-context.ts
+import os4 from "node:os";
+import path2 from "node:path";
+var text = external_exports.string().optional();
+var nonEmpty = external_exports.string().optional().transform((value) => value === "" ? void 0 : value);
+var Environment = external_exports.object({
+  GITHUB_ACTIONS: text,
+  GITHUB_WORKSPACE: text,
+  RUNNER_TEMP: text,
+  GITHUB_REPOSITORY: text,
+  GITHUB_WORKFLOW: text,
+  GITHUB_JOB: text,
+  GITHUB_RUN_ID: text,
+  GITHUB_RUN_ATTEMPT: external_exports.coerce.number().int().positive().catch(1),
+  GITHUB_HEAD_REF: nonEmpty,
+  GITHUB_REF_NAME: nonEmpty,
+  GITHUB_EVENT_NAME: text,
+  GITHUB_EVENT_PATH: nonEmpty,
+  GITHUB_API_URL: text,
+  GITHUB_TOKEN: text,
+  ACTIONS_RUNTIME_TOKEN: text,
+  ACTIONS_CACHE_MODE: text,
+  DURABLE_AGENT_SIGNING_KEY: text,
+  DURABLE_AGENT_HOLD_PING_MS: text,
+  DURABLE_AGENT_CHECKPOINT_REQUEST: text,
+  DURABLE_GUARD_STATUS: nonEmpty,
+  HOME: nonEmpty,
+  XDG_STATE_HOME: nonEmpty
+});
+function readRunContext(env, homedir = os4.homedir) {
+  const read = Environment.parse(env);
+  return Object.freeze({
+    inActions: read.GITHUB_ACTIONS === "true",
+    workspace: read.GITHUB_WORKSPACE,
+    runnerTemp: read.RUNNER_TEMP,
+    repository: read.GITHUB_REPOSITORY,
+    workflow: read.GITHUB_WORKFLOW,
+    job: read.GITHUB_JOB,
+    runId: read.GITHUB_RUN_ID,
+    runAttempt: read.GITHUB_RUN_ATTEMPT,
+    branch: read.GITHUB_HEAD_REF ?? read.GITHUB_REF_NAME,
+    eventName: read.GITHUB_EVENT_NAME,
+    eventPath: read.GITHUB_EVENT_PATH,
+    apiUrl: read.GITHUB_API_URL ?? "https://api.github.com",
+    token: read.GITHUB_TOKEN,
+    runtimeToken: read.ACTIONS_RUNTIME_TOKEN,
+    cacheMode: read.ACTIONS_CACHE_MODE,
+    signingKey: read.DURABLE_AGENT_SIGNING_KEY,
+    holdPingMs: read.DURABLE_AGENT_HOLD_PING_MS,
+    checkpointRequest: read.DURABLE_AGENT_CHECKPOINT_REQUEST,
+    guardStatusFile: read.DURABLE_GUARD_STATUS,
+    user: Object.freeze({
+      home: read.HOME ?? homedir(),
+      stateHome: read.XDG_STATE_HOME !== void 0 && path2.isAbsolute(read.XDG_STATE_HOME) ? read.XDG_STATE_HOME : void 0
+    })
+  });
+}
+
+// src/guard/guard-settings.ts
+import os5 from "node:os";
+
+// src/agents/claude-agent.ts
+import { readdir as readdir3, stat as stat3 } from "node:fs/promises";
+import path5 from "node:path";
+
+// src/names.ts
+var Outputs = {
+  conclusion: "conclusion",
+  sessionId: "session_id",
+  /** claude-code-action's format: one JSON array of the agent's messages, written at the end. */
+  executionFile: "execution_file",
+  /** Every event line the agent printed, across attempts (NDJSON), written as it goes. */
+  executionLog: "execution_log",
+  /** claude-code-action's: the final result's structured_output when --json-schema was given. */
+  structuredOutput: "structured_output",
+  /** CLAUDE_CONFIG_DIR of the run, so a later step can `claude --resume` the session. */
+  claudeConfigDir: "claude_config_dir",
+  failureReason: "failure_reason",
+  attempts: "attempts",
+  resumedSessions: "resumed_sessions",
+  freshSessionFallbacks: "fresh_session_fallbacks",
+  apiRetries: "api_retries",
+  resumed: "resumed",
+  restoredFrom: "restored_from",
+  checkpointKey: "checkpoint_key",
+  checkpointsSaved: "checkpoints_saved",
+  /** Watchdog mode: rerun or skip, and why. */
+  decision: "decision",
+  reason: "reason"
+};
+
+// src/report/structured-output.ts
+function jsonSchemaRequested(agentArgs) {
+  return agentArgs.some((arg) => arg === "--json-schema" || arg.startsWith("--json-schema="));
+}
+
+// src/agents/claude.ts
+import { randomUUID } from "node:crypto";
+import { mkdir as mkdir2, readFile, writeFile as writeFile2 } from "node:fs/promises";
+import path3 from "node:path";
+
+// src/agents/events.ts
+function parseJsonLine(line) {
+  if (firstNonSpace(line) !== OPEN_BRACE) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(line) };
+  } catch {
+    return { ok: false };
+  }
+}
+var OPEN_BRACE = 123;
+function firstNonSpace(line) {
+  for (let index = 0; index < line.length; index++) {
+    const code = line.charCodeAt(index);
+    if (code !== 32 && code !== 9 && code !== 10 && code !== 13) return code;
+  }
+  return void 0;
+}
+var TYPE_PREFIX = '{"type":"';
+var SUBTYPE_PREFIX = ',"subtype":"';
+var WORD = /^[A-Za-z0-9_./-]{1,64}$/;
+function leadingType(line) {
+  if (!line.startsWith(TYPE_PREFIX)) return void 0;
+  const end = line.indexOf('"', TYPE_PREFIX.length);
+  const type = line.slice(TYPE_PREFIX.length, end);
+  if (end < 0 || !WORD.test(type)) return void 0;
+  if (!line.startsWith(SUBTYPE_PREFIX, end + 1)) return { type };
+  const subtypeStart = end + 1 + SUBTYPE_PREFIX.length;
+  const subtypeEnd = line.indexOf('"', subtypeStart);
+  const subtype = line.slice(subtypeStart, subtypeEnd);
+  return subtypeEnd < 0 || !WORD.test(subtype) ? { type } : { type, subtype };
+}
+function unreadLine(line, acted) {
+  const leading = leadingType(line);
+  if (leading === void 0 || acted.has(leading.type)) return void 0;
+  return { type: "other", kind: leading.subtype === void 0 ? leading.type : `${leading.type}/${leading.subtype}` };
+}
+function parseAgentLine(line, acted, toEvents) {
+  const unread = unreadLine(line, acted);
+  if (unread !== void 0) return [unread];
+  const json2 = parseJsonLine(line);
+  if (!json2.ok) return line.trim() === "" ? [] : [{ type: "not_json", line }];
+  return toEvents(json2.value);
+}
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function stringField(record2, key) {
+  const value = record2[key];
+  return typeof value === "string" ? value : void 0;
+}
+
+// src/proxy/retry-decision.ts
+var CLOSED_BREAKER = Object.freeze({ mode: "closed", failures: 0 });
+var apiErrorBody = external_exports.object({ error: external_exports.looseObject({ type: external_exports.string() }) });
+
+// src/proxy/hold-policy.ts
+function agentRequestTimeoutMs(retryTimeMs) {
+  return retryTimeMs + 6e5;
+}
+
+// src/agents/provider-route.ts
+var DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com";
+var DEFAULT_VERTEX_REGION = "us-east5";
+function vertexUrl(region) {
+  return region === "global" ? "https://aiplatform.googleapis.com/v1" : `https://${region}-aiplatform.googleapis.com/v1`;
+}
+function providerRoute(provider, env) {
+  switch (provider) {
+    case "anthropic":
+      return { provider, useVariable: void 0, baseUrlVariable: "ANTHROPIC_BASE_URL", upstream: env.ANTHROPIC_BASE_URL || DEFAULT_ANTHROPIC_URL, note: void 0 };
+    case "bedrock":
+      return {
+        provider,
+        useVariable: "CLAUDE_CODE_USE_BEDROCK",
+        baseUrlVariable: "ANTHROPIC_BEDROCK_BASE_URL",
+        upstream: void 0,
+        note: "Amazon Bedrock requests are signed (SigV4) for the Bedrock host, so they go straight to Bedrock: the API retry proxy is not used (process retry and checkpoints still are)."
+      };
+    case "vertex": {
+      const perModelRegion = Object.keys(env).some((name) => name.startsWith("VERTEX_REGION_") && env[name]);
+      if (!env.ANTHROPIC_VERTEX_BASE_URL && perModelRegion) {
+        return {
+          provider,
+          useVariable: "CLAUDE_CODE_USE_VERTEX",
+          baseUrlVariable: "ANTHROPIC_VERTEX_BASE_URL",
+          upstream: void 0,
+          note: "VERTEX_REGION_* sends models to different regions, which one proxy cannot follow: Vertex AI is called directly (set ANTHROPIC_VERTEX_BASE_URL to use the API retry proxy)."
+        };
+      }
+      return {
+        provider,
+        useVariable: "CLAUDE_CODE_USE_VERTEX",
+        baseUrlVariable: "ANTHROPIC_VERTEX_BASE_URL",
+        upstream: env.ANTHROPIC_VERTEX_BASE_URL || vertexUrl(env.CLOUD_ML_REGION || DEFAULT_VERTEX_REGION),
+        note: void 0
+      };
+    }
+    case "foundry": {
+      const upstream = env.ANTHROPIC_FOUNDRY_BASE_URL || (env.ANTHROPIC_FOUNDRY_RESOURCE ? `https://${env.ANTHROPIC_FOUNDRY_RESOURCE}.services.ai.azure.com/anthropic` : void 0);
+      return {
+        provider,
+        useVariable: "CLAUDE_CODE_USE_FOUNDRY",
+        baseUrlVariable: "ANTHROPIC_FOUNDRY_BASE_URL",
+        upstream,
+        note: upstream ? void 0 : "Neither ANTHROPIC_FOUNDRY_BASE_URL nor ANTHROPIC_FOUNDRY_RESOURCE is set: Microsoft Foundry is called as Claude Code decides, without the API retry proxy."
+      };
+    }
+  }
+}
+
+// src/error-message.ts
+function errorMessage(error63) {
+  return error63 instanceof Error ? error63.message : String(error63);
+}
+
+// src/settings/claude-settings.ts
+var settingsObject = external_exports.record(external_exports.string(), external_exports.unknown());
+function mergeClaudeSettings(existing, input2) {
+  return { ...existing, ...input2 };
+}
+function readSettingsFile(text2) {
+  if (text2 === void 0 || text2.trim() === "") return void 0;
+  try {
+    const parsed = settingsObject.safeParse(JSON.parse(text2));
+    return parsed.success ? parsed.data : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/agents/claude.ts
+var initLine = external_exports.object({
+  type: external_exports.literal("system"),
+  subtype: external_exports.literal("init"),
+  session_id: external_exports.string(),
+  model: external_exports.string().optional(),
+  claude_code_version: external_exports.string().optional()
+});
+var apiRetryLine = external_exports.object({
+  type: external_exports.literal("system"),
+  subtype: external_exports.literal("api_retry"),
+  attempt: external_exports.number(),
+  max_retries: external_exports.number().optional(),
+  retry_delay_ms: external_exports.number().optional(),
+  error_status: external_exports.number().nullable().optional(),
+  error: external_exports.string().optional()
+});
+var resultLine = external_exports.object({
+  type: external_exports.literal("result"),
+  subtype: external_exports.string(),
+  is_error: external_exports.boolean().optional(),
+  terminal_reason: external_exports.string().optional(),
+  api_error_status: external_exports.number().nullable().optional(),
+  api_error_type: external_exports.string().nullable().optional(),
+  result: external_exports.string().optional(),
+  errors: external_exports.array(external_exports.string()).optional(),
+  num_turns: external_exports.number().optional(),
+  total_cost_usd: external_exports.number().optional(),
+  session_id: external_exports.string().optional()
+});
+var CLAUDE_ACTED_TYPES = /* @__PURE__ */ new Set(["system", "assistant", "user", "result"]);
+function parseClaudeLine(line) {
+  return parseAgentLine(line, CLAUDE_ACTED_TYPES, claudeEvents);
+}
+function claudeEvents(value) {
+  if (!isRecord(value)) return [{ type: "other", kind: "unknown" }];
+  const type = stringField(value, "type");
+  const subtype = stringField(value, "subtype");
+  if (type === "assistant" || type === "user") {
+    const events = messageEvents(type, value.message);
+    if (events !== void 0) return events;
+  } else if (type === "system" && subtype === "init") {
+    const init = initLine.safeParse(value);
+    if (init.success) return [{ type: "init", sessionId: init.data.session_id, model: init.data.model, version: init.data.claude_code_version }];
+  } else if (type === "system" && subtype === "api_retry") {
+    const retry = apiRetryLine.safeParse(value);
+    if (retry.success) {
+      const r = retry.data;
+      return [{ type: "api_retry", attempt: r.attempt, maxRetries: r.max_retries, status: r.error_status ?? null, error: r.error, delayMs: r.retry_delay_ms }];
+    }
+  } else if (type === "result") {
+    const result = resultLine.safeParse(value);
+    if (result.success) {
+      const r = result.data;
+      return [{
+        type: "result",
+        // A result whose subtype says success can still be an error (API failures): is_error decides.
+        isError: r.is_error ?? r.subtype !== "success",
+        subtype: r.subtype,
+        terminalReason: r.terminal_reason,
+        apiErrorStatus: r.api_error_status,
+        apiErrorType: r.api_error_type,
+        text: r.result ?? r.errors?.join("\n") ?? "",
+        numTurns: r.num_turns,
+        costUsd: r.total_cost_usd,
+        sessionId: r.session_id
+      }];
+    }
+  }
+  return [{ type: "other", kind: type === void 0 ? "unknown" : [type, subtype].filter(Boolean).join("/") }];
+}
+function messageEvents(role, message2) {
+  if (!isRecord(message2)) return void 0;
+  const content = message2.content;
+  if (typeof content === "string") return role === "assistant" ? [{ type: "text", text: content }] : [];
+  if (!Array.isArray(content)) return void 0;
+  const events = [];
+  for (const block of content) {
+    if (!isRecord(block)) continue;
+    switch (block.type) {
+      case "text": {
+        const text2 = stringField(block, "text");
+        if (role === "assistant" && text2 !== void 0) events.push({ type: "text", text: text2 });
+        break;
+      }
+      case "tool_use": {
+        const id = stringField(block, "id");
+        const name = stringField(block, "name");
+        if (id !== void 0 && name !== void 0) events.push({ type: "tool_call", id, name, input: block.input });
+        break;
+      }
+      case "tool_result": {
+        const id = stringField(block, "tool_use_id");
+        if (id !== void 0) events.push({ type: "tool_result", id, ok: block.is_error !== true, output: toolResultText(block.content) });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  const stop = message2.stop_reason;
+  if (role === "assistant" && typeof stop === "string" && stop !== "") events.push({ type: "turn", reason: stop });
+  return events;
+}
+function toolResultText(content) {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  let text2 = "";
+  for (const part of content) {
+    if (isRecord(part) && typeof part.text === "string") text2 += part.text;
+  }
+  return text2;
+}
+var ClaudeAdapter = class {
+  constructor(context, agent) {
+    this.context = context;
+    this.agent = agent;
+    this.stateDir = context.settings.home.claudeConfig;
+  }
+  context;
+  agent;
+  stateDir;
+  /** Whether its requests go through our proxy with outage holds on. */
+  get holdsRequests() {
+    const { settings, apiBaseUrl } = this.context;
+    return apiBaseUrl !== void 0 && settings.apiProxy.enabled && settings.apiProxy.retryTimeMs > 0;
+  }
+  async prepare(user) {
+    await mkdir2(this.stateDir, { recursive: true });
+    const { claudeSettings } = this.context.settings;
+    if (claudeSettings !== void 0) {
+      const existing = await readFile(path3.join(this.stateDir, "settings.json"), "utf8").catch(() => readFile(path3.join(user.home, ".claude", "settings.json"), "utf8")).catch(() => void 0);
+      const merged = mergeClaudeSettings(readSettingsFile(existing), claudeSettings);
+      await writeFile2(path3.join(this.stateDir, "settings.json"), `${JSON.stringify(merged, null, 2)}
+`);
+    }
+  }
+  newSessionId() {
+    return randomUUID();
+  }
+  launch(request) {
+    const { settings, apiBaseUrl } = this.context;
+    const args = ["-p", request.prompt, "--output-format", "stream-json", "--verbose"];
+    if (request.sessionId) args.push(...request.mode === "resume" ? this.agent.resumeArgs(request.sessionId) : ["--session-id", request.sessionId]);
+    if (settings.model) args.push("--model", settings.model);
+    args.push(...settings.agentArgs);
+    const { secrets } = settings;
+    const route = providerRoute(settings.provider, {});
+    const timeoutVariable = this.agent.requestTimeoutVariable;
+    return {
+      args,
+      env: {
+        CLAUDE_CONFIG_DIR: this.stateDir,
+        // The proxy's URL in the variable of the provider in use; unset leaves the step's own value.
+        [route.baseUrlVariable]: apiBaseUrl,
+        ...route.useVariable ? { [route.useVariable]: "1" } : {},
+        ANTHROPIC_API_KEY: secrets.anthropicApiKey,
+        CLAUDE_CODE_OAUTH_TOKEN: secrets.claudeCodeOauthToken,
+        GITHUB_TOKEN: secrets.githubToken,
+        GH_TOKEN: secrets.githubToken,
+        DISABLE_AUTOUPDATER: "1"
+      },
+      envDefaults: {
+        // Side traffic (telemetry, update checks) is not the agent's work and fails in locked-down CI.
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1"
+      },
+      // API_TIMEOUT_MS bounds the wait for an answer's headers, which a hold sends at once; but a
+      // held stream was also seen closed at 620 s with the default 600 s, so it is raised beyond
+      // the hold: a request held through an outage must not be ended by the agent first.
+      envAtLeast: this.holdsRequests && timeoutVariable ? { [timeoutVariable]: agentRequestTimeoutMs(settings.apiProxy.retryTimeMs) } : {}
+    };
+  }
+  parseLine(line) {
+    return parseClaudeLine(line);
+  }
+};
+
+// src/agents/session-store-claude.ts
+import { open as open3, readdir as readdir2, stat as stat2 } from "node:fs/promises";
+import path4 from "node:path";
+var transcriptLine = external_exports.object({ message: external_exports.object({ content: external_exports.union([external_exports.string(), external_exports.array(external_exports.unknown())]) }).loose() }).loose();
+var toolResultBlock = external_exports.object({ type: external_exports.literal("tool_result"), tool_use_id: external_exports.string() }).loose();
+var toolUseBlock = external_exports.object({ type: external_exports.literal("tool_use"), id: external_exports.string(), name: external_exports.string() }).loose();
+function toolBlocksOfLine(line) {
+  let value;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { uses: [], results: [] };
+  }
+  const parsed = transcriptLine.safeParse(value);
+  if (!parsed.success || typeof parsed.data.message.content === "string") return { uses: [], results: [] };
+  const blocks = parsed.data.message.content;
+  return {
+    uses: blocks.flatMap((block) => {
+      const use = toolUseBlock.safeParse(block);
+      return use.success ? [{ name: use.data.name, id: use.data.id }] : [];
+    }),
+    results: blocks.flatMap((block) => {
+      const result = toolResultBlock.safeParse(block);
+      return result.success ? [result.data.tool_use_id] : [];
+    })
+  };
+}
+var ClaudeTranscriptReader = class {
+  constructor(configDir) {
+    this.configDir = configDir;
+  }
+  configDir;
+  files = /* @__PURE__ */ new Map();
+  async missing(toolUseIds, sessionId) {
+    if (toolUseIds.length === 0) return [];
+    const recorded = /* @__PURE__ */ new Set();
+    for (const file2 of await this.transcripts(sessionId)) {
+      const state = await this.readNew(file2).catch(() => void 0);
+      for (const id of state?.ids ?? []) recorded.add(id);
+    }
+    return toolUseIds.filter((id) => !recorded.has(id));
+  }
+  /**
+   * Tool calls written without their result yet. The main action knows the running calls from the
+   * event stream already; guard mode, which does not see it, asks here. A call whose result is
+   * about to be written (~80 ms) counts as running: the answer errs towards "mid-turn".
+   */
+  async running(sessionId) {
+    const running = [];
+    for (const file2 of await this.transcripts(sessionId)) {
+      const state = await this.readNew(file2).catch(() => void 0);
+      for (const [id, name] of state?.open ?? []) running.push({ name, id });
+    }
+    return running;
+  }
+  close() {
+    this.files.clear();
+  }
+  /**
+   * The session's transcript and its subagents' (`<session>/subagents/…/agent-*.jsonl`: a Task
+   * tool's agent sends its own requests), or every session's while the session is not known yet.
+   */
+  async transcripts(sessionId) {
+    const projects = path4.join(this.configDir, "projects");
+    const dirs = await readdir2(projects, { withFileTypes: true }).catch(() => []);
+    const found = [];
+    for (const dir of dirs) {
+      if (!dir.isDirectory()) continue;
+      const folder = path4.join(projects, dir.name);
+      const names = sessionId === void 0 ? (await readdir2(folder).catch(() => [])).filter((name) => name.endsWith(".jsonl")) : [`${sessionId}.jsonl`];
+      for (const name of names) {
+        const file2 = path4.join(folder, name);
+        if (!await stat2(file2).then((info2) => info2.isFile(), () => false)) continue;
+        found.push(file2);
+        const subagents = path4.join(folder, name.slice(0, -".jsonl".length), "subagents");
+        const nested = await readdir2(subagents, { recursive: true }).catch(() => []);
+        found.push(...nested.filter((rel) => rel.endsWith(".jsonl")).map((rel) => path4.join(subagents, rel)));
+      }
+    }
+    return found;
+  }
+  async readNew(file2) {
+    let state = this.files.get(file2);
+    const handle = await open3(file2, "r");
+    try {
+      const { size } = await handle.stat();
+      if (state === void 0 || size < state.offset) {
+        state = { offset: 0, partial: Buffer.alloc(0), ids: /* @__PURE__ */ new Set(), open: /* @__PURE__ */ new Map() };
+        this.files.set(file2, state);
+      }
+      if (size === state.offset) return state;
+      const buffer = Buffer.alloc(size - state.offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, state.offset);
+      state.offset += bytesRead;
+      const text2 = Buffer.concat([state.partial, buffer.subarray(0, bytesRead)]);
+      const lastNewline = text2.lastIndexOf(10);
+      state.partial = Buffer.from(text2.subarray(lastNewline + 1));
+      if (lastNewline >= 0) {
+        for (const line of text2.subarray(0, lastNewline).toString("utf8").split("\n")) {
+          const { uses, results } = toolBlocksOfLine(line);
+          for (const use of uses) if (!state.ids.has(use.id)) state.open.set(use.id, use.name);
+          for (const id of results) {
+            state.ids.add(id);
+            state.open.delete(id);
+          }
+        }
+      }
+      return state;
+    } finally {
+      await handle.close();
+    }
+  }
+};
+
+// src/agents/claude-agent.ts
+var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var isUuid = (name) => UUID.test(name);
+function isClaudeSessionData(parts) {
+  const [top, project, name] = parts;
+  switch (top) {
+    case "projects":
+      if (project === void 0 || name === void 0) return true;
+      if (parts.length === 3) return name.endsWith(".jsonl") || name === "memory" || isUuid(name);
+      return name === "memory" || isUuid(name);
+    case "todos":
+    case "file-history":
+    case "plans":
+      return true;
+    default:
+      return false;
+  }
+}
+function claudeProjectName(cwd) {
+  return cwd.replace(/[^a-zA-Z0-9]/g, "-");
+}
+async function newestClaudeSession(stateDir, cwd) {
+  const folder = path5.join(stateDir, "projects", claudeProjectName(cwd));
+  let names;
+  try {
+    names = await readdir3(folder);
+  } catch {
+    return void 0;
+  }
+  let newest;
+  for (const name of names) {
+    const match = /^([0-9a-f-]{36})\.jsonl$/i.exec(name);
+    if (!match?.[1]) continue;
+    const at = (await stat3(path5.join(folder, name)).catch(() => void 0))?.mtimeMs ?? 0;
+    if (!newest || at > newest.at) newest = { id: match[1], at };
+  }
+  return newest?.id;
+}
+var claudeAgent = {
+  name: "claude",
+  label: "Claude Code",
+  npmPackage: "@anthropic-ai/claude-code",
+  executableName: "claude",
+  pinnedVersion: "2.1.331",
+  inputs: { args: "claude_args", version: "claude_code_version", path: "path_to_claude_code_executable" },
+  // UUIDs: Claude Code refuses others for --session-id.
+  sessionIdFormat: UUID,
+  resumeArgs: (sessionId) => ["--resume", sessionId],
+  isSessionData: isClaudeSessionData,
+  defaultHome: {
+    stateDir: (env, home) => env.CLAUDE_CONFIG_DIR || path5.join(home, ".claude"),
+    within: "",
+    exclude: [
+      "/settings.json",
+      "/settings.local.json",
+      "/CLAUDE.md",
+      "/agents",
+      "/commands",
+      "/hooks",
+      "/plugins",
+      "/skills",
+      "/output-styles",
+      "/statsig",
+      "/ide",
+      "/local",
+      "/downloads",
+      "/cache",
+      "/debug",
+      "/telemetry",
+      "/*.json.backup",
+      "/keybindings.json"
+    ]
+  },
+  // Claude Code appends /v1/messages to its base URL.
+  baseUrlPath: "",
+  guardBaseUrlOutput: void 0,
+  requestTimeoutVariable: "API_TIMEOUT_MS",
+  takesClaudeCodeInputs: true,
+  stateDirOutput: Outputs.claudeConfigDir,
+  structuredOutputRequested: jsonSchemaRequested,
+  createAdapter: (context) => new ClaudeAdapter(context, claudeAgent),
+  sessionStore: (root) => new ClaudeTranscriptReader(root),
+  findSession: newestClaudeSession
+};
+
+// src/agents/opencode-agent.ts
+import { existsSync as existsSync2 } from "node:fs";
+import path8 from "node:path";
+import { DatabaseSync as DatabaseSync2 } from "node:sqlite";
+
+// src/agents/opencode.ts
+import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
+import path6 from "node:path";
+var OPENCODE_PROVIDER_ID = "durable";
+var OPENCODE_DEFAULT_MODEL = "claude-sonnet-4-5";
+var DEFAULT_ANTHROPIC_URL2 = "https://api.anthropic.com";
+var stepFinishLine = external_exports.object({
+  type: external_exports.literal("step_finish"),
+  part: external_exports.object({ reason: external_exports.string().optional(), cost: external_exports.number().optional() }).loose()
+}).loose();
+var errorLine = external_exports.object({
+  type: external_exports.literal("error"),
+  error: external_exports.object({
+    name: external_exports.string().optional(),
+    data: external_exports.object({
+      message: external_exports.string().optional(),
+      statusCode: external_exports.number().optional(),
+      isRetryable: external_exports.boolean().optional(),
+      responseBody: external_exports.string().optional()
+    }).loose().optional()
+  }).loose()
+}).loose();
+var OPENCODE_ACTED_TYPES = /* @__PURE__ */ new Set(["step_start", "text", "tool_use", "step_finish", "error"]);
+function parseOpenCodeLine(line) {
+  return parseAgentLine(line, OPENCODE_ACTED_TYPES, openCodeEvents);
+}
+function openCodeEvents(value) {
+  if (!isRecord(value)) return [{ type: "other", kind: "unknown" }];
+  const type = stringField(value, "type");
+  if (type === void 0) return [{ type: "other", kind: "unknown" }];
+  const events = [];
+  switch (type) {
+    case "step_start": {
+      const sessionId = stringField(value, "sessionID");
+      if (sessionId) events.push({ type: "init", sessionId });
+      break;
+    }
+    case "text": {
+      const text2 = isRecord(value.part) ? stringField(value.part, "text") : void 0;
+      if (text2 !== void 0) events.push({ type: "text", text: text2 });
+      break;
+    }
+    case "tool_use": {
+      const part = value.part;
+      if (!isRecord(part) || !isRecord(part.state)) break;
+      const tool = stringField(part, "tool");
+      const callId = stringField(part, "callID");
+      const status = stringField(part.state, "status");
+      if (tool === void 0 || callId === void 0 || status === void 0) break;
+      events.push({ type: "tool_call", id: callId, name: tool, input: part.state.input });
+      if (status === "completed" || status === "error") {
+        events.push({
+          type: "tool_result",
+          id: callId,
+          name: tool,
+          ok: status === "completed",
+          output: stringField(part.state, "output") ?? stringField(part.state, "error") ?? ""
+        });
+      }
+      break;
+    }
+    case "step_finish": {
+      const step = stepFinishLine.safeParse(value);
+      if (step.success) events.push({ type: "turn", reason: step.data.part.reason ?? "unknown", costUsd: step.data.part.cost });
+      break;
+    }
+    case "error": {
+      const error63 = errorLine.safeParse(value);
+      if (!error63.success) {
+        events.push({ type: "error", message: "unreadable error event" });
+        break;
+      }
+      const { name, data } = error63.data.error;
+      const apiErrorType = messagesApiErrorType(data?.responseBody) ?? messagesApiErrorType(data?.message);
+      events.push({
+        type: "error",
+        message: data?.message ?? name ?? "error",
+        status: data?.statusCode ?? null,
+        errorType: name,
+        retryable: data?.isRetryable,
+        ...apiErrorType === void 0 ? {} : { apiErrorType }
+      });
+      break;
+    }
+  }
+  if (events.length === 0) events.push({ type: "other", kind: type });
+  return events;
+}
+var wrappedApiError = external_exports.object({ type: external_exports.literal("error"), error: external_exports.object({ type: external_exports.string() }).loose() }).loose();
+var bareApiError = external_exports.object({ type: external_exports.string().regex(/^[a-z_]+_error$/) }).loose();
+function messagesApiErrorType(text2) {
+  if (text2 === void 0) return void 0;
+  const json2 = parseJsonLine(text2);
+  if (!json2.ok) return void 0;
+  const wrapped = wrappedApiError.safeParse(json2.value);
+  if (wrapped.success) return wrapped.data.error.type;
+  const bare = bareApiError.safeParse(json2.value);
+  return bare.success ? bare.data.type : void 0;
+}
+function openCodeConfig(options) {
+  return {
+    $schema: "https://opencode.ai/config.json",
+    autoupdate: false,
+    share: "disabled",
+    model: `${OPENCODE_PROVIDER_ID}/${options.model}`,
+    small_model: `${OPENCODE_PROVIDER_ID}/${options.model}`,
+    // In `opencode run` nobody answers a permission prompt: it is rejected and the run ends as if
+    // done. A CI agent is allowed to work; a project's own opencode.json still takes precedence.
+    permission: { bash: "allow", edit: "allow" },
+    provider: {
+      [OPENCODE_PROVIDER_ID]: {
+        npm: "@ai-sdk/anthropic",
+        name: "Anthropic (durable-agent)",
+        options: { baseURL: `${options.baseUrl.replace(/\/+$/, "")}${options.baseUrlPath}`, apiKey: "{env:ANTHROPIC_API_KEY}" },
+        models: {
+          [options.model]: { name: options.model, tool_call: true, limit: { context: 2e5, output: 8192 } }
+        }
+      }
+    }
+  };
+}
+var OpenCodeAdapter = class {
+  constructor(context, agent) {
+    this.context = context;
+    this.agent = agent;
+    const folders = context.settings.home.opencode;
+    this.stateDir = folders.data;
+    this.configHome = folders.config;
+    this.cacheHome = folders.cache;
+    this.stateHome = folders.state;
+  }
+  context;
+  agent;
+  /** XDG_DATA_HOME: OpenCode keeps its SQLite session store in `opencode/` below it. */
+  stateDir;
+  configHome;
+  cacheHome;
+  stateHome;
+  get configFile() {
+    return path6.join(this.configHome, "opencode", "opencode.json");
+  }
+  async prepare() {
+    await mkdir3(this.stateDir, { recursive: true });
+    await mkdir3(path6.dirname(this.configFile), { recursive: true });
+    await mkdir3(this.cacheHome, { recursive: true });
+    const baseUrl = this.context.apiBaseUrl ?? this.context.jobBaseUrl ?? DEFAULT_ANTHROPIC_URL2;
+    const model = this.context.settings.model ?? OPENCODE_DEFAULT_MODEL;
+    await writeFile3(this.configFile, JSON.stringify(openCodeConfig({ baseUrl, baseUrlPath: this.agent.baseUrlPath, model }), null, 2) + "\n");
+  }
+  newSessionId() {
+    return void 0;
+  }
+  launch(request) {
+    const { settings } = this.context;
+    const args = ["run", "--format", "json"];
+    if (request.mode === "resume" && request.sessionId) args.push(...this.agent.resumeArgs(request.sessionId));
+    else args.push("--title", "durable-agent");
+    args.push(...settings.agentArgs, request.prompt);
+    return {
+      args,
+      env: {
+        XDG_DATA_HOME: this.stateDir,
+        XDG_CONFIG_HOME: this.configHome,
+        XDG_CACHE_HOME: this.cacheHome,
+        XDG_STATE_HOME: this.stateHome,
+        OPENCODE_CONFIG: this.configFile,
+        ANTHROPIC_API_KEY: settings.secrets.anthropicApiKey,
+        GITHUB_TOKEN: settings.secrets.githubToken,
+        GH_TOKEN: settings.secrets.githubToken,
+        // OpenCode reads $PWD before the spawn's cwd.
+        PWD: settings.workingDirectory,
+        OPENCODE_DISABLE_AUTOUPDATE: "1"
+      },
+      envDefaults: { OPENCODE_DISABLE_MODELS_FETCH: "1" }
+    };
+  }
+  parseLine(line) {
+    return parseOpenCodeLine(line);
+  }
+};
+
+// src/agents/session-store-opencode.ts
+import { existsSync } from "node:fs";
+import path7 from "node:path";
+import { DatabaseSync } from "node:sqlite";
+var partRow = external_exports.object({ call: external_exports.string().nullable(), status: external_exports.string().nullable() });
+var runningRow = external_exports.object({ call: external_exports.string(), tool: external_exports.string() });
+var FINISHED = /* @__PURE__ */ new Set(["completed", "error"]);
+var OpenCodeDatabaseReader = class {
+  constructor(dataHome) {
+    this.dataHome = dataHome;
+  }
+  dataHome;
+  db;
+  get file() {
+    return path7.join(this.dataHome, "opencode", "opencode.db");
+  }
+  missing(toolUseIds, sessionId) {
+    if (toolUseIds.length === 0) return Promise.resolve([]);
+    try {
+      const db = this.connection();
+      if (db === void 0) return Promise.resolve([...toolUseIds]);
+      const marks = toolUseIds.map(() => "?").join(", ");
+      const session = sessionId === void 0 ? "" : "session_id = ? AND ";
+      const rows = db.prepare(
+        `SELECT json_extract(data, '$.callID') AS call, json_extract(data, '$.state.status') AS status FROM part WHERE ${session}json_extract(data, '$.type') = 'tool' AND json_extract(data, '$.callID') IN (${marks})`
+      ).all(...sessionId === void 0 ? [] : [sessionId], ...toolUseIds);
+      const finished = /* @__PURE__ */ new Set();
+      for (const row of rows) {
+        const parsed = partRow.safeParse(row);
+        if (parsed.success && parsed.data.call !== null && FINISHED.has(parsed.data.status ?? "")) finished.add(parsed.data.call);
+      }
+      return Promise.resolve(toolUseIds.filter((id) => !finished.has(id)));
+    } catch {
+      this.close();
+      return Promise.resolve([...toolUseIds]);
+    }
+  }
+  /** OpenCode prints a tool call only when it has ended; a running one is in the store already. */
+  running(sessionId) {
+    try {
+      const db = this.connection();
+      if (db === void 0) return Promise.resolve([]);
+      const session = sessionId === void 0 ? "" : "session_id = ? AND ";
+      const rows = db.prepare(
+        `SELECT json_extract(data, '$.callID') AS call, json_extract(data, '$.tool') AS tool FROM part WHERE ${session}json_extract(data, '$.type') = 'tool' AND json_extract(data, '$.state.status') IN ('pending', 'running') ORDER BY time_created`
+      ).all(...sessionId === void 0 ? [] : [sessionId]);
+      return Promise.resolve(
+        rows.flatMap((row) => {
+          const parsed = runningRow.safeParse(row);
+          return parsed.success ? [{ name: parsed.data.tool, id: parsed.data.call }] : [];
+        })
+      );
+    } catch {
+      this.close();
+      return Promise.resolve([]);
+    }
+  }
+  close() {
+    this.db?.close();
+    this.db = void 0;
+  }
+  connection() {
+    if (this.db !== void 0) return this.db;
+    if (!existsSync(this.file)) return void 0;
+    this.db = new DatabaseSync(this.file, { readOnly: true, timeout: 50 });
+    return this.db;
+  }
+};
+
+// src/agents/opencode-agent.ts
+function isOpenCodeSessionData(parts) {
+  const [top, name] = parts;
+  if (top !== "opencode") return false;
+  if (name === void 0) return true;
+  if (/^opencode\.db(?:-wal|-shm|-journal)?$/.test(name)) return parts.length === 2;
+  return name === "storage";
+}
+var sessionRow = external_exports.object({ id: external_exports.string() });
+function newestOpenCodeSession(root, cwd) {
+  const file2 = path8.join(root, "opencode", "opencode.db");
+  if (!existsSync2(file2)) return Promise.resolve(void 0);
+  try {
+    const db = new DatabaseSync2(file2, { readOnly: true });
+    try {
+      const row = db.prepare("SELECT id FROM session WHERE directory = ? AND parent_id IS NULL ORDER BY time_updated DESC LIMIT 1").get(cwd);
+      const parsed = sessionRow.safeParse(row);
+      return Promise.resolve(parsed.success ? parsed.data.id : void 0);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return Promise.resolve(void 0);
+  }
+}
+var openCodeAgent = {
+  name: "opencode",
+  label: "OpenCode",
+  npmPackage: "opencode-ai",
+  executableName: "opencode",
+  pinnedVersion: "1.18.33",
+  inputs: { args: "opencode_args", version: "opencode_version", path: "path_to_opencode_executable" },
+  // `ses_` and base62.
+  sessionIdFormat: /^ses_[A-Za-z0-9]{1,64}$/,
+  resumeArgs: (sessionId) => ["--session", sessionId],
+  isSessionData: isOpenCodeSessionData,
+  defaultHome: {
+    stateDir: (env, home) => path8.join(env.XDG_DATA_HOME || path8.join(home, ".local", "share"), "opencode"),
+    // The guard saves `opencode/` of the data home; durable-agent gives OpenCode a data home of its own.
+    within: "opencode",
+    exclude: ["/snapshot", "/bin", "/log", "/tool-output"]
+  },
+  // Its @ai-sdk/anthropic appends only /messages: its ANTHROPIC_BASE_URL includes /v1.
+  baseUrlPath: "/v1",
+  guardBaseUrlOutput: "opencode_base_url",
+  requestTimeoutVariable: void 0,
+  takesClaudeCodeInputs: false,
+  stateDirOutput: void 0,
+  structuredOutputRequested: () => false,
+  createAdapter: (context) => new OpenCodeAdapter(context, openCodeAgent),
+  sessionStore: (root) => new OpenCodeDatabaseReader(root),
+  findSession: newestOpenCodeSession
+};
+
+// src/agents/registry.ts
+var AGENTS = [
+  claudeAgent,
+  openCodeAgent
+];
+var AGENT_NAMES = AGENTS.map((agent) => agent.name);
+
+// src/settings/duration.ts
+var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+var MAX_TIMER_MS = 2147483647;
+function parseDuration(text2) {
+  const trimmed = text2.trim();
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1e3);
+  if (!/^(?:\d+(?:\.\d+)?\s*(?:ms|s|m|h)\s*)+$/i.test(trimmed)) return void 0;
+  let total = 0;
+  const seen = /* @__PURE__ */ new Set();
+  for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h)/gi)) {
+    const unit = (match[2] ?? "").toLowerCase();
+    const factor = UNIT_MS[unit];
+    if (factor === void 0 || seen.has(unit)) return void 0;
+    seen.add(unit);
+    total += Number(match[1]) * factor;
+  }
+  return Number.isFinite(total) ? Math.round(total) : void 0;
+}
+
+// src/settings/shell-words.ts
+var import_shell_quote = __toESM(require_shell_quote(), 1);
+var META_PAIRS = [
+  ["(", "\uE000"],
+  [")", "\uE001"],
+  ["|", "\uE002"],
+  ["&", "\uE003"],
+  [";", "\uE004"],
+  ["<", "\uE005"],
+  [">", "\uE006"]
+];
+var ESCAPE = new Map(META_PAIRS.map(([meta3, stand]) => [meta3, stand]));
+var UNESCAPE = new Map(META_PAIRS.map(([meta3, stand]) => [stand, meta3]));
+function escapeMeta(text2) {
+  return text2.replace(/[()|&;<>]/g, (char) => ESCAPE.get(char) ?? char);
+}
+function unescapeMeta(text2) {
+  return text2.replace(/[\uE000-\uE006]/g, (char) => UNESCAPE.get(char) ?? char);
+}
+function stripCommentLines(text2) {
+  return text2.split("\n").filter((line) => !line.trim().startsWith("#")).join("\n");
+}
+function unclosedQuote(text2) {
+  let open5;
+  for (let i = 0; i < text2.length; i++) {
+    const char = text2[i];
+    if (open5 === "'") {
+      if (char === "'") open5 = void 0;
+    } else if (open5 === '"') {
+      if (char === "\\") i++;
+      else if (char === '"') open5 = void 0;
+    } else if (char === "\\") {
+      i++;
+    } else if (char === '"' || char === "'") {
+      open5 = char;
+    } else if (char === "#") {
+      return void 0;
+    }
+  }
+  return open5;
+}
+function splitShellWords(text2) {
+  const prepared = stripCommentLines(text2);
+  const quote = unclosedQuote(prepared);
+  if (quote !== void 0) throw new Error(`a ${quote === '"' ? "double" : "single"} quote is not closed`);
+  const words = [];
+  for (const entry of (0, import_shell_quote.parse)(escapeMeta(prepared))) {
+    if (typeof entry === "string") words.push(unescapeMeta(entry));
+    else if ("pattern" in entry) words.push(unescapeMeta(entry.pattern));
+  }
+  return words.filter((word) => word !== "");
+}
+
+// src/settings/settings.ts
+var CHECKPOINT_STORES = ["both", "cache", "artifact", "local", "none"];
+var RESUME_FROM = ["run", "branch", "none"];
+var MODES = ["agent", "watchdog"];
+function agentInputDefaults() {
+  return Object.fromEntries(AGENTS.flatMap((agent) => [[agent.inputs.args, ""], [agent.inputs.version, agent.pinnedVersion], [agent.inputs.path, ""]]));
+}
+var INPUT_DEFAULTS = {
+  agent: AGENTS[0].name,
+  prompt: "",
+  prompt_file: "",
+  ...agentInputDefaults(),
+  model: "",
+  anthropic_api_key: "",
+  claude_code_oauth_token: "",
+  // The job's token, as claude-code-action uses it when none is given.
+  github_token: "${{ github.token }}",
+  settings: "",
+  use_bedrock: "false",
+  use_vertex: "false",
+  use_foundry: "false",
+  working_directory: ".",
+  attempt_timeout: "6h",
+  idle_timeout: "15m",
+  max_attempts: "5",
+  initial_delay: "10s",
+  max_delay: "5m",
+  backoff_factor: "2",
+  max_retry_time: "2h",
+  retry_on: "",
+  never_retry_on: "",
+  retry_unknown: "true",
+  resume_prompt: "",
+  api_proxy: "true",
+  api_retry_attempts: "5",
+  api_max_delay: "30s",
+  api_retry_time: "30m",
+  checkpoint_store: "both",
+  checkpoint_dir: "",
+  checkpoint_paths: "",
+  checkpoint_interval: "10m",
+  checkpoint_min_gap: "2m",
+  checkpoint_id: "",
+  resume_from: "run",
+  restore_agent_config: "false",
+  keep_checkpoints: "5",
+  retention_days: "7",
+  artifact_every_checkpoint: "false",
+  secret_values: "",
+  checkpoint_signing_key: "",
+  matrix: "${{ toJSON(matrix) }}",
+  max_total_cost_usd: "0",
+  max_total_turns: "0",
+  mode: "agent",
+  max_run_attempts: "3",
+  rerun_delay: "1m",
+  github_retry_time: "3m",
+  rerun_on: "",
+  watched_workflows: "",
+  run_id: ""
+};
+var INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
+function isOneOf(values, value) {
+  return values.includes(value);
+}
+function oneOf(values) {
+  return external_exports.string().transform((value, ctx) => {
+    const trimmed = value.trim();
+    if (isOneOf(values, trimmed)) return trimmed;
+    ctx.addIssue({ code: "custom", message: `'${value}' is not one of ${values.join(", ")}` });
+    return external_exports.NEVER;
+  });
+}
+function duration3(options) {
+  return external_exports.string().transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === void 0) {
+      ctx.addIssue({ code: "custom", message: `'${value}' is not a duration (numbers with ms, s, m or h, such as 90s, 15m, 2h or 1h30m)` });
+      return external_exports.NEVER;
+    }
+    if (ms > MAX_TIMER_MS) {
+      ctx.addIssue({ code: "custom", message: `'${value}' is longer than ${formatDuration(MAX_TIMER_MS)} (the longest delay Node's timers take)` });
+      return external_exports.NEVER;
+    }
+    if (ms < options.min) {
+      ctx.addIssue({ code: "custom", message: `'${value}' is shorter than the minimum of ${options.min} ms` });
+      return external_exports.NEVER;
+    }
+    return ms;
+  });
+}
+function integer2(options) {
+  return external_exports.string().transform((value, ctx) => {
+    const number4 = Number(value.trim());
+    if (!/^\s*\d+\s*$/.test(value) || number4 < options.min || number4 > options.max) {
+      ctx.addIssue({ code: "custom", message: `'${value}' is not a whole number from ${options.min} to ${options.max}` });
+      return external_exports.NEVER;
+    }
+    return number4;
+  });
+}
+function decimal(options) {
+  return external_exports.string().transform((value, ctx) => {
+    const number4 = Number(value.trim());
+    if (value.trim() === "" || !Number.isFinite(number4) || number4 < options.min || number4 > options.max) {
+      ctx.addIssue({ code: "custom", message: `'${value}' is not a number from ${options.min} to ${options.max}` });
+      return external_exports.NEVER;
+    }
+    return number4;
+  });
+}
+var BOOLEANS = { true: true, false: false, yes: true, no: false, on: true, off: false, "1": true, "0": false };
+var boolean4 = external_exports.string().transform((value, ctx) => {
+  const parsed = BOOLEANS[value.trim().toLowerCase()];
+  if (parsed === void 0) {
+    ctx.addIssue({ code: "custom", message: `'${value}' is not one of true, false` });
+    return external_exports.NEVER;
+  }
+  return parsed;
+});
+var patterns = external_exports.string().transform((value, ctx) => {
+  const result = [];
+  for (const line of value.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    try {
+      result.push(new RegExp(line, "i"));
+    } catch (error63) {
+      ctx.addIssue({ code: "custom", message: `'${line}' is not a valid regular expression (${errorMessage(error63)})` });
+      return external_exports.NEVER;
+    }
+  }
+  return result;
+});
+var optionalText = external_exports.string().transform((value) => value.trim() === "" ? void 0 : value.trim());
+var githubToken = optionalText.transform((value) => value?.startsWith("${{") ? void 0 : value);
+var shellWords = external_exports.string().transform((value, ctx) => {
+  try {
+    return splitShellWords(value);
+  } catch (error63) {
+    ctx.addIssue({ code: "custom", message: `'${value}' cannot be split into arguments: ${errorMessage(error63)}` });
+    return external_exports.NEVER;
+  }
+});
+var versionInput = (pinned) => external_exports.string().regex(/^[\w.+-]+$/, `is not a version (such as ${pinned} or latest)`);
+function agentInputSchemas() {
+  return Object.fromEntries(
+    AGENTS.flatMap((agent) => [[agent.inputs.args, shellWords], [agent.inputs.version, versionInput(agent.pinnedVersion)], [agent.inputs.path, optionalText]])
+  );
+}
+var rawSchema = external_exports.object({
+  agent: oneOf(AGENT_NAMES),
+  prompt: external_exports.string(),
+  prompt_file: optionalText,
+  ...agentInputSchemas(),
+  model: optionalText,
+  anthropic_api_key: optionalText,
+  claude_code_oauth_token: optionalText,
+  github_token: githubToken,
+  settings: external_exports.string(),
+  use_bedrock: boolean4,
+  use_vertex: boolean4,
+  use_foundry: boolean4,
+  working_directory: external_exports.string().transform((value) => value.trim() || "."),
+  attempt_timeout: duration3({ min: 1e3 }),
+  idle_timeout: duration3({ min: 100 }),
+  max_attempts: integer2({ min: 1, max: 100 }),
+  initial_delay: duration3({ min: 0 }),
+  max_delay: duration3({ min: 0 }),
+  backoff_factor: decimal({ min: 1, max: 10 }),
+  max_retry_time: duration3({ min: 0 }),
+  retry_on: patterns,
+  never_retry_on: patterns,
+  retry_unknown: boolean4,
+  resume_prompt: optionalText,
+  api_proxy: boolean4,
+  api_retry_attempts: integer2({ min: 1, max: 20 }),
+  api_max_delay: duration3({ min: 0 }),
+  api_retry_time: duration3({ min: 0 }),
+  checkpoint_store: oneOf(CHECKPOINT_STORES),
+  checkpoint_dir: optionalText,
+  checkpoint_paths: external_exports.string(),
+  checkpoint_interval: duration3({ min: 1e3 }),
+  checkpoint_min_gap: duration3({ min: 0 }),
+  checkpoint_id: optionalText.refine((value) => value === void 0 || /^[\w.-]{1,100}$/.test(value), "is not made of letters, digits, . _ - (at most 100)"),
+  resume_from: oneOf(RESUME_FROM),
+  restore_agent_config: boolean4,
+  keep_checkpoints: integer2({ min: 1, max: 1e3 }),
+  retention_days: integer2({ min: 1, max: 90 }),
+  artifact_every_checkpoint: boolean4,
+  secret_values: external_exports.string().superRefine((value, ctx) => {
+    for (const line of value.split("\n").map((entry) => entry.trim())) {
+      if (line !== "" && line.length < 4) ctx.addIssue({ code: "custom", message: `a value of ${line.length} character(s) is too short to look for (at least 4; the value is not shown)` });
+    }
+  }),
+  // A custom issue: the message never shows the value.
+  checkpoint_signing_key: optionalText.refine((value) => value === void 0 || value.length >= 16, "must be at least 16 characters (a random secret)"),
+  matrix: external_exports.string(),
+  max_total_cost_usd: decimal({ min: 0, max: 1e6 }),
+  max_total_turns: integer2({ min: 0, max: 1e7 }),
+  // Read by the watchdog mode's own settings; checked here too so a bad value fails in every mode.
+  mode: oneOf(MODES),
+  max_run_attempts: integer2({ min: 1, max: 50 }),
+  rerun_delay: duration3({ min: 0 }),
+  github_retry_time: duration3({ min: 0 }),
+  rerun_on: patterns,
+  watched_workflows: external_exports.string(),
+  run_id: optionalText.refine((value) => value === void 0 || /^\d+$/.test(value), "is not a run id (a number)")
+});
+
+// src/guard/guard-settings.ts
+function guardContext(run2) {
+  return { baseDir: run2.workspace ?? process.cwd(), runnerTemp: run2.runnerTemp ?? os5.tmpdir(), job: run2.job };
 }
 
 // src/guard/state.ts
@@ -39452,7 +41134,7 @@ function loadGuardState() {
 }
 
 // src/guard/status.ts
-import { readFile, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import { readFile as readFile2, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
 var checkpoint = external_exports.object({
   kind: external_exports.enum(["saved", "restored"]),
   at: external_exports.string(),
@@ -39491,7 +41173,7 @@ var guardStatusSchema = external_exports.object({
 });
 async function readStatus(file2) {
   try {
-    const parsed = guardStatusSchema.safeParse(JSON.parse(await readFile(file2, "utf8")));
+    const parsed = guardStatusSchema.safeParse(JSON.parse(await readFile2(file2, "utf8")));
     return parsed.success ? parsed.data : void 0;
   } catch {
     return void 0;
@@ -39526,8 +41208,8 @@ function guardVerdict(input2) {
 // src/guard/run-guard-post.ts
 function isOurDaemon(pid) {
   try {
-    const stat2 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    if (/^[ZX]/.test(stat2.slice(stat2.lastIndexOf(")") + 2))) return false;
+    const stat4 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    if (/^[ZX]/.test(stat4.slice(stat4.lastIndexOf(")") + 2))) return false;
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("guard-daemon");
   } catch {
     try {
@@ -39558,15 +41240,15 @@ async function stopDaemon(state) {
   await waitGone(state.pid, 1e4);
 }
 async function showDaemonLog(state) {
-  if (!state.logFile || !existsSync(state.logFile)) return;
-  const file2 = await open3(state.logFile, "r");
+  if (!state.logFile || !existsSync3(state.logFile)) return;
+  const file2 = await open4(state.logFile, "r");
   try {
     const { size } = await file2.stat();
     const length = Math.max(0, size - state.logOffset);
     const buffer = Buffer.alloc(Math.min(length, 1024 * 1024));
     await file2.read(buffer, 0, buffer.length, size - buffer.length);
-    const text = buffer.toString("utf8").trimEnd();
-    if (text) info(text);
+    const text2 = buffer.toString("utf8").trimEnd();
+    if (text2) info(text2);
   } finally {
     await file2.close();
   }
@@ -39579,8 +41261,8 @@ var resultMessage = external_exports.object({
   terminal_reason: external_exports.string().optional()
 });
 function claudeCodeActionResult(runnerTemp) {
-  const file2 = path.join(runnerTemp, "claude-execution-output.json");
-  if (!existsSync(file2)) return void 0;
+  const file2 = claudeCodeActionExecutionFile(runnerTemp);
+  if (!existsSync3(file2)) return void 0;
   try {
     const parsed = JSON.parse(readFileSync(file2, "utf8"));
     const lines = Array.isArray(parsed) ? parsed.map((entry) => JSON.stringify(entry)) : [];
@@ -39617,7 +41299,7 @@ function summary2(status) {
   }
   return lines.join("\n");
 }
-async function runGuardPost() {
+async function runGuardPost(env) {
   try {
     const state = loadGuardState();
     if (!state) {
@@ -39632,22 +41314,22 @@ async function runGuardPost() {
     try {
       await summary.addRaw(summary2(status)).write();
     } catch (error63) {
-      warning(`Could not write the job summary: ${error63.message}`);
+      warning(`Could not write the job summary: ${errorMessage(error63)}`);
     }
     const verdict = guardVerdict({
       jobStatus: getInput("job_status"),
-      agentResult: claudeCodeActionResult(process.env.RUNNER_TEMP ?? os4.tmpdir()),
+      agentResult: claudeCodeActionResult(guardContext(readRunContext(env)).runnerTemp),
       proxy: status?.proxy
     });
     if (verdict) error(`The agent step failed on the model API (${verdict.reason}) ${failureMarker(verdict.kind, verdict.reason)}`);
   } catch (error63) {
-    warning(`guard post step: ${error63 instanceof Error ? error63.message : String(error63)}`);
+    warning(`guard post step: ${errorMessage(error63)}`);
   }
 }
 
 // src/guard-post.ts
 async function run() {
-  await runGuardPost();
+  await runGuardPost(process.env);
 }
 
 // src/index-guard-post.ts
