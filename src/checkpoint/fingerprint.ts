@@ -1,9 +1,9 @@
 // A cheap "did anything change since the last checkpoint?" check: equal strings, no save.
 import { createHash } from 'node:crypto';
-import { lstatSync, type BigIntStats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { git, run, gitEnv } from './exec.js';
-import { walkTree } from './files.js';
+import { lstatNow, statBatchTurn, walkTree } from './files.js';
 import { expandCheckpointPaths } from './paths-archive.js';
 
 /**
@@ -55,8 +55,8 @@ export async function checkWorkspaceState(workspace: string, checkpointPaths = '
   // A turn of the event loop between batches: the proxy shares it while the agent runs.
   const statLines = async (root: string, rels: readonly string[], keep?: Map<string, BigIntStats | undefined>): Promise<void> => {
     for (const [index, rel] of rels.entries()) {
-      if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
-      const info = statOf(path.join(root, rel));
+      await statBatchTurn(index);
+      const info = lstatNow(path.join(root, rel));
       keep?.set(rel, info);
       parts.push(info === undefined ? `stat ${rel} missing` : `stat ${rel} ${info.size} ${info.mtimeNs} ${info.mode}`);
     }
@@ -101,13 +101,3 @@ export function fingerprintOf(parts: readonly string[]): string {
   return hash.digest('hex');
 }
 
-const STAT_BATCH = 2000;
-
-// Synchronous: a few thousand stats take a few ms this way, and far longer through the thread pool.
-function statOf(file: string): BigIntStats | undefined {
-  try {
-    return lstatSync(file, { bigint: true, throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}

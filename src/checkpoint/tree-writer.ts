@@ -7,7 +7,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { reusableChunks } from './chunk-reuse.js';
 import { CHUNK_SIZE, PACK_TARGET, SMALL_FILE_LIMIT, type FileTree, type FileTreeEntry, type Segment } from './file-tree.js';
-import type { TreeEntry } from './files.js';
+import { lstatNow, statBatchTurn, type TreeEntry } from './files.js';
 import { decodeObject, encodeObject } from './object-codec.js';
 import type { ObjectFolder } from './object-folder.js';
 import type { Progress } from './progress.js';
@@ -46,15 +46,6 @@ const IN_FLIGHT = 3;
 // Files read at once; a large one holds one chunk at a time.
 const READERS = 4;
 
-const STAT_BATCH = 2000;
-
-function statOrUndefined(file: string): BigIntStats | undefined {
-  try {
-    return lstatSync(file, { bigint: true, throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}
 
 type MutableFile = Extract<FileTreeEntry, { kind: 'file' }> & { segments: Segment[] };
 
@@ -155,8 +146,8 @@ export async function storeTree(context: TreeWriterContext, root: string, entrie
   for (const [index, entry] of entries.entries()) {
     if (entry.kind !== 'file') continue;
     // Synchronous (microseconds each, against a thread-pool trip), a batch per turn of the event loop.
-    if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
-    const info = entry.info ?? statOrUndefined(path.join(root, entry.rel));
+    await statBatchTurn(index);
+    const info = entry.info ?? lstatNow(path.join(root, entry.rel));
     if (info === undefined) continue;
     infos.set(entry.rel, info);
     if (cache.lookup(path.join(root, entry.rel), info) === undefined) planned += Number(info.size);
@@ -252,7 +243,7 @@ async function storeFile(
     stats.bytesRead += data.length;
     if (containsSecret(data, needles)) return 'secret';
     entry.size = data.length;
-    const after = statOrUndefined(absolute);
+    const after = lstatNow(absolute);
     // A file that grew past the limit since the stat is chunked like a large one.
     if (data.length > SMALL_FILE_LIMIT) await chunkBuffer(writer, entry, data);
     else if (data.length > 0) await writer.addSmall(entry, data);

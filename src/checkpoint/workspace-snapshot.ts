@@ -6,13 +6,12 @@
 // Saving never touches the user's repository: the bundle's refs live in a scratch repository that
 // borrows the user's objects through `objects/info/alternates`, and status takes no locks.
 import { spawn } from 'node:child_process';
-import { lstatSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckpointManifest } from './manifest.js';
 import { CheckpointRejected } from './errors.js';
 import { CommandError, git, gitEnv, gitSucceeds, run } from './exec.js';
-import type { TreeEntry } from './files.js';
+import { lstatNow, statBatchTurn, type TreeEntry } from './files.js';
 import type { WorkTreeStatus } from './fingerprint.js';
 import { parseStatus } from './git-status.js';
 import { SecretScanner } from './secret-scan.js';
@@ -105,8 +104,8 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
     }
     // Synchronous: a stat of a listed file is microseconds, a trip through the thread pool is not.
     // The stat goes along, so the save does not take it again.
-    if (index % STAT_BATCH === STAT_BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
-    const info = given?.stats.has(record.path) ? given.stats.get(record.path) : lstatSync(path.join(top, record.path), { bigint: true, throwIfNoEntry: false });
+    await statBatchTurn(index);
+    const info = given?.stats.has(record.path) ? given.stats.get(record.path) : lstatNow(path.join(top, record.path));
     if (info === undefined) {
       deleted.push(record.path);
       continue;
@@ -286,8 +285,6 @@ export async function describeCheckout(workspace: string, baseCommit: string): P
 }
 
 const OBJECT_NAME = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
-// Stats between two turns of the event loop (the proxy shares it).
-const STAT_BATCH = 2000;
 
 async function resolveCommit(top: string, revision: string, problem: string): Promise<string> {
   try {

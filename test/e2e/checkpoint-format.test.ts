@@ -63,6 +63,13 @@ describe('the content-addressed checkpoint format', () => {
     return createCheckpoint({ workspace: checkout, baseCommit: base, stagingDir: staging, lineage: LINEAGE, sequence, attempt: 1, agent: 'claude', checkpointPaths: 'results/**', agentStateDir: stateDir, ...extra });
   }
 
+  /** A checkpoint of the checkout, kept in `store`. */
+  async function createAndStore(store: LocalStore, sequence: number): Promise<CreatedCheckpoint> {
+    const created = await create(sequence);
+    await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });
+    return created;
+  }
+
   /** A checkpoint of the checkout after the agent wrote `progress.txt` and an output with `content`. */
   async function checkpointWith(content: string, sequence: number, extra: { signingKey?: string } = {}): Promise<CreatedCheckpoint> {
     await writeFile(path.join(checkout, 'progress.txt'), content);
@@ -120,11 +127,7 @@ describe('the content-addressed checkpoint format', () => {
     const head = Buffer.from('step,loss\n'.repeat(900_000));
     await writeFile(file, head);
     const store = new LocalStore(path.join(ws.root, 'store'));
-    const save = async (sequence: number): Promise<CreatedCheckpoint> => {
-      const created = await create(sequence);
-      await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });
-      return created;
-    };
+    const save = (sequence: number): Promise<CreatedCheckpoint> => createAndStore(store, sequence);
     await save(1);
     await writeFile(file, '9,0.25\n', { flag: 'a' });
     const appended = await save(2);
@@ -152,11 +155,7 @@ describe('the content-addressed checkpoint format', () => {
     const chunk = Buffer.from('epoch,loss,accuracy\n'.repeat(220_000)).subarray(0, 4 * 1024 * 1024);
     await writeFile(path.join(checkout, 'results', 'a.bin'), Buffer.concat([chunk, Buffer.from('tail a\n')]));
     const store = new LocalStore(path.join(ws.root, 'store'));
-    const save = async (sequence: number): Promise<CreatedCheckpoint> => {
-      const created = await create(sequence);
-      await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });
-      return created;
-    };
+    const save = (sequence: number): Promise<CreatedCheckpoint> => createAndStore(store, sequence);
     await save(1);
     // The same 4 MiB at the head of another file: found by its CRC, compared, not stored again.
     await writeFile(path.join(checkout, 'results', 'b.bin'), Buffer.concat([chunk, Buffer.from('tail b\n')]));
@@ -194,9 +193,7 @@ describe('the content-addressed checkpoint format', () => {
         await gitIn(checkout, 'add', '-A');
         await gitIn(checkout, 'commit', '-q', '-m', `step ${sequence}`);
       }
-      const created = await create(sequence);
-      await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });
-      saves.push(created);
+      saves.push(await createAndStore(store, sequence));
     }
     const [first, second, third, fourth] = saves.map((created) => created.manifest.workspace);
     expect(first?.bundleChain).toBeUndefined();
