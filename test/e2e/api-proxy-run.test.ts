@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Fault } from '../support/model-api.js';
-import { TEST_AGENTS } from '../support/agents.js';
+import { quickRetryInputs, TEST_AGENTS } from '../support/agents.js';
 import { agentTestEnv, runAction } from '../support/run-action.js';
 import { useWorkspaceAndModelApi } from '../support/workspace-and-model-api.js';
 
@@ -18,13 +18,7 @@ describe.each(AGENTS)('$agent through the API retry proxy', ({ agent, inputs, cl
     const result = await runAction(
       setup.ws,
       {
-        agent,
-        prompt: 'Work through the task step by step.',
-        anthropic_api_key: 'sk-test',
-        api_retry_attempts: String(PROXY_TRIES),
-        api_max_delay: '300ms',
-        initial_delay: '100ms',
-        max_delay: '500ms',
+        ...quickRetryInputs(agent, PROXY_TRIES),
         ...inputs,
         ...extra,
       },

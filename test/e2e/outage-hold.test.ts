@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TEST_AGENTS } from '../support/agents.js';
+import { quickRetryInputs, TEST_AGENTS } from '../support/agents.js';
 import { startOutageUpstream, type OutageUpstream } from '../support/outage-upstream.js';
 import { waitForOutput } from '../support/processes.js';
 import { agentTestEnv, startAction, type ActionRun } from '../support/run-action.js';
@@ -51,14 +51,8 @@ describe.each(TEST_AGENTS)('$agent through an API outage', ({ agent, inputs, cli
     return startAction(
       setup.ws,
       {
-        agent,
-        prompt: 'Work through the task step by step.',
-        anthropic_api_key: 'sk-test',
-        api_retry_attempts: String(PROXY_TRIES),
-        api_max_delay: '300ms',
+        ...quickRetryInputs(agent, PROXY_TRIES),
         api_retry_time: '2m',
-        initial_delay: '100ms',
-        max_delay: '500ms',
         ...inputs,
         ...extra,
       },

@@ -32,3 +32,19 @@ export const TEST_AGENTS = AGENTS.map((description) => {
     idleTimeout: facts.idleTimeout,
   };
 });
+
+/**
+ * The inputs the proxy tests share: a scripted task, a test key, `proxyTries` tries per request and
+ * short waits, both the proxy's and those between attempts.
+ */
+export function quickRetryInputs(agent: AgentName, proxyTries: number): Record<string, string> {
+  return {
+    agent,
+    prompt: 'Work through the task step by step.',
+    anthropic_api_key: 'sk-test',
+    api_retry_attempts: String(proxyTries),
+    api_max_delay: '300ms',
+    initial_delay: '100ms',
+    max_delay: '500ms',
+  };
+}
