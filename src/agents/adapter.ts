@@ -34,8 +34,8 @@ export interface AgentAdapter {
   /** The id to pin on a fresh session, when the agent accepts one up front. */
   newSessionId(): string | undefined;
   launch(request: LaunchRequest): AgentLaunch;
-  /** One stdout line to typed events; never throws, unknown kinds come back as `other`. */
-  parseLine(line: string): AgentEvent[];
+  /** One stdout line (its bytes, without the line end) to typed events; never throws, unknown kinds come back as `other`. */
+  parseLine(line: Buffer): AgentEvent[];
 }
 
 export interface AdapterContext {

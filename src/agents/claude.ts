@@ -4,7 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
 import type { AgentDescription } from './agent-description.js';
-import { isRecord, parseAgentLine, stringField, type AgentEvent } from './events.js';
+import { skimClaudeMessage } from './claude-message-skim.js';
+import { isRecord, parseAgentLine, stringField, type AgentEvent, type LineReader } from './events.js';
 import { agentRequestTimeoutMs } from '../proxy/hold-policy.js';
 import { providerRoute } from './provider-route.js';
 import type { UserFolders } from '../run-context.js';
@@ -43,11 +44,19 @@ const resultLine = z.object({
   session_id: z.string().optional(),
 });
 
-/** The line types the runner acts on; any other is passed over unparsed (it still reaches the execution file). */
-const CLAUDE_ACTED_TYPES: ReadonlySet<string> = new Set(['system', 'assistant', 'user', 'result']);
+/**
+ * The line types the runner acts on (any other is passed over unparsed; it still reaches the
+ * execution file); message lines, most of the bytes, are read from their bytes.
+ */
+const CLAUDE_LINES: LineReader = {
+  acted: new Set(['system', 'assistant', 'user', 'result']),
+  toEvents: (value) => claudeEvents(value),
+  fromBytes: (type, line) => (type === 'assistant' || type === 'user' ? skimClaudeMessage(type, line) : undefined),
+};
 
-export function parseClaudeLine(line: string): AgentEvent[] {
-  return parseAgentLine(line, CLAUDE_ACTED_TYPES, claudeEvents);
+/** One line of Claude's stream-json (its bytes without the line end, or its text) to events. */
+export function parseClaudeLine(line: Buffer | string): AgentEvent[] {
+  return parseAgentLine(line, CLAUDE_LINES);
 }
 
 /** One parsed Claude line to events: a cheap look at `type` first, a schema only where it matters. */
@@ -200,7 +209,7 @@ export class ClaudeAdapter implements AgentAdapter {
     };
   }
 
-  parseLine(line: string): AgentEvent[] {
+  parseLine(line: Buffer): AgentEvent[] {
     return parseClaudeLine(line);
   }
 }

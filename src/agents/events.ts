@@ -2,9 +2,18 @@
 // classifier and the report read only these.
 
 export interface InitEvent { type: 'init'; sessionId: string; model?: string | undefined; version?: string | undefined }
-export interface TextEvent { type: 'text'; text: string }
+/**
+ * `cutBytes` (text and tool output): an adapter may read only the start of a long text (the
+ * transcript shows a few hundred characters); it then says how many bytes of the agent's JSON text
+ * it left out after `text`/`output`. Absent when the text is whole.
+ */
+export interface TextEvent { type: 'text'; text: string; cutBytes?: number | undefined }
+/**
+ * `input`: the tool's input. An adapter that reads it from its bytes may keep only its string
+ * fields named in `TOOL_INPUT_KEYS` (a long one as `CutText`), when it has one.
+ */
 export interface ToolCallEvent { type: 'tool_call'; id: string; name: string; input: unknown }
-export interface ToolResultEvent { type: 'tool_result'; id: string; name?: string | undefined; ok: boolean; output: string }
+export interface ToolResultEvent { type: 'tool_result'; id: string; name?: string | undefined; ok: boolean; output: string; cutBytes?: number | undefined }
 export interface ApiRetryEvent { type: 'api_retry'; attempt: number; maxRetries?: number | undefined; status: number | null; error?: string | undefined; delayMs?: number | undefined }
 /** One model turn ended (OpenCode's step_finish, Claude's assistant message with stop reason). */
 export interface TurnEvent { type: 'turn'; reason: string; costUsd?: number | undefined }
@@ -69,45 +78,97 @@ function firstNonSpace(line: string): number | undefined {
   return undefined;
 }
 
-const TYPE_PREFIX = '{"type":"';
-const SUBTYPE_PREFIX = ',"subtype":"';
-const WORD = /^[A-Za-z0-9_./-]{1,64}$/;
+const TYPE_PREFIX = Buffer.from('{"type":"');
+const SUBTYPE_PREFIX = Buffer.from(',"subtype":"');
+const QUOTE = 0x22;
+/** Longest type or subtype read from the first bytes. */
+const MAX_WORD = 64;
+
+/** How many characters of a long text, and of a tool's output, an event carries at least: what the transcript shows. */
+export const TEXT_HEAD_CHARS = 2000;
+export const OUTPUT_HEAD_CHARS = 400;
+/** The fields a tool call is known by, most telling first: the transcript shows the first one present. */
+export const TOOL_INPUT_KEYS: readonly string[] = ['command', 'file_path', 'filePath', 'path', 'pattern', 'url', 'description'];
+/** How many characters of such a field an event carries at least: what the transcript shows. */
+export const INPUT_HEAD_CHARS = 300;
+
+/** A string an adapter read only the start of: `cutBytes` of the agent's JSON text were left out after `text`. */
+export class CutText {
+  constructor(
+    readonly text: string,
+    readonly cutBytes: number,
+  ) {}
+}
+
+/** `A-Z a-z 0-9 _ . / -`: the characters of a type name. */
+function isWordByte(byte: number): boolean {
+  return (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x5f || byte === 0x2e || byte === 0x2f || byte === 0x2d;
+}
+
+function startsWithAt(line: Buffer, prefix: Buffer, at: number): boolean {
+  if (line.length - at < prefix.length) return false;
+  for (let index = 0; index < prefix.length; index++) if (line[at + index] !== prefix[index]) return false;
+  return true;
+}
+
+/** The word that starts at `start` and ends at a quote, or undefined. */
+function wordAt(line: Buffer, start: number): { word: string; end: number } | undefined {
+  const limit = Math.min(line.length, start + MAX_WORD + 1);
+  for (let at = start; at < limit; at++) {
+    const byte = line[at] ?? 0;
+    if (byte === QUOTE) return at === start ? undefined : { word: line.toString('latin1', start, at), end: at };
+    if (!isWordByte(byte)) return undefined;
+  }
+  return undefined;
+}
 
 /**
- * The `type` (and a `subtype` right after it) of a line that starts `{"type":"…"`, read without
- * parsing it; undefined for any other line. Both CLIs print their events with JSON.stringify, type
- * first, so an adapter can pass over the lines of types it does not act on (Claude's
- * `stream_event` deltas can be most of the lines) without parsing them.
+ * The `type` (and a `subtype` right after it) of a line that starts `{"type":"…"`, read from its
+ * bytes without parsing it; undefined for any other line. Both CLIs print their events with
+ * JSON.stringify, type first, so an adapter can pass over the lines of types it does not act on
+ * (Claude's `stream_event` deltas can be most of the lines) without parsing them.
  */
-export function leadingType(line: string): { type: string; subtype?: string } | undefined {
-  if (!line.startsWith(TYPE_PREFIX)) return undefined;
-  const end = line.indexOf('"', TYPE_PREFIX.length);
-  const type = line.slice(TYPE_PREFIX.length, end);
-  if (end < 0 || !WORD.test(type)) return undefined;
-  if (!line.startsWith(SUBTYPE_PREFIX, end + 1)) return { type };
-  const subtypeStart = end + 1 + SUBTYPE_PREFIX.length;
-  const subtypeEnd = line.indexOf('"', subtypeStart);
-  const subtype = line.slice(subtypeStart, subtypeEnd);
-  return subtypeEnd < 0 || !WORD.test(subtype) ? { type } : { type, subtype };
+export function leadingType(line: Buffer): { type: string; subtype?: string } | undefined {
+  if (!startsWithAt(line, TYPE_PREFIX, 0)) return undefined;
+  const type = wordAt(line, TYPE_PREFIX.length);
+  if (type === undefined) return undefined;
+  if (!startsWithAt(line, SUBTYPE_PREFIX, type.end + 1)) return { type: type.word };
+  const subtype = wordAt(line, type.end + 1 + SUBTYPE_PREFIX.length);
+  return subtype === undefined ? { type: type.word } : { type: type.word, subtype: subtype.word };
 }
 
 /** The event for a line of a type its adapter does not act on, or undefined when it may act on it. */
-export function unreadLine(line: string, acted: ReadonlySet<string>): OtherEvent | undefined {
+export function unreadLine(line: Buffer, acted: ReadonlySet<string>): OtherEvent | undefined {
   const leading = leadingType(line);
   if (leading === undefined || acted.has(leading.type)) return undefined;
   return { type: 'other', kind: leading.subtype === undefined ? leading.type : `${leading.type}/${leading.subtype}` };
 }
 
+/** How an adapter reads its lines: the types it acts on, a whole parsed line to events, and optionally a faster reader of some types from their bytes. */
+export interface LineReader {
+  readonly acted: ReadonlySet<string>;
+  readonly toEvents: (value: unknown) => AgentEvent[];
+  /** The events of a line of this leading type read from its bytes, or undefined to have it parsed whole. */
+  readonly fromBytes?: ((type: string, line: Buffer) => AgentEvent[] | undefined) | undefined;
+}
+
 /**
- * One line of an agent's output to events: a line of a type the adapter does not act on is passed
- * over unparsed, a plain line is `not_json` (a blank one nothing), any other goes to `toEvents`.
+ * One line of an agent's output (its bytes, without the line end) to events: a line of a type the
+ * adapter does not act on is passed over unparsed, one the adapter reads from its bytes is, any
+ * other is decoded and parsed once; a plain line is `not_json` (a blank one nothing).
  */
-export function parseAgentLine(line: string, acted: ReadonlySet<string>, toEvents: (value: unknown) => AgentEvent[]): AgentEvent[] {
-  const unread = unreadLine(line, acted);
-  if (unread !== undefined) return [unread];
-  const json = parseJsonLine(line);
-  if (!json.ok) return line.trim() === '' ? [] : [{ type: 'not_json', line }];
-  return toEvents(json.value);
+export function parseAgentLine(line: Buffer | string, reader: LineReader): AgentEvent[] {
+  const bytes = typeof line === 'string' ? Buffer.from(line) : line;
+  const leading = leadingType(bytes);
+  if (leading !== undefined) {
+    if (!reader.acted.has(leading.type)) return [{ type: 'other', kind: leading.subtype === undefined ? leading.type : `${leading.type}/${leading.subtype}` }];
+    const events = reader.fromBytes?.(leading.type, bytes);
+    if (events !== undefined) return events;
+  }
+  const text = typeof line === 'string' ? line : bytes.toString('utf8');
+  const json = parseJsonLine(text);
+  if (!json.ok) return text.trim() === '' ? [] : [{ type: 'not_json', line: text }];
+  return reader.toEvents(json.value);
 }
 
 /** The cheap check before any schema: an object, whose fields can be looked at one by one. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
 import type { AgentDescription } from './agent-description.js';
-import { isRecord, parseAgentLine, parseJsonLine, stringField, type AgentEvent } from './events.js';
+import { isRecord, parseAgentLine, parseJsonLine, stringField, type AgentEvent, type LineReader } from './events.js';
 
 export const OPENCODE_PROVIDER_ID = 'durable';
 export const OPENCODE_DEFAULT_MODEL = 'claude-sonnet-4-5';
@@ -29,10 +29,14 @@ const errorLine = z.object({
 }).loose();
 
 /** The line types the runner acts on; any other is passed over unparsed (it still reaches the execution file). */
-const OPENCODE_ACTED_TYPES: ReadonlySet<string> = new Set(['step_start', 'text', 'tool_use', 'step_finish', 'error']);
+const OPENCODE_LINES: LineReader = {
+  acted: new Set(['step_start', 'text', 'tool_use', 'step_finish', 'error']),
+  toEvents: (value) => openCodeEvents(value),
+};
 
-export function parseOpenCodeLine(line: string): AgentEvent[] {
-  return parseAgentLine(line, OPENCODE_ACTED_TYPES, openCodeEvents);
+/** One line of OpenCode's JSON output (its bytes without the line end, or its text) to events. */
+export function parseOpenCodeLine(line: Buffer | string): AgentEvent[] {
+  return parseAgentLine(line, OPENCODE_LINES);
 }
 
 /** One parsed OpenCode line to events: a cheap look at `type` first, a schema only where it matters. */
@@ -207,7 +211,7 @@ export class OpenCodeAdapter implements AgentAdapter {
     };
   }
 
-  parseLine(line: string): AgentEvent[] {
+  parseLine(line: Buffer): AgentEvent[] {
     return parseOpenCodeLine(line);
   }
 }

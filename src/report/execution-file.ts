@@ -62,21 +62,21 @@ export class ExecutionFile {
     const needles = this.needleBytes;
     if (needles !== undefined && batch.overflowEnd.length === 0 && batch.overflowStart.length === 0) {
       // The usual case: no secret in the bytes, which are written as read, without being decoded.
-      if (!batch.lineBytes.some((run) => needles.some((needle) => run.includes(needle)))) {
+      if (!needles.some((needle) => holdsAcross(batch.lineBytes, needle))) {
         for (const run of batch.lineBytes) await this.put(run);
         return;
       }
     }
-    // Each line is redacted whole, as decoded for parsing (no second decoding); only a line too
-    // long to read is redacted piece by piece. Where nothing changed (the usual case) the bytes
-    // are written as read.
+    // Each line is decoded and redacted whole; only a line too long to read is redacted piece by
+    // piece. Where nothing changed the bytes are written as read.
     if (batch.overflowEnd.length > 0) await this.put(redact(Buffer.concat(batch.overflowEnd).toString('utf8')));
+    const lines = batch.lines.map((line) => line.toString('utf8'));
     let redacted: string[] | undefined;
-    for (let index = 0; index < batch.lines.length; index++) {
-      const line = batch.lines[index] ?? '';
+    for (let index = 0; index < lines.length; index++) {
+      const line = lines[index] ?? '';
       const clean = redact(line);
       if (clean === line) continue;
-      redacted ??= [...batch.lines];
+      redacted ??= [...lines];
       redacted[index] = clean;
     }
     if (redacted === undefined) for (const run of batch.lineBytes) await this.put(run);
@@ -97,4 +97,18 @@ export class ExecutionFile {
   async close(): Promise<void> {
     await new Promise<void>((resolve, reject) => this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
   }
+}
+
+/** Whether the runs, read one after the other, hold `needle`: also where it spans two or more of them (a line that crossed reads). */
+export function holdsAcross(runs: readonly Buffer[], needle: Buffer): boolean {
+  const overlap = needle.length - 1;
+  let carry: Buffer | undefined;
+  for (const run of runs) {
+    if (run.includes(needle)) return true;
+    if (overlap <= 0) continue;
+    if (carry !== undefined && Buffer.concat([carry, run.subarray(0, overlap)]).includes(needle)) return true;
+    // The last bytes seen, which a needle could start in.
+    carry = run.length >= overlap || carry === undefined ? run.subarray(Math.max(0, run.length - overlap)) : Buffer.concat([carry, run]).subarray(-overlap);
+  }
+  return false;
 }

@@ -1,12 +1,21 @@
-import type { AgentEvent } from '../agents/events.js';
-import { formatDuration } from '../format.js';
+import { CutText, INPUT_HEAD_CHARS, OUTPUT_HEAD_CHARS, TEXT_HEAD_CHARS, TOOL_INPUT_KEYS, type AgentEvent } from '../agents/events.js';
+import { formatBytes, formatDuration } from '../format.js';
 
-const MAX_TEXT = 2000;
-const MAX_TOOL_OUTPUT = 400;
+// As much as the events carry of a long text at least.
+const MAX_TEXT = TEXT_HEAD_CHARS;
+const MAX_TOOL_OUTPUT = OUTPUT_HEAD_CHARS;
+const MAX_TOOL_INPUT = INPUT_HEAD_CHARS;
 
-function clip(text: string, max: number): string {
-  const trimmed = text.trim();
-  return trimmed.length > max ? `${trimmed.slice(0, max)}… (${trimmed.length - max} more characters)` : trimmed;
+/** At most `max` characters of a text; `cutBytes` of it, when the adapter read only its start, were never read. */
+function clip(text: string, max: number, cutBytes = 0): string {
+  if (cutBytes === 0) {
+    const trimmed = text.trim();
+    return trimmed.length > max ? `${trimmed.slice(0, max)}… (${trimmed.length - max} more characters)` : trimmed;
+  }
+  // The length of the rest is known in bytes of the agent's JSON text, not in characters.
+  const trimmed = text.trimStart();
+  const more = cutBytes + (trimmed.length > max ? Buffer.byteLength(trimmed.slice(max)) : 0);
+  return `${trimmed.slice(0, max)}… (about ${formatBytes(more)} more)`;
 }
 
 function indent(text: string, prefix: string): string {
@@ -17,12 +26,13 @@ function indent(text: string, prefix: string): string {
 /** The most telling field of a tool's input (a command, a path), else compact JSON. */
 export function summarizeToolInput(input: unknown): string {
   if (input && typeof input === 'object') {
-    for (const key of ['command', 'file_path', 'filePath', 'path', 'pattern', 'url', 'description']) {
+    for (const key of TOOL_INPUT_KEYS) {
       const value: unknown = (input as Record<string, unknown>)[key];
-      if (typeof value === 'string' && value !== '') return clip(value, 300);
+      if (value instanceof CutText) return clip(value.text, MAX_TOOL_INPUT, value.cutBytes);
+      if (typeof value === 'string' && value !== '') return clip(value, MAX_TOOL_INPUT);
     }
   }
-  return clip(JSON.stringify(input) ?? '', 300);
+  return clip(JSON.stringify(input) ?? '', MAX_TOOL_INPUT);
 }
 
 /** One event as transcript lines for the log, or nothing for events a reader does not need. */
@@ -31,11 +41,11 @@ export function renderEvent(event: AgentEvent): string | undefined {
     case 'init':
       return `Session ${event.sessionId}${event.model ? ` · model ${event.model}` : ''}${event.version ? ` · v${event.version}` : ''}`;
     case 'text':
-      return event.text.trim() ? clip(event.text, MAX_TEXT) : undefined;
+      return event.text.trim() || event.cutBytes ? clip(event.text, MAX_TEXT, event.cutBytes) : undefined;
     case 'tool_call':
       return `▶ ${event.name}: ${summarizeToolInput(event.input)}`;
     case 'tool_result': {
-      const output = clip(event.output, MAX_TOOL_OUTPUT);
+      const output = clip(event.output, MAX_TOOL_OUTPUT, event.cutBytes);
       return `${event.ok ? '  ✓' : '  ✗'} ${event.name ?? 'tool'}${output ? `\n${indent(output, '    ')}` : ''}`;
     }
     case 'api_retry':

@@ -7,8 +7,8 @@ import type { EvidenceCollector } from './evidence.js';
 import type { LineBatch } from './line-batcher.js';
 
 export interface EventConsumerOptions {
-  /** The adapter's line parser (one JSON.parse per line). */
-  readonly parseLine: (line: string) => AgentEvent[];
+  /** The adapter's line reader (a line's bytes, without the line end, to events). */
+  readonly parseLine: (line: Buffer) => AgentEvent[];
   readonly executionFile: ExecutionFile;
   readonly log: Log;
   readonly evidence: EvidenceCollector;

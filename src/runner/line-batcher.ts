@@ -1,8 +1,12 @@
-/** What one read from the agent's stdout yields: its complete lines, decoded once. */
+/** What one read from the agent's stdout yields: its complete lines, as views of the bytes read. */
 export interface LineBatch {
-  /** The complete lines, without their line ends, in order. */
-  readonly lines: readonly string[];
-  /** The same lines as runs of bytes, each line ended by `\n`, as they came (no copy), for the execution file. */
+  /**
+   * The complete lines, without their line ends, in order, not decoded (a reader decodes what it
+   * needs): views of the read chunks, except a line that crossed chunks, which is a view of a
+   * buffer the batcher reuses and holds its bytes only until the next `push` or `end`.
+   */
+  readonly lines: readonly Buffer[];
+  /** The same lines as runs of bytes, ended by `\n`, as they came (views of the chunks, no copy), for the execution file. */
   readonly lineBytes: readonly Buffer[];
   /** Bytes before the lines: the end of a line too long to read, `\n` included. */
   readonly overflowEnd: readonly Buffer[];
@@ -24,8 +28,8 @@ const NONE: readonly Buffer[] = Object.freeze([]);
 
 /**
  * Cuts a byte stream into lines in bounded memory. Lines are found in the bytes (a `\n` byte never
- * occurs inside a UTF-8 sequence, so no stream decoder is needed) and each is decoded once; the
- * bytes are handed on as they came, without a copy, for the execution file. Only a line that
+ * occurs inside a UTF-8 sequence, so no stream decoder is needed) and handed on undecoded, as views
+ * of the chunks; the bytes go on as they came, without a copy, for the execution file. Only a line that
  * crosses a chunk boundary is held; once it is longer than `maxLineBytes` its bytes are passed on
  * as they arrive and the line is not read, so memory stays bounded whatever the agent prints.
  * `\r\n` ends a line like `\n`.
@@ -36,6 +40,12 @@ export class LineBatcher {
   private pendingBytes = 0;
   /** Passing through a line that is too long: how many of its bytes went out already. */
   private overflowBytes: number | undefined;
+  /**
+   * Where a line that crossed chunks is joined to be read. Reused: a fresh buffer per joined line
+   * (each long line crosses chunks) was a copy of most of the stream into new external memory,
+   * which also made V8 collect more often.
+   */
+  private joinBuffer = Buffer.alloc(0);
 
   constructor(private readonly maxLineBytes = 16 * 1024 * 1024) {}
 
@@ -47,6 +57,7 @@ export class LineBatcher {
       return { lines: [], lineBytes: NONE, overflowEnd: NONE, overflowStart: after, oversized: [] };
     }
     const runs: Buffer[] = [];
+    let joined: Buffer | undefined;
     let overflowEnd: readonly Buffer[] = NONE;
     const oversized: number[] = [];
     let start = 0;
@@ -60,17 +71,20 @@ export class LineBatcher {
         overflowEnd = [...this.pending, chunk.subarray(0, first + 1)];
         oversized.push(this.pendingBytes + first);
       } else {
-        runs.push(Buffer.concat([...this.pending, chunk.subarray(0, first + 1)]));
+        const end = chunk.subarray(0, first + 1);
+        joined = this.join(end);
+        runs.push(...this.pending, end);
       }
       this.pending = [];
       this.pendingBytes = 0;
       start = first + 1;
     }
     const last = chunk.lastIndexOf(NEWLINE);
-    if (start <= last) runs.push(chunk.subarray(start, last + 1));
+    const rest = start <= last ? chunk.subarray(start, last + 1) : undefined;
+    if (rest !== undefined) runs.push(rest);
     const overflowStart: Buffer[] = [];
     if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1), overflowStart);
-    return linesOf(runs, overflowEnd, overflowStart, oversized);
+    return linesOf(joined, rest, runs, overflowEnd, overflowStart, oversized);
   }
 
   /** The last line, when the stream ended without a newline; it gets one in the bytes. */
@@ -83,7 +97,19 @@ export class LineBatcher {
       this.overflowBytes = undefined;
       return { lines: [], lineBytes: NONE, overflowEnd: [...pending, NEWLINE_BYTES], overflowStart: NONE, oversized: [total] };
     }
-    return linesOf(pending.length === 0 ? [] : [Buffer.concat([...pending, NEWLINE_BYTES])], NONE, NONE, []);
+    if (pending.length === 0) return linesOf(undefined, undefined, [], NONE, NONE, []);
+    const last = Buffer.concat([...pending, NEWLINE_BYTES]);
+    return linesOf(undefined, last, [last], NONE, NONE, []);
+  }
+
+  /** The held start of a line and its `end` (`\n` included) in one piece, in the reused buffer. */
+  private join(end: Buffer): Buffer {
+    const length = this.pendingBytes + end.length;
+    if (this.joinBuffer.length < length) this.joinBuffer = Buffer.allocUnsafe(Math.max(length, 2 * this.joinBuffer.length));
+    let at = 0;
+    for (const part of this.pending) at += part.copy(this.joinBuffer, at);
+    end.copy(this.joinBuffer, at);
+    return this.joinBuffer.subarray(0, length);
   }
 
   /** Keeps the start of an unfinished line, or passes it through once it is too long. */
@@ -105,21 +131,30 @@ export class LineBatcher {
   }
 }
 
-/** The batch for runs of complete lines (each run ends with `\n`), between overflow bytes. */
-function linesOf(runs: readonly Buffer[], overflowEnd: readonly Buffer[], overflowStart: readonly Buffer[], oversized: readonly number[]): LineBatch {
-  const lines: string[] = [];
+/**
+ * The batch: the lines of `joined` (one line that crossed chunks) and of `rest` (whole lines of the
+ * chunk), each ended by `\n`; `runs` are their bytes as read.
+ */
+function linesOf(
+  joined: Buffer | undefined,
+  rest: Buffer | undefined,
+  runs: readonly Buffer[],
+  overflowEnd: readonly Buffer[],
+  overflowStart: readonly Buffer[],
+  oversized: readonly number[],
+): LineBatch {
+  const lines: Buffer[] = [];
   let hasCr = false;
-  for (const run of runs) {
-    // Decoded line by line: a line of plain ASCII then stays a one-byte string (half the memory,
-    // and JSON.parse reads it faster) even when a neighbour has a non-ASCII character.
+  for (const run of [joined, rest]) {
+    if (run === undefined) continue;
     let start = 0;
     for (let end = run.indexOf(NEWLINE); end >= 0; start = end + 1, end = run.indexOf(NEWLINE, start)) {
       const cr = end > start && run[end - 1] === CARRIAGE_RETURN;
       hasCr ||= cr;
-      lines.push(run.toString('utf8', start, cr ? end - 1 : end));
+      lines.push(run.subarray(start, cr ? end - 1 : end));
     }
   }
   if (!hasCr) return { lines, lineBytes: runs, overflowEnd, overflowStart, oversized };
   // The execution file holds the lines as read: `\r\n` becomes `\n`, as it did with readline.
-  return { lines, lineBytes: [Buffer.from(`${lines.join('\n')}\n`)], overflowEnd, overflowStart, oversized };
+  return { lines, lineBytes: [Buffer.concat(lines.flatMap((line) => [line, NEWLINE_BYTES]))], overflowEnd, overflowStart, oversized };
 }

@@ -14,11 +14,11 @@ export interface SuperviseOptions {
   /** Aborting (the action was cancelled) ends the child's whole process group. */
   readonly signal?: AbortSignal | undefined;
   /**
-   * The stdout lines of each read, decoded once, with their raw bytes; awaited, so a slow consumer
-   * slows the reader instead of buffering.
+   * The stdout lines of each read (views of the bytes, not decoded), with their raw bytes; awaited,
+   * so a slow consumer slows the reader instead of buffering.
    */
   readonly onBatch?: ((batch: LineBatch) => void | Promise<void>) | undefined;
-  /** Each stdout line, after `onBatch` had its batch; awaited like it. */
+  /** Each stdout line, decoded, after `onBatch` had its batch; awaited like it. */
   readonly onLine?: ((line: string) => void | Promise<void>) | undefined;
   /** A line longer than this is passed on in `onBatch`'s bytes but not read. */
   readonly maxLineBytes?: number | undefined;
@@ -98,7 +98,7 @@ export async function supervise(options: SuperviseOptions): Promise<ChildOutcome
   const consume = async (batch: LineBatch): Promise<void> => {
     tail.pushBytes(batchBytes(batch));
     await options.onBatch?.(batch);
-    if (options.onLine !== undefined) for (const line of batch.lines) await options.onLine(line);
+    if (options.onLine !== undefined) for (const line of batch.lines) await options.onLine(line.toString('utf8'));
   };
   for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
     touch();

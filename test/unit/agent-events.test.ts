@@ -25,21 +25,21 @@ describe('parseJsonLine', () => {
 
 describe('leadingType and unreadLine: a line passed over unparsed', () => {
   it('reads the type, and a subtype right after it, from the first bytes', () => {
-    expect(leadingType('{"type":"stream_event","event":{"type":"x"}}')).toEqual({ type: 'stream_event' });
-    expect(leadingType('{"type":"system","subtype":"hook_started","x":1}')).toEqual({ type: 'system', subtype: 'hook_started' });
-    expect(leadingType('{"subtype":"init","type":"system"}')).toBeUndefined();
-    expect(leadingType('{"type": "system"}')).toBeUndefined();
-    expect(leadingType('{"type":"a\\"b"}')).toBeUndefined();
-    expect(leadingType('{"type":"')).toBeUndefined();
+    expect(leadingType(Buffer.from('{"type":"stream_event","event":{"type":"x"}}'))).toEqual({ type: 'stream_event' });
+    expect(leadingType(Buffer.from('{"type":"system","subtype":"hook_started","x":1}'))).toEqual({ type: 'system', subtype: 'hook_started' });
+    expect(leadingType(Buffer.from('{"subtype":"init","type":"system"}'))).toBeUndefined();
+    expect(leadingType(Buffer.from('{"type": "system"}'))).toBeUndefined();
+    expect(leadingType(Buffer.from('{"type":"a\\"b"}'))).toBeUndefined();
+    expect(leadingType(Buffer.from('{"type":"'))).toBeUndefined();
   });
 
   it('passes over only the types an adapter does not act on, and never a line it cannot place', () => {
     const acted = new Set(['assistant']);
-    expect(unreadLine('{"type":"stream_event","event":{}}', acted)).toEqual({ type: 'other', kind: 'stream_event' });
+    expect(unreadLine(Buffer.from('{"type":"stream_event","event":{}}'), acted)).toEqual({ type: 'other', kind: 'stream_event' });
     // Not parsed: a broken line of an unread type is still just an event of that type.
-    expect(unreadLine('{"type":"rate_limit_event","x":', acted)).toEqual({ type: 'other', kind: 'rate_limit_event' });
-    expect(unreadLine('{"type":"assistant","message":{}}', acted)).toBeUndefined();
-    expect(unreadLine('{"message":{},"type":"stream_event"}', acted)).toBeUndefined();
+    expect(unreadLine(Buffer.from('{"type":"rate_limit_event","x":'), acted)).toEqual({ type: 'other', kind: 'rate_limit_event' });
+    expect(unreadLine(Buffer.from('{"type":"assistant","message":{}}'), acted)).toBeUndefined();
+    expect(unreadLine(Buffer.from('{"message":{},"type":"stream_event"}'), acted)).toBeUndefined();
   });
 
   it('gives both adapters the events of a full parse for the lines they act on', () => {

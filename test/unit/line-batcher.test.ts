@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { batchBytes, LineBatcher, type LineBatch } from '../../src/runner/line-batcher.js';
 
+/** A batch's lines decoded at once: a line joined across chunks is only valid until the next push. */
+const text = (batch: LineBatch): string[] => batch.lines.map((line) => line.toString('utf8'));
+
 /** Feeds the chunks and collects every line and byte the batcher hands on. */
 function feed(chunks: ReadonlyArray<string | Buffer>, maxLineBytes?: number) {
   const batcher = new LineBatcher(maxLineBytes);
-  const batches: LineBatch[] = chunks.map((chunk) => batcher.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+  const lines: string[][] = [];
+  const batches: LineBatch[] = chunks.map((chunk) => {
+    const batch = batcher.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    lines.push(text(batch));
+    return batch;
+  });
   batches.push(batcher.end());
+  lines.push(text(batches.at(-1) as LineBatch));
   return {
-    lines: batches.flatMap((batch) => batch.lines),
+    lines: lines.flat(),
+    linesPerBatch: lines,
     bytes: Buffer.concat(batches.flatMap((batch) => batchBytes(batch))).toString('utf8'),
     oversized: batches.flatMap((batch) => batch.oversized),
     batches,
@@ -18,17 +28,30 @@ describe('LineBatcher', () => {
   it('hands on every complete line of a chunk, and its bytes without a copy', () => {
     const chunk = Buffer.from('{"a":1}\n{"b":2}\n');
     const batch = new LineBatcher().push(chunk);
-    expect(batch.lines).toEqual(['{"a":1}', '{"b":2}']);
+    expect(text(batch)).toEqual(['{"a":1}', '{"b":2}']);
     expect(batch.lineBytes).toHaveLength(1);
     expect(batch.lineBytes[0]?.buffer).toBe(chunk.buffer);
+    expect(batch.lines.every((line) => line.buffer === chunk.buffer)).toBe(true);
   });
 
   it('joins a line split across chunks, and holds nothing back once it ends', () => {
-    const { lines, bytes, batches } = feed(['{"type":"sys', 'tem","x":', '1}\n{"y"', ':2}\n']);
+    const { lines, bytes, linesPerBatch } = feed(['{"type":"sys', 'tem","x":', '1}\n{"y"', ':2}\n']);
     expect(lines).toEqual(['{"type":"system","x":1}', '{"y":2}']);
     expect(bytes).toBe('{"type":"system","x":1}\n{"y":2}\n');
-    expect(batches[0]?.lines).toEqual([]);
-    expect(batches[2]?.lines).toEqual(['{"type":"system","x":1}']);
+    expect(linesPerBatch[0]).toEqual([]);
+    expect(linesPerBatch[2]).toEqual(['{"type":"system","x":1}']);
+  });
+
+  it('hands on the bytes of a joined line as the chunks they came in, and joins it for reading without holding more', () => {
+    const chunks = ['{"a":"', 'x'.repeat(100), '"}\n', '{"b":"', 'y'.repeat(50), '"}\n'].map((part) => Buffer.from(part));
+    const batcher = new LineBatcher();
+    const read: string[] = [];
+    for (const chunk of chunks) {
+      const batch = batcher.push(chunk);
+      read.push(...text(batch));
+      if (batch.lines.length > 0) expect(batch.lineBytes).toHaveLength(3);
+    }
+    expect(read).toEqual([`{"a":"${'x'.repeat(100)}"}`, `{"b":"${'y'.repeat(50)}"}`]);
   });
 
   it('never cuts a UTF-8 character in two, wherever the chunk boundary falls', () => {
@@ -71,15 +94,17 @@ describe('LineBatcher', () => {
     chunks.push('\n{"after":2}\n');
     const batcher = new LineBatcher(max);
     let heldAtMost = 0;
+    const read: string[] = [];
     const batches = chunks.map((chunk) => {
       const batch = batcher.push(Buffer.from(chunk));
+      read.push(...text(batch));
       // What the batcher still holds is bounded: whatever it does not hand on stays under the limit.
       const handedOn = batchBytes(batch).reduce((sum, part) => sum + part.length, 0);
       heldAtMost = Math.max(heldAtMost, chunk.length - handedOn);
       return batch;
     });
     batches.push(batcher.end());
-    expect(batches.flatMap((batch) => batch.lines)).toEqual(['{"before":1}', '{"after":2}']);
+    expect(read).toEqual(['{"before":1}', '{"after":2}']);
     expect(batches.flatMap((batch) => batch.oversized)).toEqual([huge.length]);
     expect(Buffer.concat(batches.flatMap((batch) => batchBytes(batch))).toString()).toBe(`{"before":1}\n${huge}\n{"after":2}\n`);
     expect(heldAtMost).toBeLessThanOrEqual(max + 300);

@@ -1,0 +1,159 @@
+// Claude's `assistant` and `user` lines (most of its output, and most of that tool output and file
+// contents) read from their bytes: the message's content blocks and stop reason, with only the
+// start of each long text decoded. The events are those of `claudeEvents` on the parsed line,
+// except that a long text is cut (`cutBytes`) and a tool input keeps only the fields the
+// transcript shows, when it has one (`TOOL_INPUT_KEYS`).
+import { CutText, INPUT_HEAD_CHARS, OUTPUT_HEAD_CHARS, TEXT_HEAD_CHARS, TOOL_INPUT_KEYS, type AgentEvent } from './events.js';
+import { endsObject, JsonSkim, SkimError, type TextHead } from './json-skim.js';
+
+const QUOTE = 0x22;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+
+/**
+ * The events of an assistant or user line, or undefined when the line must be parsed whole: it
+ * does not end its object (cut short), its message is not an object with content, or the skim
+ * found something it does not read. Nothing after the `message` member is looked at.
+ */
+export function skimClaudeMessage(role: 'assistant' | 'user', line: Buffer): AgentEvent[] | undefined {
+  if (!endsObject(line)) return undefined;
+  const skim = new JsonSkim(line);
+  let events: AgentEvent[] | undefined;
+  try {
+    skim.object(() => {
+      if (!skim.isKey('message')) return false;
+      events = readMessage(skim, role);
+      return true;
+    });
+  } catch (error) {
+    if (error instanceof SkimError) return undefined;
+    throw error;
+  }
+  return events;
+}
+
+function readMessage(skim: JsonSkim, role: 'assistant' | 'user'): AgentEvent[] | undefined {
+  if (skim.peek() !== OPEN_BRACE) return undefined;
+  const events: AgentEvent[] = [];
+  let hasContent: boolean | undefined;
+  let stop: string | undefined;
+  let stopSeen = false;
+  skim.object(() => {
+    if (skim.isKey('content')) {
+      const first = skim.peek();
+      hasContent = first === QUOTE || first === OPEN_BRACKET;
+      if (first === QUOTE) {
+        const head = skim.head(TEXT_HEAD_CHARS);
+        if (role === 'assistant' && head !== undefined) events.push(textEvent(head));
+      } else if (first === OPEN_BRACKET) {
+        skim.array(() => readBlock(skim, role, events));
+      }
+    } else if (skim.isKey('stop_reason')) {
+      stop = skim.string();
+      stopSeen = true;
+    } else {
+      return false;
+    }
+    // The rest of the message (usage and the like) is not read.
+    return hasContent !== undefined && (stopSeen || role === 'user');
+  });
+  if (hasContent !== true) return undefined;
+  if (role === 'assistant' && stop !== undefined && stop !== '') events.push({ type: 'turn', reason: stop });
+  return events;
+}
+
+const BLOCK_TYPES = ['text', 'tool_use', 'tool_result'];
+const TEXT = 0;
+const TOOL_USE = 1;
+const TOOL_RESULT = 2;
+
+function readBlock(skim: JsonSkim, role: 'assistant' | 'user', events: AgentEvent[]): void {
+  if (skim.peek() !== OPEN_BRACE) return;
+  let type = -1;
+  let text: TextHead | undefined;
+  let id: string | undefined;
+  let name: string | undefined;
+  let input: unknown;
+  let toolUseId: string | undefined;
+  let output: TextHead = { text: '', cutBytes: 0 };
+  let isError = false;
+  skim.object(() => {
+    if (skim.isKey('type')) type = skim.stringIn(BLOCK_TYPES);
+    else if (skim.isKey('text')) text = skim.head(TEXT_HEAD_CHARS);
+    else if (skim.isKey('id')) id = skim.string();
+    else if (skim.isKey('name')) name = skim.string();
+    else if (skim.isKey('input')) input = readInput(skim);
+    else if (skim.isKey('tool_use_id')) toolUseId = skim.string();
+    else if (skim.isKey('content')) output = readToolResultContent(skim);
+    else if (skim.isKey('is_error')) isError = skim.boolean() === true;
+  });
+  if (type === TEXT) {
+    if (role === 'assistant' && text !== undefined) events.push(textEvent(text));
+  } else if (type === TOOL_USE) {
+    if (id !== undefined && name !== undefined) events.push({ type: 'tool_call', id, name, input });
+  } else if (type === TOOL_RESULT) {
+    if (toolUseId !== undefined) events.push({ type: 'tool_result', id: toolUseId, ok: !isError, output: output.text, ...cut(output) });
+  }
+}
+
+/** A tool result's text: a string, or the texts of an array's parts joined; cut after `OUTPUT_HEAD_CHARS`. */
+function readToolResultContent(skim: JsonSkim): TextHead {
+  const first = skim.peek();
+  if (first === QUOTE) return skim.head(OUTPUT_HEAD_CHARS) ?? { text: '', cutBytes: 0 };
+  if (first !== OPEN_BRACKET) return { text: '', cutBytes: 0 };
+  let text = '';
+  let cutBytes = 0;
+  skim.array(() => {
+    if (skim.peek() !== OPEN_BRACE) return;
+    skim.object(() => {
+      if (!skim.isKey('text') || skim.peek() !== QUOTE) return;
+      const room = OUTPUT_HEAD_CHARS - text.length;
+      if (cutBytes > 0 || room <= 0) {
+        // Past what the event carries: a part only counts towards what was left out.
+        const { start, end } = skim.span();
+        cutBytes += end - start - 2;
+        return;
+      }
+      const part = skim.head(room);
+      if (part === undefined) return;
+      text += part.text;
+      cutBytes += part.cutBytes;
+    });
+  });
+  return { text, cutBytes };
+}
+
+/**
+ * A tool's input: its string fields named in `TOOL_INPUT_KEYS` (a long one cut), or, when it has
+ * no such field that is not empty, the input parsed whole (the transcript then shows its JSON).
+ */
+function readInput(skim: JsonSkim): unknown {
+  skim.peek();
+  const start = skim.pos;
+  const fields: Array<[string, string | CutText]> = [];
+  if (skim.peek() === OPEN_BRACE) {
+    skim.object(() => {
+      const key = TOOL_INPUT_KEYS.find((name) => skim.isKey(name));
+      if (key === undefined || skim.peek() !== QUOTE) return;
+      const head = skim.head(INPUT_HEAD_CHARS);
+      if (head !== undefined) fields.push([key, head.cutBytes > 0 ? new CutText(head.text, head.cutBytes) : head.text]);
+    });
+  } else {
+    skim.skip();
+  }
+  // fromEntries defines own properties, whatever the key.
+  if (fields.some(([, value]) => value !== '')) return Object.fromEntries(fields);
+  try {
+    return JSON.parse(skim.bytes.toString('utf8', start, skim.pos)) as unknown;
+  } catch {
+    throw new SkimError('the tool input is not JSON');
+  }
+}
+
+function textEvent(head: TextHead): AgentEvent {
+  return { type: 'text', text: head.text, ...cut(head) };
+}
+
+function cut(head: TextHead): { cutBytes?: number } {
+  return head.cutBytes > 0 ? { cutBytes: head.cutBytes } : {};
+}
