@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExecutionFile, type Redact } from '../../src/report/execution-file.js';
+import { ExecutionFile, holdsAcross, type Redact } from '../../src/report/execution-file.js';
 import { LineBatcher } from '../../src/runner/line-batcher.js';
 
 describe('ExecutionFile', () => {
@@ -47,6 +47,18 @@ describe('ExecutionFile', () => {
     const out = await writeThrough(['{"x":"é"}\n{"y":2}\n', '{"key":"sk-se', 'cret"}\n{"z":3}\n'], undefined, redact);
     expect(out).toBe('{"x":"é"}\n{"y":2}\n{"key":"***"}\n{"z":3}\n');
     expect(seen).toEqual(['{"key":"sk-secret"}', '{"z":3}']);
+  });
+
+  it('finds a secret in the bytes wherever the reads split it, across several runs too', () => {
+    const needle = Buffer.from('sk-secret-value');
+    const text = Buffer.from('{"a":"xx sk-secret-value yy"}\n');
+    for (let first = 1; first < text.length; first++) {
+      for (let second = first + 1; second < text.length; second++) {
+        expect(holdsAcross([text.subarray(0, first), text.subarray(first, second), text.subarray(second)], needle)).toBe(true);
+      }
+    }
+    expect(holdsAcross([Buffer.from('sk-secret-'), Buffer.from('\n'), Buffer.from('value')], needle)).toBe(false);
+    expect(holdsAcross([], needle)).toBe(false);
   });
 
   it('keeps every byte of a line too long to read, redacted piece by piece', async () => {
