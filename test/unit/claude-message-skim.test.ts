@@ -85,7 +85,7 @@ describe('skimClaudeMessage: message lines read from their bytes', () => {
   });
 
   it('cuts a very long text and tool output to their start and says how much was left out', () => {
-    const long = `${'code with "quotes" and \\ backslashes ✓\n'.repeat(20_000)}`;
+    const long = 'code with "quotes" and \\ backslashes ✓\n'.repeat(20_000);
     const [text] = parseClaudeLine(Buffer.from(assistant([{ type: 'text', text: long }])));
     const [result] = parseClaudeLine(Buffer.from(user([{ tool_use_id: 't', type: 'tool_result', content: long, is_error: true }])));
     expect(text).toMatchObject({ type: 'text' });
