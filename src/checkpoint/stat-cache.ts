@@ -8,6 +8,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { parseStatKey, type StoredLargeFile } from './chunk-reuse.js';
 import { segmentSchema, type Segment } from './file-tree.js';
+import { parseJsonAs } from '../parse-json.js';
 
 const entrySchema = z.object({
   stat: z.string(),
@@ -65,14 +66,11 @@ export class StatCache {
 
   static async load(file: string, scanKey: string): Promise<StatCache> {
     const cache = new StatCache(scanKey);
-    try {
-      const parsed = fileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-      if (parsed.success && parsed.data.scanKey === scanKey) {
-        cache.#entries = new Map(Object.entries(parsed.data.entries));
-        if (parsed.data.version === 3) cache.#chunks = new Map(Object.entries(parsed.data.chunks));
-      }
-    } catch {
-      // No cache yet (or a broken one): every file is read.
+    // No cache yet (or a broken one): every file is read.
+    const parsed = parseJsonAs(fileSchema, await readFile(file, 'utf8').catch(() => ''));
+    if (parsed?.scanKey === scanKey) {
+      cache.#entries = new Map(Object.entries(parsed.entries));
+      if (parsed.version === 3) cache.#chunks = new Map(Object.entries(parsed.chunks));
     }
     return cache;
   }
