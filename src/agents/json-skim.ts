@@ -108,7 +108,7 @@ export class JsonSkim {
     }
   }
 
-  /** Whether the key of the member being walked is `name` (plain ASCII). */
+  /** Whether the key of the member being walked is `name` (plain ASCII); ask before walking into its value, which has keys of its own. */
   isKey(name: string): boolean {
     return this.bytesAre(this.keyStart, this.keyEnd, name);
   }
