@@ -3,8 +3,9 @@
 // start of each long text decoded. The events are those of `claudeEvents` on the parsed line,
 // except that a long text is cut (`cutBytes`) and a tool input keeps only the fields the
 // transcript shows, when it has one (`TOOL_INPUT_KEYS`).
-import { CutText, INPUT_HEAD_CHARS, OUTPUT_HEAD_CHARS, TEXT_HEAD_CHARS, TOOL_INPUT_KEYS, type AgentEvent } from './events.js';
-import { endsObject, JsonSkim, SkimError, type TextHead } from './json-skim.js';
+import { cut, readToolInput, skimMember, textEvent } from './event-skim.js';
+import { OUTPUT_HEAD_CHARS, TEXT_HEAD_CHARS, type AgentEvent } from './events.js';
+import type { JsonSkim, TextHead } from './json-skim.js';
 
 const QUOTE = 0x22;
 const OPEN_BRACE = 0x7b;
@@ -16,20 +17,7 @@ const OPEN_BRACKET = 0x5b;
  * found something it does not read. Nothing after the `message` member is looked at.
  */
 export function skimClaudeMessage(role: 'assistant' | 'user', line: Buffer): AgentEvent[] | undefined {
-  if (!endsObject(line)) return undefined;
-  const skim = new JsonSkim(line);
-  let events: AgentEvent[] | undefined;
-  try {
-    skim.object(() => {
-      if (!skim.isKey('message')) return false;
-      events = readMessage(skim, role);
-      return true;
-    });
-  } catch (error) {
-    if (error instanceof SkimError) return undefined;
-    throw error;
-  }
-  return events;
+  return skimMember(line, 'message', (skim) => readMessage(skim, role));
 }
 
 function readMessage(skim: JsonSkim, role: 'assistant' | 'user'): AgentEvent[] | undefined {
@@ -82,7 +70,7 @@ function readBlock(skim: JsonSkim, role: 'assistant' | 'user', events: AgentEven
     else if (skim.isKey('text')) text = skim.head(TEXT_HEAD_CHARS);
     else if (skim.isKey('id')) id = skim.string();
     else if (skim.isKey('name')) name = skim.string();
-    else if (skim.isKey('input')) input = readInput(skim);
+    else if (skim.isKey('input')) input = readToolInput(skim);
     else if (skim.isKey('tool_use_id')) toolUseId = skim.string();
     else if (skim.isKey('content')) output = readToolResultContent(skim);
     else if (skim.isKey('is_error')) isError = skim.boolean() === true;
@@ -121,39 +109,4 @@ function readToolResultContent(skim: JsonSkim): TextHead {
     });
   });
   return { text, cutBytes };
-}
-
-/**
- * A tool's input: its string fields named in `TOOL_INPUT_KEYS` (a long one cut), or, when it has
- * no such field that is not empty, the input parsed whole (the transcript then shows its JSON).
- */
-function readInput(skim: JsonSkim): unknown {
-  skim.peek();
-  const start = skim.pos;
-  const fields: Array<[string, string | CutText]> = [];
-  if (skim.peek() === OPEN_BRACE) {
-    skim.object(() => {
-      const key = TOOL_INPUT_KEYS.find((name) => skim.isKey(name));
-      if (key === undefined || skim.peek() !== QUOTE) return;
-      const head = skim.head(INPUT_HEAD_CHARS);
-      if (head !== undefined) fields.push([key, head.cutBytes > 0 ? new CutText(head.text, head.cutBytes) : head.text]);
-    });
-  } else {
-    skim.skip();
-  }
-  // fromEntries defines own properties, whatever the key.
-  if (fields.some(([, value]) => value !== '')) return Object.fromEntries(fields);
-  try {
-    return JSON.parse(skim.bytes.toString('utf8', start, skim.pos)) as unknown;
-  } catch {
-    throw new SkimError('the tool input is not JSON');
-  }
-}
-
-function textEvent(head: TextHead): AgentEvent {
-  return { type: 'text', text: head.text, ...cut(head) };
-}
-
-function cut(head: TextHead): { cutBytes?: number } {
-  return head.cutBytes > 0 ? { cutBytes: head.cutBytes } : {};
 }

@@ -59,7 +59,8 @@ export class JsonSkim {
   /**
    * Walks the object at the cursor: `member` is called with the cursor on each value, the key
    * readable with `isKey`; a value it leaves unread is stepped over. `member` returning true stops
-   * the walk there (the rest of the object is not looked at).
+   * the walk there (the rest of the object is not looked at): the cursor is then inside the
+   * object, so every walk around it must stop too.
    */
   object(member: () => boolean | undefined): void {
     if (this.peek() !== OPEN_BRACE) this.fail('an object');

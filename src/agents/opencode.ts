@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AdapterContext, AgentAdapter, AgentLaunch, LaunchRequest } from './adapter.js';
 import type { AgentDescription } from './agent-description.js';
 import { isRecord, parseAgentLine, parseJsonLine, stringField, type AgentEvent, type LineReader } from './events.js';
+import { skimOpenCodePart } from './opencode-part-skim.js';
 
 export const OPENCODE_PROVIDER_ID = 'durable';
 export const OPENCODE_DEFAULT_MODEL = 'claude-sonnet-4-5';
@@ -28,10 +29,14 @@ const errorLine = z.object({
   }).loose(),
 }).loose();
 
-/** The line types the runner acts on; any other is passed over unparsed (it still reaches the execution file). */
+/**
+ * The line types the runner acts on (any other is passed over unparsed; it still reaches the
+ * execution file); text and tool lines, most of the bytes, are read from their bytes.
+ */
 const OPENCODE_LINES: LineReader = {
   acted: new Set(['step_start', 'text', 'tool_use', 'step_finish', 'error']),
   toEvents: (value) => openCodeEvents(value),
+  fromBytes: (type, line) => (type === 'text' || type === 'tool_use' ? skimOpenCodePart(type, line) : undefined),
 };
 
 /** One line of OpenCode's JSON output (its bytes without the line end, or its text) to events. */
