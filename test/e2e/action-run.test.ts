@@ -17,7 +17,8 @@ describe.each(TEST_AGENTS)('the action running $agent', ({ agent, inputs }) => {
   });
 
   it('runs a 3-step task to success, each step once, with outputs and the execution file', async () => {
-    await setup.startApi({ script: { steps: 3 } });
+    // Step 2 prints a long output: the transcript shows its start, the execution file all the agent printed.
+    await setup.startApi({ script: { steps: 3, extraCommands: { 2: 'seq 100001 120000' } } });
     const result = await runAction(setup.ws, baseInputs(), { env: agentTestEnv(setup.ws, setup.api.url) });
 
     expect(result.exitCode, result.stdout).toBe(0);
@@ -36,6 +37,10 @@ describe.each(TEST_AGENTS)('the action running $agent', ({ agent, inputs }) => {
     // The transcript shows each tool call in a group; the secret never shows.
     expect(result.stdout).toContain('::group::Attempt 1');
     expect(result.stdout).toMatch(/▶ bash: echo step-2 >> progress.txt/i);
+    // Both CLIs cut a long output themselves (a preview, a tail); the transcript shows its start.
+    expect(result.stdout).toMatch(/✓ bash\n {4}[^]*?… \(about \d+(\.\d)? KiB more\)/i);
+    expect(result.stdout).not.toContain('119999');
+    expect(text).toMatch(/1[01]\d{4}\\n1[01]\d{4}\\n/);
     // `::add-mask::` is the one line that may carry it: the runner hides the value everywhere after.
     const logged = (result.stdout + result.stderr).replace(/^::add-mask::.*$/m, '');
     expect(logged + text).not.toContain('sk-test-secret-value');
