@@ -574,10 +574,25 @@ function readAnswer(response: UpstreamAnswer, timeoutMs: number, signal: AbortSi
   });
 }
 
-async function readAll(stream: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/**
+ * The agent's request body, whole. With events rather than `for await`: the async iterator added
+ * about 0.04 ms before the upstream send, on the path every answer waits for.
+ */
+function readAll(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let ended = false;
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('end', () => {
+      ended = true;
+      // node:http hands each body chunk over in a buffer of its own: one chunk is the body as it is.
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
+    stream.once('error', reject);
+    stream.once('close', () => {
+      if (!ended) reject(Object.assign(new Error('the agent closed the connection before its request ended'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }
 
 /** The error body as text for the log's error type; the agent always gets the bytes untouched. */
