@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { States } from '../names.js';
 import { attemptHistorySchema } from '../runner/attempt-entry.js';
 import type { CheckpointState } from '../pipeline.js';
+import { parseJsonAs } from '../parse-json.js';
 
 /** Where state goes: GITHUB_STATE through @actions/core in the action, a map in tests. */
 export interface StateProvider {
@@ -82,11 +83,5 @@ function loadCheckpointState(state: StateProvider): CheckpointState | undefined 
 }
 
 function readHistory(text: string): z.infer<typeof historySchema> | undefined {
-  if (text === '') return undefined;
-  try {
-    const parsed = historySchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return text === '' ? undefined : parseJsonAs(historySchema, text);
 }

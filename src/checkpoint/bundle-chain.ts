@@ -6,6 +6,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { segmentSchema } from './file-tree.js';
 import { MAX_BUNDLE_CHAIN } from './manifest.js';
+import { parseJsonAs } from '../parse-json.js';
 
 const linkSchema = z.object({ size: z.number().int().nonnegative(), segments: z.array(segmentSchema) });
 export type BundleLink = z.infer<typeof linkSchema>;
@@ -23,12 +24,8 @@ const chainSchema = z.object({
 export type BundleChain = z.infer<typeof chainSchema>;
 
 export async function loadBundleChain(file: string, scanKey: string): Promise<BundleChain | undefined> {
-  try {
-    const parsed = chainSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-    return parsed.success && parsed.data.scanKey === scanKey ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  const chain = parseJsonAs(chainSchema, await readFile(file, 'utf8').catch(() => ''));
+  return chain?.scanKey === scanKey ? chain : undefined;
 }
 
 export async function saveBundleChain(file: string, chain: BundleChain | undefined): Promise<void> {

@@ -39,17 +39,19 @@ export async function workspaceFingerprint(workspace: string, checkpointPaths = 
 
 /** The fingerprint, and the status and stats it was made of (see WorkTreeStatus). */
 export async function checkWorkspaceState(workspace: string, checkpointPaths = '', extraDirs: readonly string[] = []): Promise<WorkspaceCheck> {
-  // One git start for the root, HEAD and the branch ("HEAD" when detached); each start costs milliseconds.
+  // GIT_OPTIONAL_LOCKS=0 (from gitEnv): status must not refresh and rewrite the user's index.
+  // The save's own arguments, so that a save can take this output as it is. It runs alongside
+  // rev-parse (each git start costs milliseconds); its paths are relative to the root wherever it runs.
+  const statusRun = run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames'], { cwd: workspace, env: gitEnv() });
+  statusRun.catch(() => undefined);
+  // One git start for the root, HEAD and the branch ("HEAD" when detached).
   const described = await git(workspace, ['rev-parse', '--show-toplevel', 'HEAD', '--symbolic-full-name', 'HEAD'])
     .then((output) => output.split('\n'))
     .catch(() => undefined);
   const top = described?.[0] ?? (await git(workspace, ['rev-parse', '--show-toplevel']));
   const head = described?.[1] ?? 'no-head';
   const branch = described?.[2] ?? 'detached';
-  // GIT_OPTIONAL_LOCKS=0 (from gitEnv): status must not refresh and rewrite the user's index.
-  // The save's own arguments, so that a save can take this output as it is.
-  const { stdout } = await run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames'], { cwd: top, env: gitEnv() });
-  const status = stdout.toString('utf8');
+  const status = (await statusRun).stdout.toString('utf8');
   const parts = [`head ${head}`, `branch ${branch}`, `status ${status}`];
   const stats = new Map<string, BigIntStats | undefined>();
   // A turn of the event loop between batches: the proxy shares it while the agent runs.

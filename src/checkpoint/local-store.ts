@@ -6,6 +6,8 @@
 // folder links to any more (link count 1) is swept by prune.
 import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
+import { parseJsonAs } from '../parse-json.js';
 import { formatSequence, lineageHash, MAX_SEQUENCE, newestFirst, parseSequenceLabel } from './lineage.js';
 import { lineageSchema, MANIFEST_FILE, OBJECTS_DIR, parseManifest } from './manifest.js';
 import { OBJECT_ID } from './object-codec.js';
@@ -249,6 +251,14 @@ export class LocalStore implements Store {
   }
 }
 
+// What a listing reads of a manifest, each field on its own: a bad field is left out, not the folder.
+const leniently = z.object({
+  attempt: z.number().optional().catch(undefined),
+  createdAt: z.string().optional().catch(undefined),
+  lineage: lineageSchema.optional().catch(undefined),
+  objects: z.array(z.object({ size: z.number() }).catch({ size: 0 })).optional().catch(undefined),
+});
+
 /**
  * A checkpoint folder as a listing shows it, read leniently (attempt, time and lineage when the
  * manifest parses): a folder whose manifest is broken is still listed, so that the restore, which
@@ -261,20 +271,12 @@ async function describeCheckpointFolder(dir: string, key: string, sequence: numb
   } catch {
     return undefined;
   }
-  let attempt = 0;
-  let createdAt = '';
-  let lineage: Lineage | undefined;
-  let sizeBytes = Buffer.byteLength(text);
-  try {
-    const data = JSON.parse(text) as { attempt?: unknown; createdAt?: unknown; lineage?: unknown; objects?: unknown };
-    if (typeof data.attempt === 'number') attempt = data.attempt;
-    if (typeof data.createdAt === 'string') createdAt = data.createdAt;
-    const parsed = lineageSchema.safeParse(data.lineage);
-    if (parsed.success) lineage = parsed.data;
-    if (Array.isArray(data.objects)) for (const object of data.objects as Array<{ size?: unknown }>) if (typeof object.size === 'number') sizeBytes += object.size;
-  } catch {
-    // Unparseable: still listed, with what the folder itself tells.
-  }
+  // Unparseable fields: still listed, with what the folder itself tells.
+  const data = parseJsonAs(leniently, text);
+  const sizeBytes = Buffer.byteLength(text) + (data?.objects ?? []).reduce((sum, object) => sum + object.size, 0);
+  const attempt = data?.attempt ?? 0;
+  const lineage = data?.lineage;
+  let createdAt = data?.createdAt ?? '';
   if (createdAt === '') createdAt = (await stat(path.join(dir, MANIFEST_FILE))).mtime.toISOString();
   return { ref: { key, sequence, attempt, createdAt, sizeBytes, store: 'local' }, lineage };
 }

@@ -8,6 +8,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { parseStatKey, type StoredLargeFile } from './chunk-reuse.js';
 import { segmentSchema, type Segment } from './file-tree.js';
+import { parseJsonAs } from '../parse-json.js';
 
 const entrySchema = z.object({
   stat: z.string(),
@@ -16,6 +17,8 @@ const entrySchema = z.object({
   racy: z.boolean().optional(),
   /** CRC-32 of each full chunk of a large file. */
   crcs: z.array(z.number().int().nonnegative()).optional(),
+  /** CRC-32 of a large file's bytes after its last full chunk. */
+  tailCrc: z.number().int().nonnegative().optional(),
 });
 type Entry = z.infer<typeof entrySchema>;
 const fileSchema = z.object({
@@ -43,6 +46,12 @@ export function chunkKey(crc: number, length: number): string {
   return `${crc.toString(16)}:${length}`;
 }
 
+/** The CRC-32s of a large file as it was read: each full chunk's, and the partial last chunk's. */
+export interface LargeFileCrcs {
+  readonly chunks: number[];
+  readonly tail?: number | undefined;
+}
+
 export function statKey(info: BigIntStats): string {
   return [info.dev, info.ino, info.size, info.mode, info.mtimeNs, info.ctimeNs].join(':');
 }
@@ -57,14 +66,11 @@ export class StatCache {
 
   static async load(file: string, scanKey: string): Promise<StatCache> {
     const cache = new StatCache(scanKey);
-    try {
-      const parsed = fileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-      if (parsed.success && parsed.data.scanKey === scanKey) {
-        cache.#entries = new Map(Object.entries(parsed.data.entries));
-        if (parsed.data.version === 3) cache.#chunks = new Map(Object.entries(parsed.data.chunks));
-      }
-    } catch {
-      // No cache yet (or a broken one): every file is read.
+    // No cache yet (or a broken one): every file is read.
+    const parsed = parseJsonAs(fileSchema, await readFile(file, 'utf8').catch(() => ''));
+    if (parsed?.scanKey === scanKey) {
+      cache.#entries = new Map(Object.entries(parsed.entries));
+      if (parsed.version === 3) cache.#chunks = new Map(Object.entries(parsed.chunks));
     }
     return cache;
   }
@@ -79,16 +85,21 @@ export class StatCache {
     const entry = this.#entries.get(absolute);
     const stat = entry === undefined ? undefined : parseStatKey(entry.stat);
     if (entry?.crcs === undefined || stat === undefined) return undefined;
-    return { stat, segments: entry.segments, crcs: entry.crcs };
+    return { stat, segments: entry.segments, crcs: entry.crcs, tailCrc: entry.tailCrc };
   }
 
   /** Remembers what this save stored for a file; `before`/`after` are its stat around the read. */
-  remember(absolute: string, before: BigIntStats, after: BigIntStats, segments: Segment[], readStartedNs: bigint, crcs?: number[]): void {
+  remember(absolute: string, before: BigIntStats, after: BigIntStats, segments: Segment[], readStartedNs: bigint, crcs?: LargeFileCrcs): void {
     if (statKey(before) !== statKey(after)) return;
     const racy = after.mtimeNs + RACY_NS > readStartedNs || after.ctimeNs + RACY_NS > readStartedNs;
     // A racy small file is simply read again; a racy large one keeps its CRCs for the append check.
     if (racy && crcs === undefined) return;
-    this.#next.set(absolute, { stat: statKey(after), segments, ...(racy ? { racy } : {}), ...(crcs === undefined ? {} : { crcs }) });
+    this.#next.set(absolute, {
+      stat: statKey(after),
+      segments,
+      ...(racy ? { racy } : {}),
+      ...(crcs === undefined ? {} : { crcs: crcs.chunks, ...(crcs.tail === undefined ? {} : { tailCrc: crcs.tail }) }),
+    });
   }
 
   /** The object that stored a chunk with this `chunkKey` in the last save: a candidate, compare before use. */
@@ -102,8 +113,13 @@ export class StatCache {
 
   /** Carries a cache hit over to the next save. */
   keep(absolute: string, info: BigIntStats, segments: Segment[]): void {
-    const crcs = this.#entries.get(absolute)?.crcs;
-    this.#next.set(absolute, { stat: statKey(info), segments, ...(crcs === undefined ? {} : { crcs }) });
+    const previous = this.#entries.get(absolute);
+    this.#next.set(absolute, {
+      stat: statKey(info),
+      segments,
+      ...(previous?.crcs === undefined ? {} : { crcs: previous.crcs }),
+      ...(previous?.tailCrc === undefined ? {} : { tailCrc: previous.tailCrc }),
+    });
   }
 
   /** Only this save's entries are kept: they reference objects the staging folder still has. */

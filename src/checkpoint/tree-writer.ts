@@ -5,7 +5,7 @@ import { lstatSync, type BigIntStats } from 'node:fs';
 import { open, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { reusableChunks } from './chunk-reuse.js';
+import { reusableChunks, reusableTail, type ReusableTail } from './chunk-reuse.js';
 import { CHUNK_SIZE, PACK_TARGET, SMALL_FILE_LIMIT, type FileTree, type FileTreeEntry, type Segment } from './file-tree.js';
 import { lstatNow, statBatchTurn, type TreeEntry } from './files.js';
 import { decodeObject, encodeObject } from './object-codec.js';
@@ -53,7 +53,7 @@ class ObjectWriter {
   readonly #inflight = new Set<Promise<void>>();
   #packParts: Buffer[] = [];
   #packSize = 0;
-  #packPending: Array<{ entry: MutableFile; offset: number; length: number }> = [];
+  #packPending: Array<{ onPlaced: (segment: Segment) => void; offset: number; length: number }> = [];
   #after: Array<() => void> = [];
   /** Chunk buffers whose object is written, for the next chunk: 1 GB of outputs must not mean 1 GB of garbage. */
   readonly #spare: Buffer[] = [];
@@ -86,8 +86,9 @@ class ObjectWriter {
     this.#inflight.add(tracked);
   }
 
-  async addSmall(entry: MutableFile, data: Buffer): Promise<void> {
-    this.#packPending.push({ entry, offset: this.#packSize, length: data.length });
+  /** Packs `data` with other small ones; `onPlaced` gets its segment once the pack is written. */
+  async addSmall(data: Buffer, onPlaced: (segment: Segment) => void): Promise<void> {
+    this.#packPending.push({ onPlaced, offset: this.#packSize, length: data.length });
     this.#packParts.push(data);
     this.#packSize += data.length;
     if (this.#packSize >= PACK_TARGET) await this.flushPack();
@@ -101,7 +102,7 @@ class ObjectWriter {
     this.#packSize = 0;
     this.#packPending = [];
     await this.submit(data, (id) => {
-      for (const { entry, offset, length } of pending) entry.segments.push([id, offset, length]);
+      for (const { onPlaced, offset, length } of pending) onPlaced([id, offset, length]);
     });
   }
 
@@ -246,7 +247,7 @@ async function storeFile(
     const after = lstatNow(absolute);
     // A file that grew past the limit since the stat is chunked like a large one.
     if (data.length > SMALL_FILE_LIMIT) await chunkBuffer(writer, entry, data);
-    else if (data.length > 0) await writer.addSmall(entry, data);
+    else if (data.length > 0) await writer.addSmall(data, (segment) => entry.segments.push(segment));
     writer.afterDrain(() => {
       if (after !== undefined && Number(after.size) === data.length) cache.remember(absolute, before, after, entry.segments, readStarted);
     });
@@ -255,11 +256,15 @@ async function storeFile(
   const handle = await open(absolute, 'r');
   try {
     const scanner = new SecretScanner(needles);
-    const ids: string[] = [];
+    // Each chunk's segments, in order: one object for a full chunk, the pieces of a kept tail.
+    const parts: Segment[][] = [];
     const crcs: number[] = [];
-    // Chunks of the last save that may be kept once their CRC-32 matches (an appended log's head).
+    let tailCrc: number | undefined;
+    // What of the last save may be kept once the CRC-32s match: an appended log's head and tail.
     const previous = cache.largeFile(absolute);
     let keepable = previous === undefined ? 0 : reusableChunks(previous, before, CHUNK_SIZE);
+    const tail = previous === undefined ? undefined : reusableTail(previous, before, CHUNK_SIZE);
+    let allKept = true;
     for (let index = 0; ; index++) {
       const buffer = writer.takeBuffer();
       const { bytesRead } = await handle.read(buffer, 0, CHUNK_SIZE, entry.size);
@@ -271,17 +276,40 @@ async function storeFile(
       const at = index;
       const crc = zlib.crc32(chunk);
       if (bytesRead === CHUNK_SIZE) crcs.push(crc);
+      else tailCrc = crc;
       const kept = index < keepable && bytesRead === CHUNK_SIZE ? previous?.segments[index]?.[0] : undefined;
       if (kept !== undefined && crc === previous?.crcs[index] && isPresent(context, kept)) {
         // Unchanged since it was scanned and stored: only its end matters to the scan (a secret across the seam).
         scanner.carry(chunk);
         entry.size += bytesRead;
-        ids[at] = kept;
+        parts[at] = [[kept, 0, bytesRead]];
         context.progress?.advance(bytesRead);
         writer.giveBack(buffer);
         continue;
       }
       keepable = 0;
+      if (allKept && tail?.index === index && keepsTail(context, tail, chunk)) {
+        // The last save's partial chunk is still the file's: only what was appended since is new.
+        scanner.carry(chunk.subarray(0, tail.length));
+        const appended = chunk.subarray(tail.length);
+        scanner.update(appended);
+        if (scanner.found) {
+          writer.giveBack(buffer);
+          return 'secret';
+        }
+        stats.bytesRead += appended.length;
+        entry.size += bytesRead;
+        const pieces = [...tail.pieces];
+        parts[at] = pieces;
+        context.progress?.advance(bytesRead);
+        // Copied out: the chunk buffer goes back to the writer while the piece waits for its pack.
+        const piece = Buffer.from(appended);
+        writer.giveBack(buffer);
+        if (piece.length > SMALL_FILE_LIMIT) await writer.submit(piece, (id) => pieces.push([id, 0, piece.length]));
+        else if (piece.length > 0) await writer.addSmall(piece, (segment) => pieces.push(segment));
+        break;
+      }
+      allKept = false;
       stats.bytesRead += bytesRead;
       scanner.update(chunk);
       // Chunks already written hold no whole secret; unreferenced, they are swept with the staging folder.
@@ -295,7 +323,7 @@ async function storeFile(
       const key = chunkKey(crc, bytesRead);
       const known = cache.chunkObject(key);
       if (known !== undefined && (await holdsExactly(context, known, chunk))) {
-        ids[at] = known;
+        parts[at] = [[known, 0, bytesRead]];
         cache.rememberChunk(key, known);
         context.progress?.advance(bytesRead);
         writer.giveBack(buffer);
@@ -303,7 +331,7 @@ async function storeFile(
         await writer.submit(
           chunk,
           (id) => {
-            ids[at] = id;
+            parts[at] = [[id, 0, bytesRead]];
             cache.rememberChunk(key, id);
           },
           buffer,
@@ -313,13 +341,20 @@ async function storeFile(
     }
     const after = await handle.stat({ bigint: true });
     writer.afterDrain(() => {
-      fillChunks(entry, ids);
-      if (Number(after.size) === entry.size) cache.remember(absolute, before, after, entry.segments, readStarted, crcs);
+      entry.segments.push(...parts.flat());
+      if (Number(after.size) === entry.size) cache.remember(absolute, before, after, entry.segments, readStarted, { chunks: crcs, tail: tailCrc });
     });
     return entry;
   } finally {
     await handle.close();
   }
+}
+
+/** Whether `chunk` (the file's partial last chunk now) starts with the last save's tail, whose pieces are all here. */
+function keepsTail(context: TreeWriterContext, tail: ReusableTail, chunk: Buffer): boolean {
+  if (chunk.length >= CHUNK_SIZE || chunk.length < tail.length) return false;
+  if (zlib.crc32(chunk.subarray(0, tail.length)) !== tail.crc) return false;
+  return allObjectsPresent(context, tail.pieces);
 }
 
 function isPresent(context: TreeWriterContext, id: string): boolean {
@@ -343,21 +378,13 @@ async function holdsExactly(context: TreeWriterContext, id: string, chunk: Buffe
 }
 
 async function chunkBuffer(writer: ObjectWriter, entry: MutableFile, data: Buffer): Promise<void> {
-  const ids: string[] = [];
+  const parts: Segment[] = [];
   for (let offset = 0, index = 0; offset < data.length; offset += CHUNK_SIZE, index++) {
     const at = index;
-    await writer.submit(data.subarray(offset, offset + CHUNK_SIZE), (id) => {
-      ids[at] = id;
+    const part = data.subarray(offset, offset + CHUNK_SIZE);
+    await writer.submit(part, (id) => {
+      parts[at] = [id, 0, part.length];
     });
   }
-  writer.afterDrain(() => fillChunks(entry, ids));
-}
-
-function fillChunks(entry: MutableFile, ids: readonly string[]): void {
-  let offset = 0;
-  for (const id of ids) {
-    const length = Math.min(CHUNK_SIZE, entry.size - offset);
-    entry.segments.push([id, 0, length]);
-    offset += length;
-  }
+  writer.afterDrain(() => entry.segments.push(...parts));
 }

@@ -65,14 +65,20 @@ export interface WorkspaceSnapshot {
 }
 
 export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Promise<WorkspaceSnapshot> {
+  // Without a status to build on, status runs alongside rev-parse (each git start costs
+  // milliseconds); porcelain paths are relative to the root from any folder of the work tree.
+  const ownStatus = options.status === undefined ? workTreeStatusText(options.workspace) : undefined;
+  ownStatus?.catch(() => undefined);
   const { top, head, base, branch } = await describeCheckout(options.workspace, options.baseCommit);
   const recorded = (omitted: string | null): RecordedGit => ({ path: top, base, head, branch, omitted });
   const warnings: string[] = [];
 
-  const hasCommits = head !== base && !(await gitSucceeds(top, ['merge-base', '--is-ancestor', head, base]));
+  const since = options.since;
+  // The last checkpoint bundled commits up to this very HEAD: it still has commits of its own.
+  const sameHead = since !== undefined && since.base === base && since.head === head && head !== base;
+  const hasCommits = sameHead || (head !== base && !(await gitSucceeds(top, ['merge-base', '--is-ancestor', head, base])));
   let bundled: BundleKind = hasCommits ? 'full' : 'none';
   let from = base;
-  const since = options.since;
   if (hasCommits && since !== undefined && since.base === base && since.head !== base) {
     if (since.head === head) bundled = 'unchanged';
     else if (await gitSucceeds(top, ['merge-base', '--is-ancestor', since.head, head])) {
@@ -92,8 +98,7 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
   }
 
   const given = options.status !== undefined && options.status.top === top && options.status.head === head ? options.status : undefined;
-  // GIT_OPTIONAL_LOCKS=0 (from gitEnv): status must not refresh and rewrite the user's index.
-  const output = given?.output ?? (await run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames'], { cwd: top, env: gitEnv() })).stdout.toString('utf8');
+  const output = given?.output ?? (await (ownStatus ?? workTreeStatusText(top)));
   const changes: TreeEntry[] = [];
   const deleted: string[] = [];
   const folders = new Set<string>();
@@ -121,6 +126,11 @@ export async function snapshotWorkspace(options: WorkspaceSnapshotOptions): Prom
 
   if (bundled === 'full' || bundled === 'since') await bundleCommits(top, head, from, branch, options);
   return { recorded: recorded(null), top, bundled, changes: entries, deleted, secretHits: [], warnings };
+}
+
+function workTreeStatusText(cwd: string): Promise<string> {
+  // GIT_OPTIONAL_LOCKS=0 (from gitEnv): status must not refresh and rewrite the user's index.
+  return run('git', ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames'], { cwd, env: gitEnv() }).then((result) => result.stdout.toString('utf8'));
 }
 
 async function bundleCommits(top: string, head: string, base: string, branch: string | null, options: WorkspaceSnapshotOptions): Promise<void> {

@@ -1,5 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { parseJsonAs } from '../parse-json.js';
 
 // The daemon's status file: how main learns the daemon is ready (and what it restored), and how
 // post learns what it did. Written whole and renamed into place, so a reader never sees half.
@@ -52,10 +53,5 @@ export async function writeStatus(file: string, status: GuardStatus): Promise<vo
 }
 
 export async function readStatus(file: string): Promise<GuardStatus | undefined> {
-  try {
-    const parsed = guardStatusSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonAs(guardStatusSchema, await readFile(file, 'utf8').catch(() => ''));
 }

@@ -8,7 +8,9 @@
  * at once: both CLIs wait on a stream of `ping` events for many minutes, and the upstream's real
  * answer can follow on the same stream once the outage is over.
  */
+import { z } from 'zod';
 import { backoffCeilingMs } from '../backoff.js';
+import { parseJsonAs } from '../parse-json.js';
 import { apiErrorOf, isRetryableFailure } from './retry-decision.js';
 import type { PassOnReason, ProxyRetryPolicy, UpstreamFailureKind } from './retry-decision.js';
 
@@ -31,19 +33,15 @@ export const HOLD_RESPONSE_HEADERS = {
   'x-durable-agent-hold': '1',
 } as const;
 
+const streamingBody = z.looseObject({ stream: z.literal(true) });
+
 /**
  * Whether the agent asked for a streamed answer. The body is only read here when a request has
  * already failed, so the common path never parses it; the substring test skips the parse for
  * bodies that cannot be streaming requests.
  */
 export function isStreamingRequest(body: Buffer): boolean {
-  if (!body.includes('"stream"')) return false;
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && (parsed as { stream?: unknown }).stream === true;
-  } catch {
-    return false;
-  }
+  return body.includes('"stream"') && parseJsonAs(streamingBody, body.toString('utf8')) !== undefined;
 }
 
 export interface HoldQuestion {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { backoffDelay, type Backoff } from '../backoff.js';
 import { formatDuration } from '../format.js';
+import { parseJsonAs } from '../parse-json.js';
 
 export interface ProxyRetryPolicy extends Backoff {
   /** Total tries per request, >= 1. */
@@ -161,12 +162,7 @@ const apiErrorBody = z.object({ error: z.looseObject({ type: z.string() }) });
 
 /** The API's error object from a buffered error body (`{"type":"error","error":{"type":"api_error",…}}`); undefined when the body is not that shape. */
 export function apiErrorOf(body: string): z.infer<typeof apiErrorBody>['error'] | undefined {
-  try {
-    const parsed = apiErrorBody.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data.error : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonAs(apiErrorBody, body)?.error;
 }
 
 /** The API's error type from a buffered error body, for the log line only. */

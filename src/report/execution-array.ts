@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import { parseJsonAs } from '../parse-json.js';
 
 // claude-code-action's `execution_file` is one JSON array of the Agent SDK's messages, written at
 // the end of the run (base-action/src/execution-file.ts: JSON.stringify(messages, null, 2)).
@@ -14,13 +15,9 @@ const message = z.record(z.string(), z.unknown());
 export function messagesOf(lines: Iterable<string>): Record<string, unknown>[] {
   const messages: Record<string, unknown>[] = [];
   for (const line of lines) {
-    if (line.trim() === '') continue;
-    try {
-      const parsed = message.safeParse(JSON.parse(line));
-      if (parsed.success) messages.push(parsed.data);
-    } catch {
-      // not JSON: not a message
-    }
+    // Not JSON, or not an object: not a message.
+    const parsed = line.trim() === '' ? undefined : parseJsonAs(message, line);
+    if (parsed !== undefined) messages.push(parsed);
   }
   return messages;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../error-message.js';
+import { parseJsonAs } from '../parse-json.js';
 
 const settingsObject = z.record(z.string(), z.unknown());
 
@@ -49,11 +50,5 @@ export function mergeClaudeSettings(existing: Readonly<Record<string, unknown>> 
 
 /** Reads an existing settings.json; a missing, empty or unreadable one counts as none. */
 export function readSettingsFile(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
-  try {
-    const parsed = settingsObject.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return text === undefined || text.trim() === '' ? undefined : parseJsonAs(settingsObject, text);
 }

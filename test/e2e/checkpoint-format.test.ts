@@ -150,6 +150,60 @@ describe('the content-addressed checkpoint format', () => {
     expect((await readFile(file)).equals(want)).toBe(true);
   });
 
+  it('stores only what was appended to a log since the last save, catches a rewritten tail and a secret across the seam', async () => {
+    await mkdir(path.join(checkout, 'results'), { recursive: true });
+    const file = path.join(checkout, 'results', 'train.log');
+    // One full 4 MiB chunk and a 1.5 MiB partial one.
+    await writeFile(file, Buffer.from('epoch 1 loss 0.5\n'.repeat(340_000)));
+    const store = new LocalStore(path.join(ws.root, 'store'));
+    const save = async (sequence: number): Promise<CreatedCheckpoint> => {
+      const created = await create(sequence, { secrets: [SECRET] });
+      await store.save({ dir: created.dir, lineage: LINEAGE, sequence, attempt: 1, createdAt: created.manifest.createdAt });
+      return created;
+    };
+    const segmentsOf = async (created: CreatedCheckpoint) => {
+      const area = (await readManifest(created.dir)).areas.find((entry) => entry.role === 'paths');
+      const entry = (await readListing(created.dir, area?.tree ?? '')).entries.find((listed) => listed.path === 'results/train.log');
+      if (entry?.kind !== 'file') throw new Error('train.log listed');
+      return entry.segments;
+    };
+    const first = await save(1);
+    expect(await segmentsOf(first)).toHaveLength(2);
+    let pieced = first;
+    for (let step = 2; step <= 4; step++) {
+      const line = `epoch ${step} loss 0.4\n`.repeat(50);
+      await writeFile(file, line, { flag: 'a' });
+      const next = await save(step);
+      // Neither the full chunk nor the earlier tail is read for the store again, nor compressed.
+      expect(next.stats.bytesRead).toBe(line.length);
+      expect(next.stats.bytesNew).toBeLessThan(16 * 1024);
+      // The chunk, the tail of the first save, one piece per append since.
+      expect(await segmentsOf(next)).toHaveLength(step + 1);
+      pieced = next;
+    }
+    const want = await readFile(file);
+    // A byte of the kept tail rewritten in place and the file grown: the tail is read and stored whole.
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.from('E'), 0, 1, 4 * 1024 * 1024 + 100);
+    await handle.close();
+    await writeFile(file, 'epoch 5 loss 0.3\n', { flag: 'a' });
+    const rewritten = await save(5);
+    expect(rewritten.stats.bytesRead).toBeGreaterThan(1_500_000);
+    expect(await segmentsOf(rewritten)).toHaveLength(2);
+    // Half a secret at the end of the stored tail, its other half appended: the file is left out.
+    await writeFile(file, SECRET.slice(0, 10), { flag: 'a' });
+    await save(6);
+    await writeFile(file, SECRET.slice(10), { flag: 'a' });
+    const leaked = await save(7);
+    expect(leaked.excluded).toContainEqual({ area: 'paths', path: 'results/train.log' });
+
+    await freshCheckout();
+    // The file as the fourth checkpoint kept it, in four segments, restored from its own folder.
+    const restored = await restoreCheckpoint({ dir: pieced.dir, workspace: checkout, lineage: LINEAGE, checkpointPaths: 'results/**' });
+    expect(restored.manifest.sequence).toBe(4);
+    expect((await readFile(file)).equals(want)).toBe(true);
+  });
+
   it('reuses a chunk stored under another file only when its bytes are equal, whatever the chunk index claims', async () => {
     await mkdir(path.join(checkout, 'results'), { recursive: true });
     const chunk = Buffer.from('epoch,loss,accuracy\n'.repeat(220_000)).subarray(0, 4 * 1024 * 1024);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseStatKey, reusableChunks, type StatFields, type StoredLargeFile } from '../../src/checkpoint/chunk-reuse.js';
+import { MAX_TAIL_PIECES, parseStatKey, reusableChunks, reusableTail, type StatFields, type StoredLargeFile } from '../../src/checkpoint/chunk-reuse.js';
 import { encodeObject, looksIncompressible, rawObjectId } from '../../src/checkpoint/object-codec.js';
 
 const CHUNK = 4;
@@ -38,6 +38,41 @@ describe('reusableChunks', () => {
     // A packed small file: one segment at an offset of a pack.
     expect(reusableChunks({ stat: stat(8), segments: [[ID(1), 40, 8]], crcs: [1, 2] }, stat(9), CHUNK)).toBe(0);
     expect(reusableChunks({ ...stored(10), segments: [[ID(0), 0, 2], [ID(1), 0, 4], [ID(2), 0, 4]] }, stat(14), CHUNK)).toBe(0);
+  });
+});
+
+describe('reusableTail', () => {
+  const withTail = (size: number): StoredLargeFile => ({ ...stored(size), tailCrc: 42 });
+
+  it('offers the partial last chunk of a file that grew, or kept its size, on the same inode', () => {
+    expect(reusableTail(withTail(10), stat(11), CHUNK)).toEqual({ index: 2, length: 2, crc: 42, pieces: [[ID(2), 0, 2]] });
+    expect(reusableTail(withTail(10), stat(10), CHUNK)?.index).toBe(2);
+    // A file smaller than one chunk (but too large to pack) is all tail.
+    expect(reusableTail(withTail(3), stat(5), CHUNK)).toEqual({ index: 0, length: 3, crc: 42, pieces: [[ID(0), 0, 3]] });
+  });
+
+  it('offers the pieces earlier saves kept the tail in, until there are MAX_TAIL_PIECES', () => {
+    // Chunks of 64 bytes: one full, then `count` pieces of one byte.
+    const pieces = (count: number): StoredLargeFile => ({
+      stat: stat(64 + count),
+      segments: [[ID(0), 0, 64], ...Array.from({ length: count }, (_, index): [string, number, number] => [ID(10 + index), index * 7, 1])],
+      crcs: [1],
+      tailCrc: 42,
+    });
+    expect(reusableTail(pieces(3), stat(70), 64)?.pieces).toHaveLength(3);
+    expect(reusableTail(pieces(MAX_TAIL_PIECES - 1), stat(100), 64)?.pieces).toHaveLength(MAX_TAIL_PIECES - 1);
+    expect(reusableTail(pieces(MAX_TAIL_PIECES), stat(100), 64)).toBeUndefined();
+  });
+
+  it('offers nothing without a tail CRC or a tail, or when the file shrank, moved or its full chunks cannot be kept', () => {
+    expect(reusableTail(stored(10), stat(11), CHUNK)).toBeUndefined();
+    expect(reusableTail({ ...stored(8), tailCrc: 42 }, stat(9), CHUNK)).toBeUndefined();
+    expect(reusableTail(withTail(10), stat(9), CHUNK)).toBeUndefined();
+    expect(reusableTail(withTail(10), stat(11, { ino: 8n }), CHUNK)).toBeUndefined();
+    expect(reusableTail(withTail(3), stat(5, { mode: 0o100600n }), CHUNK)).toBeUndefined();
+    expect(reusableTail({ ...withTail(10), crcs: [1] }, stat(11), CHUNK)).toBeUndefined();
+    // Pieces that do not add up to the tail.
+    expect(reusableTail({ ...withTail(10), segments: [[ID(0), 0, 4], [ID(1), 0, 4], [ID(2), 0, 1]] }, stat(11), CHUNK)).toBeUndefined();
   });
 });
 

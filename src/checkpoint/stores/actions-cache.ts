@@ -33,6 +33,7 @@ import type { CheckpointRef, Lineage, SaveRequest, Store } from '../store.js';
 import { formatSequence, lineageHash } from './lineage-key.js';
 import type { RunContext } from '../../run-context.js';
 import { errorMessage } from '../../error-message.js';
+import { parseJsonAs } from '../../parse-json.js';
 
 export type StoreLog = Pick<Log, 'info' | 'warning'>;
 
@@ -106,14 +107,9 @@ const CacheScopes = z.array(z.object({ Permission: z.number() }));
 function runtimeTokenIsReadOnly(runtimeToken: string | undefined): boolean {
   const payload = (runtimeToken ?? '').split('.')[1];
   if (payload === undefined) return false;
-  try {
-    const claims = TokenPayload.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-    if (!claims.success) return false;
-    const scopes = CacheScopes.safeParse(JSON.parse(claims.data.ac));
-    return scopes.success && scopes.data.every((scope) => (scope.Permission & 2) === 0);
-  } catch {
-    return false;
-  }
+  const claims = parseJsonAs(TokenPayload, Buffer.from(payload, 'base64url').toString('utf8'));
+  const scopes = claims === undefined ? undefined : parseJsonAs(CacheScopes, claims.ac);
+  return scopes !== undefined && scopes.every((scope) => (scope.Permission & 2) === 0);
 }
 
 export class ActionsCacheStore implements Store {
@@ -295,8 +291,8 @@ export class ActionsCacheStore implements Store {
   async #packsOf(key: string): Promise<Set<string> | undefined> {
     try {
       const folder = await this.#restore('manifest', key);
-      const index = indexSchema.safeParse(JSON.parse(await readFile(path.join(folder, INDEX_FILE), 'utf8')));
-      return index.success ? new Set(Object.values(index.data.objects)) : undefined;
+      const index = parseJsonAs(indexSchema, await readFile(path.join(folder, INDEX_FILE), 'utf8'));
+      return index === undefined ? undefined : new Set(Object.values(index.objects));
     } catch {
       return undefined;
     } finally {
