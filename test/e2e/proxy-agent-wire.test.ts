@@ -174,6 +174,34 @@ describe('the answer on the agent connection', () => {
     expect(second?.wire.equals(bodies.second)).toBe(true);
   }, 20_000);
 
+  it('drops the upstream connection when the agent leaves mid-answer, counts no failure, and serves the next request', async () => {
+    let upstreamClosed: (() => void) | undefined;
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    let count = 0;
+    const { upstream, proxy } = await setUp((socket) => {
+      count += 1;
+      if (count > 1) {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+        return;
+      }
+      socket.once('close', () => upstreamClosed?.());
+      // Half of a long answer, then nothing: only the agent's leaving can end this exchange.
+      socket.write(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n'), chunked(pattern(400_000, 3), 40_000).subarray(0, 300_000)]));
+    });
+    const agent = await rawAgent(proxy.url);
+    agent.write(post('leaving'));
+    await new Promise<void>((resolve) => agent.socket.once('data', () => resolve()));
+    agent.socket.destroy();
+    await closed;
+    const next = await rawAgent(proxy.url);
+    next.write(post('next'));
+    const [answer] = await next.answers(1);
+    expect(answer?.wire.toString()).toBe('ok');
+    expect(upstream.connections()).toBe(2);
+    expect(proxy.stats().failuresByStatus).toEqual({});
+    expect(proxy.stats().passedOnFailures).toBe(0);
+  }, 20_000);
+
   it('sends the head at once when the upstream sends it before any of the body', async () => {
     let release: (() => void) | undefined;
     const headSeen = new Promise<void>((resolve) => (release = resolve));
