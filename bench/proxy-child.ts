@@ -2,9 +2,11 @@
 // model API are three processes):
 //   node proxy-child.mjs upstream          a model API that streams `x-bench-bytes` bytes of SSE
 //   node proxy-child.mjs proxy URL         the retry proxy in front of URL
+//   node proxy-child.mjs relay URL         a bare TCP relay in front of URL (no HTTP): the floor of any proxy in Node
 // Prints `READY <url>` when listening; on stdin's end prints `CPU <user µs> <system µs>` and exits.
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { startApiProxy } from '../src/proxy/api-proxy.js';
 
@@ -67,14 +69,72 @@ async function upstream(): Promise<{ url: string; close: () => Promise<void> }> 
 
 async function proxy(target: string): Promise<{ url: string; close: () => Promise<void> }> {
   const quiet = { info: () => undefined, warning: (message: string) => process.stderr.write(`${message}\n`), debug: () => undefined };
-  // The pipeline's policy with the default inputs (api_retry_attempts 5, api_max_delay 30s).
-  const started = await startApiProxy({ upstream: target, policy: { attempts: 5, initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2 }, log: quiet });
+  // The pipeline's policy with the default inputs (api_retry_attempts 5, api_max_delay 30s), and a
+  // turn gate with nothing to hold, as the pipeline's is between checkpoints.
+  const started = await startApiProxy({
+    upstream: target,
+    policy: { attempts: 5, initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2 },
+    log: quiet,
+    beforeForward: () => Promise.resolve(),
+  });
   return { url: started.url, close: () => started.close() };
 }
 
+/**
+ * The least a proxy in Node can do: bytes from one socket to the other, no HTTP, the answer read
+ * into reused 256 KiB buffers (as the proxy reads it) and written on at once.
+ */
+async function relay(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const free: Buffer[] = [];
+  const sockets = new Set<Socket>();
+  const server = createTcpServer({ noDelay: true }, (agent) => {
+    const upstream: Socket = connect({
+      host: hostname,
+      port: Number(port),
+      noDelay: true,
+      onread: {
+        buffer: () => free.pop() ?? Buffer.allocUnsafeSlow(256 * 1024),
+        callback: (bytes, buffer) => {
+          const owned = buffer as Buffer;
+          if (!agent.write(owned.subarray(0, bytes), () => free.push(owned))) {
+            upstream.pause();
+            agent.once('drain', () => upstream.resume());
+          }
+          return true;
+        },
+      },
+    });
+    agent.on('data', (chunk: Buffer) => {
+      if (upstream.write(chunk)) return;
+      agent.pause();
+      upstream.once('drain', () => agent.resume());
+    });
+    for (const socket of [agent, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.once('close', () => {
+        sockets.delete(socket);
+        agent.destroy();
+        upstream.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 const [role, target] = process.argv.slice(2);
-const server = role === 'upstream' ? await upstream() : role === 'proxy' && target ? await proxy(target) : undefined;
-if (server === undefined) throw new Error('usage: proxy-child upstream | proxy URL');
+const server = role === 'upstream' ? await upstream() : role === 'proxy' && target ? await proxy(target) : role === 'relay' && target ? await relay(target) : undefined;
+if (server === undefined) throw new Error('usage: proxy-child upstream | proxy URL | relay URL');
 process.stdout.write(`READY ${server.url}\n`);
 process.stdin.resume();
 await once(process.stdin, 'end');

@@ -1,5 +1,6 @@
 // Case 6: streamed requests to a local model API, direct and through the retry proxy, interleaved
-// so that both see the same machine. Upstream and proxy run in their own processes.
+// so that both see the same machine. Upstream and proxy run in their own processes. A bare TCP
+// relay (no HTTP) runs in the same rotation: the floor of any proxy in Node on this machine.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -110,6 +111,12 @@ async function batch(agent: Agent, base: string, bytes: number, count: number, c
   return received / MB / ((performance.now() - started) / 1000);
 }
 
+/** `ours` over `base` as the rows print it: "+1.20 ms". */
+function added(ours: number, base: number): string {
+  const delta = ours - base;
+  return `${delta < 0 ? '−' : '+'}${formatMs(Math.abs(delta))}`;
+}
+
 const SIZES = [
   { label: '1 KB', bytes: 1024 },
   { label: '1 MB', bytes: 1024 * 1024 },
@@ -121,8 +128,10 @@ export async function proxyCase(root: string, reps: number): Promise<CaseResult>
   const entry = await bundleEntry('bench/proxy-child.ts');
   const upstream = await startServer(entry, ['upstream']);
   const proxy = await startServer(entry, ['proxy', upstream.url]);
+  const relay = await startServer(entry, ['relay', upstream.url]);
   const direct = new Agent({ keepAlive: true, maxSockets: 8 });
   const proxied = new Agent({ keepAlive: true, maxSockets: 8 });
+  const relayed = new Agent({ keepAlive: true, maxSockets: 8 });
   const rows: Row[] = [];
   const facts: string[] = [];
   try {
@@ -131,24 +140,29 @@ export async function proxyCase(root: string, reps: number): Promise<CaseResult>
       for (let i = 0; i < 50; i++) {
         await call(direct, upstream.url, size.bytes);
         await call(proxied, proxy.url, size.bytes);
+        await call(relayed, relay.url, size.bytes);
       }
       const ours: Timing[] = [];
       const base: Timing[] = [];
+      const bare: Timing[] = [];
       let proxyCpuMs = 0;
-      const throughProxy = async (): Promise<Timing> => {
-        const before = proxy.cpuMs();
-        const timing = await call(proxied, proxy.url, size.bytes);
-        proxyCpuMs += proxy.cpuMs() - before;
+      let relayCpuMs = 0;
+      const through = async (server: Server, agent: Agent): Promise<Timing> => {
+        const before = server.cpuMs();
+        const timing = await call(agent, server.url, size.bytes);
+        const used = server.cpuMs() - before;
+        if (server === proxy) proxyCpuMs += used;
+        else relayCpuMs += used;
         return timing;
       };
+      const steps = [
+        async () => base.push(await call(direct, upstream.url, size.bytes)),
+        async () => ours.push(await through(proxy, proxied)),
+        async () => bare.push(await through(relay, relayed)),
+      ];
       for (let i = 0; i < REQUESTS_PER_SIZE; i++) {
-        if (i % 2 === 0) {
-          base.push(await call(direct, upstream.url, size.bytes));
-          ours.push(await throughProxy());
-        } else {
-          ours.push(await throughProxy());
-          base.push(await call(direct, upstream.url, size.bytes));
-        }
+        // Each path after each other one equally often: what ran just before sways a request.
+        for (const step of i % 2 === 0 ? steps : [...steps].reverse()) await step();
       }
       const total = (timings: readonly Timing[]): number[] => timings.map((timing) => timing.totalMs);
       const ttfb = (timings: readonly Timing[]): number[] => timings.map((timing) => timing.firstByteMs);
@@ -165,6 +179,7 @@ export async function proxyCase(root: string, reps: number): Promise<CaseResult>
           target: { compare: 'added', limit: size.bytes === 1024 ? 1 : 0.5 },
           notes: [
             `${size.label}: to the last byte of the stream; to the first byte ${formatMs(median(ttfb(ours)))} vs ${formatMs(median(ttfb(base)))} direct (p99 ${formatMs(percentile(ttfb(ours), 99))} vs ${formatMs(percentile(ttfb(base), 99))}); proxy CPU ${formatMs(proxyCpuMs / REQUESTS_PER_SIZE)} per request`,
+            `${size.label}: a bare TCP relay (no HTTP) in the same rotation: median ${formatMs(median(total(bare)))} (${added(median(total(bare)), median(total(base)))}), p99 ${formatMs(percentile(total(bare), 99))} (${added(percentile(total(bare), 99), percentile(total(base), 99))}); relay CPU ${formatMs(relayCpuMs / REQUESTS_PER_SIZE)} per request`,
           ],
         },
         {
@@ -184,21 +199,24 @@ export async function proxyCase(root: string, reps: number): Promise<CaseResult>
     log(`case 6: throughput, 1 MB answers, 4 at a time, ${rounds} rounds each`);
     const oursRate: number[] = [];
     const baseRate: number[] = [];
+    const bareRate: number[] = [];
     let proxyCpuMs = 0;
-    const throughProxy = async (): Promise<number> => {
-      const before = proxy.cpuMs();
-      const rate = await batch(proxied, proxy.url, 1024 * 1024, 100, 4);
-      proxyCpuMs += proxy.cpuMs() - before;
+    let relayCpuMs = 0;
+    const through = async (server: Server, agent: Agent): Promise<number> => {
+      const before = server.cpuMs();
+      const rate = await batch(agent, server.url, 1024 * 1024, 100, 4);
+      const used = server.cpuMs() - before;
+      if (server === proxy) proxyCpuMs += used;
+      else relayCpuMs += used;
       return rate;
     };
+    const steps = [
+      async () => baseRate.push(await batch(direct, upstream.url, 1024 * 1024, 100, 4)),
+      async () => oursRate.push(await through(proxy, proxied)),
+      async () => bareRate.push(await through(relay, relayed)),
+    ];
     for (let round = 0; round < rounds; round++) {
-      if (round % 2 === 0) {
-        baseRate.push(await batch(direct, upstream.url, 1024 * 1024, 100, 4));
-        oursRate.push(await throughProxy());
-      } else {
-        oursRate.push(await throughProxy());
-        baseRate.push(await batch(direct, upstream.url, 1024 * 1024, 100, 4));
-      }
+      for (const step of round % 2 === 0 ? steps : [...steps].reverse()) await step();
     }
     rows.push({
       id: '6e',
@@ -209,14 +227,19 @@ export async function proxyCase(root: string, reps: number): Promise<CaseResult>
       baselineLabel: 'direct',
       target: { compare: 'ratio', limit: 0.9, higherIsBetter: true },
       samples: { ours: oursRate, baseline: baseRate },
-      notes: [`proxy CPU ${formatMs(proxyCpuMs / (rounds * 100))} per 1 MB answer while 4 ran at a time`],
+      notes: [
+        `proxy CPU ${formatMs(proxyCpuMs / (rounds * 100))} per 1 MB answer while 4 ran at a time`,
+        `a bare TCP relay (no HTTP) in the same rotation: ${median(bareRate).toFixed(0)} MB/s, ${(median(bareRate) / median(baseRate)).toFixed(2)}× direct; relay CPU ${formatMs(relayCpuMs / (rounds * 100))} per 1 MB answer`,
+      ],
     });
   } finally {
     direct.destroy();
     proxied.destroy();
+    relayed.destroy();
+    await relay.stop();
     const proxyCpu = await proxy.stop();
     await upstream.stop();
-    facts.push(`proxy: ${SIZES.length * REQUESTS_PER_SIZE} sequential streamed requests each way (16 KB request bodies, SSE in 16 KiB writes), then 1 MB answers 4 at a time; the proxy process used ${formatMs(proxyCpu)} of CPU in all`);
+    facts.push(`proxy: ${SIZES.length * REQUESTS_PER_SIZE} sequential streamed requests each way (direct, through the proxy, through a bare TCP relay; 16 KB request bodies, SSE in 16 KiB writes), then 1 MB answers 4 at a time; the proxy process used ${formatMs(proxyCpu)} of CPU in all`);
   }
 
   return {

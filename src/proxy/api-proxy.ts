@@ -227,7 +227,7 @@ class ProxyCore {
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { log, policy } = this.settings;
+    const { log } = this.settings;
     if (!isLoopbackAddress(req.socket.remoteAddress)) {
       log.warning(`API proxy: refused a request from ${req.socket.remoteAddress ?? 'an unknown address'} (loopback only)`);
       req.resume();
@@ -246,10 +246,28 @@ class ProxyCore {
       return;
     }
     const clientGone = new AbortController();
+    // The proxy closing or the agent leaving, as a plain signal: a listener on one from
+    // AbortSignal.any cost about 15 µs per request, on the path every answer waits for.
+    const stop = new AbortController();
+    const onClosing = (): void => stop.abort(this.lifetime.reason);
+    this.lifetime.addEventListener('abort', onClosing, { once: true });
     res.once('close', () => {
-      if (!res.writableFinished) clientGone.abort(new Error('the agent closed the connection'));
+      if (res.writableFinished) return;
+      const reason = new Error('the agent closed the connection');
+      clientGone.abort(reason);
+      stop.abort(reason);
     });
-    const signal = AbortSignal.any([this.lifetime, clientGone.signal]);
+    try {
+      await this.#answer(req, res, request, body, clientGone.signal, stop.signal);
+    } finally {
+      this.lifetime.removeEventListener('abort', onClosing);
+    }
+  }
+
+  /** The request from its first upstream try to the end of its answer. */
+  async #answer(req: IncomingMessage, res: ServerResponse, request: RequestState, body: Buffer, clientGone: AbortSignal, signal: AbortSignal): Promise<void> {
+    const { policy } = this.settings;
+    const method = req.method ?? 'GET';
     const outgoing: Outgoing = {
       method,
       path: upstreamPath(this.upstream.url.pathname, req.url ?? '/'),
@@ -270,14 +288,14 @@ class ProxyCore {
         shouldRetry: ({ error, attemptNumber }) => this.#retryAfterWait(error, attemptNumber, request, signal),
       });
     } catch (error) {
-      if (clientGone.signal.aborted) return;
+      if (clientGone.aborted) return;
       if (this.lifetime.aborted) {
         this.#shutdownAnswer(res, request);
         return;
       }
       if (error instanceof UpstreamFailure) {
         if (this.#mayHold(error, request, body)) {
-          await this.#hold(error, request, outgoing, res, clientGone.signal);
+          await this.#hold(error, request, outgoing, res, clientGone);
           return;
         }
         this.#passOn(error, request, res);
@@ -285,7 +303,7 @@ class ProxyCore {
       }
       throw error;
     }
-    await this.#forward(response, res, request, clientGone.signal);
+    await this.#forward(response, res, request, clientGone);
   }
 
   #mayHold(error: UpstreamFailure, request: RequestState, body: Buffer): boolean {
@@ -574,10 +592,25 @@ function readAnswer(response: UpstreamAnswer, timeoutMs: number, signal: AbortSi
   });
 }
 
-async function readAll(stream: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/**
+ * The agent's request body, whole. With events rather than `for await`: the async iterator added
+ * about 0.04 ms before the upstream send, on the path every answer waits for.
+ */
+function readAll(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let ended = false;
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('end', () => {
+      ended = true;
+      // node:http hands each body chunk over in a buffer of its own: one chunk is the body as it is.
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
+    stream.once('error', reject);
+    stream.once('close', () => {
+      if (!ended) reject(Object.assign(new Error('the agent closed the connection before its request ended'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }
 
 /** The error body as text for the log's error type; the agent always gets the bytes untouched. */

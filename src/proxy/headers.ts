@@ -15,18 +15,32 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'upgrade',
 ]);
 
-function withoutHopByHop(headers: IncomingHttpHeaders, alsoDrop: readonly string[]): OutgoingHttpHeaders {
-  const listed = (headers.connection ?? '')
-    .split(',')
-    .map((name) => name.trim().toLowerCase())
-    .filter((name) => name !== '');
-  const drop = new Set([...HOP_BY_HOP, ...listed, ...alsoDrop]);
+// What else the request towards the upstream leaves out: the proxy sets `host` and `content-length` itself.
+const REQUEST_ALSO_DROPS: ReadonlySet<string> = new Set(['host', 'content-length', 'expect']);
+const NOTHING_ELSE: ReadonlySet<string> = new Set();
+
+// Runs twice per request on the path every answer waits for: no sets or arrays built for the
+// common case of a `connection` header that lists no other header.
+function withoutHopByHop(headers: IncomingHttpHeaders, alsoDrop: ReadonlySet<string>): OutgoingHttpHeaders {
+  const listed = connectionListed(headers.connection);
   const result: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || drop.has(name)) continue;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || alsoDrop.has(name) || listed?.includes(name)) continue;
     result[name] = value;
   }
   return result;
+}
+
+/** The header names `connection` lists, lower-case; undefined for none but `keep-alive` (dropped anyway). */
+function connectionListed(connection: string | undefined): string[] | undefined {
+  if (connection === undefined) return undefined;
+  const lower = connection.toLowerCase();
+  if (lower === 'keep-alive') return undefined;
+  return lower
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
 }
 
 /**
@@ -35,7 +49,7 @@ function withoutHopByHop(headers: IncomingHttpHeaders, alsoDrop: readonly string
  */
 export function upstreamRequestHeaders(agentHeaders: IncomingHttpHeaders, upstreamHost: string, bodyLength: number): OutgoingHttpHeaders {
   const hadBody = agentHeaders['content-length'] !== undefined || agentHeaders['transfer-encoding'] !== undefined;
-  const headers = withoutHopByHop(agentHeaders, ['host', 'content-length', 'expect']);
+  const headers = withoutHopByHop(agentHeaders, REQUEST_ALSO_DROPS);
   headers.host = upstreamHost;
   if (hadBody || bodyLength > 0) headers['content-length'] = String(bodyLength);
   return headers;
@@ -43,7 +57,7 @@ export function upstreamRequestHeaders(agentHeaders: IncomingHttpHeaders, upstre
 
 /** What goes back to the agent: the upstream's headers minus those that describe the upstream connection. */
 export function agentResponseHeaders(upstreamHeaders: IncomingHttpHeaders): OutgoingHttpHeaders {
-  return withoutHopByHop(upstreamHeaders, []);
+  return withoutHopByHop(upstreamHeaders, NOTHING_ELSE);
 }
 
 /** The path for log lines: the query string can carry anything, so it is left out. */

@@ -7,54 +7,12 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createServer } from 'node:net';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApiProxy } from '../../src/proxy/api-proxy.js';
 import type { ApiProxy } from '../../src/proxy/api-proxy.js';
-
-interface WireUpstream {
-  readonly url: string;
-  /** Connections accepted so far. */
-  connections(): number;
-  close(): Promise<void>;
-}
-
-/** Answers every request (read up to its body's end) with `answer(socket, requestHead)`. */
-async function wireUpstream(answer: (socket: Socket, head: string) => void): Promise<WireUpstream> {
-  let accepted = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    accepted += 1;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      for (;;) {
-        const end = pending.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const head = pending.toString('latin1', 0, end);
-        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? '0');
-        if (pending.length < end + 4 + length) return;
-        pending = pending.subarray(end + 4 + length);
-        answer(socket, head);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    connections: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { dribble, wireUpstream } from '../support/wire-upstream.js';
+import type { WireUpstream } from '../support/wire-upstream.js';
 
 interface AgentResult {
   status: number;
@@ -102,18 +60,6 @@ async function setUp(answer: (socket: Socket, head: string) => void): Promise<{ 
   const proxy = await startApiProxy({ upstream: upstream.url, policy, log: quiet });
   cleanup.push(() => upstream.close(), () => proxy.close());
   return { upstream, proxy };
-}
-
-/** Writes `parts` one after another, each in its own TCP write, with a pause between. */
-function dribble(socket: Socket, parts: readonly (string | Buffer)[]): void {
-  let index = 0;
-  const next = (): void => {
-    const part = parts[index++];
-    if (part === undefined || socket.destroyed) return;
-    socket.write(part);
-    setTimeout(next, 2);
-  };
-  next();
 }
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');

@@ -43,6 +43,15 @@ describe('agentResponseHeaders', () => {
   });
 });
 
+describe('connection-listed headers', () => {
+  it('drops every header the connection header names, in any case, both ways', () => {
+    const listed = { connection: 'Keep-Alive, X-Hop-One,x-hop-two', 'x-hop-one': '1', 'x-hop-two': '2', 'x-kept': '3' };
+    expect(agentResponseHeaders(listed)).toEqual({ 'x-kept': '3' });
+    expect(upstreamRequestHeaders(listed, 'up:1', 0)).toEqual({ host: 'up:1', 'x-kept': '3' });
+    expect(agentResponseHeaders({ connection: 'close', close: 'x', 'x-kept': '3' })).toEqual({ 'x-kept': '3' });
+  });
+});
+
 describe('paths', () => {
   it('joins the upstream prefix and the agent path with its query', () => {
     expect(upstreamPath('/', '/v1/messages?beta=true')).toBe('/v1/messages?beta=true');
