@@ -140,7 +140,10 @@ export function leadingType(line: Buffer): { type: string; subtype?: string } | 
 /** The event for a line of a type its adapter does not act on, or undefined when it may act on it. */
 export function unreadLine(line: Buffer, acted: ReadonlySet<string>): OtherEvent | undefined {
   const leading = leadingType(line);
-  if (leading === undefined || acted.has(leading.type)) return undefined;
+  return leading === undefined || acted.has(leading.type) ? undefined : otherEvent(leading);
+}
+
+function otherEvent(leading: { type: string; subtype?: string }): OtherEvent {
   return { type: 'other', kind: leading.subtype === undefined ? leading.type : `${leading.type}/${leading.subtype}` };
 }
 
@@ -161,7 +164,7 @@ export function parseAgentLine(line: Buffer | string, reader: LineReader): Agent
   const bytes = typeof line === 'string' ? Buffer.from(line) : line;
   const leading = leadingType(bytes);
   if (leading !== undefined) {
-    if (!reader.acted.has(leading.type)) return [{ type: 'other', kind: leading.subtype === undefined ? leading.type : `${leading.type}/${leading.subtype}` }];
+    if (!reader.acted.has(leading.type)) return [otherEvent(leading)];
     const events = reader.fromBytes?.(leading.type, bytes);
     if (events !== undefined) return events;
   }
