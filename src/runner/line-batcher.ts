@@ -25,6 +25,8 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const NEWLINE_BYTES = Buffer.from('\n');
 const NONE: readonly Buffer[] = Object.freeze([]);
+/** The largest buffer kept for joining lines; a longer line (rare) is joined in one of its own. */
+const JOIN_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * Cuts a byte stream into lines in bounded memory. Lines are found in the bytes (a `\n` byte never
@@ -105,11 +107,14 @@ export class LineBatcher {
   /** The held start of a line and its `end` (`\n` included) in one piece, in the reused buffer. */
   private join(end: Buffer): Buffer {
     const length = this.pendingBytes + end.length;
-    if (this.joinBuffer.length < length) this.joinBuffer = Buffer.allocUnsafe(Math.max(length, 2 * this.joinBuffer.length));
+    if (this.joinBuffer.length < length && length <= JOIN_BUFFER_BYTES) {
+      this.joinBuffer = Buffer.allocUnsafe(Math.min(JOIN_BUFFER_BYTES, Math.max(length, 2 * this.joinBuffer.length)));
+    }
+    const target = length <= this.joinBuffer.length ? this.joinBuffer : Buffer.allocUnsafe(length);
     let at = 0;
-    for (const part of this.pending) at += part.copy(this.joinBuffer, at);
-    end.copy(this.joinBuffer, at);
-    return this.joinBuffer.subarray(0, length);
+    for (const part of this.pending) at += part.copy(target, at);
+    end.copy(target, at);
+    return target.subarray(0, length);
   }
 
   /** Keeps the start of an unfinished line, or passes it through once it is too long. */

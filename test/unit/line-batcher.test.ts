@@ -64,6 +64,12 @@ describe('LineBatcher', () => {
     }
   });
 
+  it('joins a line longer than the reused buffer in one of its own, and reads the next ones', () => {
+    const long = `{"a":"${'z'.repeat(3 * 1024 * 1024)}"}`;
+    const { lines } = feed([long.slice(0, 1000), long.slice(1000, 2_000_000), `${long.slice(2_000_000)}\n{"b":`, '1}\n'], 16 * 1024 * 1024);
+    expect(lines).toEqual([long, '{"b":1}']);
+  });
+
   it('ends a line at CRLF, also when the CR and the LF arrive apart, and writes LF', () => {
     const { lines, bytes } = feed(['{"a":1}\r\n{"b":', '2}\r', '\n{"c":3}\n']);
     expect(lines).toEqual(['{"a":1}', '{"b":2}', '{"c":3}']);
