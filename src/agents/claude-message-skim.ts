@@ -24,6 +24,7 @@ function readMessage(skim: JsonSkim, role: 'assistant' | 'user'): AgentEvent[] |
   if (skim.peek() !== OPEN_BRACE) return undefined;
   const events: AgentEvent[] = [];
   let hasContent: boolean | undefined;
+  let contentIsText = false;
   let stop: string | undefined;
   let stopSeen = false;
   skim.object(() => {
@@ -31,6 +32,7 @@ function readMessage(skim: JsonSkim, role: 'assistant' | 'user'): AgentEvent[] |
       const first = skim.peek();
       hasContent = first === QUOTE || first === OPEN_BRACKET;
       if (first === QUOTE) {
+        contentIsText = true;
         const head = skim.head(TEXT_HEAD_CHARS);
         if (role === 'assistant' && head !== undefined) events.push(textEvent(head));
       } else if (first === OPEN_BRACKET) {
@@ -46,7 +48,8 @@ function readMessage(skim: JsonSkim, role: 'assistant' | 'user'): AgentEvent[] |
     return hasContent !== undefined && (stopSeen || role === 'user');
   });
   if (hasContent !== true) return undefined;
-  if (role === 'assistant' && stop !== undefined && stop !== '') events.push({ type: 'turn', reason: stop });
+  // As claudeEvents: a message whose content is a plain string ends no turn.
+  if (role === 'assistant' && !contentIsText && stop !== undefined && stop !== '') events.push({ type: 'turn', reason: stop });
   return events;
 }
 

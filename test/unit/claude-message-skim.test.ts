@@ -49,6 +49,7 @@ describe('skimClaudeMessage: message lines read from their bytes', () => {
     assistant([{ type: 'tool_use', id: 'toolu_3', name: 'Read', input: { file_path: '', limit: 3 } }]),
     assistant([{ name: 'Edit', input: { file_path: '/a.ts', old_string: 'a', new_string: 'b' }, id: 'toolu_4', type: 'tool_use' }]),
     assistant('a plain string content'),
+    assistant('a plain string content that ends a turn', 'end_turn'),
     assistant([{ type: 'text', text: 'no stop' }], ''),
     user([{ tool_use_id: 'toolu_1', type: 'tool_result', content: 'out "quoted"\n', is_error: false }]),
     user([{ tool_use_id: 'toolu_1', type: 'tool_result', content: [{ type: 'text', text: 'a' }, { type: 'image', source: { data: 'AAAA' } }, { type: 'text', text: 'b' }], is_error: true }]),
