@@ -108,6 +108,45 @@ describe('skimClaudeMessage: message lines read from their bytes', () => {
     expect(renderEvent(call as AgentEvent)).toMatch(/^▶ Bash: cat <<'EOF'\nline of a heredoc[^]*… \(about \d+(\.\d)? KiB more\)$/);
   });
 
+  it('agrees with the whole parse on random messages: any character in any string, texts long and short', () => {
+    let seed = 42;
+    const random = (below: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % below;
+    };
+    const alphabet = ['a', 'Z', ' ', '\n', '"', '\\', '/', '\t', '\u0001', 'é', '✓', '日', '🙂', '\u2028', '{', '}', '[', ']', ',', ':'];
+    const text = (length: number): string => Array.from({ length }, () => alphabet[random(alphabet.length)]).join('');
+    for (let round = 0; round < 300; round++) {
+      const long = random(4) === 0;
+      const size = long ? 500 + random(5000) : random(40);
+      const block = [
+        { type: 'text', text: text(size) },
+        { type: 'tool_use', id: `toolu_${text(5)}`, name: text(4), input: random(2) === 0 ? { command: text(size), [text(3)]: text(3) } : { [text(3)]: [text(3)] } },
+        { type: 'tool_result', tool_use_id: text(6), content: random(2) === 0 ? text(size) : [{ type: 'text', text: text(size) }], is_error: random(2) === 0 },
+      ][random(3)];
+      const value = { type: random(2) === 0 ? 'assistant' : 'user', message: { [text(3)]: text(5), content: [block], stop_reason: random(2) === 0 ? null : text(3) }, [text(4)]: text(size) };
+      const lineText = JSON.stringify(value);
+      const skimmedEvents = parseClaudeLine(Buffer.from(lineText));
+      const parsedEvents = claudeEvents(value);
+      expect(skimmedEvents.length, lineText).toBe(parsedEvents.length);
+      skimmedEvents.forEach((event, index) => {
+        const reference = parsedEvents[index];
+        if ((event.type === 'text' && event.cutBytes) || (event.type === 'tool_result' && event.cutBytes)) {
+          const whole = reference?.type === 'text' ? reference.text : reference?.type === 'tool_result' ? reference.output : '';
+          const start = event.type === 'text' ? event.text : event.output;
+          expect(whole.startsWith(start), lineText).toBe(true);
+          expect(Buffer.byteLength(JSON.stringify(start)) - 2 + (event.cutBytes ?? 0)).toBe(Buffer.byteLength(JSON.stringify(whole)) - 2);
+        } else if (event.type === 'tool_call' && summarizeToolInput(event.input).includes('… (about ')) {
+          // A long field of the input: the transcript shows the same start.
+          const summary = summarizeToolInput(event.input);
+          expect(summarizeToolInput(reference?.type === 'tool_call' ? reference.input : undefined).startsWith(summary.slice(0, summary.indexOf('… (about ')))).toBe(true);
+        } else {
+          expect(shown([event]), lineText).toEqual(shown([reference as AgentEvent]));
+        }
+      });
+    }
+  });
+
   it('leaves to the whole parse what it does not read: a line cut short, no message, content of another kind', () => {
     expect(skimClaudeMessage('assistant', Buffer.from(assistant([{ type: 'text', text: 'x' }]).slice(0, -10)))).toBeUndefined();
     expect(skimClaudeMessage('assistant', Buffer.from(line({ type: 'assistant' })))).toBeUndefined();
