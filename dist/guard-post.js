@@ -18317,7 +18317,7 @@ var require_eventsource_stream = __commonJS({
     var BOM = [239, 187, 191];
     var LF = 10;
     var CR = 13;
-    var COLON = 58;
+    var COLON2 = 58;
     var SPACE = 32;
     var defaultMaxEventSize = buffer.kStringMaxLength;
     var DATA = Buffer.from("data");
@@ -18501,7 +18501,7 @@ var require_eventsource_stream = __commonJS({
         if (line.length === 0) {
           return;
         }
-        const colonPosition = line.indexOf(COLON);
+        const colonPosition = line.indexOf(COLON2);
         if (colonPosition === 0) {
           return;
         }
@@ -39852,17 +39852,25 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/parse-json.ts
+function parseJsonAs(schema, text2) {
+  let value;
+  try {
+    value = JSON.parse(text2);
+  } catch {
+    return void 0;
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : void 0;
+}
+
 // src/report/execution-array.ts
 var message = external_exports.record(external_exports.string(), external_exports.unknown());
 function messagesOf(lines) {
   const messages = [];
   for (const line of lines) {
-    if (line.trim() === "") continue;
-    try {
-      const parsed = message.safeParse(JSON.parse(line));
-      if (parsed.success) messages.push(parsed.data);
-    } catch {
-    }
+    const parsed = line.trim() === "" ? void 0 : parseJsonAs(message, line);
+    if (parsed !== void 0) messages.push(parsed);
   }
   return messages;
 }
@@ -40029,31 +40037,62 @@ function firstNonSpace(line) {
   }
   return void 0;
 }
-var TYPE_PREFIX = '{"type":"';
-var SUBTYPE_PREFIX = ',"subtype":"';
-var WORD = /^[A-Za-z0-9_./-]{1,64}$/;
-function leadingType(line) {
-  if (!line.startsWith(TYPE_PREFIX)) return void 0;
-  const end = line.indexOf('"', TYPE_PREFIX.length);
-  const type = line.slice(TYPE_PREFIX.length, end);
-  if (end < 0 || !WORD.test(type)) return void 0;
-  if (!line.startsWith(SUBTYPE_PREFIX, end + 1)) return { type };
-  const subtypeStart = end + 1 + SUBTYPE_PREFIX.length;
-  const subtypeEnd = line.indexOf('"', subtypeStart);
-  const subtype = line.slice(subtypeStart, subtypeEnd);
-  return subtypeEnd < 0 || !WORD.test(subtype) ? { type } : { type, subtype };
+var TYPE_PREFIX = Buffer.from('{"type":"');
+var SUBTYPE_PREFIX = Buffer.from(',"subtype":"');
+var QUOTE = 34;
+var MAX_WORD = 64;
+var TEXT_HEAD_CHARS = 2e3;
+var OUTPUT_HEAD_CHARS = 400;
+var TOOL_INPUT_KEYS = ["command", "file_path", "filePath", "path", "pattern", "url", "description"];
+var INPUT_HEAD_CHARS = 300;
+var CutText = class {
+  constructor(text2, cutBytes) {
+    this.text = text2;
+    this.cutBytes = cutBytes;
+  }
+  text;
+  cutBytes;
+};
+function isWordByte(byte) {
+  return byte >= 97 && byte <= 122 || byte >= 65 && byte <= 90 || byte >= 48 && byte <= 57 || byte === 95 || byte === 46 || byte === 47 || byte === 45;
 }
-function unreadLine(line, acted) {
-  const leading = leadingType(line);
-  if (leading === void 0 || acted.has(leading.type)) return void 0;
+function startsWithAt(line, prefix, at) {
+  if (line.length - at < prefix.length) return false;
+  for (let index = 0; index < prefix.length; index++) if (line[at + index] !== prefix[index]) return false;
+  return true;
+}
+function wordAt(line, start) {
+  const limit = Math.min(line.length, start + MAX_WORD + 1);
+  for (let at = start; at < limit; at++) {
+    const byte = line[at] ?? 0;
+    if (byte === QUOTE) return at === start ? void 0 : { word: line.toString("latin1", start, at), end: at };
+    if (!isWordByte(byte)) return void 0;
+  }
+  return void 0;
+}
+function leadingType(line) {
+  if (!startsWithAt(line, TYPE_PREFIX, 0)) return void 0;
+  const type = wordAt(line, TYPE_PREFIX.length);
+  if (type === void 0) return void 0;
+  if (!startsWithAt(line, SUBTYPE_PREFIX, type.end + 1)) return { type: type.word };
+  const subtype = wordAt(line, type.end + 1 + SUBTYPE_PREFIX.length);
+  return subtype === void 0 ? { type: type.word } : { type: type.word, subtype: subtype.word };
+}
+function otherEvent(leading) {
   return { type: "other", kind: leading.subtype === void 0 ? leading.type : `${leading.type}/${leading.subtype}` };
 }
-function parseAgentLine(line, acted, toEvents) {
-  const unread = unreadLine(line, acted);
-  if (unread !== void 0) return [unread];
-  const json2 = parseJsonLine(line);
-  if (!json2.ok) return line.trim() === "" ? [] : [{ type: "not_json", line }];
-  return toEvents(json2.value);
+function parseAgentLine(line, reader) {
+  const bytes = typeof line === "string" ? Buffer.from(line) : line;
+  const leading = leadingType(bytes);
+  if (leading !== void 0) {
+    if (!reader.acted.has(leading.type)) return [otherEvent(leading)];
+    const events = reader.fromBytes?.(leading.type, bytes);
+    if (events !== void 0) return events;
+  }
+  const text2 = typeof line === "string" ? line : bytes.toString("utf8");
+  const json2 = parseJsonLine(text2);
+  if (!json2.ok) return text2.trim() === "" ? [] : [{ type: "not_json", line: text2 }];
+  return reader.toEvents(json2.value);
 }
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -40063,11 +40102,408 @@ function stringField(record2, key) {
   return typeof value === "string" ? value : void 0;
 }
 
+// src/agents/json-skim.ts
+var QUOTE2 = 34;
+var BACKSLASH = 92;
+var COMMA = 44;
+var COLON = 58;
+var OPEN_BRACE2 = 123;
+var CLOSE_BRACE = 125;
+var OPEN_BRACKET = 91;
+var CLOSE_BRACKET = 93;
+var LETTER_U = 117;
+var CONTINUATION_MASK = 192;
+var CONTINUATION = 128;
+var HEAD_MARGIN = 64;
+var SHORT_STRING = 32;
+var SkimError = class extends Error {
+};
+function isSpace(byte) {
+  return byte === 32 || byte === 10 || byte === 13 || byte === 9;
+}
+var JsonSkim = class {
+  constructor(bytes) {
+    this.bytes = bytes;
+  }
+  bytes;
+  pos = 0;
+  keyStart = 0;
+  keyEnd = 0;
+  /** The next byte that is not whitespace (the cursor moves to it), or -1 at the end. */
+  peek() {
+    const bytes = this.bytes;
+    let pos = this.pos;
+    while (isSpace(bytes[pos])) pos++;
+    this.pos = pos;
+    return bytes[pos] ?? -1;
+  }
+  /**
+   * Walks the object at the cursor: `member` is called with the cursor on each value, the key
+   * readable with `isKey`; a value it leaves unread is stepped over. `member` returning true stops
+   * the walk there (the rest of the object is not looked at): the cursor is then inside the
+   * object, so every walk around it must stop too.
+   */
+  object(member) {
+    if (this.peek() !== OPEN_BRACE2) this.fail("an object");
+    this.pos++;
+    if (this.peek() === CLOSE_BRACE) {
+      this.pos++;
+      return;
+    }
+    for (; ; ) {
+      if (this.peek() !== QUOTE2) this.fail("a key");
+      const keyStart = this.pos + 1;
+      const keyEnd = this.stringEnd(keyStart);
+      this.pos = keyEnd + 1;
+      if (this.peek() !== COLON) this.fail("a colon");
+      this.pos++;
+      this.peek();
+      const valueStart = this.pos;
+      this.keyStart = keyStart;
+      this.keyEnd = keyEnd;
+      if (member() === true) return;
+      if (this.pos === valueStart) this.skip();
+      const next = this.peek();
+      this.pos++;
+      if (next === CLOSE_BRACE) return;
+      if (next !== COMMA) this.fail("a comma or the end of the object");
+    }
+  }
+  /** Walks the array at the cursor: `item` is called with the cursor on each value; one it leaves unread is stepped over. */
+  array(item) {
+    if (this.peek() !== OPEN_BRACKET) this.fail("an array");
+    this.pos++;
+    if (this.peek() === CLOSE_BRACKET) {
+      this.pos++;
+      return;
+    }
+    for (; ; ) {
+      this.peek();
+      const valueStart = this.pos;
+      item();
+      if (this.pos === valueStart) this.skip();
+      const next = this.peek();
+      this.pos++;
+      if (next === CLOSE_BRACKET) return;
+      if (next !== COMMA) this.fail("a comma or the end of the array");
+    }
+  }
+  /** Whether the key of the member being walked is `name` (plain ASCII); ask before walking into its value, which has keys of its own. */
+  isKey(name) {
+    return this.bytesAre(this.keyStart, this.keyEnd, name);
+  }
+  bytesAre(start, end, name) {
+    if (end - start !== name.length) return false;
+    const bytes = this.bytes;
+    for (let index = 0; index < name.length; index++) if (bytes[start + index] !== name.charCodeAt(index)) return false;
+    return true;
+  }
+  /** The key of the member being walked, unescaped. */
+  keyText() {
+    return this.decode(this.keyStart, this.keyEnd);
+  }
+  /** The string at the cursor, whole; undefined (and the value stepped over) when the value is not a string. */
+  string() {
+    if (this.peek() !== QUOTE2) {
+      this.skip();
+      return void 0;
+    }
+    const start = this.pos + 1;
+    const end = this.stringEnd(start);
+    this.pos = end + 1;
+    return this.decode(start, end);
+  }
+  /**
+   * The string at the cursor, decoded only as far as it takes to hold `chars` characters after its
+   * leading whitespace (whole when its JSON text is at most `chars` bytes and a small margin; else
+   * cut before an escape or a UTF-8 sequence that would not fit); undefined, and the value
+   * stepped over, when it is not a string.
+   */
+  head(chars) {
+    if (this.peek() !== QUOTE2) {
+      this.skip();
+      return void 0;
+    }
+    const start = this.pos + 1;
+    const end = this.stringEnd(start);
+    this.pos = end + 1;
+    for (let window = chars + HEAD_MARGIN; ; window *= 2) {
+      if (end - start <= window) return { text: this.decode(start, end), cutBytes: 0 };
+      const cut2 = this.safeCut(start, start + window);
+      const text2 = this.decode(start, cut2);
+      if (text2.trimStart().length >= chars) return { text: text2, cutBytes: end - cut2 };
+    }
+  }
+  /**
+   * Which of `names` (plain ASCII) the string at the cursor is: its index, or -1 for another string
+   * or a value that is not one. The value is stepped over, and not decoded.
+   */
+  stringIn(names) {
+    if (this.peek() !== QUOTE2) {
+      this.skip();
+      return -1;
+    }
+    const start = this.pos + 1;
+    const end = this.stringEnd(start);
+    this.pos = end + 1;
+    return names.findIndex((name) => this.bytesAre(start, end, name));
+  }
+  /** True or false at the cursor; undefined (and the value stepped over) for anything else. */
+  boolean() {
+    const first = this.peek();
+    this.skip();
+    if (first === 116) return true;
+    if (first === 102) return false;
+    return void 0;
+  }
+  /** Steps over the value at the cursor and says where it was. */
+  span() {
+    this.peek();
+    const start = this.pos;
+    this.skip();
+    return { start, end: this.pos };
+  }
+  /** Steps over the value at the cursor. */
+  skip() {
+    const first = this.peek();
+    if (first === QUOTE2) {
+      this.pos = this.stringEnd(this.pos + 1) + 1;
+      return;
+    }
+    if (first === OPEN_BRACE2 || first === OPEN_BRACKET) {
+      this.skipContainer();
+      return;
+    }
+    const bytes = this.bytes;
+    let pos = this.pos;
+    for (let byte = bytes[pos]; byte !== void 0 && byte !== COMMA && byte !== CLOSE_BRACE && byte !== CLOSE_BRACKET && !isSpace(byte); byte = bytes[++pos]) ;
+    if (pos === this.pos) this.fail("a value");
+    this.pos = pos;
+  }
+  skipContainer() {
+    const bytes = this.bytes;
+    let depth = 0;
+    let pos = this.pos;
+    for (; ; ) {
+      const byte = bytes[pos];
+      if (byte === void 0) this.fail("the end of an object or array");
+      if (byte === QUOTE2) {
+        pos = this.stringEnd(pos + 1) + 1;
+        continue;
+      }
+      if (byte === OPEN_BRACE2 || byte === OPEN_BRACKET) depth++;
+      else if ((byte === CLOSE_BRACE || byte === CLOSE_BRACKET) && --depth === 0) {
+        this.pos = pos + 1;
+        return;
+      }
+      pos++;
+    }
+  }
+  /** The index of the quote that ends the string whose text starts at `start`. */
+  stringEnd(start) {
+    const bytes = this.bytes;
+    const shortEnd = Math.min(bytes.length, start + SHORT_STRING);
+    let pos = start;
+    for (; pos < shortEnd; pos++) {
+      const byte = bytes[pos];
+      if (byte === QUOTE2) return pos;
+      if (byte === BACKSLASH) pos++;
+    }
+    for (; ; ) {
+      const quote = bytes.indexOf(QUOTE2, pos);
+      if (quote < 0) this.fail("the end of a string");
+      let before = quote - 1;
+      while (before >= start && bytes[before] === BACKSLASH) before--;
+      if ((quote - 1 - before & 1) === 0) return quote;
+      pos = quote + 1;
+    }
+  }
+  /** The string text from `start` to `end` (exclusive, no quotes), unescaped. */
+  decode(start, end) {
+    const raw = this.bytes.toString("utf8", start, end);
+    if (!raw.includes("\\")) return raw;
+    try {
+      return JSON.parse(`"${raw}"`);
+    } catch {
+      this.fail("a valid string");
+    }
+  }
+  /** `at`, or the nearest position before it that cuts no UTF-8 sequence and no escape in two. */
+  safeCut(start, at) {
+    const bytes = this.bytes;
+    let cut2 = at;
+    while (cut2 > start && ((bytes[cut2] ?? 0) & CONTINUATION_MASK) === CONTINUATION) cut2--;
+    for (let escape = Math.max(start, cut2 - 5); escape < cut2; escape++) {
+      if (bytes[escape] !== BACKSLASH || !this.startsEscape(start, escape)) continue;
+      const length = bytes[escape + 1] === LETTER_U ? 6 : 2;
+      if (escape + length > cut2) return escape;
+      escape += length - 1;
+    }
+    return cut2;
+  }
+  /** Whether the backslash at `at` starts an escape (it is preceded by an even run of backslashes). */
+  startsEscape(start, at) {
+    let before = at - 1;
+    while (before >= start && this.bytes[before] === BACKSLASH) before--;
+    return (at - 1 - before & 1) === 0;
+  }
+  fail(expected) {
+    throw new SkimError(`expected ${expected} at byte ${this.pos}`);
+  }
+};
+function endsObject(line) {
+  let end = line.length - 1;
+  while (end >= 0 && isSpace(line[end])) end--;
+  return line[end] === CLOSE_BRACE;
+}
+
+// src/agents/event-skim.ts
+var QUOTE3 = 34;
+var OPEN_BRACE3 = 123;
+function skimMember(line, key, read) {
+  if (!endsObject(line)) return void 0;
+  const skim = new JsonSkim(line);
+  let events;
+  try {
+    skim.object(() => {
+      if (!skim.isKey(key)) return false;
+      events = read(skim);
+      return true;
+    });
+  } catch (error63) {
+    if (error63 instanceof SkimError) return void 0;
+    throw error63;
+  }
+  return events;
+}
+function readToolInput(skim) {
+  skim.peek();
+  const start = skim.pos;
+  const fields = [];
+  if (skim.peek() === OPEN_BRACE3) {
+    skim.object(() => {
+      const key = TOOL_INPUT_KEYS.find((name) => skim.isKey(name));
+      if (key === void 0 || skim.peek() !== QUOTE3) return;
+      const head = skim.head(INPUT_HEAD_CHARS);
+      if (head !== void 0) fields.push([key, head.cutBytes > 0 ? new CutText(head.text, head.cutBytes) : head.text]);
+    });
+  } else {
+    skim.skip();
+  }
+  if (fields.some(([, value]) => value !== "")) return Object.fromEntries(fields);
+  try {
+    return JSON.parse(skim.bytes.toString("utf8", start, skim.pos));
+  } catch {
+    throw new SkimError("the tool input is not JSON");
+  }
+}
+function textEvent(head) {
+  return { type: "text", text: head.text, ...cut(head) };
+}
+function cut(head) {
+  return head.cutBytes > 0 ? { cutBytes: head.cutBytes } : {};
+}
+
+// src/agents/claude-message-skim.ts
+var QUOTE4 = 34;
+var OPEN_BRACE4 = 123;
+var OPEN_BRACKET2 = 91;
+function skimClaudeMessage(role, line) {
+  return skimMember(line, "message", (skim) => readMessage(skim, role));
+}
+function readMessage(skim, role) {
+  if (skim.peek() !== OPEN_BRACE4) return void 0;
+  const events = [];
+  let hasContent;
+  let contentIsText = false;
+  let stop;
+  let stopSeen = false;
+  skim.object(() => {
+    if (skim.isKey("content")) {
+      const first = skim.peek();
+      hasContent = first === QUOTE4 || first === OPEN_BRACKET2;
+      if (first === QUOTE4) {
+        contentIsText = true;
+        const head = skim.head(TEXT_HEAD_CHARS);
+        if (role === "assistant" && head !== void 0) events.push(textEvent(head));
+      } else if (first === OPEN_BRACKET2) {
+        skim.array(() => readBlock(skim, role, events));
+      }
+    } else if (skim.isKey("stop_reason")) {
+      stop = skim.string();
+      stopSeen = true;
+    } else {
+      return false;
+    }
+    return hasContent !== void 0 && (stopSeen || role === "user");
+  });
+  if (hasContent !== true) return void 0;
+  if (role === "assistant" && !contentIsText && stop !== void 0 && stop !== "") events.push({ type: "turn", reason: stop });
+  return events;
+}
+var BLOCK_TYPES = ["text", "tool_use", "tool_result"];
+var TEXT = 0;
+var TOOL_USE = 1;
+var TOOL_RESULT = 2;
+function readBlock(skim, role, events) {
+  if (skim.peek() !== OPEN_BRACE4) return;
+  let type = -1;
+  let text2;
+  let id;
+  let name;
+  let input2;
+  let toolUseId;
+  let output2 = { text: "", cutBytes: 0 };
+  let isError = false;
+  skim.object(() => {
+    if (skim.isKey("type")) type = skim.stringIn(BLOCK_TYPES);
+    else if (skim.isKey("text")) text2 = skim.head(TEXT_HEAD_CHARS);
+    else if (skim.isKey("id")) id = skim.string();
+    else if (skim.isKey("name")) name = skim.string();
+    else if (skim.isKey("input")) input2 = readToolInput(skim);
+    else if (skim.isKey("tool_use_id")) toolUseId = skim.string();
+    else if (skim.isKey("content")) output2 = readToolResultContent(skim);
+    else if (skim.isKey("is_error")) isError = skim.boolean() === true;
+  });
+  if (type === TEXT) {
+    if (role === "assistant" && text2 !== void 0) events.push(textEvent(text2));
+  } else if (type === TOOL_USE) {
+    if (id !== void 0 && name !== void 0) events.push({ type: "tool_call", id, name, input: input2 });
+  } else if (type === TOOL_RESULT) {
+    if (toolUseId !== void 0) events.push({ type: "tool_result", id: toolUseId, ok: !isError, output: output2.text, ...cut(output2) });
+  }
+}
+function readToolResultContent(skim) {
+  const first = skim.peek();
+  if (first === QUOTE4) return skim.head(OUTPUT_HEAD_CHARS) ?? { text: "", cutBytes: 0 };
+  if (first !== OPEN_BRACKET2) return { text: "", cutBytes: 0 };
+  let text2 = "";
+  let cutBytes = 0;
+  skim.array(() => {
+    if (skim.peek() !== OPEN_BRACE4) return;
+    skim.object(() => {
+      if (!skim.isKey("text") || skim.peek() !== QUOTE4) return;
+      const room = OUTPUT_HEAD_CHARS - text2.length;
+      if (cutBytes > 0 || room <= 0) {
+        const { start, end } = skim.span();
+        cutBytes += end - start - 2;
+        return;
+      }
+      const part = skim.head(room);
+      if (part === void 0) return;
+      text2 += part.text;
+      cutBytes += part.cutBytes;
+    });
+  });
+  return { text: text2, cutBytes };
+}
+
 // src/proxy/retry-decision.ts
 var CLOSED_BREAKER = Object.freeze({ mode: "closed", failures: 0 });
 var apiErrorBody = external_exports.object({ error: external_exports.looseObject({ type: external_exports.string() }) });
 
 // src/proxy/hold-policy.ts
+var streamingBody = external_exports.looseObject({ stream: external_exports.literal(true) });
 function agentRequestTimeoutMs(retryTimeMs) {
   return retryTimeMs + 6e5;
 }
@@ -40133,13 +40569,7 @@ function mergeClaudeSettings(existing, input2) {
   return { ...existing, ...input2 };
 }
 function readSettingsFile(text2) {
-  if (text2 === void 0 || text2.trim() === "") return void 0;
-  try {
-    const parsed = settingsObject.safeParse(JSON.parse(text2));
-    return parsed.success ? parsed.data : void 0;
-  } catch {
-    return void 0;
-  }
+  return text2 === void 0 || text2.trim() === "" ? void 0 : parseJsonAs(settingsObject, text2);
 }
 
 // src/agents/claude.ts
@@ -40172,9 +40602,13 @@ var resultLine = external_exports.object({
   total_cost_usd: external_exports.number().optional(),
   session_id: external_exports.string().optional()
 });
-var CLAUDE_ACTED_TYPES = /* @__PURE__ */ new Set(["system", "assistant", "user", "result"]);
+var CLAUDE_LINES = {
+  acted: /* @__PURE__ */ new Set(["system", "assistant", "user", "result"]),
+  toEvents: (value) => claudeEvents(value),
+  fromBytes: (type, line) => type === "assistant" || type === "user" ? skimClaudeMessage(type, line) : void 0
+};
 function parseClaudeLine(line) {
-  return parseAgentLine(line, CLAUDE_ACTED_TYPES, claudeEvents);
+  return parseAgentLine(line, CLAUDE_LINES);
 }
 function claudeEvents(value) {
   if (!isRecord(value)) return [{ type: "other", kind: "unknown" }];
@@ -40526,6 +40960,61 @@ import { DatabaseSync as DatabaseSync2 } from "node:sqlite";
 // src/agents/opencode.ts
 import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
 import path6 from "node:path";
+
+// src/agents/opencode-part-skim.ts
+var OPEN_BRACE5 = 123;
+function skimOpenCodePart(type, line) {
+  return skimMember(line, "part", (skim) => type === "text" ? readTextPart(skim) : readToolPart(skim));
+}
+function readTextPart(skim) {
+  if (skim.peek() !== OPEN_BRACE5) return void 0;
+  let text2;
+  skim.object(() => {
+    if (skim.isKey("text")) text2 = skim.head(TEXT_HEAD_CHARS);
+    return false;
+  });
+  return text2 === void 0 ? [{ type: "other", kind: "text" }] : [textEvent(text2)];
+}
+function readToolPart(skim) {
+  if (skim.peek() !== OPEN_BRACE5) return void 0;
+  let tool;
+  let callId;
+  let state;
+  skim.object(() => {
+    if (skim.isKey("tool")) tool = skim.string();
+    else if (skim.isKey("callID")) callId = skim.string();
+    else if (skim.isKey("state")) state = readState(skim);
+    else return false;
+    return tool !== void 0 && callId !== void 0 && state !== void 0 || state?.stopped === true;
+  });
+  if (state?.stopped === true && (tool === void 0 || callId === void 0)) return void 0;
+  if (tool === void 0 || callId === void 0 || state?.status === void 0) return [{ type: "other", kind: "tool_use" }];
+  const events = [{ type: "tool_call", id: callId, name: tool, input: state.input }];
+  if (state.status === "completed" || state.status === "error") {
+    const output2 = state.output ?? state.error ?? { text: "", cutBytes: 0 };
+    events.push({ type: "tool_result", id: callId, name: tool, ok: state.status === "completed", output: output2.text, ...cut(output2) });
+  }
+  return events;
+}
+function readState(skim) {
+  if (skim.peek() !== OPEN_BRACE5) return void 0;
+  const state = { stopped: false, hasInput: false };
+  skim.object(() => {
+    if (skim.isKey("status")) state.status = skim.string();
+    else if (skim.isKey("input")) {
+      state.hasInput = true;
+      state.input = readToolInput(skim);
+    } else if (skim.isKey("output")) state.output = skim.head(OUTPUT_HEAD_CHARS);
+    else if (skim.isKey("error")) state.error = skim.head(OUTPUT_HEAD_CHARS);
+    else return false;
+    const final = state.status === "completed" || state.status === "error";
+    state.stopped = state.status !== void 0 && state.hasInput && (!final || state.output !== void 0);
+    return state.stopped;
+  });
+  return state;
+}
+
+// src/agents/opencode.ts
 var OPENCODE_PROVIDER_ID = "durable";
 var OPENCODE_DEFAULT_MODEL = "claude-sonnet-4-5";
 var DEFAULT_ANTHROPIC_URL2 = "https://api.anthropic.com";
@@ -40545,9 +41034,13 @@ var errorLine = external_exports.object({
     }).loose().optional()
   }).loose()
 }).loose();
-var OPENCODE_ACTED_TYPES = /* @__PURE__ */ new Set(["step_start", "text", "tool_use", "step_finish", "error"]);
+var OPENCODE_LINES = {
+  acted: /* @__PURE__ */ new Set(["step_start", "text", "tool_use", "step_finish", "error"]),
+  toEvents: (value) => openCodeEvents(value),
+  fromBytes: (type, line) => type === "text" || type === "tool_use" ? skimOpenCodePart(type, line) : void 0
+};
 function parseOpenCodeLine(line) {
-  return parseAgentLine(line, OPENCODE_ACTED_TYPES, openCodeEvents);
+  return parseAgentLine(line, OPENCODE_LINES);
 }
 function openCodeEvents(value) {
   if (!isRecord(value)) return [{ type: "other", kind: "unknown" }];
@@ -41172,12 +41665,7 @@ var guardStatusSchema = external_exports.object({
   checkpointKey: external_exports.string().default("")
 });
 async function readStatus(file2) {
-  try {
-    const parsed = guardStatusSchema.safeParse(JSON.parse(await readFile2(file2, "utf8")));
-    return parsed.success ? parsed.data : void 0;
-  } catch {
-    return void 0;
-  }
+  return parseJsonAs(guardStatusSchema, await readFile2(file2, "utf8").catch(() => ""));
 }
 
 // src/guard/verdict.ts
