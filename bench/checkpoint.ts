@@ -376,7 +376,7 @@ export async function checkpointCases(root: string, reps: number): Promise<CaseR
       target: { compare: 'ratio', limit: 0.05 },
       samples: { ours: incremental, baseline: saveOurs },
       notes: [
-        'unchanged files are known by their stat (device, inode, size, mode, mtime, ctime in ns) from the previous save; only the 10 changed files are read, and of the two appended logs only the chunks whose CRC-32 changed are hashed and stored',
+        'unchanged files are known by their stat (device, inode, size, mode, mtime, ctime in ns) from the previous save; only the 10 changed files are read, and the two appended logs are read whole to check the CRC-32 of every chunk and of the tail stored before (about 20 MB), then only the bytes appended since are scanned, hashed and packed',
         `CPU time (median): ${formatMs(median(incrementalCpu))}, ${(median(incrementalCpu) / Math.max(1, median(cpuOurs))).toFixed(3)}× a full save's`,
         `no-change check + save, as at a turn boundary (alternating, median): ${formatMs(median(shared))} with the check's status shared, ${formatMs(median(separate))} with a second status in the save`,
       ],
