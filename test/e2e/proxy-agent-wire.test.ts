@@ -7,27 +7,10 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startApiProxy } from '../../src/proxy/api-proxy.js';
-import type { ApiProxy } from '../../src/proxy/api-proxy.js';
-import { chunked, dribble, wireUpstream } from '../support/wire-upstream.js';
-import type { WireUpstream } from '../support/wire-upstream.js';
+import { describe, expect, it } from 'vitest';
+import { chunked, dribble, proxiedWireUpstreams } from '../support/wire-upstream.js';
 
-const quiet = { info: (): void => undefined, warning: (): void => undefined, debug: (): void => undefined };
-const policy = { attempts: 2, initialDelayMs: 1, maxDelayMs: 10, factor: 2 };
-let cleanup: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step();
-  cleanup = [];
-});
-
-async function setUp(answer: (socket: Socket, head: string) => void): Promise<{ upstream: WireUpstream; proxy: ApiProxy }> {
-  const upstream = await wireUpstream(answer);
-  const proxy = await startApiProxy({ upstream: upstream.url, policy, log: quiet });
-  cleanup.push(() => upstream.close(), () => proxy.close());
-  return { upstream, proxy };
-}
+const { setUp, onCleanup } = proxiedWireUpstreams();
 
 interface RawAnswer {
   readonly head: string;
@@ -43,7 +26,7 @@ async function rawAgent(url: string): Promise<{ write(data: string): void; answe
   const { hostname, port } = new URL(url);
   const socket = connect({ host: hostname, port: Number(port) });
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  cleanup.push(() => void socket.destroy());
+  onCleanup(() => void socket.destroy());
   let pending = Buffer.alloc(0);
   const parsed: RawAnswer[] = [];
   let wake: (() => void) | undefined;

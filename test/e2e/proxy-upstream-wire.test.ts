@@ -8,11 +8,9 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startApiProxy } from '../../src/proxy/api-proxy.js';
+import { describe, expect, it } from 'vitest';
 import type { ApiProxy } from '../../src/proxy/api-proxy.js';
-import { dribble, wireUpstream } from '../support/wire-upstream.js';
-import type { WireUpstream } from '../support/wire-upstream.js';
+import { dribble, proxiedWireUpstreams } from '../support/wire-upstream.js';
 
 interface AgentResult {
   status: number;
@@ -46,21 +44,7 @@ function send(proxy: ApiProxy, options: { method?: string; slow?: boolean } = {}
   });
 }
 
-const quiet = { info: (): void => undefined, warning: (): void => undefined, debug: (): void => undefined };
-const policy = { attempts: 2, initialDelayMs: 1, maxDelayMs: 10, factor: 2 };
-let cleanup: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step();
-  cleanup = [];
-});
-
-async function setUp(answer: (socket: Socket, head: string) => void): Promise<{ upstream: WireUpstream; proxy: ApiProxy }> {
-  const upstream = await wireUpstream(answer);
-  const proxy = await startApiProxy({ upstream: upstream.url, policy, log: quiet });
-  cleanup.push(() => upstream.close(), () => proxy.close());
-  return { upstream, proxy };
-}
+const { setUp } = proxiedWireUpstreams();
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 

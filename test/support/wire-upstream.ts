@@ -4,6 +4,9 @@
  */
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { afterEach } from 'vitest';
+import { startApiProxy } from '../../src/proxy/api-proxy.js';
+import type { ApiProxy } from '../../src/proxy/api-proxy.js';
 
 export interface WireUpstream {
   readonly url: string;
@@ -69,4 +72,33 @@ export function chunked(body: Buffer, size: number): Buffer {
   }
   parts.push(Buffer.from('0\r\n\r\n'));
   return Buffer.concat(parts);
+}
+
+export interface ProxiedWireUpstreams {
+  /** A wire upstream answering with `answer`, behind a proxy with quick retries and a quiet log. */
+  readonly setUp: (answer: (socket: Socket, head: string) => void) => Promise<{ upstream: WireUpstream; proxy: ApiProxy }>;
+  /** A step to run after the test, before what was set up earlier closes. */
+  readonly onCleanup: (step: () => Promise<void> | void) => void;
+}
+
+/** For a wire test file: what `setUp` starts is closed after each test, the latest first. */
+export function proxiedWireUpstreams(): ProxiedWireUpstreams {
+  const quiet = { info: (): void => undefined, warning: (): void => undefined, debug: (): void => undefined };
+  const policy = { attempts: 2, initialDelayMs: 1, maxDelayMs: 10, factor: 2 };
+  let cleanup: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.reverse()) await step();
+    cleanup = [];
+  });
+  return {
+    setUp: async (answer) => {
+      const upstream = await wireUpstream(answer);
+      const proxy = await startApiProxy({ upstream: upstream.url, policy, log: quiet });
+      cleanup.push(() => upstream.close(), () => proxy.close());
+      return { upstream, proxy };
+    },
+    onCleanup: (step) => {
+      cleanup.push(step);
+    },
+  };
 }
