@@ -168,13 +168,15 @@ const LOOKAHEAD = 1;
 const MAX_HELD = 4;
 
 /**
- * Writes a file's segments one at a time (a 1 GB file never sits in memory whole) through a temp
- * name, then renames it into place: the rename replaces a hard link at the target instead of
- * writing through it. The calls are synchronous: one restore of many small files otherwise waits
+ * Writes a file's segments one at a time (a 1 GB file never sits in memory whole); over an existing
+ * file through a temp name renamed into place, so a hard link at the target is replaced instead of
+ * written through. The calls are synchronous: one restore of many small files otherwise waits
  * for a pool thread to be scheduled several times per file, which on a busy runner dominates.
  */
-async function writeFileEntry(reader: ObjectReader, entry: Extract<FileTreeEntry, { kind: 'file' }>, temp: string, target: string): Promise<void> {
-  const fd = openSync(temp, 'w', entry.mode & 0o777);
+async function writeFileEntry(reader: ObjectReader, entry: Extract<FileTreeEntry, { kind: 'file' }>, temp: string | undefined, target: string): Promise<void> {
+  // A file that did not exist is created in place ('wx': whatever appeared there meanwhile, a link
+  // included, fails the restore rather than being written through).
+  const fd = temp === undefined ? openSync(target, 'wx', entry.mode & 0o777) : openSync(temp, 'w', entry.mode & 0o777);
   try {
     for (const [id, offset, length] of entry.segments) {
       const data = await reader.get(id);
@@ -186,7 +188,7 @@ async function writeFileEntry(reader: ObjectReader, entry: Extract<FileTreeEntry
   } finally {
     closeSync(fd);
   }
-  renameSync(temp, target);
+  if (temp !== undefined) renameSync(temp, target);
 }
 
 /**
@@ -217,8 +219,9 @@ export async function writeTree(tree: FileTree, root: string, objects: ObjectFol
       if (info && !info.isDirectory()) rmSync(target, { force: true });
       symlinkSync(entry.target, target);
     } else {
-      const temp = `${target}.durable-agent-${process.pid}-${index}`;
-      created.push(temp);
+      // A new file is written in place: no rename (each costs tens of µs, thousands per restore).
+      const temp = info === undefined ? undefined : `${target}.durable-agent-${process.pid}-${index}`;
+      if (temp !== undefined) created.push(temp);
       await writeFileEntry(reader, entry, temp, target);
       progress?.advance(entry.size);
     }
