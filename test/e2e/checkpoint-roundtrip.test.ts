@@ -220,9 +220,14 @@ describe('checkpoint round trip on real repositories', () => {
     expect(created.manifest.areas).toEqual([]);
     await rm(agentDir, { recursive: true });
     await cloneAt(agentDir, 1);
+    // A tracked file an earlier step changed is put back as the checkpoint recorded it, and the
+    // branch the checkout was on does not move.
+    const checkedOut = await gitIn(agentDir, 'symbolic-ref', 'HEAD');
+    await writeFile(path.join(agentDir, 'src/a.txt'), 'changed before the restore\n');
     await restoreCheckpoint({ dir: created.dir, workspace: agentDir, lineage: LINEAGE });
     expect(await gitIn(agentDir, 'symbolic-ref', 'HEAD')).toBe('refs/heads/agent/empty');
     expect(await gitIn(agentDir, 'status', '--porcelain')).toBe('');
+    expect(await gitIn(agentDir, 'rev-parse', checkedOut)).toBe(base);
   });
 
   it('keeps a detached HEAD with agent commits and no work-tree changes', async () => {
